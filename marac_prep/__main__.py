@@ -1,0 +1,5 @@
+"""Lets `python -m marac_prep` behave like the `marac-prep` command."""
+
+from marac_prep.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""The `marac-prep` command: global options, subcommands, and errors as one readable line."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from marac_prep import __version__
+from marac_prep.commands import COMMAND_MODULES
+from marac_prep.commands.context import CommandContext
+from marac_prep.core.errors import MaracError, NotFound, ValidationError
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+log = logging.getLogger("marac_prep")
+
+
+class _UsageError(Exception):
+    """Raised instead of argparse printing a usage block and exiting."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # Override argparse.ArgumentParser.error.
+        raise _UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="marac-prep",
+        description="Prepare Marac meetings: combined chronology, gap analysis, pre-meeting pack.",
+    )
+    parser.add_argument("--version", action="version", version=f"marac-prep {__version__}")
+    parser.add_argument(
+        "--database", metavar="PATH_OR_URL",
+        help="a SQLite file or a postgresql:// URL (default: MARAC_PREP_DATABASE, else the user data folder)",
+    )
+    parser.add_argument("--user", metavar="NAME", help="the profile to act as (default: your login name)")
+    parser.add_argument("--demo", action="store_true", help="open the app on a fresh fictional demo workspace")
+    subparsers = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def _open_app(ctx: CommandContext, demo: bool) -> int:
+    # Imported here so the command line works (and tests run) where Qt is not installed.
+    from marac_prep.ui.app import run_app
+
+    return run_app(database_target=ctx.database_target, user_name=ctx.user_name, demo=demo)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command; returns the exit status (0 ok, 1 failure, 2 bad input)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    ctx = CommandContext(database_target=args.database, user_name=args.user)
+    try:
+        if args.command is None:
+            return _open_app(ctx, args.demo)
+        return int(args.handler(ctx, args))
+    except (ValidationError, NotFound) as exc:
+        print(f"marac-prep: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MaracError as exc:
+        print(f"marac-prep: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("marac-prep: stopped; nothing was half-saved.", file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as exc:
+        print(f"marac-prep: {exc.strerror or exc} ({exc.filename or 'file'}).", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # A last resort: never a traceback in front of a user.
+        log.exception("unexpected error in %s", args.command)
+        print(f"marac-prep: something went wrong ({exc.__class__.__name__}); nothing was saved.", file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        ctx.close()

@@ -1,0 +1,8 @@
+"""Subcommands of the `marac-prep` command line, one module each, registered in this order."""
+
+# Each module has `register(subparsers)`; it adds its parser with a `handler(ctx, args)` default.
+COMMAND_MODULES = (
+    "marac_prep.commands.demo",
+    "marac_prep.commands.meeting",
+    "marac_prep.commands.user",
+)

@@ -1,0 +1,63 @@
+"""What every subcommand gets: the database to open and the user it acts as."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from sqlmodel import Session
+
+from marac_prep.core.db import Database, open_database
+from marac_prep.core.errors import ValidationError
+from marac_prep.core.models import User
+from marac_prep.core.users import ensure_profile, find_user
+
+
+def os_user_name() -> str:
+    try:
+        return getpass.getuser() or "Coordinator"
+    except (KeyError, OSError):
+        return "Coordinator"
+
+
+@dataclass
+class CommandContext:
+    """The global options, resolved lazily so `--help` and `--version` never open a database.
+
+    Attributes:
+        database_target: the `--database` path or URL, or None for the default location.
+        user_name: the `--user` profile, or None for the operating-system user.
+        out: where normal output goes.
+    """
+
+    database_target: str | None = None
+    user_name: str | None = None
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    _database: Database | None = None
+
+    def database(self) -> Database:
+        if self._database is None:
+            self._database = open_database(self.database_target)
+        return self._database
+
+    def actor(self, session: Session) -> User:
+        """The acting profile: `--user` if given (it must exist), else a coordinator profile
+        named after the operating-system user, created on first use."""
+        if self.user_name:
+            user = find_user(session, self.user_name)
+            if user is None:
+                raise ValidationError(
+                    f'There is no profile named "{self.user_name}"; create it with '
+                    "`marac-prep user create` or leave out --user."
+                )
+            return user
+        return ensure_profile(session, name=os_user_name(), role="coordinator")
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
+
+    def print(self, *parts: object) -> None:
+        print(*parts, file=self.out)

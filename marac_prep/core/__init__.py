@@ -1,0 +1,1 @@
+"""The Qt-free core: data model, storage, services and reference data."""

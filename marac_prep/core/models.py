@@ -1,0 +1,254 @@
+"""The table models: every record Marac Prep keeps, named as the domain names them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from marac_prep.core.dates import PartialDate
+
+# Naming convention so Alembic migrations name constraints the same on SQLite and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+def _json_dict() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Agency(SQLModel, table=True):
+    """An agency that sits at the Marac (Police, Idva service, Housing …).
+
+    Attributes:
+        category: "every_case" (expected on every case), "children" (expected when the
+            household has children) or "optional".
+    """
+
+    __tablename__ = "agency"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)
+    short_code: str = Field(unique=True)
+    category: str = "optional"
+    active: bool = True
+
+
+class User(SQLModel, table=True):
+    """A person using the app: a coordinator, an Idva, an agency representative or a viewer."""
+
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    role: str = "viewer"
+    active: bool = True
+
+
+class Meeting(SQLModel, table=True):
+    """One Marac meeting: its date, area and status."""
+
+    __tablename__ = "meeting"
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_date: date = Field(index=True)
+    area: str = ""
+    status: str = "planned"
+    version: int = 1
+
+
+class Case(SQLModel, table=True):
+    """A referral to the Marac, heard at a meeting.
+
+    Attributes:
+        criteria: ids of the referral criteria met (visible_high_risk, professional_judgement,
+            potential_escalation, repeat).
+        victim_aware / victim_consent: None when not recorded.
+        consent_reason: why information is shared without consent.
+    """
+
+    __tablename__ = "marac_case"
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True)
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    referral_date: date
+    referring_agency_id: int = Field(foreign_key="agency.id")
+    criteria: list[str] = _json_list()
+    criteria_notes: str = ""
+    dash_score: int | None = None
+    repeat: bool = False
+    victim_aware: bool | None = None
+    victim_consent: bool | None = None
+    consent_reason: str = ""
+    status: str = "open"
+    version: int = 1
+
+
+class Person(SQLModel, table=True):
+    """Someone in a case: the victim, a perpetrator, a child or another person.
+
+    Attributes:
+        phone / safe_to_call: safe contact details; they never leave the database in a pack.
+        must_not_receive_information: this person must never be told about the case.
+    """
+
+    __tablename__ = "person"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="marac_case.id", index=True)
+    role: str
+    name: str
+    aliases: list[str] = _json_list()
+    date_of_birth: date | None = None
+    gender: str = ""
+    ethnicity: str = ""
+    disability: str = ""
+    lgbt: bool | None = None
+    relationship: str = ""
+    school: str = ""
+    phone: str = ""
+    safe_to_call: bool | None = None
+    must_not_receive_information: bool = False
+
+
+class Address(SQLModel, table=True):
+    """An address of a person or of the case; a confidential one (a refuge) never leaves the database."""
+
+    __tablename__ = "address"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="marac_case.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    text: str
+    confidential: bool = False
+
+
+class ChronologyEntry(SQLModel, table=True):
+    """One dated significant event an agency knows about.
+
+    Attributes:
+        event_date / date_precision / date_approximate: the date as the agency knows it
+            (see `PartialDate`); `event_date` is the first day of the period.
+        sequence: orders entries on the same day.
+        subjects: who the entry is about ("victim", "perpetrator", "child", "other").
+        risk_indicators: Dash indicator ids the entry evidences.
+        risk_level: for risk assessments, the level the agency gave.
+        shareable / withheld_reason: an entry that may not be shared is left out of packs.
+        withdrawn_at / withdrawn_reason: a withdrawn entry is kept, not deleted.
+        version: rises by one on each change; an edit of an older version is refused.
+    """
+
+    __tablename__ = "chronology_entry"
+    __table_args__ = (Index("ix_chronology_entry_case_date", "case_id", "event_date", "sequence"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="marac_case.id")
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    event_date: date
+    date_precision: str = "day"
+    date_approximate: bool = False
+    event_time: str | None = None
+    sequence: int = 0
+    source_ref: str = ""
+    recorded_by: str = ""
+    subjects: list[str] = _json_list()
+    event_type: str
+    summary: str
+    detail: str = ""
+    fact_or_opinion: str = "fact"
+    risk_indicators: list[str] = _json_list()
+    risk_level: str | None = None
+    referred_to_agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    shareable: bool = True
+    withheld_reason: str = ""
+    withdrawn_at: datetime | None = None
+    withdrawn_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    withdrawn_reason: str = ""
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime
+    updated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime
+    version: int = 1
+
+    @property
+    def partial_date(self) -> PartialDate:
+        return PartialDate(self.event_date, self.date_precision, self.date_approximate)
+
+
+class ChronologyEntryVersion(SQLModel, table=True):
+    """An earlier version of an entry, kept whenever the entry is edited or withdrawn."""
+
+    __tablename__ = "chronology_entry_version"
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="chronology_entry.id", index=True)
+    version: int
+    snapshot: dict[str, Any] = _json_dict()
+    replaced_at: datetime
+    replaced_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class AgencyReturn(SQLModel, table=True):
+    """An agency's research return for one case: requested, chased, answered (or "nothing known")."""
+
+    __tablename__ = "agency_return"
+    __table_args__ = (UniqueConstraint("case_id", "agency_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="marac_case.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id")
+    status: str = "not_requested"
+    requested_on: date | None = None
+    chased_on: date | None = None
+    chase_count: int = 0
+    returned_on: date | None = None
+    representative: str = ""
+    note: str = ""
+    version: int = 1
+
+
+class RiskAssessment(SQLModel, table=True):
+    """A risk assessment (Dash, DARA …) with each answer and its source.
+
+    Attributes:
+        answers: question id -> {"answer": "yes"|"no"|"dont_know", "source": str}.
+    """
+
+    __tablename__ = "risk_assessment"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="marac_case.id", index=True)
+    tool: str = "DASH"
+    tool_version: str = "2009"
+    agency_id: int = Field(foreign_key="agency.id")
+    assessed_on: date
+    answers: dict[str, Any] = _json_dict()
+    score: int | None = None
+    level: str | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class AuditEvent(SQLModel, table=True):
+    """One audited action; append-only and hash-chained to its predecessor.
+
+    Attributes:
+        prev_hash: the `hash` of the event before this one ("" for the first).
+        hash: SHA-256 over `prev_hash` and this event's own content.
+    """
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(index=True)
+    user_id: int | None = Field(default=None)
+    user_name: str = ""
+    agency_name: str = ""
+    action: str = Field(index=True)
+    object_type: str = ""
+    object_id: int | None = None
+    case_id: int | None = Field(default=None, index=True)
+    details: dict[str, Any] = _json_dict()
+    prev_hash: str = ""
+    hash: str = ""

@@ -1,0 +1,177 @@
+"""Reference data loaded from `resources/`: event types, Dash questions, criteria, settings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from marac_prep.core.errors import ValidationError
+from marac_prep.resources import load_json
+
+ROLES = ("coordinator", "idva", "agency_rep", "viewer")
+PERSON_ROLES = ("victim", "perpetrator", "child", "other")
+AGENCY_CATEGORIES = ("every_case", "children", "optional")
+RETURN_STATUSES = (
+    "not_requested",
+    "requested",
+    "chased",
+    "returned",
+    "nothing_known",
+    "declined",
+)
+RETURN_STATUS_LABELS = {
+    "not_requested": "Not requested",
+    "requested": "Requested",
+    "chased": "Chased",
+    "returned": "Returned with information",
+    "nothing_known": "Nothing known",
+    "declined": "Declined",
+}
+# A return counts as "answered" when the agency has told us something, including that it holds nothing.
+ANSWERED_STATUSES = frozenset({"returned", "nothing_known", "declined"})
+MEETING_STATUSES = ("planned", "held", "closed")
+CASE_STATUSES = ("open", "discussed", "closed")
+FACT_OR_OPINION = ("fact", "opinion")
+SUBJECTS = ("victim", "perpetrator", "child", "other")
+ANSWERS = ("yes", "no", "dont_know")
+RISK_LEVELS = ("standard", "medium", "high")
+
+
+def norm_key(text: str) -> str:
+    """Folds case and treats spaces, hyphens and underscores alike, for matching ids and labels."""
+    return re.sub(r"[\s_\-]+", "_", text.strip().casefold()).strip("_")
+
+
+@dataclass(frozen=True)
+class EventType:
+    """One chronology event type.
+
+    Attributes:
+        id: the stable id stored in the database.
+        label: the short label shown to users.
+        incident: whether it counts towards the escalation criterion.
+    """
+
+    id: str
+    label: str
+    incident: bool
+
+
+@dataclass(frozen=True)
+class DashQuestion:
+    """One Dash checklist item: its number, id, our own short label, and whether it is high-risk."""
+
+    number: int
+    id: str
+    label: str
+    high_risk: bool
+
+
+@cache
+def event_types() -> tuple[EventType, ...]:
+    return tuple(EventType(**item) for item in load_json("event_types.json")["event_types"])
+
+
+@cache
+def dash_questions() -> tuple[DashQuestion, ...]:
+    return tuple(DashQuestion(**item) for item in load_json("dash.json")["questions"])
+
+
+def dash_tool() -> tuple[str, str]:
+    """The checklist's tool name and version, stored with each assessment."""
+    data = load_json("dash.json")
+    return str(data["tool"]), str(data["tool_version"])
+
+
+@cache
+def settings() -> dict[str, Any]:
+    """Local-practice settings (thresholds, windows, marking) from `resources/settings.json`."""
+    return {k: v for k, v in load_json("settings.json").items() if not k.startswith("_")}
+
+
+@cache
+def criteria() -> tuple[tuple[str, str], ...]:
+    return tuple((c["id"], c["label"]) for c in settings()["criteria"])
+
+
+def default_agencies() -> list[dict[str, str]]:
+    return list(load_json("agencies.json")["agencies"])
+
+
+@cache
+def _lookup(kind: str) -> dict[str, str]:
+    pairs: list[tuple[str, str]]
+    if kind == "event_type":
+        pairs = [(e.id, e.label) for e in event_types()]
+    elif kind == "risk_indicator":
+        pairs = [(q.id, q.label) for q in dash_questions()]
+        pairs += [(q.id, str(q.number)) for q in dash_questions()]
+    elif kind == "criterion":
+        pairs = list(criteria())
+    else:
+        raise KeyError(kind)
+    table: dict[str, str] = {}
+    for ident, label in pairs:
+        table[norm_key(ident)] = ident
+        table[norm_key(label)] = ident
+    return table
+
+
+def event_type_id(text: str) -> str:
+    """The event type id for an id or label typed in any case; a clear error otherwise."""
+    found = _lookup("event_type").get(norm_key(text))
+    if found is None:
+        raise ValidationError(f'"{text}" is not a known event type.')
+    return found
+
+
+def risk_indicator_id(text: str) -> str:
+    """The Dash indicator id for an id, label or question number."""
+    found = _lookup("risk_indicator").get(norm_key(text))
+    if found is None:
+        raise ValidationError(f'"{text}" is not a Dash risk indicator.')
+    return found
+
+
+def criterion_id(text: str) -> str:
+    found = _lookup("criterion").get(norm_key(text))
+    if found is None:
+        raise ValidationError(f'"{text}" is not a Marac referral criterion.')
+    return found
+
+
+def event_type_label(ident: str) -> str:
+    return next((e.label for e in event_types() if e.id == ident), ident)
+
+
+def risk_indicator_label(ident: str) -> str:
+    return next((q.label for q in dash_questions() if q.id == ident), ident)
+
+
+def high_risk_indicators() -> frozenset[str]:
+    return frozenset(q.id for q in dash_questions() if q.high_risk)
+
+
+def incident_event_types() -> frozenset[str]:
+    return frozenset(e.id for e in event_types() if e.incident)
+
+
+def risk_level(score: int | None) -> str | None:
+    """The local risk band for a Dash score (standard 0–9, medium 10–13, high 14+ by default)."""
+    if score is None:
+        return None
+    for level, (low, high) in settings()["risk_bands"].items():
+        if low <= score <= high:
+            return str(level)
+    return "high" if score > 0 else "standard"
+
+
+def check_choice(value: str, allowed: tuple[str, ...], what: str) -> str:
+    """`value` normalised if it is one of `allowed`, else a readable error naming the choices."""
+    key = norm_key(value)
+    for choice in allowed:
+        if norm_key(choice) == key:
+            return choice
+    raise ValidationError(f'"{value}" is not a valid {what}; choose one of: {", ".join(allowed)}.')

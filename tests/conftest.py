@@ -1,0 +1,106 @@
+"""Shared fixtures: a fresh database per test, on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+
+from marac_prep.core.db import Database, open_database
+from tests.factories import Workspace
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+PG_URL_VAR = "MARAC_PREP_TEST_POSTGRES_URL"
+
+
+def _pg_admin_url() -> str | None:
+    return os.environ.get(PG_URL_VAR) or None
+
+
+class _PostgresDatabases:
+    """Creates one migrated template per test run, then a fresh copy of it for each test."""
+
+    def __init__(self, admin_url: str) -> None:
+        url = admin_url.replace("postgresql://", "postgresql+psycopg://", 1)
+        self.admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        self.base_url = url
+        self.template = f"marac_tmpl_{uuid.uuid4().hex[:10]}"
+        self.created: list[str] = []
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.template}"'))
+        db = open_database(self.url_for(self.template))
+        db.close()
+
+    def url_for(self, name: str) -> str:
+        head, _, _ = self.base_url.rpartition("/")
+        return f"{head}/{name}"
+
+    def fresh(self) -> str:
+        name = f"marac_test_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        self.created.append(name)
+        return self.url_for(name)
+
+    def drop(self, name_url: str) -> None:
+        name = name_url.rpartition("/")[2]
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[_PostgresDatabases | None]:
+    admin = _pg_admin_url()
+    if admin is None:
+        yield None
+        return
+    manager = _PostgresDatabases(admin)
+    yield manager
+    manager.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path, postgres_databases) -> Iterator[Database]:
+    """A fresh, migrated database: a SQLite file, and again a PostgreSQL database when
+    MARAC_PREP_TEST_POSTGRES_URL is set (CI sets it; it fails if the server is unreachable)."""
+    if request.param == "sqlite":
+        database = open_database(tmp_path / "marac.sqlite")
+        yield database
+        database.close()
+        return
+    if postgres_databases is None:
+        pytest.skip(f"{PG_URL_VAR} is not set")
+    url = postgres_databases.fresh()
+    database = open_database(url)
+    yield database
+    database.close()
+    postgres_databases.drop(url)
+
+
+@pytest.fixture
+def sqlite_db(tmp_path) -> Iterator[Database]:
+    """A fresh SQLite database only, for tests about the file itself."""
+    database = open_database(tmp_path / "marac.sqlite")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    with db.session() as s:
+        yield s
+
+
+@pytest.fixture
+def ws(session: Session) -> Workspace:
+    """Factories over a fresh database: agencies by short code, users, meetings and cases."""
+    return Workspace(session)
