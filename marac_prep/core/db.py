@@ -114,6 +114,21 @@ def _inspect_sqlite_file(path: Path) -> tuple[str | None, bool]:
             "It was left unchanged."
         )
     uri = f"{path.resolve().as_uri()}?mode=ro"
+    # A read-only open of a WAL database still creates -wal/-shm beside it; a refused file
+    # must be left as we found it, so remove the ones this check made.
+    sidecars = [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm")]
+    made = [p for p in sidecars if not p.exists()]
+    try:
+        revision, empty = _read_schema(path, uri)
+        _check_revision(revision, str(path))
+        return revision, empty
+    except StorageError:
+        for sidecar in made:
+            sidecar.unlink(missing_ok=True)
+        raise
+
+
+def _read_schema(path: Path, uri: str) -> tuple[str | None, bool]:
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:

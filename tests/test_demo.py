@@ -1,0 +1,35 @@
+"""The demo workspace: fictional, varied, and covering what the app must show."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from marac_prep.core.demo import build_demo
+from marac_prep.core.models import AgencyReturn, Case, ChronologyEntry, Person
+from marac_prep.core.vocabulary import event_types
+
+
+def test_default_demo_covers_every_event_type_and_return_status(ws, session):
+    summary = build_demo(session, actor=ws.coordinator)
+    assert (summary.meetings, summary.cases) == (1, 8)
+    kinds = {e.event_type for e in session.exec(select(ChronologyEntry)).all()}
+    assert kinds == {e.id for e in event_types()} - {"nothing_known"}
+    statuses = {r.status for r in session.exec(select(AgencyReturn)).all()}
+    assert {"returned", "nothing_known", "chased", "requested", "not_requested"} <= statuses
+    roles = {p.role for p in session.exec(select(Person)).all()}
+    assert "child" in roles
+    assert len(session.exec(select(Case)).all()) == 8
+
+
+def test_demo_is_repeatable_for_a_seed(tmp_path):
+    from marac_prep.core.db import open_database
+    from marac_prep.core.users import ensure_profile
+
+    summaries = []
+    for n in range(2):
+        db = open_database(tmp_path / f"d{n}.sqlite")
+        with db.session() as s:
+            build_demo(s, actor=ensure_profile(s, name="Demo"), cases=3, entries_per_case=5, seed=42)
+            summaries.append([(e.summary, e.event_type) for e in s.exec(select(ChronologyEntry).order_by(ChronologyEntry.id)).all()])
+        db.close()
+    assert summaries[0] == summaries[1]
