@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"marac-prep {__version__}")
     parser.add_argument(
-        "--database", metavar="PATH_OR_URL",
+        "--database",
+        metavar="PATH_OR_URL",
         help="a SQLite file or a postgresql:// URL (default: MARAC_PREP_DATABASE, else the user data folder)",
     )
     parser.add_argument("--user", metavar="NAME", help="the profile to act as (default: your login name)")

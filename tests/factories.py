@@ -33,8 +33,11 @@ class Workspace:
         self._n += 1
         agency_id = self.agency[agency].id if agency else None
         return create_profile(
-            self.session, actor=self.coordinator, name=name or f"{role} {agency or ''} {self._n}".strip(),
-            role=role, agency_id=agency_id,
+            self.session,
+            actor=self.coordinator,
+            name=name or f"{role} {agency or ''} {self._n}".strip(),
+            role=role,
+            agency_id=agency_id,
         )
 
     def meeting(self, days_ahead: int = 7, area: str = "Northmoor") -> Meeting:
@@ -56,20 +59,34 @@ class Workspace:
         self._n += 1
         people = [
             PersonInput(role="victim", name=victim, date_of_birth=victim_dob, gender="female"),
-            PersonInput(role="perpetrator", name="Gethin MORRIS", date_of_birth=date(1987, 9, 21),
-                        relationship="Ex-partner", must_not_receive_information=True),
+            PersonInput(
+                role="perpetrator",
+                name="Gethin MORRIS",
+                date_of_birth=date(1987, 9, 21),
+                relationship="Ex-partner",
+                must_not_receive_information=True,
+            ),
         ]
         people += [
-            PersonInput(role="child", name=f"Child{i} PRITCHARD", date_of_birth=date(2018 + i, 1, 5),
-                        school="Brookfield Primary")
+            PersonInput(
+                role="child",
+                name=f"Child{i} PRITCHARD",
+                date_of_birth=date(2018 + i, 1, 5),
+                school="Brookfield Primary",
+            )
             for i in range(children)
         ]
         return create_case(
-            self.session, actor=self.coordinator, reference=reference or f"MAR-T-{self._n:04d}",
+            self.session,
+            actor=self.coordinator,
+            reference=reference or f"MAR-T-{self._n:04d}",
             referral_date=date.today() - timedelta(days=referral_days_ago),
-            referring_agency_id=self.agency["POL"].id, meeting_id=meeting.id if meeting else None,
-            criteria=fields.pop("criteria", ["visible_high_risk"]), dash_score=fields.pop("dash_score", 15),
-            people=people, **fields,
+            referring_agency_id=self.agency["POL"].id,
+            meeting_id=meeting.id if meeting else None,
+            criteria=fields.pop("criteria", ["visible_high_risk"]),
+            dash_score=fields.pop("dash_score", 15),
+            people=people,
+            **fields,
         )
 
     def entry(
@@ -85,6 +102,12 @@ class Workspace:
     ) -> ChronologyEntry:
         when = on if isinstance(on, PartialDate) else PartialDate(on or date.today() - timedelta(days=30))
         return add_entry(
-            self.session, actor=actor or self.coordinator, case_id=case.id, agency_id=self.agency[agency].id,
-            date=when, event_type=event_type, summary=summary, **fields,
+            self.session,
+            actor=actor or self.coordinator,
+            case_id=case.id,
+            agency_id=self.agency[agency].id,
+            date=when,
+            event_type=event_type,
+            summary=summary,
+            **fields,
         )

@@ -13,7 +13,10 @@ from marac_prep.cli import main
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "marac_prep", *args], capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "marac_prep", *args],
+        capture_output=True,
+        text=True,
+        check=False,
         env={**__import__("os").environ, "MARAC_PREP_DATABASE": "/nonexistent/should-not-be-used"},
     )
 
@@ -67,8 +70,21 @@ def test_meeting_create_and_list_in_process(tmp_path, capsys):
 
 def test_unknown_user_is_bad_input(tmp_path, capsys):
     assert main(["--database", str(tmp_path / "m.sqlite"), "--user", "Nobody Known", "meeting", "list"]) == 0
-    assert main(["--database", str(tmp_path / "m.sqlite"), "--user", "Nobody Known",
-                 "meeting", "create", "--date", "2027-01-14"]) == 2
+    assert (
+        main(
+            [
+                "--database",
+                str(tmp_path / "m.sqlite"),
+                "--user",
+                "Nobody Known",
+                "meeting",
+                "create",
+                "--date",
+                "2027-01-14",
+            ]
+        )
+        == 2
+    )
     assert "no profile" in capsys.readouterr().err
 
 

@@ -62,7 +62,11 @@ def test_day_first_slashes_never_read_month_first(day, approximate):
     assert parsed == PartialDate(day, "day", approximate)
 
 
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)), st.sampled_from(["day", "month", "year"]), st.booleans())
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)),
+    st.sampled_from(["day", "month", "year"]),
+    st.booleans(),
+)
 def test_display_and_iso_round_trip(day, precision, approximate):
     start = {"day": day, "month": day.replace(day=1), "year": day.replace(month=1, day=1)}[precision]
     value = PartialDate(start, precision, approximate)

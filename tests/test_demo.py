@@ -30,6 +30,8 @@ def test_demo_is_repeatable_for_a_seed(tmp_path):
         db = open_database(tmp_path / f"d{n}.sqlite")
         with db.session() as s:
             build_demo(s, actor=ensure_profile(s, name="Demo"), cases=3, entries_per_case=5, seed=42)
-            summaries.append([(e.summary, e.event_type) for e in s.exec(select(ChronologyEntry).order_by(ChronologyEntry.id)).all()])
+            summaries.append(
+                [(e.summary, e.event_type) for e in s.exec(select(ChronologyEntry).order_by(ChronologyEntry.id)).all()]
+            )
         db.close()
     assert summaries[0] == summaries[1]

@@ -36,8 +36,7 @@ def test_agency_rep_cannot_edit_another_agencys_entry_and_nothing_changes(ws, se
     housing_rep = ws.user("agency_rep", "HSG")
     before = _audit_count(session)
     with pytest.raises(PermissionDenied, match="only for their own agency"):
-        edit_entry(session, actor=housing_rep, entry_id=entry.id, expected_version=entry.version,
-                   summary="Tampered")
+        edit_entry(session, actor=housing_rep, entry_id=entry.id, expected_version=entry.version, summary="Tampered")
     session.expire_all()
     assert session.get(ChronologyEntry, entry.id).summary == "Original police summary."
     assert _audit_count(session) == before
@@ -72,8 +71,9 @@ def test_stale_edit_is_refused_and_first_edit_kept(ws, session):
 def test_withdrawn_entry_is_kept_with_reason_but_leaves_the_chronology(ws, session):
     case = ws.case()
     entry = ws.entry(case)
-    withdraw_entry(session, actor=ws.coordinator, entry_id=entry.id, expected_version=1,
-                   reason="Recorded against the wrong case.")
+    withdraw_entry(
+        session, actor=ws.coordinator, entry_id=entry.id, expected_version=1, reason="Recorded against the wrong case."
+    )
     assert entries_for_case(session, case.id) == []
     kept = entries_for_case(session, case.id, include_withdrawn=True)
     assert kept[0].withdrawn_reason == "Recorded against the wrong case."
@@ -101,7 +101,9 @@ def test_chronology_sorts_by_date_then_sequence(ws, session):
     ws.entry(case, on=PartialDate(date(2026, 3, 1), "month"), summary="sometime in March")
     ws.entry(case, on=day, sequence=1, summary="first that day")
     assert [e.summary for e in entries_for_case(session, case.id)] == [
-        "sometime in March", "first that day", "second that day",
+        "sometime in March",
+        "first that day",
+        "second that day",
     ]
 
 
@@ -110,8 +112,14 @@ def test_nothing_known_is_an_answer_and_counts_in_progress(ws, session):
     rows = returns_for_case(session, case.id)
     assert {r.agency.short_code for r in rows if r.expected} >= {"CSC", "EDU", "POL"}
     assert return_progress(rows) == (0, 10)
-    set_return(session, actor=ws.coordinator, case_id=case.id, agency_id=ws.agency["EDU"].id,
-               status="nothing known", representative="Head of year")
+    set_return(
+        session,
+        actor=ws.coordinator,
+        case_id=case.id,
+        agency_id=ws.agency["EDU"].id,
+        status="nothing known",
+        representative="Head of year",
+    )
     rows = returns_for_case(session, case.id)
     assert return_progress(rows) == (1, 10)
     assert next(r for r in rows if r.agency.short_code == "EDU").status == "nothing_known"

@@ -94,7 +94,8 @@ def test_folder_is_refused(tmp_path):
 def test_core_modules_do_not_load_qt():
     code = (
         "import sys, pkgutil, importlib, marac_prep\n"
-        "for pkg in ('marac_prep.core', 'marac_prep.analysis', 'marac_prep.interchange', 'marac_prep.pack', 'marac_prep.commands'):\n"
+        "core = ('core', 'analysis', 'interchange', 'pack', 'commands')\n"
+        "for pkg in ['marac_prep.' + name for name in core]:\n"
         "    try:\n"
         "        mod = importlib.import_module(pkg)\n"
         "    except ModuleNotFoundError:\n"

@@ -37,8 +37,12 @@ def _demo(ctx: CommandContext, args: argparse.Namespace) -> int:
 
     with db.session() as session:
         summary = build_demo(
-            session, actor=ctx.actor(session), cases=args.cases,
-            entries_per_case=args.entries_per_case, seed=args.seed, progress=progress,
+            session,
+            actor=ctx.actor(session),
+            cases=args.cases,
+            entries_per_case=args.entries_per_case,
+            seed=args.seed,
+            progress=progress,
         )
     if show_progress:
         print(file=sys.stderr)

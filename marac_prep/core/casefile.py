@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
 from marac_prep.core.cases import addresses_of, cases_for_meeting, get_case, people_of
@@ -68,15 +68,16 @@ def _history(session: Session, case: Case, people: list[Person]) -> list[tuple[C
     births = {v.date_of_birth for v in victims if v.date_of_birth}
     if not names and not births:
         return []
-    condition = func.lower(Person.name).in_(names) if names else None
+    conditions: list[ColumnElement[bool]] = []
+    if names:
+        conditions.append(func.lower(Person.name).in_(names))
     if births:
-        by_birth = col(Person.date_of_birth).in_(births)
-        condition = by_birth if condition is None else (condition | by_birth)
+        conditions.append(col(Person.date_of_birth).in_(births))
     rows = session.exec(
         select(Case, Person)
         .join(Person, col(Person.case_id) == col(Case.id))
         .where(Person.role == "victim", Case.id != case.id, Case.referral_date <= case.referral_date)
-        .where(condition)
+        .where(or_(*conditions))
     ).all()
     found: dict[int, tuple[Case, list[Person]]] = {}
     for other, person in rows:

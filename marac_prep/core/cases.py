@@ -44,8 +44,19 @@ class PersonInput:
 
 
 _PERSON_FIELDS = (
-    "role", "name", "aliases", "date_of_birth", "gender", "ethnicity", "disability", "lgbt",
-    "relationship", "school", "phone", "safe_to_call", "must_not_receive_information",
+    "role",
+    "name",
+    "aliases",
+    "date_of_birth",
+    "gender",
+    "ethnicity",
+    "disability",
+    "lgbt",
+    "relationship",
+    "school",
+    "phone",
+    "safe_to_call",
+    "must_not_receive_information",
 )
 
 
@@ -75,8 +86,9 @@ def _add_person(session: Session, case_id: int, item: PersonInput) -> Person:
     session.flush()
     if item.address.strip():
         session.add(
-            Address(case_id=case_id, person_id=person.id, text=item.address.strip(),
-                    confidential=item.address_confidential)
+            Address(
+                case_id=case_id, person_id=person.id, text=item.address.strip(), confidential=item.address_confidential
+            )
         )
     return person
 
@@ -122,9 +134,7 @@ def create_case(
         if not any(p.role == "victim" for p in people):
             raise ValidationError("A case needs its victim's name.")
         if victim_consent is False and not consent_reason.strip():
-            raise ValidationError(
-                "The victim has not consented: record why sharing is still necessary."
-            )
+            raise ValidationError("The victim has not consented: record why sharing is still necessary.")
         case = Case(
             reference=reference,
             meeting_id=meeting_id,
@@ -144,24 +154,36 @@ def create_case(
         for item in people:
             _add_person(session, case.id, item)
         audit.record(
-            session, actor=actor, action="case.create", object_type="case", object_id=case.id,
-            case_id=case.id, details={"people": len(people)},
+            session,
+            actor=actor,
+            action="case.create",
+            object_type="case",
+            object_id=case.id,
+            case_id=case.id,
+            details={"people": len(people)},
         )
     return case
 
 
 _CASE_FIELDS = frozenset(
     {
-        "reference", "meeting_id", "referral_date", "referring_agency_id", "criteria",
-        "criteria_notes", "dash_score", "repeat", "victim_aware", "victim_consent",
-        "consent_reason", "status",
+        "reference",
+        "meeting_id",
+        "referral_date",
+        "referring_agency_id",
+        "criteria",
+        "criteria_notes",
+        "dash_score",
+        "repeat",
+        "victim_aware",
+        "victim_consent",
+        "consent_reason",
+        "status",
     }
 )
 
 
-def update_case(
-    session: Session, *, actor: User, case_id: int, expected_version: int, **changes: Any
-) -> Case:
+def update_case(session: Session, *, actor: User, case_id: int, expected_version: int, **changes: Any) -> Case:
     """Changes a case's own fields; refused if someone else changed it since it was read."""
     unknown = set(changes) - _CASE_FIELDS
     if unknown:
@@ -190,8 +212,13 @@ def update_case(
         case.version += 1
         session.add(case)
         audit.record(
-            session, actor=actor, action="case.update", object_type="case", object_id=case.id,
-            case_id=case.id, details={"fields": changed},
+            session,
+            actor=actor,
+            action="case.update",
+            object_type="case",
+            object_id=case.id,
+            case_id=case.id,
+            details={"fields": changed},
         )
     return case
 
@@ -202,8 +229,13 @@ def add_person(session: Session, *, actor: User, case_id: int, person: PersonInp
         get_case(session, case_id)
         added = _add_person(session, case_id, _clean_person(person))
         audit.record(
-            session, actor=actor, action="person.create", object_type="person",
-            object_id=added.id, case_id=case_id, details={"role": added.role},
+            session,
+            actor=actor,
+            action="person.create",
+            object_type="person",
+            object_id=added.id,
+            case_id=case_id,
+            details={"role": added.role},
         )
     return added
 
@@ -226,12 +258,23 @@ def update_person(session: Session, *, actor: User, person_id: int, person: Pers
                 addresses[0].text, addresses[0].confidential = item.address.strip(), item.address_confidential
                 session.add(addresses[0])
             else:
-                session.add(Address(case_id=stored.case_id, person_id=person_id,
-                                    text=item.address.strip(), confidential=item.address_confidential))
+                session.add(
+                    Address(
+                        case_id=stored.case_id,
+                        person_id=person_id,
+                        text=item.address.strip(),
+                        confidential=item.address_confidential,
+                    )
+                )
             changed.append("address")
         audit.record(
-            session, actor=actor, action="person.update", object_type="person",
-            object_id=person_id, case_id=stored.case_id, details={"fields": changed},
+            session,
+            actor=actor,
+            action="person.update",
+            object_type="person",
+            object_id=person_id,
+            case_id=stored.case_id,
+            details={"fields": changed},
         )
     return stored
 
@@ -252,8 +295,13 @@ def remove_person(session: Session, *, actor: User, person_id: int) -> None:
             session.delete(address)
         session.delete(stored)
         audit.record(
-            session, actor=actor, action="person.delete", object_type="person",
-            object_id=person_id, case_id=stored.case_id, details={"role": stored.role},
+            session,
+            actor=actor,
+            action="person.delete",
+            object_type="person",
+            object_id=person_id,
+            case_id=stored.case_id,
+            details={"role": stored.role},
         )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from marac_prep.core import audit
+from marac_prep.core.cases import get_case
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, NotFound, ValidationError
@@ -23,7 +24,6 @@ from marac_prep.core.vocabulary import (
     event_type_id,
     risk_indicator_id,
 )
-from marac_prep.core.cases import get_case
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 SUMMARY_MAX = 500
@@ -31,9 +31,22 @@ SUMMARY_MAX = 500
 # Fields a caller may set through add_entry / edit_entry.
 EDITABLE_FIELDS = frozenset(
     {
-        "agency_id", "date", "event_time", "sequence", "source_ref", "recorded_by", "subjects",
-        "event_type", "summary", "detail", "fact_or_opinion", "risk_indicators", "risk_level",
-        "referred_to_agency_id", "shareable", "withheld_reason",
+        "agency_id",
+        "date",
+        "event_time",
+        "sequence",
+        "source_ref",
+        "recorded_by",
+        "subjects",
+        "event_type",
+        "summary",
+        "detail",
+        "fact_or_opinion",
+        "risk_indicators",
+        "risk_level",
+        "referred_to_agency_id",
+        "shareable",
+        "withheld_reason",
     }
 )
 
@@ -123,16 +136,25 @@ def add_entry(session: Session, *, actor: User, case_id: int, agency_id: int, **
         values = _clean(session, {"agency_id": agency_id, **fields})
         now = datetime.now(UTC)
         entry = ChronologyEntry(
-            case_id=case_id, created_by_id=actor.id, updated_by_id=actor.id,
-            created_at=now, updated_at=now, **values,
+            case_id=case_id,
+            created_by_id=actor.id,
+            updated_by_id=actor.id,
+            created_at=now,
+            updated_at=now,
+            **values,
         )
         _check_whole(entry)
         session.add(entry)
         session.flush()
         _mark_returned(session, case_id, agency_id)
         audit.record(
-            session, actor=actor, action="entry.create", object_type="chronology_entry",
-            object_id=entry.id, case_id=case_id, details={"agency_id": agency_id, "event_type": entry.event_type},
+            session,
+            actor=actor,
+            action="entry.create",
+            object_type="chronology_entry",
+            object_id=entry.id,
+            case_id=case_id,
+            details={"agency_id": agency_id, "event_type": entry.event_type},
         )
     return entry
 
@@ -147,8 +169,11 @@ def get_entry(session: Session, entry_id: int) -> ChronologyEntry:
 def _keep_version(session: Session, entry: ChronologyEntry, actor: User) -> None:
     session.add(
         ChronologyEntryVersion(
-            entry_id=entry.id or 0, version=entry.version, snapshot=entry.model_dump(mode="json"),
-            replaced_at=datetime.now(UTC), replaced_by_id=actor.id,
+            entry_id=entry.id or 0,
+            version=entry.version,
+            snapshot=entry.model_dump(mode="json"),
+            replaced_at=datetime.now(UTC),
+            replaced_by_id=actor.id,
         )
     )
 
@@ -192,8 +217,13 @@ def edit_entry(
         values.update(updated_by_id=actor.id, updated_at=datetime.now(UTC))
         _conditional_update(session, entry_id, expected_version, values)
         audit.record(
-            session, actor=actor, action="entry.update", object_type="chronology_entry",
-            object_id=entry_id, case_id=entry.case_id, details={"fields": changed},
+            session,
+            actor=actor,
+            action="entry.update",
+            object_type="chronology_entry",
+            object_id=entry_id,
+            case_id=entry.case_id,
+            details={"fields": changed},
         )
         session.expire(entry)
         session.refresh(entry)
@@ -213,12 +243,18 @@ def withdraw_entry(
             raise ValidationError("This entry was already withdrawn.")
         _keep_version(session, entry, actor)
         _conditional_update(
-            session, entry_id, expected_version,
+            session,
+            entry_id,
+            expected_version,
             {"withdrawn_at": datetime.now(UTC), "withdrawn_by_id": actor.id, "withdrawn_reason": reason.strip()},
         )
         audit.record(
-            session, actor=actor, action="entry.withdraw", object_type="chronology_entry",
-            object_id=entry_id, case_id=entry.case_id,
+            session,
+            actor=actor,
+            action="entry.withdraw",
+            object_type="chronology_entry",
+            object_id=entry_id,
+            case_id=entry.case_id,
         )
         session.expire(entry)
         session.refresh(entry)
@@ -241,7 +277,9 @@ def entries_for_case(session: Session, case_id: int, *, include_withdrawn: bool 
     if not include_withdrawn:
         query = query.where(col(ChronologyEntry.withdrawn_at).is_(None))
     query = query.order_by(
-        col(ChronologyEntry.event_date), col(ChronologyEntry.sequence),
-        col(ChronologyEntry.event_time), col(ChronologyEntry.id),
+        col(ChronologyEntry.event_date),
+        col(ChronologyEntry.sequence),
+        col(ChronologyEntry.event_time),
+        col(ChronologyEntry.id),
     )
     return list(session.exec(query).all())

@@ -91,6 +91,13 @@ def _year(text: str, *, today: date) -> int:
     return number
 
 
+def _month(name: str, original: str) -> int:
+    month = _MONTHS.get(name.casefold())
+    if month is None:
+        raise ValidationError(f'"{original}": "{name}" is not a month name.')
+    return month
+
+
 def _make(day: int, month: int, year: int, original: str) -> date:
     try:
         return date(year, month, day)
@@ -135,17 +142,10 @@ def parse_uk_date(text: str, *, today: date | None = None) -> PartialDate:
     if m := re.fullmatch(r"(\d{1,2})/(\d{4})", text):
         return PartialDate(_make(1, int(m[1]), int(m[2]), original), "month", approximate)
     if m := re.fullmatch(r"(\d{1,2}) ?-? ?([A-Za-z]+)\.? ?-? ?(\d{2}|\d{4})", text):
-        month = _MONTHS.get(m[2].casefold())
-        if month is None:
-            raise ValidationError(f'"{original}": "{m[2]}" is not a month name.')
-        return PartialDate(
-            _make(int(m[1]), month, _year(m[3], today=today), original), "day", approximate
-        )
+        month = _month(m[2], original)
+        return PartialDate(_make(int(m[1]), month, _year(m[3], today=today), original), "day", approximate)
     if m := re.fullmatch(r"([A-Za-z]+)\.? ?-? ?(\d{4})", text):
-        month = _MONTHS.get(m[1].casefold())
-        if month is None:
-            raise ValidationError(f'"{original}": "{m[1]}" is not a month name.')
-        return PartialDate(_make(1, month, int(m[2]), original), "month", approximate)
+        return PartialDate(_make(1, _month(m[1], original), int(m[2]), original), "month", approximate)
     if m := re.fullmatch(r"(\d{4})", text):
         return PartialDate(_make(1, 1, int(m[1]), original), "year", approximate)
     raise ValidationError(

@@ -31,17 +31,64 @@ from marac_prep.core.permissions import require
 from marac_prep.core.vocabulary import event_types
 
 FIRST_NAMES_F = [
-    "Amelia", "Zofia", "Ioana", "Elif", "Gwenllian", "Rūta", "Siobhan", "Priya", "Aisha",
-    "Małgorzata", "Chloe", "Nia", "Şule", "Agnieszka", "Jasmine", "Kerry-Ann", "Ffion", "Oksana",
+    "Amelia",
+    "Zofia",
+    "Ioana",
+    "Elif",
+    "Gwenllian",
+    "Rūta",
+    "Siobhan",
+    "Priya",
+    "Aisha",
+    "Małgorzata",
+    "Chloe",
+    "Nia",
+    "Şule",
+    "Agnieszka",
+    "Jasmine",
+    "Kerry-Ann",
+    "Ffion",
+    "Oksana",
 ]
 FIRST_NAMES_M = [
-    "Daniel", "Tomasz", "Mihai", "Emre", "Rhys", "Darius", "Liam", "Ravi", "Kyle", "Łukasz",
-    "Marcus", "Gethin", "Ömer", "Craig", "Jonas", "Stefan",
+    "Daniel",
+    "Tomasz",
+    "Mihai",
+    "Emre",
+    "Rhys",
+    "Darius",
+    "Liam",
+    "Ravi",
+    "Kyle",
+    "Łukasz",
+    "Marcus",
+    "Gethin",
+    "Ömer",
+    "Craig",
+    "Jonas",
+    "Stefan",
 ]
 SURNAMES = [
-    "ASHWORTH", "KOWALCZYK", "POPESCU", "YILDIZ", "PRITCHARD", "KAZLAUSKAS", "O'DONNELL",
-    "PATEL", "BRENNAN", "WÓJCIK", "ŞAHİN", "LLEWELYN", "DUMITRESCU", "HOLLOWAY", "GRZEGORZEWSKA",
-    "MACKINNON", "EVANS-BOWEN", "NOWAK", "ȚURCANU", "ÇELIK",
+    "ASHWORTH",
+    "KOWALCZYK",
+    "POPESCU",
+    "YILDIZ",
+    "PRITCHARD",
+    "KAZLAUSKAS",
+    "O'DONNELL",
+    "PATEL",
+    "BRENNAN",
+    "WÓJCIK",
+    "ŞAHİN",
+    "LLEWELYN",
+    "DUMITRESCU",
+    "HOLLOWAY",
+    "GRZEGORZEWSKA",
+    "MACKINNON",
+    "EVANS-BOWEN",
+    "NOWAK",
+    "ȚURCANU",
+    "ÇELIK",
 ]
 CHILD_NAMES = ["Lily", "Oscar", "Maja", "Tudor", "Ela", "Osian", "Ayaan", "Poppy", "Kacper", "Alys"]
 SCHOOLS = ["Brookfield Primary", "St Aidan's Primary", "Millbrook Academy", "Ysgol y Dderwen", "Hillside Nursery"]
@@ -105,10 +152,19 @@ def _person(rng: random.Random, role: str, gender: str, today: date) -> dict[str
     first = rng.choice(FIRST_NAMES_F if gender == "female" else FIRST_NAMES_M)
     age_days = rng.randint(19 * 365, 55 * 365)
     return {
-        "role": role, "name": f"{first} {rng.choice(SURNAMES)}", "gender": gender,
-        "date_of_birth": today - timedelta(days=age_days), "aliases": [], "ethnicity": "",
-        "disability": "", "relationship": "", "school": "", "phone": "", "lgbt": None,
-        "safe_to_call": None, "must_not_receive_information": False,
+        "role": role,
+        "name": f"{first} {rng.choice(SURNAMES)}",
+        "gender": gender,
+        "date_of_birth": today - timedelta(days=age_days),
+        "aliases": [],
+        "ethnicity": "",
+        "disability": "",
+        "relationship": "",
+        "school": "",
+        "phone": "",
+        "lgbt": None,
+        "safe_to_call": None,
+        "must_not_receive_information": False,
     }
 
 
@@ -139,7 +195,8 @@ def build_demo(
         meeting_ids = []
         for index in range(meeting_count):
             meeting = Meeting(
-                meeting_date=today + timedelta(days=7 - 14 * index), area=AREAS[index % len(AREAS)],
+                meeting_date=today + timedelta(days=7 - 14 * index),
+                area=AREAS[index % len(AREAS)],
                 status="planned" if index == 0 else "held",
             )
             session.add(meeting)
@@ -157,13 +214,20 @@ def build_demo(
             if rng.random() < 0.2:
                 criteria.append("potential_escalation")
             case = Case(
-                reference=f"MAR-{referral_date.year}-{existing + number + 1:05d}", meeting_id=meeting_ids[meeting_index],
-                referral_date=referral_date, referring_agency_id=rng.choice([police, police, *agencies]).id or 0,
-                criteria=sorted(criteria), dash_score=score, repeat=rng.random() < 0.3,
-                victim_aware=True, victim_consent=rng.random() < 0.7,
+                reference=f"MAR-{referral_date.year}-{existing + number + 1:05d}",
+                meeting_id=meeting_ids[meeting_index],
+                referral_date=referral_date,
+                referring_agency_id=rng.choice([police, police, *agencies]).id or 0,
+                criteria=sorted(criteria),
+                dash_score=score,
+                repeat=rng.random() < 0.3,
+                victim_aware=True,
+                victim_consent=rng.random() < 0.7,
             )
             if not case.victim_consent:
-                case.consent_reason = "Risk of serious harm to the victim and children; sharing is necessary and proportionate."
+                case.consent_reason = (
+                    "Risk of serious harm to the victim and children; sharing is necessary and proportionate."
+                )
             session.add(case)
             session.flush()
             case_id = case.id or 0
@@ -174,12 +238,15 @@ def build_demo(
             people = [victim, perpetrator]
             if has_children:
                 for _ in range(rng.randint(1, 3)):
-                    people.append({
-                        **_person(rng, "child", rng.choice(["female", "male"]), today),
-                        "name": f"{rng.choice(CHILD_NAMES)} {victim['name'].split(' ', 1)[1]}",
-                        "date_of_birth": today - timedelta(days=rng.randint(200, 15 * 365)),
-                        "school": rng.choice(SCHOOLS), "relationship": "Child of both",
-                    })
+                    people.append(
+                        {
+                            **_person(rng, "child", rng.choice(["female", "male"]), today),
+                            "name": f"{rng.choice(CHILD_NAMES)} {victim['name'].split(' ', 1)[1]}",
+                            "date_of_birth": today - timedelta(days=rng.randint(200, 15 * 365)),
+                            "school": rng.choice(SCHOOLS),
+                            "relationship": "Child of both",
+                        }
+                    )
             person_ids = []
             for row in people:
                 person = Person(case_id=case_id, **row)
@@ -187,11 +254,18 @@ def build_demo(
                 session.flush()
                 person_ids.append(person.id)
             refuge = rng.random() < 0.4
-            session.add(Address(
-                case_id=case_id, person_id=person_ids[0], confidential=refuge,
-                text=("Refuge address held by Idva – do not disclose" if refuge else
-                      f"{rng.randint(1, 120)} {rng.choice(STREETS)}, {rng.choice(AREAS)}"),
-            ))
+            session.add(
+                Address(
+                    case_id=case_id,
+                    person_id=person_ids[0],
+                    confidential=refuge,
+                    text=(
+                        "Refuge address held by Idva – do not disclose"
+                        if refuge
+                        else f"{rng.randint(1, 120)} {rng.choice(STREETS)}, {rng.choice(AREAS)}"
+                    ),
+                )
+            )
             victim["phone"] = f"07700 900{rng.randint(100, 999)}"
             expected = by_category.get("every_case", []) + (by_category.get("children", []) if has_children else [])
             statuses = {a.id: rng.choice(RETURN_MIX) for a in expected}
@@ -201,15 +275,24 @@ def build_demo(
             for agency in expected:
                 status = statuses[agency.id]
                 requested = referral_date + timedelta(days=1)
-                return_rows.append({
-                    "case_id": case_id, "agency_id": agency.id, "status": status,
-                    "requested_on": None if status == "not_requested" else requested,
-                    "chased_on": requested + timedelta(days=4) if status == "chased" else None,
-                    "chase_count": 1 if status == "chased" else 0,
-                    "returned_on": min(requested + timedelta(days=rng.randint(2, 6)), today) if status in ("returned", "nothing_known", "declined") else None,
-                    "representative": "" if status in ("not_requested", "requested") else f"{rng.choice(FIRST_NAMES_F + FIRST_NAMES_M)} ({agency.short_code})",
-                    "note": "", "version": 1,
-                })
+                return_rows.append(
+                    {
+                        "case_id": case_id,
+                        "agency_id": agency.id,
+                        "status": status,
+                        "requested_on": None if status == "not_requested" else requested,
+                        "chased_on": requested + timedelta(days=4) if status == "chased" else None,
+                        "chase_count": 1 if status == "chased" else 0,
+                        "returned_on": min(requested + timedelta(days=rng.randint(2, 6)), today)
+                        if status in ("returned", "nothing_known", "declined")
+                        else None,
+                        "representative": ""
+                        if status in ("not_requested", "requested")
+                        else f"{rng.choice(FIRST_NAMES_F + FIRST_NAMES_M)} ({agency.short_code})",
+                        "note": "",
+                        "version": 1,
+                    }
+                )
             _batched(session, AgencyReturn, return_rows)
             v_first = victim["name"].split(" ")[0]
             p_first = perpetrator["name"].split(" ")[0]
@@ -223,31 +306,59 @@ def build_demo(
                     day = day.replace(day=1)
                 elif precision == "year":
                     day = day.replace(month=1, day=1)
-                indicators = rng.sample(INDICATORS_BY_TYPE.get(kind, []), k=min(len(INDICATORS_BY_TYPE.get(kind, [])), rng.randint(0, 2)))
-                referred_to = rng.choice([a for a in agencies if a.id != agency.id]).id if kind == "referral_made" else None
+                indicators = rng.sample(
+                    INDICATORS_BY_TYPE.get(kind, []), k=min(len(INDICATORS_BY_TYPE.get(kind, [])), rng.randint(0, 2))
+                )
+                referred_to = (
+                    rng.choice([a for a in agencies if a.id != agency.id]).id if kind == "referral_made" else None
+                )
                 shareable = rng.random() > 0.03
-                entry_rows.append({
-                    "case_id": case_id, "agency_id": agency.id, "event_date": day, "date_precision": precision,
-                    "date_approximate": rng.random() < 0.05, "event_time": f"{rng.randint(0, 23):02d}:{rng.choice(['00', '15', '30', '45'])}" if rng.random() < 0.4 else None,
-                    "sequence": 0, "source_ref": f"{agency.short_code}/{rng.randint(10000, 99999)}",
-                    "recorded_by": f"{rng.choice(FIRST_NAMES_F + FIRST_NAMES_M)} ({agency.short_code})",
-                    "subjects": ["victim", "perpetrator"] if kind in ("incident", "counter_allegation", "breach") else ["victim"],
-                    "event_type": kind, "summary": rng.choice(SUMMARIES[kind]).format(v=v_first, p=p_first),
-                    "detail": "Officer noted the children were present upstairs.\nFollow-up visit booked." if rng.random() < 0.2 else "",
-                    "fact_or_opinion": "opinion" if rng.random() < 0.1 else "fact", "risk_indicators": indicators,
-                    "risk_level": rng.choice(["standard", "medium", "high"]) if kind == "risk_assessment" else None,
-                    "referred_to_agency_id": referred_to, "shareable": shareable,
-                    "withheld_reason": "" if shareable else "Live police investigation",
-                    "withdrawn_at": None, "withdrawn_by_id": None, "withdrawn_reason": "",
-                    "created_by_id": actor.id, "created_at": now, "updated_by_id": actor.id, "updated_at": now, "version": 1,
-                })
+                entry_rows.append(
+                    {
+                        "case_id": case_id,
+                        "agency_id": agency.id,
+                        "event_date": day,
+                        "date_precision": precision,
+                        "date_approximate": rng.random() < 0.05,
+                        "event_time": f"{rng.randint(0, 23):02d}:{rng.choice(['00', '15', '30', '45'])}"
+                        if rng.random() < 0.4
+                        else None,
+                        "sequence": 0,
+                        "source_ref": f"{agency.short_code}/{rng.randint(10000, 99999)}",
+                        "recorded_by": f"{rng.choice(FIRST_NAMES_F + FIRST_NAMES_M)} ({agency.short_code})",
+                        "subjects": ["victim", "perpetrator"]
+                        if kind in ("incident", "counter_allegation", "breach")
+                        else ["victim"],
+                        "event_type": kind,
+                        "summary": rng.choice(SUMMARIES[kind]).format(v=v_first, p=p_first),
+                        "detail": "Officer noted the children were present upstairs.\nFollow-up visit booked."
+                        if rng.random() < 0.2
+                        else "",
+                        "fact_or_opinion": "opinion" if rng.random() < 0.1 else "fact",
+                        "risk_indicators": indicators,
+                        "risk_level": rng.choice(["standard", "medium", "high"]) if kind == "risk_assessment" else None,
+                        "referred_to_agency_id": referred_to,
+                        "shareable": shareable,
+                        "withheld_reason": "" if shareable else "Live police investigation",
+                        "withdrawn_at": None,
+                        "withdrawn_by_id": None,
+                        "withdrawn_reason": "",
+                        "created_by_id": actor.id,
+                        "created_at": now,
+                        "updated_by_id": actor.id,
+                        "updated_at": now,
+                        "version": 1,
+                    }
+                )
             _batched(session, ChronologyEntry, entry_rows)
             entry_total += len(entry_rows)
             if progress is not None:
                 progress(number + 1, cases)
         audit.record(
-            session, actor=actor, action="demo.generate", object_type="workspace",
+            session,
+            actor=actor,
+            action="demo.generate",
+            object_type="workspace",
             details={"cases": cases, "entries": entry_total, "seed": seed},
         )
     return DemoSummary(meetings=meeting_count, cases=cases, entries=entry_total)
-

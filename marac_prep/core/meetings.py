@@ -41,7 +41,7 @@ def update_meeting(
         meeting = get_meeting(session, meeting_id)
         if meeting.version != expected_version:
             raise ConflictError("Someone else changed this meeting meanwhile; reload it and try again.")
-        changed = []
+        changed: list[str] = []
         if meeting_date is not None and meeting_date != meeting.meeting_date:
             meeting.meeting_date, changed = meeting_date, [*changed, "meeting_date"]
         if area is not None and area.strip() != meeting.area:
@@ -53,8 +53,12 @@ def update_meeting(
         meeting.version += 1
         session.add(meeting)
         audit.record(
-            session, actor=actor, action="meeting.update", object_type="meeting",
-            object_id=meeting.id, details={"fields": changed},
+            session,
+            actor=actor,
+            action="meeting.update",
+            object_type="meeting",
+            object_id=meeting.id,
+            details={"fields": changed},
         )
     return meeting
 

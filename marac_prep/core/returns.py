@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from marac_prep.core import audit
 from marac_prep.core.cases import get_case
@@ -51,11 +51,9 @@ def case_has_children(session: Session, case_id: int) -> bool:
 
 def returns_for_case(session: Session, case_id: int) -> list[ReturnRow]:
     """Every expected agency, plus any other agency with a recorded return, in agency order."""
-    agencies = list(session.exec(select(Agency).order_by(Agency.id)).all())
+    agencies = list(session.exec(select(Agency).order_by(col(Agency.id))).all())
     expected = expected_agency_ids(agencies, has_children=case_has_children(session, case_id))
-    records = {
-        r.agency_id: r for r in session.exec(select(AgencyReturn).where(AgencyReturn.case_id == case_id)).all()
-    }
+    records = {r.agency_id: r for r in session.exec(select(AgencyReturn).where(AgencyReturn.case_id == case_id)).all()}
     return [
         ReturnRow(agency=a, record=records.get(a.id or 0), expected=a.id in expected)
         for a in agencies
@@ -122,7 +120,12 @@ def set_return(
         session.add(record)
         session.flush()
         audit.record(
-            session, actor=actor, action="return.set", object_type="agency_return", object_id=record.id,
-            case_id=case_id, details={"agency_id": agency_id, "status": status},
+            session,
+            actor=actor,
+            action="return.set",
+            object_type="agency_return",
+            object_id=record.id,
+            case_id=case_id,
+            details={"agency_id": agency_id, "status": status},
         )
     return record

@@ -56,24 +56,45 @@ def record_risk_assessment(
         require(actor, "record_risk_assessment", agency_id=agency_id)
         get_case(session, case_id)
         assessment = RiskAssessment(
-            case_id=case_id, tool=tool, tool_version=version, agency_id=agency_id,
-            assessed_on=assessed_on, answers=cleaned, score=score, level=level, created_by_id=actor.id,
+            case_id=case_id,
+            tool=tool,
+            tool_version=version,
+            agency_id=agency_id,
+            assessed_on=assessed_on,
+            answers=cleaned,
+            score=score,
+            level=level,
+            created_by_id=actor.id,
         )
         session.add(assessment)
         now = datetime.now(UTC)
         yes = [q.id for q in dash_questions() if cleaned.get(q.id, {}).get("answer") == "yes"]
         session.add(
             ChronologyEntry(
-                case_id=case_id, agency_id=agency_id, event_date=assessed_on, event_type="risk_assessment",
-                summary=f"{tool} risk assessment: {score} of 24 ({level} risk).", risk_indicators=yes,
-                risk_level=level, subjects=["victim"], created_by_id=actor.id, updated_by_id=actor.id,
-                created_at=now, updated_at=now, recorded_by=actor.name,
+                case_id=case_id,
+                agency_id=agency_id,
+                event_date=assessed_on,
+                event_type="risk_assessment",
+                summary=f"{tool} risk assessment: {score} of 24 ({level} risk).",
+                risk_indicators=yes,
+                risk_level=level,
+                subjects=["victim"],
+                created_by_id=actor.id,
+                updated_by_id=actor.id,
+                created_at=now,
+                updated_at=now,
+                recorded_by=actor.name,
             )
         )
         session.flush()
         audit.record(
-            session, actor=actor, action="risk_assessment.create", object_type="risk_assessment",
-            object_id=assessment.id, case_id=case_id, details={"score": score, "level": level},
+            session,
+            actor=actor,
+            action="risk_assessment.create",
+            object_type="risk_assessment",
+            object_id=assessment.id,
+            case_id=case_id,
+            details={"score": score, "level": level},
         )
     return assessment
 

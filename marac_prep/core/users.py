@@ -40,9 +40,7 @@ def _validated(session: Session, name: str, role: str, agency_id: int | None) ->
     return name, role
 
 
-def create_profile(
-    session: Session, *, name: str, role: str, agency_id: int | None, actor: User | None = None
-) -> User:
+def create_profile(session: Session, *, name: str, role: str, agency_id: int | None, actor: User | None = None) -> User:
     """Creates a profile: by a coordinator for someone, or by a person for themselves on first start.
 
     Raises:
