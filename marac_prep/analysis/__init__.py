@@ -1,0 +1,1 @@
+"""Qt-free analysis of loaded case data: gap findings, victim-blaming language, timelines."""

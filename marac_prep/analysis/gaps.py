@@ -1,0 +1,481 @@
+"""Gap analysis: each rule turns a loaded case into findings about silences and missed connections.
+
+Partial dates: an entry known only to the month or year spans its whole period
+(`PartialDate.value` .. `PartialDate.last_day()`). Each rule reads the span in the way that
+avoids a false alarm: a finding is raised only when it holds for every day the entry could be.
+So a referral counts as received when any possible day of a reply falls in the window, an
+indicator counts as "already held" only when its entry definitely came before the assessment,
+and incidents count towards escalation only when they definitely fall in one window.
+Approximate ("?") dates are read as written. On the same day, the entries' `sequence` orders them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from marac_prep.analysis.language import find_victim_blaming
+from marac_prep.core.casefile import CaseFile
+from marac_prep.core.models import Case, ChronologyEntry, Person
+from marac_prep.core.returns import ReturnRow
+from marac_prep.core.vocabulary import (
+    ANSWERED_STATUSES,
+    RETURN_STATUS_LABELS,
+    event_type_label,
+    high_risk_indicators,
+    incident_event_types,
+    risk_indicator_label,
+    risk_level,
+    settings,
+)
+
+KINDS = (
+    "agency_silent",
+    "referral_not_received",
+    "referral_considered_not_made",
+    "assessed_without_known_risk",
+    "counter_allegation",
+    "escalation",
+    "single_agency_risk",
+    "repeat",
+    "victim_blaming_language",
+    "nothing_known",
+)
+SEVERITIES = ("high", "medium", "info")
+_LOW_LEVELS = frozenset({"standard", "medium"})
+
+
+@dataclass(frozen=True)
+class GapFinding:
+    """One gap or pattern found in a case.
+
+    Attributes:
+        kind: one of `KINDS`.
+        agency: the agency's name where the finding is about one agency, else None.
+        entry_ids: the chronology entries the finding rests on (to link to them).
+        severity: "high", "medium" or "info" ("info" is a note, not a gap).
+        message: what was found, in plain English.
+        why: one line on why it matters.
+    """
+
+    kind: str
+    case_id: int
+    case_reference: str
+    agency: str | None
+    entry_ids: tuple[int, ...]
+    severity: str
+    message: str
+    why: str
+
+
+@dataclass(frozen=True)
+class GapSettings:
+    """Windows and thresholds (local practice), defaulting from `resources/settings.json`.
+
+    Attributes:
+        referral_window_days: days after a referral within which the receiving agency should
+            have an entry (the referral day itself counts as day 0; day 14 is still in time).
+        escalation_window_days / escalation_incident_count: N incidents whose dates lie at
+            most this many days apart make an escalation.
+        repeat_window_days: an earlier referral at most this many days before this one is a repeat.
+    """
+
+    referral_window_days: int = 14
+    escalation_window_days: int = 365
+    escalation_incident_count: int = 3
+    repeat_window_days: int = 365
+    high_risk_indicators: frozenset[str] = field(default_factory=high_risk_indicators)
+    incident_types: frozenset[str] = field(default_factory=incident_event_types)
+
+    @classmethod
+    def from_settings(cls) -> GapSettings:
+        values = settings()
+        return cls(
+            referral_window_days=int(values.get("referral_received_window_days", 14)),
+            escalation_window_days=int(values.get("escalation_window_days", 365)),
+            escalation_incident_count=int(values.get("escalation_incident_count", 3)),
+            repeat_window_days=int(values.get("repeat_window_days", 365)),
+        )
+
+
+_WHY = {
+    "agency_silent": "Without every agency's answer the meeting cannot tell 'nothing known' from 'never looked'.",
+    "referral_not_received": "Referrals that go missing between agencies are a recurring finding of homicide reviews.",
+    "referral_considered_not_made": "A referral considered and not made is how critical facts miss the meeting.",
+    "assessed_without_known_risk": "Assessing in isolation, without what others knew, under-rates risk.",
+    "counter_allegation": "Counter-allegations can be abuse of process; read them against the pattern.",
+    "escalation": "3+ incidents in 12 months meets the potential-escalation criterion.",
+    "single_agency_risk": "A high-risk indicator held by one agency alone is information not yet shared.",
+    "repeat": "A repeat within 12 months of the last Marac asks what changed since.",
+    "victim_blaming_language": "Blaming language shifts responsibility to the victim and hides what agencies did.",
+    "nothing_known": "The agency checked and holds nothing: an answer, not a gap.",
+}
+
+
+# --- small shared readings of the case -------------------------------------------------------
+
+
+def agency_entries(case_file: CaseFile) -> dict[int, list[ChronologyEntry]]:
+    """Each agency's entries (withdrawn ones are already left out by the loader), in date order."""
+    out: dict[int, list[ChronologyEntry]] = {}
+    for entry in sorted(case_file.entries, key=_order):
+        out.setdefault(entry.agency_id, []).append(entry)
+    return out
+
+
+def is_silent(row: ReturnRow, entries: Iterable[ChronologyEntry]) -> bool:
+    """Expected, has not answered (not even "nothing known") and holds no entries of its own."""
+    return row.expected and row.status not in ANSWERED_STATUSES and not any(True for _ in entries)
+
+
+def _order(entry: ChronologyEntry) -> tuple[date, int, int]:
+    return (entry.event_date, entry.sequence, entry.id or 0)
+
+
+def _last(entry: ChronologyEntry) -> date:
+    return entry.partial_date.last_day()
+
+
+def _definitely_before(entry: ChronologyEntry, day: date, sequence: int | None = None) -> bool:
+    """True when every day the entry could be is before `day` (or earlier the same day)."""
+    if _last(entry) < day:
+        return True
+    return (
+        sequence is not None and entry.date_precision == "day" and entry.event_date == day
+        and entry.sequence < sequence
+    )
+
+
+def _when(entry: ChronologyEntry) -> str:
+    return entry.partial_date.display()
+
+
+def _finding(case_file: CaseFile, kind: str, severity: str, message: str, *,
+             agency: str | None = None, entries: Iterable[ChronologyEntry] = ()) -> GapFinding:
+    ids = tuple(dict.fromkeys(e.id for e in entries if e.id is not None))
+    return GapFinding(
+        kind=kind, case_id=case_file.case.id or 0, case_reference=case_file.case.reference, agency=agency,
+        entry_ids=ids, severity=severity, message=message, why=_WHY[kind],
+    )
+
+
+def _list(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+
+def silent_agencies(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
+    """Expected agencies that have returned nothing; "nothing known" answers as info notes."""
+    by_agency = agency_entries(case_file)
+    found = []
+    for row in case_file.returns:
+        entries = by_agency.get(row.agency.id or 0, [])
+        nothing = [e for e in entries if e.event_type == "nothing_known"]
+        if row.status == "nothing_known" or (nothing and len(nothing) == len(entries)):
+            found.append(_finding(case_file, "nothing_known", "info",
+                                  f"{row.agency.name} checked its records and holds nothing on this case.",
+                                  agency=row.agency.name, entries=nothing))
+            continue
+        if row.status == "declined" and not entries and row.expected:
+            found.append(_finding(case_file, "agency_silent", "medium",
+                                  f"{row.agency.name} declined to return information for this case.",
+                                  agency=row.agency.name))
+            continue
+        if not is_silent(row, entries):
+            continue
+        record = row.record
+        if row.status == "chased" and record is not None:
+            times = f"{record.chase_count} time{'s' if record.chase_count != 1 else ''}"
+            asked = f"requested{_on(record.requested_on)} and chased {times} (last{_on(record.chased_on)})"
+            severity = "high"
+        elif row.status == "requested" and record is not None:
+            asked = f"requested{_on(record.requested_on)}, not yet chased"
+            severity = "high"
+        else:
+            asked = "not yet requested"
+            severity = "medium"
+        found.append(_finding(case_file, "agency_silent", severity,
+                              f"{row.agency.name} has returned nothing – no entries and no 'nothing known'; {asked}.",
+                              agency=row.agency.name))
+    return found
+
+
+def _on(day: date | None) -> str:
+    return f" on {day.day} {day.strftime('%b %Y')}" if day else ""
+
+
+def referrals_not_received(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
+    """A referral made to another agency that has no entry of its own within the window after it."""
+    by_agency = agency_entries(case_file)
+    found = []
+    for referral in sorted(case_file.entries, key=_order):
+        target = referral.referred_to_agency_id
+        if referral.event_type != "referral_made" or target is None or target == referral.agency_id:
+            continue
+        earliest = referral.event_date
+        latest = _last(referral) + timedelta(days=gs.referral_window_days)
+        replies = [
+            e for e in by_agency.get(target, [])
+            if e.event_type != "nothing_known" and _last(e) >= earliest and e.event_date <= latest
+        ]
+        if replies:
+            continue
+        sender, receiver = case_file.agency_name(referral.agency_id), case_file.agency_name(target)
+        found.append(_finding(
+            case_file, "referral_not_received", "high",
+            f"{sender} referred to {receiver} on {_when(referral)}; {receiver} has no entry within "
+            f"{gs.referral_window_days} days after it.",
+            agency=receiver, entries=[referral],
+        ))
+    return found
+
+
+def referrals_considered_not_made(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
+    found = []
+    for entry in sorted(case_file.entries, key=_order):
+        if entry.event_type != "referral_considered_not_made":
+            continue
+        agency = case_file.agency_name(entry.agency_id)
+        to = f" to {case_file.agency_name(entry.referred_to_agency_id)}" if entry.referred_to_agency_id else ""
+        found.append(_finding(case_file, "referral_considered_not_made", "high",
+                              f"{agency} considered a referral{to} on {_when(entry)} and did not make it.",
+                              agency=agency, entries=[entry]))
+    return found
+
+
+@dataclass(frozen=True)
+class _Assessment:
+    agency_id: int
+    day: date
+    level: str
+    entry: ChronologyEntry | None
+
+
+def _assessments(case_file: CaseFile) -> list[_Assessment]:
+    """Low or medium assessments from the chronology and the assessment records, once each."""
+    out: dict[tuple[int, date], _Assessment] = {}
+    for entry in case_file.entries:
+        if entry.event_type == "risk_assessment" and entry.risk_level in _LOW_LEVELS:
+            out.setdefault((entry.agency_id, entry.event_date), _Assessment(
+                entry.agency_id, entry.event_date, entry.risk_level, entry))
+    for record in case_file.assessments:
+        level = record.level or risk_level(record.score)
+        if level in _LOW_LEVELS and level is not None:
+            out.setdefault((record.agency_id, record.assessed_on),
+                           _Assessment(record.agency_id, record.assessed_on, level, None))
+    return sorted(out.values(), key=lambda a: (a.day, a.agency_id))
+
+
+def assessed_without_known_risk(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
+    """A standard or medium rating while other agencies already held high-risk indicators."""
+    found = []
+    for assessment in _assessments(case_file):
+        sequence = assessment.entry.sequence if assessment.entry is not None else None
+        known = [
+            e for e in sorted(case_file.entries, key=_order)
+            if e.agency_id != assessment.agency_id
+            and set(e.risk_indicators) & gs.high_risk_indicators
+            and _definitely_before(e, assessment.day, sequence)
+        ]
+        if not known:
+            continue
+        held: dict[str, list[str]] = {}
+        for e in known:
+            for indicator in e.risk_indicators:
+                if indicator in gs.high_risk_indicators:
+                    holders = held.setdefault(risk_indicator_label(indicator).lower(), [])
+                    name = case_file.agency_name(e.agency_id)
+                    if name not in holders:
+                        holders.append(name)
+        what = "; ".join(f"{label} ({_list(agencies)})" for label, agencies in held.items())
+        agency = case_file.agency_name(assessment.agency_id)
+        day = assessment.day
+        found.append(_finding(
+            case_file, "assessed_without_known_risk", "high",
+            f"{agency} rated the risk {assessment.level} on {day.day} {day.strftime('%b %Y')} while other "
+            f"agencies already held: {what}.",
+            agency=agency, entries=[*([assessment.entry] if assessment.entry else []), *known],
+        ))
+    return found
+
+
+def counter_allegations(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
+    """Each counter-allegation with the earlier incidents where the other party was the perpetrator."""
+    found = []
+    ordered = sorted(case_file.entries, key=_order)
+    for entry in ordered:
+        if entry.event_type != "counter_allegation":
+            continue
+        prior = [
+            e for e in ordered
+            if e.event_type in gs.incident_types
+            and (not e.subjects or "perpetrator" in e.subjects or "victim" in e.subjects)
+            and _definitely_before(e, entry.event_date, entry.sequence)
+        ]
+        agency = case_file.agency_name(entry.agency_id)
+        if prior:
+            dates = _list([f"{_when(e)} ({case_file.agency_name(e.agency_id)})" for e in prior])
+            pattern = (f"{len(prior)} earlier incident{'s' if len(prior) != 1 else ''} with the alleger as the "
+                       f"reported perpetrator: {dates}")
+        else:
+            pattern = "no earlier incidents are recorded; check other agencies' records"
+        found.append(_finding(
+            case_file, "counter_allegation", "high" if prior else "medium",
+            f"Counter-allegation recorded by {agency} on {_when(entry)}; {pattern}.",
+            agency=agency, entries=[entry, *prior],
+        ))
+    return found
+
+
+def escalation(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
+    """N or more incidents across agencies within one window, when not referred on that criterion.
+
+    Entries of the same incident by several agencies on the same day count once.
+    """
+    if "potential_escalation" in case_file.case.criteria:
+        return []
+    incidents: dict[tuple[date, str], list[ChronologyEntry]] = {}
+    for e in case_file.entries:
+        if e.event_type in gs.incident_types:
+            key = (e.event_date, e.date_precision) if e.date_precision == "day" else (e.event_date, f"{e.id}")
+            incidents.setdefault(key, []).append(e)
+    groups = sorted(incidents.values(), key=lambda g: g[0].event_date)
+    best: list[list[ChronologyEntry]] = []
+    for i, first in enumerate(groups):
+        start = first[0].event_date
+        window = [g for g in groups[i:] if (max(_last(e) for e in g) - start).days <= gs.escalation_window_days]
+        if len(window) > len(best):
+            best = window
+    if len(best) < gs.escalation_incident_count:
+        return []
+    entries = [e for g in best for e in g]
+    agencies = _list(sorted({case_file.agency_name(e.agency_id) for e in entries}))
+    first, last = best[0][0], best[-1][0]
+    return [_finding(
+        case_file, "escalation", "high",
+        f"{len(best)} incidents between {_when(first)} and {_when(last)} known to {agencies}; the case was "
+        "not referred on the potential-escalation criterion.",
+        entries=entries,
+    )]
+
+
+def single_agency_risks(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
+    """A high-risk indicator that only one agency's entries evidence."""
+    holders: dict[str, dict[int, list[ChronologyEntry]]] = {}
+    for e in sorted(case_file.entries, key=_order):
+        for indicator in e.risk_indicators:
+            if indicator in gs.high_risk_indicators:
+                holders.setdefault(indicator, {}).setdefault(e.agency_id, []).append(e)
+    found = []
+    for indicator in sorted(holders, key=lambda i: min(_order(e) for es in holders[i].values() for e in es)):
+        by_agency = holders[indicator]
+        if len(by_agency) != 1:
+            continue
+        agency_id, entries = next(iter(by_agency.items()))
+        agency = case_file.agency_name(agency_id)
+        found.append(_finding(
+            case_file, "single_agency_risk", "medium",
+            f"{risk_indicator_label(indicator)} is known only to {agency} "
+            f"({_list([_when(e) for e in entries])}).",
+            agency=agency, entries=entries,
+        ))
+    return found
+
+
+_NAME_SPLIT = re.compile(r"[^\w]+")
+
+
+def name_key(name: str) -> tuple[str, ...]:
+    """A name's words folded and sorted, so "Jane SMITH" and "SMITH, Jane" compare equal."""
+    return tuple(sorted(w for w in _NAME_SPLIT.split(name.casefold()) if w))
+
+
+def same_person(a: Person, b: Person) -> bool:
+    """Same victim: a name or alias in common AND the same date of birth when both are known."""
+    if a.date_of_birth and b.date_of_birth and a.date_of_birth != b.date_of_birth:
+        return False
+    names_a = {name_key(n) for n in [a.name, *a.aliases] if n and n.strip()}
+    names_b = {name_key(n) for n in [b.name, *b.aliases] if n and n.strip()}
+    return bool(names_a & names_b)
+
+
+def repeats(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
+    """An earlier referral of the same victim within the repeat window before this one."""
+    victim = case_file.victim
+    if victim is None:
+        return []
+    this = case_file.case
+    found = []
+    earlier: list[Case] = []
+    for other, people in case_file.earlier_cases:
+        if other.id == this.id:
+            continue
+        gap = (this.referral_date - other.referral_date).days
+        if not 0 <= gap <= gs.repeat_window_days:
+            continue
+        if any(p.role == "victim" and same_person(victim, p) for p in people):
+            earlier.append(other)
+    ticked = this.repeat or "repeat" in this.criteria
+    for other in sorted(earlier, key=lambda c: c.referral_date, reverse=True):
+        day = other.referral_date
+        note = "the referral marks it as a repeat" if ticked else "the referral does not mark it as a repeat"
+        found.append(_finding(
+            case_file, "repeat", "medium" if ticked else "high",
+            f"Repeat: the same victim was referred as {other.reference} on {day.day} {day.strftime('%b %Y')}, "
+            f"{(this.referral_date - day).days} days before this referral; {note}.",
+        ))
+    return found
+
+
+def victim_blaming(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
+    """Entries whose wording blames the victim, each with a suggestion (the entry is not changed)."""
+    found = []
+    for e in sorted(case_file.entries, key=_order):
+        matches = find_victim_blaming(f"{e.summary}\n{e.detail}")
+        if not matches:
+            continue
+        phrases = _list([f"“{m.phrase}”" for m in matches])
+        suggestion = " ".join(dict.fromkeys(m.suggestion for m in matches))
+        agency = case_file.agency_name(e.agency_id)
+        found.append(_finding(
+            case_file, "victim_blaming_language", "medium",
+            f"{agency}'s entry of {_when(e)} ({event_type_label(e.event_type)}) says {phrases}. {suggestion}",
+            agency=agency, entries=[e],
+        ))
+    return found
+
+
+RULES = (
+    silent_agencies,
+    referrals_not_received,
+    referrals_considered_not_made,
+    assessed_without_known_risk,
+    counter_allegations,
+    escalation,
+    single_agency_risks,
+    repeats,
+    victim_blaming,
+)
+
+
+def analyse_case(case_file: CaseFile, settings: GapSettings | None = None) -> list[GapFinding]:
+    """Every finding for one case, most severe first (then in the order of `KINDS`)."""
+    gs = settings or GapSettings.from_settings()
+    findings = [f for rule in RULES for f in rule(case_file, gs)]
+    return sorted(findings, key=lambda f: (SEVERITIES.index(f.severity), KINDS.index(f.kind)))
+
+
+def analyse_meeting(case_files: list[CaseFile], settings: GapSettings | None = None) -> dict[int, list[GapFinding]]:
+    """Findings for each case of a meeting, by case id."""
+    gs = settings or GapSettings.from_settings()
+    return {cf.case.id or 0: analyse_case(cf, gs) for cf in case_files}
+
+
+def return_status_label(row: ReturnRow) -> str:
+    return RETURN_STATUS_LABELS.get(row.status, row.status)
