@@ -143,8 +143,7 @@ def _definitely_before(entry: ChronologyEntry, day: date, sequence: int | None =
     if _last(entry) < day:
         return True
     return (
-        sequence is not None and entry.date_precision == "day" and entry.event_date == day
-        and entry.sequence < sequence
+        sequence is not None and entry.date_precision == "day" and entry.event_date == day and entry.sequence < sequence
     )
 
 
@@ -152,12 +151,25 @@ def _when(entry: ChronologyEntry) -> str:
     return entry.partial_date.display()
 
 
-def _finding(case_file: CaseFile, kind: str, severity: str, message: str, *,
-             agency: str | None = None, entries: Iterable[ChronologyEntry] = ()) -> GapFinding:
+def _finding(
+    case_file: CaseFile,
+    kind: str,
+    severity: str,
+    message: str,
+    *,
+    agency: str | None = None,
+    entries: Iterable[ChronologyEntry] = (),
+) -> GapFinding:
     ids = tuple(dict.fromkeys(e.id for e in entries if e.id is not None))
     return GapFinding(
-        kind=kind, case_id=case_file.case.id or 0, case_reference=case_file.case.reference, agency=agency,
-        entry_ids=ids, severity=severity, message=message, why=_WHY[kind],
+        kind=kind,
+        case_id=case_file.case.id or 0,
+        case_reference=case_file.case.reference,
+        agency=agency,
+        entry_ids=ids,
+        severity=severity,
+        message=message,
+        why=_WHY[kind],
     )
 
 
@@ -178,14 +190,27 @@ def silent_agencies(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
         entries = by_agency.get(row.agency.id or 0, [])
         nothing = [e for e in entries if e.event_type == "nothing_known"]
         if row.status == "nothing_known" or (nothing and len(nothing) == len(entries)):
-            found.append(_finding(case_file, "nothing_known", "info",
-                                  f"{row.agency.name} checked its records and holds nothing on this case.",
-                                  agency=row.agency.name, entries=nothing))
+            found.append(
+                _finding(
+                    case_file,
+                    "nothing_known",
+                    "info",
+                    f"{row.agency.name} checked its records and holds nothing on this case.",
+                    agency=row.agency.name,
+                    entries=nothing,
+                )
+            )
             continue
         if row.status == "declined" and not entries and row.expected:
-            found.append(_finding(case_file, "agency_silent", "medium",
-                                  f"{row.agency.name} declined to return information for this case.",
-                                  agency=row.agency.name))
+            found.append(
+                _finding(
+                    case_file,
+                    "agency_silent",
+                    "medium",
+                    f"{row.agency.name} declined to return information for this case.",
+                    agency=row.agency.name,
+                )
+            )
             continue
         if not is_silent(row, entries):
             continue
@@ -200,9 +225,15 @@ def silent_agencies(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
         else:
             asked = "not yet requested"
             severity = "medium"
-        found.append(_finding(case_file, "agency_silent", severity,
-                              f"{row.agency.name} has returned nothing – no entries and no 'nothing known'; {asked}.",
-                              agency=row.agency.name))
+        found.append(
+            _finding(
+                case_file,
+                "agency_silent",
+                severity,
+                f"{row.agency.name} has returned nothing – no entries and no 'nothing known'; {asked}.",
+                agency=row.agency.name,
+            )
+        )
     return found
 
 
@@ -221,18 +252,24 @@ def referrals_not_received(case_file: CaseFile, gs: GapSettings) -> list[GapFind
         earliest = referral.event_date
         latest = _last(referral) + timedelta(days=gs.referral_window_days)
         replies = [
-            e for e in by_agency.get(target, [])
+            e
+            for e in by_agency.get(target, [])
             if e.event_type != "nothing_known" and _last(e) >= earliest and e.event_date <= latest
         ]
         if replies:
             continue
         sender, receiver = case_file.agency_name(referral.agency_id), case_file.agency_name(target)
-        found.append(_finding(
-            case_file, "referral_not_received", "high",
-            f"{sender} referred to {receiver} on {_when(referral)}; {receiver} has no entry within "
-            f"{gs.referral_window_days} days after it.",
-            agency=receiver, entries=[referral],
-        ))
+        found.append(
+            _finding(
+                case_file,
+                "referral_not_received",
+                "high",
+                f"{sender} referred to {receiver} on {_when(referral)}; {receiver} has no entry within "
+                f"{gs.referral_window_days} days after it.",
+                agency=receiver,
+                entries=[referral],
+            )
+        )
     return found
 
 
@@ -243,9 +280,16 @@ def referrals_considered_not_made(case_file: CaseFile, gs: GapSettings) -> list[
             continue
         agency = case_file.agency_name(entry.agency_id)
         to = f" to {case_file.agency_name(entry.referred_to_agency_id)}" if entry.referred_to_agency_id else ""
-        found.append(_finding(case_file, "referral_considered_not_made", "high",
-                              f"{agency} considered a referral{to} on {_when(entry)} and did not make it.",
-                              agency=agency, entries=[entry]))
+        found.append(
+            _finding(
+                case_file,
+                "referral_considered_not_made",
+                "high",
+                f"{agency} considered a referral{to} on {_when(entry)} and did not make it.",
+                agency=agency,
+                entries=[entry],
+            )
+        )
     return found
 
 
@@ -262,13 +306,16 @@ def _assessments(case_file: CaseFile) -> list[_Assessment]:
     out: dict[tuple[int, date], _Assessment] = {}
     for entry in case_file.entries:
         if entry.event_type == "risk_assessment" and entry.risk_level in _LOW_LEVELS:
-            out.setdefault((entry.agency_id, entry.event_date), _Assessment(
-                entry.agency_id, entry.event_date, entry.risk_level, entry))
+            out.setdefault(
+                (entry.agency_id, entry.event_date),
+                _Assessment(entry.agency_id, entry.event_date, entry.risk_level, entry),
+            )
     for record in case_file.assessments:
         level = record.level or risk_level(record.score)
         if level in _LOW_LEVELS and level is not None:
-            out.setdefault((record.agency_id, record.assessed_on),
-                           _Assessment(record.agency_id, record.assessed_on, level, None))
+            out.setdefault(
+                (record.agency_id, record.assessed_on), _Assessment(record.agency_id, record.assessed_on, level, None)
+            )
     return sorted(out.values(), key=lambda a: (a.day, a.agency_id))
 
 
@@ -278,7 +325,8 @@ def assessed_without_known_risk(case_file: CaseFile, gs: GapSettings) -> list[Ga
     for assessment in _assessments(case_file):
         sequence = assessment.entry.sequence if assessment.entry is not None else None
         known = [
-            e for e in sorted(case_file.entries, key=_order)
+            e
+            for e in sorted(case_file.entries, key=_order)
             if e.agency_id != assessment.agency_id
             and set(e.risk_indicators) & gs.high_risk_indicators
             and _definitely_before(e, assessment.day, sequence)
@@ -296,12 +344,17 @@ def assessed_without_known_risk(case_file: CaseFile, gs: GapSettings) -> list[Ga
         what = "; ".join(f"{label} ({_list(agencies)})" for label, agencies in held.items())
         agency = case_file.agency_name(assessment.agency_id)
         day = assessment.day
-        found.append(_finding(
-            case_file, "assessed_without_known_risk", "high",
-            f"{agency} rated the risk {assessment.level} on {day.day} {day.strftime('%b %Y')} while other "
-            f"agencies already held: {what}.",
-            agency=agency, entries=[*([assessment.entry] if assessment.entry else []), *known],
-        ))
+        found.append(
+            _finding(
+                case_file,
+                "assessed_without_known_risk",
+                "high",
+                f"{agency} rated the risk {assessment.level} on {day.day} {day.strftime('%b %Y')} while other "
+                f"agencies already held: {what}.",
+                agency=agency,
+                entries=[*([assessment.entry] if assessment.entry else []), *known],
+            )
+        )
     return found
 
 
@@ -313,7 +366,8 @@ def counter_allegations(case_file: CaseFile, gs: GapSettings) -> list[GapFinding
         if entry.event_type != "counter_allegation":
             continue
         prior = [
-            e for e in ordered
+            e
+            for e in ordered
             if e.event_type in gs.incident_types
             and (not e.subjects or "perpetrator" in e.subjects or "victim" in e.subjects)
             and _definitely_before(e, entry.event_date, entry.sequence)
@@ -321,15 +375,22 @@ def counter_allegations(case_file: CaseFile, gs: GapSettings) -> list[GapFinding
         agency = case_file.agency_name(entry.agency_id)
         if prior:
             dates = _list([f"{_when(e)} ({case_file.agency_name(e.agency_id)})" for e in prior])
-            pattern = (f"{len(prior)} earlier incident{'s' if len(prior) != 1 else ''} with the alleger as the "
-                       f"reported perpetrator: {dates}")
+            pattern = (
+                f"{len(prior)} earlier incident{'s' if len(prior) != 1 else ''} with the alleger as the "
+                f"reported perpetrator: {dates}"
+            )
         else:
             pattern = "no earlier incidents are recorded; check other agencies' records"
-        found.append(_finding(
-            case_file, "counter_allegation", "high" if prior else "medium",
-            f"Counter-allegation recorded by {agency} on {_when(entry)}; {pattern}.",
-            agency=agency, entries=[entry, *prior],
-        ))
+        found.append(
+            _finding(
+                case_file,
+                "counter_allegation",
+                "high" if prior else "medium",
+                f"Counter-allegation recorded by {agency} on {_when(entry)}; {pattern}.",
+                agency=agency,
+                entries=[entry, *prior],
+            )
+        )
     return found
 
 
@@ -347,8 +408,8 @@ def escalation(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
             incidents.setdefault(key, []).append(e)
     groups = sorted(incidents.values(), key=lambda g: g[0].event_date)
     best: list[list[ChronologyEntry]] = []
-    for i, first in enumerate(groups):
-        start = first[0].event_date
+    for i, group in enumerate(groups):
+        start = group[0].event_date
         window = [g for g in groups[i:] if (max(_last(e) for e in g) - start).days <= gs.escalation_window_days]
         if len(window) > len(best):
             best = window
@@ -357,12 +418,16 @@ def escalation(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
     entries = [e for g in best for e in g]
     agencies = _list(sorted({case_file.agency_name(e.agency_id) for e in entries}))
     first, last = best[0][0], best[-1][0]
-    return [_finding(
-        case_file, "escalation", "high",
-        f"{len(best)} incidents between {_when(first)} and {_when(last)} known to {agencies}; the case was "
-        "not referred on the potential-escalation criterion.",
-        entries=entries,
-    )]
+    return [
+        _finding(
+            case_file,
+            "escalation",
+            "high",
+            f"{len(best)} incidents between {_when(first)} and {_when(last)} known to {agencies}; the case was "
+            "not referred on the potential-escalation criterion.",
+            entries=entries,
+        )
+    ]
 
 
 def single_agency_risks(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
@@ -379,12 +444,16 @@ def single_agency_risks(case_file: CaseFile, gs: GapSettings) -> list[GapFinding
             continue
         agency_id, entries = next(iter(by_agency.items()))
         agency = case_file.agency_name(agency_id)
-        found.append(_finding(
-            case_file, "single_agency_risk", "medium",
-            f"{risk_indicator_label(indicator)} is known only to {agency} "
-            f"({_list([_when(e) for e in entries])}).",
-            agency=agency, entries=entries,
-        ))
+        found.append(
+            _finding(
+                case_file,
+                "single_agency_risk",
+                "medium",
+                f"{risk_indicator_label(indicator)} is known only to {agency} ({_list([_when(e) for e in entries])}).",
+                agency=agency,
+                entries=entries,
+            )
+        )
     return found
 
 
@@ -425,11 +494,15 @@ def repeats(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
     for other in sorted(earlier, key=lambda c: c.referral_date, reverse=True):
         day = other.referral_date
         note = "the referral marks it as a repeat" if ticked else "the referral does not mark it as a repeat"
-        found.append(_finding(
-            case_file, "repeat", "medium" if ticked else "high",
-            f"Repeat: the same victim was referred as {other.reference} on {day.day} {day.strftime('%b %Y')}, "
-            f"{(this.referral_date - day).days} days before this referral; {note}.",
-        ))
+        found.append(
+            _finding(
+                case_file,
+                "repeat",
+                "medium" if ticked else "high",
+                f"Repeat: the same victim was referred as {other.reference} on {day.day} {day.strftime('%b %Y')}, "
+                f"{(this.referral_date - day).days} days before this referral; {note}.",
+            )
+        )
     return found
 
 
@@ -443,11 +516,16 @@ def victim_blaming(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
         phrases = _list([f"“{m.phrase}”" for m in matches])
         suggestion = " ".join(dict.fromkeys(m.suggestion for m in matches))
         agency = case_file.agency_name(e.agency_id)
-        found.append(_finding(
-            case_file, "victim_blaming_language", "medium",
-            f"{agency}'s entry of {_when(e)} ({event_type_label(e.event_type)}) says {phrases}. {suggestion}",
-            agency=agency, entries=[e],
-        ))
+        found.append(
+            _finding(
+                case_file,
+                "victim_blaming_language",
+                "medium",
+                f"{agency}'s entry of {_when(e)} ({event_type_label(e.event_type)}) says {phrases}. {suggestion}",
+                agency=agency,
+                entries=[e],
+            )
+        )
     return found
 
 
