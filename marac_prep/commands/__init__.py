@@ -5,4 +5,5 @@ COMMAND_MODULES = (
     "marac_prep.commands.demo",
     "marac_prep.commands.meeting",
     "marac_prep.commands.user",
+    "marac_prep.commands.gaps",
 )
