@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,21 @@ from tests.factories import Workspace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 PG_URL_VAR = "MARAC_PREP_TEST_POSTGRES_URL"
+HAVE_QT = importlib.util.find_spec("PySide6") is not None and importlib.util.find_spec("pytestqt") is not None
+_QT_FIXTURES = {"qtbot", "qapp", "qtmodeltester", "qtlog"}
+
+if not HAVE_QT:
+    # CI also runs the suite where Qt is not installed, proving the core needs no Qt.
+    collect_ignore_glob = ["ui/*"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if HAVE_QT:
+        return
+    skip = pytest.mark.skip(reason="Qt is not installed in this environment")
+    for item in items:
+        if _QT_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(skip)
 
 
 def _pg_admin_url() -> str | None:
