@@ -6,4 +6,5 @@ COMMAND_MODULES = (
     "marac_prep.commands.meeting",
     "marac_prep.commands.user",
     "marac_prep.commands.gaps",
+    "marac_prep.commands.pack",
 )

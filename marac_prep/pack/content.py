@@ -1,0 +1,281 @@
+"""What a pack may contain: case files turned into redacted, plain records before any layout.
+
+Redaction happens here, at build time, from the data: confidential addresses and contact
+numbers are never copied into these records (they are only used to scrub free text), and
+entries an agency marked as not shareable are left out and only counted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from marac_prep.analysis.gaps import GapFinding, analyse_case
+from marac_prep.analysis.timeline import Timeline, build_timeline
+from marac_prep.core.casefile import CaseFile
+from marac_prep.core.dates import display_day
+from marac_prep.core.models import ChronologyEntry, Meeting, Person
+from marac_prep.core.returns import return_progress
+from marac_prep.core.vocabulary import (
+    RETURN_STATUS_LABELS,
+    criteria,
+    event_type_label,
+    high_risk_indicators,
+    risk_indicator_label,
+    risk_level,
+)
+from marac_prep.pack.markup import Scrubber, clean
+
+_PRECISION_NOTES = {"day": "", "month": "month only", "year": "year only"}
+
+
+@dataclass(frozen=True)
+class PackPerson:
+    """Someone in the case as the pack shows them (no address, no phone)."""
+
+    role: str
+    name: str
+    aliases: tuple[str, ...]
+    born: str
+    age: int | None
+    gender: str
+    relationship: str
+    must_not_receive_information: bool
+
+
+@dataclass(frozen=True)
+class PackEntry:
+    """One shareable chronology entry, scrubbed."""
+
+    entry_id: int
+    day: date
+    date_text: str
+    date_note: str
+    agency: str
+    event_type: str
+    summary: str
+    detail: str
+    opinion: bool
+    risk_indicators: tuple[str, ...]
+    high_risk: bool
+    risk_level: str
+    referred_to: str
+    source_ref: str
+
+
+@dataclass(frozen=True)
+class PackReturn:
+    """One agency's return on the case, with what the pack shows and withholds of it."""
+
+    agency: str
+    expected: bool
+    status: str
+    status_label: str
+    answered: bool
+    returned_on: str
+    note: str
+    entries_shown: int
+    entries_withheld: int
+
+
+@dataclass(frozen=True)
+class PackAssessment:
+    tool: str
+    agency: str
+    assessed_on: str
+    score: int | None
+    level: str
+
+
+@dataclass(frozen=True)
+class PackCase:
+    """A case as it goes into the pack.
+
+    Attributes:
+        withheld: (agency, number of entries left out) for each agency that withheld some.
+        findings: gap-analysis findings on the shareable entries, most severe first.
+        timeline: the swimlane picture of the shareable entries.
+    """
+
+    case_id: int
+    reference: str
+    referring_agency: str
+    referral_date: str
+    criteria: tuple[str, ...]
+    criteria_notes: str
+    dash_score: int | None
+    dash_level: str
+    repeat: bool
+    victim_aware: bool | None
+    victim_consent: bool | None
+    consent_reason: str
+    victim_name: str
+    people: tuple[PackPerson, ...]
+    assessments: tuple[PackAssessment, ...]
+    returns: tuple[PackReturn, ...]
+    progress: tuple[int, int]
+    entries: tuple[PackEntry, ...]
+    withheld: tuple[tuple[str, int], ...]
+    findings: tuple[GapFinding, ...]
+    timeline: Timeline
+
+    @property
+    def nothing_known(self) -> list[str]:
+        return [r.agency for r in self.returns if r.status == "nothing_known"]
+
+    @property
+    def not_returned(self) -> list[str]:
+        return [r.agency for r in self.returns if r.expected and not r.answered]
+
+
+@dataclass(frozen=True)
+class PackContent:
+    """Everything the pack prints, already redacted.
+
+    Attributes:
+        scope: "meeting" or "case".
+        generated_by: the name of the profile that built the pack (printed on the cover only).
+    """
+
+    meeting_date: date
+    area: str
+    marking: str
+    scope: str
+    generated_by: str
+    generated_at: datetime
+    cases: tuple[PackCase, ...]
+
+    @property
+    def withheld_total(self) -> int:
+        return sum(n for case in self.cases for _, n in case.withheld)
+
+
+def age_on(born: date | None, on: date) -> int | None:
+    if born is None:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def scrubber_for(case_file: CaseFile) -> Scrubber:
+    return Scrubber(
+        addresses=[a.text for a in case_file.addresses if a.confidential],
+        phones=[p.phone for p in case_file.people if p.phone],
+    )
+
+
+def shareable_only(case_file: CaseFile) -> CaseFile:
+    """The case file without withheld entries, so no analysis or picture can reveal them."""
+    return dataclasses.replace(case_file, entries=[e for e in case_file.entries if e.shareable])
+
+
+def _person(person: Person, scrub: Scrubber, on: date) -> PackPerson:
+    return PackPerson(
+        role=person.role,
+        name=scrub(person.name),
+        aliases=tuple(scrub(a) for a in person.aliases),
+        born=display_day(person.date_of_birth),
+        age=age_on(person.date_of_birth, on),
+        gender=scrub(person.gender),
+        relationship=scrub(person.relationship),
+        must_not_receive_information=person.must_not_receive_information,
+    )
+
+
+def _entry(entry: ChronologyEntry, case_file: CaseFile, scrub: Scrubber) -> PackEntry:
+    partial = entry.partial_date
+    notes = [_PRECISION_NOTES[partial.precision]] if partial.precision != "day" else []
+    if partial.approximate:
+        notes.append("approximate")
+    date_text = partial.display()
+    if entry.event_time:
+        date_text += f" {entry.event_time}"
+    high = high_risk_indicators()
+    return PackEntry(
+        entry_id=entry.id or 0,
+        day=entry.event_date,
+        date_text=date_text,
+        date_note=", ".join(notes),
+        agency=case_file.agency_name(entry.agency_id),
+        event_type=event_type_label(entry.event_type),
+        summary=scrub(entry.summary),
+        detail=scrub(entry.detail),
+        opinion=entry.fact_or_opinion == "opinion",
+        risk_indicators=tuple(risk_indicator_label(r) for r in entry.risk_indicators),
+        high_risk=any(r in high for r in entry.risk_indicators),
+        risk_level=entry.risk_level or "",
+        referred_to=case_file.agency_name(entry.referred_to_agency_id),
+        source_ref=scrub(entry.source_ref),
+    )
+
+
+def _scrubbed_finding(finding: GapFinding, scrub: Scrubber) -> GapFinding:
+    return dataclasses.replace(finding, message=scrub(finding.message), why=scrub(finding.why))
+
+
+def _scrubbed_timeline(timeline: Timeline, scrub: Scrubber) -> Timeline:
+    lanes = tuple(
+        dataclasses.replace(
+            lane, marks=tuple(dataclasses.replace(m, label=scrub(m.label)) for m in lane.marks)
+        )
+        for lane in timeline.lanes
+    )
+    return dataclasses.replace(timeline, lanes=lanes)
+
+
+def pack_case(case_file: CaseFile, *, on: date) -> PackCase:
+    """One case, redacted; `on` is the meeting date (for ages)."""
+    case = case_file.case
+    scrub = scrubber_for(case_file)
+    visible = shareable_only(case_file)
+    withheld = Counter(case_file.agency_name(e.agency_id) for e in case_file.entries if not e.shareable)
+    shown = Counter(case_file.agency_name(e.agency_id) for e in visible.entries)
+    criterion_labels = dict(criteria())
+    victim = case_file.victim
+    returns = tuple(
+        PackReturn(
+            agency=row.agency.name,
+            expected=row.expected,
+            status=row.status,
+            status_label=RETURN_STATUS_LABELS.get(row.status, row.status),
+            answered=row.answered,
+            returned_on=display_day(row.record.returned_on) if row.record else "",
+            note=scrub(row.record.note) if row.record else "",
+            entries_shown=shown.get(row.agency.name, 0),
+            entries_withheld=withheld.get(row.agency.name, 0),
+        )
+        for row in case_file.returns
+    )
+    return PackCase(
+        case_id=case.id or 0,
+        reference=clean(case.reference),
+        referring_agency=case_file.agency_name(case.referring_agency_id),
+        referral_date=display_day(case.referral_date),
+        criteria=tuple(criterion_labels.get(c, c) for c in case.criteria),
+        criteria_notes=scrub(case.criteria_notes),
+        dash_score=case.dash_score,
+        dash_level=risk_level(case.dash_score) or "",
+        repeat=case.repeat,
+        victim_aware=case.victim_aware,
+        victim_consent=case.victim_consent,
+        consent_reason=scrub(case.consent_reason),
+        victim_name=scrub(victim.name) if victim else "",
+        people=tuple(_person(p, scrub, on) for p in case_file.people),
+        assessments=tuple(
+            PackAssessment(
+                tool=clean(a.tool),
+                agency=case_file.agency_name(a.agency_id),
+                assessed_on=display_day(a.assessed_on),
+                score=a.score,
+                level=a.level or "",
+            )
+            for a in case_file.assessments
+        ),
+        returns=returns,
+        progress=return_progress(case_file.returns),
+        entries=tuple(_entry(e, case_file, scrub) for e in visible.entries),
+        withheld=tuple(sorted(withheld.items())),
+        findings=tuple(_scrubbed_finding(f, scrub) for f in analyse_case(visible)),
+        timeline=_scrubbed_timeline(build_timeline(visible), scrub),
+    )

@@ -1,0 +1,269 @@
+"""Exporting the pack: permission, redacted content, two-pass layout, AES-256 encryption, atomic write."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+
+import pikepdf
+from sqlmodel import Session
+
+from marac_prep import __version__
+from marac_prep.core import audit
+from marac_prep.core.casefile import CaseFile, load_case_file
+from marac_prep.core.cases import case_by_reference, cases_for_meeting
+from marac_prep.core.db import unit_of_work
+from marac_prep.core.dates import display_day
+from marac_prep.core.errors import ValidationError
+from marac_prep.core.meetings import get_meeting
+from marac_prep.core.models import User
+from marac_prep.core.permissions import require
+from marac_prep.core.vocabulary import settings
+from marac_prep.pack.content import PackContent, pack_case
+from marac_prep.pack.document import PackCancelled, PackDocTemplate
+from marac_prep.pack.markup import clean
+from marac_prep.pack.sections import pack_story
+
+Progress = Callable[[int, int], None]
+Cancelled = Callable[[], bool]
+MARKING_MAX = 60
+
+
+@dataclass(frozen=True)
+class PackResult:
+    """What was written.
+
+    Attributes:
+        withheld: entries left out because they may not be shared, across all cases.
+    """
+
+    path: Path
+    pages: int
+    cases: int
+    withheld: int
+    encrypted: bool
+
+
+def default_marking() -> str:
+    return str(settings().get("default_marking", "OFFICIAL-SENSITIVE"))
+
+
+def check_marking(marking: str | None) -> str:
+    """The protective marking, trimmed; one line of at most 60 characters."""
+    text = " ".join(clean(marking if marking is not None else default_marking()).split())
+    if not text:
+        raise ValidationError("The protective marking cannot be empty, e.g. OFFICIAL-SENSITIVE.")
+    if len(text) > MARKING_MAX:
+        raise ValidationError(f"The protective marking is {len(text)} characters; keep it to {MARKING_MAX}.")
+    return text
+
+
+def check_destination(destination: str | os.PathLike[str]) -> Path:
+    """The file to write: a .pdf name in a folder that exists."""
+    path = Path(destination).expanduser()
+    if path.suffix.casefold() != ".pdf":
+        raise ValidationError(f'The pack is a PDF: name the file with ".pdf" (not "{path.name}").')
+    if path.is_dir():
+        raise ValidationError(f'"{path}" is a folder; give a file name ending in .pdf.')
+    if not path.parent.is_dir():
+        raise ValidationError(f'The folder "{path.parent}" does not exist.')
+    return path.resolve()
+
+
+def load_pack_content(
+    session: Session,
+    *,
+    actor: User,
+    meeting_id: int,
+    case_reference: str | None = None,
+    marking: str | None = None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> PackContent:
+    """The meeting's (or one case's) content, redacted, for a user allowed to export.
+
+    Progress counts the whole export (3 steps a case: loading and two layout passes, then 1
+    for the file), so the loading reports its first third.
+    """
+    require(actor, "export")
+    marking = check_marking(marking)
+    meeting = get_meeting(session, meeting_id)
+    if case_reference:
+        case = case_by_reference(session, case_reference)
+        if case.meeting_id != meeting.id:
+            raise ValidationError(
+                f'Case "{case.reference}" is not on the agenda of the meeting on '
+                f"{display_day(meeting.meeting_date)}."
+            )
+        cases = [case]
+    else:
+        cases = cases_for_meeting(session, meeting_id)
+    total = 3 * len(cases) + 1
+    files: list[CaseFile] = []
+    for done, case in enumerate(cases, start=1):
+        if cancelled and cancelled():
+            raise PackCancelled()
+        files.append(load_case_file(session, case.id or 0))
+        if progress:
+            progress(done, total)
+    return PackContent(
+        meeting_date=meeting.meeting_date,
+        area=clean(meeting.area),
+        marking=marking,
+        scope="case" if case_reference else "meeting",
+        generated_by=clean(actor.name),
+        generated_at=datetime.now(),
+        cases=tuple(pack_case(f, on=meeting.meeting_date) for f in files),
+    )
+
+
+def _layout(content: PackContent, total_pages: int | None, cancelled: Cancelled,
+            on_case: Callable[[int], None]) -> tuple[bytes, int]:
+    buffer = BytesIO()
+    meeting_line = f"Marac meeting {display_day(content.meeting_date)}"
+    if content.area:
+        meeting_line += f" · {content.area}"
+    cases = len(content.cases)
+    doc = PackDocTemplate(
+        buffer,
+        marking=content.marking,
+        meeting_line=meeting_line,
+        total_pages=total_pages,
+        cancelled=cancelled,
+        on_case=on_case,
+        # Metadata names the meeting, never a person.
+        title=f"Pre-Marac pack, Marac meeting {display_day(content.meeting_date)}",
+        author="Marac Prep",
+        subject=f"{content.marking}: {cases} case{'s' if cases != 1 else ''}",
+        creator=f"Marac Prep {__version__}",
+        keywords="",
+    )
+    doc.build(pack_story(content, doc.width))
+    return buffer.getvalue(), doc.page
+
+
+def render_pack(
+    content: PackContent,
+    *,
+    password: str | None = None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+    steps_before: int = 0,
+) -> tuple[bytes, int]:
+    """The finished PDF bytes and page count.
+
+    Laid out twice: the first pass counts the pages so the second can print "Page n of N".
+    With a password the PDF is then encrypted with AES-256 (revision 6) by qpdf, because
+    ReportLab's own AES output cannot be opened by poppler-based viewers.
+    """
+    is_cancelled = cancelled or (lambda: False)
+    n = len(content.cases)
+    total = steps_before + 2 * n + 1
+
+    def report(step: int) -> None:
+        if progress:
+            progress(min(step, total), total)
+
+    _, pages = _layout(content, None, is_cancelled, lambda i: report(steps_before + i))
+    data, pages_again = _layout(content, pages, is_cancelled, lambda i: report(steps_before + n + i))
+    if pages_again != pages:  # cannot happen unless layout depends on the footer; be exact anyway
+        data, pages = _layout(content, pages_again, is_cancelled, lambda i: None)
+    if is_cancelled():
+        raise PackCancelled()
+    if password:
+        data = encrypt(data, password)
+    report(total)
+    return data, pages
+
+
+def encrypt(data: bytes, password: str) -> bytes:
+    """The PDF encrypted with AES-256 (R6); opening it needs `password`."""
+    out = BytesIO()
+    with pikepdf.open(BytesIO(data)) as pdf:
+        # A random owner password: nobody can lift the encryption without the user password.
+        owner = secrets.token_urlsafe(24)
+        pdf.save(out, encryption=pikepdf.Encryption(owner=owner, user=password, R=6, aes=True))
+    return out.getvalue()
+
+
+def _temporary_beside(path: Path, data: bytes) -> Path:
+    """Writes `data` to a hidden temporary file in the destination folder (same filesystem)."""
+    handle, name = tempfile.mkstemp(prefix=".marac-pack-", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+    return Path(name)
+
+
+def export_pack(
+    session: Session,
+    *,
+    actor: User,
+    meeting_id: int,
+    destination: str | os.PathLike[str],
+    case_reference: str | None = None,
+    marking: str | None = None,
+    password: str | None = None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> PackResult:
+    """Builds the pack and writes it to `destination` atomically, audited.
+
+    Nothing is left behind on failure or cancel: the PDF is written to a temporary file in the
+    destination folder and renamed over the destination only when complete; the audit event
+    is committed in the same step (a failed rename rolls it back).
+
+    Raises:
+        PermissionDenied: the actor may not export.
+        ValidationError / NotFound: a bad marking, destination, meeting or case.
+        PackCancelled: `cancelled()` became true.
+    """
+    path = check_destination(destination)
+    if password is not None and not password:
+        raise ValidationError("The password is empty; give one or leave the pack unprotected.")
+    is_cancelled = cancelled or (lambda: False)
+    content = load_pack_content(
+        session, actor=actor, meeting_id=meeting_id, case_reference=case_reference, marking=marking,
+        progress=progress, cancelled=is_cancelled,
+    )
+    # Release the read transaction (and SQLite's write lock) while the PDF is laid out.
+    actor_id = actor.id
+    session.rollback()
+    steps = len(content.cases)
+    data, pages = render_pack(content, password=password, progress=progress, cancelled=is_cancelled,
+                              steps_before=steps)
+    temporary = _temporary_beside(path, data)
+    replaced = False
+    try:
+        with unit_of_work(session):
+            if is_cancelled():
+                raise PackCancelled()
+            audit.record(
+                session, actor=session.get(User, actor_id) if actor_id else actor, action="pack.export",
+                object_type="meeting", object_id=meeting_id,
+                case_id=content.cases[0].case_id if content.scope == "case" and content.cases else None,
+                details={"cases": len(content.cases), "pages": pages, "withheld": content.withheld_total,
+                         "encrypted": bool(password), "scope": content.scope},
+            )
+            session.flush()
+            os.replace(temporary, path)
+            replaced = True
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path if replaced else temporary)
+        raise
+    return PackResult(path=path, pages=pages, cases=len(content.cases), withheld=content.withheld_total,
+                      encrypted=bool(password))

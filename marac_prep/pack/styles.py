@@ -1,0 +1,66 @@
+"""The pack's paragraph styles and colours, set in the embedded fonts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+
+from marac_prep.pack.fonts import register_fonts
+
+INK = colors.HexColor("#1d232b")
+MUTED = colors.HexColor("#5a6470")
+RULE = colors.HexColor("#b9c0c8")
+HEADER_FILL = colors.HexColor("#e4e8ee")
+GAP_FILL = colors.HexColor("#fbe3e1")  # an expected agency that has not answered
+DECLINED_FILL = colors.HexColor("#fdf1d8")
+HIGH = colors.HexColor("#b3261e")
+MEDIUM = colors.HexColor("#b36b00")
+INFO = colors.HexColor("#2f5f8a")
+SEVERITY_COLOURS = {"high": HIGH, "medium": MEDIUM, "info": INFO}
+
+
+@dataclass(frozen=True)
+class PackStyles:
+    """Attributes: one ParagraphStyle per use, named after what it sets."""
+
+    title: ParagraphStyle
+    heading: ParagraphStyle
+    subheading: ParagraphStyle
+    body: ParagraphStyle
+    small: ParagraphStyle
+    cell: ParagraphStyle
+    cell_bold: ParagraphStyle
+    cell_small: ParagraphStyle
+    head_cell: ParagraphStyle
+    marking: ParagraphStyle
+
+
+@cache
+def pack_styles() -> PackStyles:
+    regular, bold = register_fonts()
+
+    def style(name: str, size: float, *, font: str = regular, leading: float | None = None,
+              colour: colors.Color = INK, before: float = 0, after: float = 0,
+              align: int = 0) -> ParagraphStyle:
+        return ParagraphStyle(
+            name, fontName=font, fontSize=size, leading=leading or size * 1.25, textColor=colour,
+            spaceBefore=before, spaceAfter=after, alignment=align,
+            # Long unbroken strings (a pasted URL, a run of letters) wrap instead of overflowing.
+            splitLongWords=1, wordWrap=None,
+        )
+
+    return PackStyles(
+        title=style("title", 24, font=bold, leading=30, after=6),
+        heading=style("heading", 15, font=bold, leading=19, after=6),
+        subheading=style("subheading", 11, font=bold, leading=14, before=10, after=4),
+        body=style("body", 9.5, leading=12.5, after=4),
+        small=style("small", 8, leading=10, colour=MUTED, after=2),
+        cell=style("cell", 8, leading=10),
+        cell_bold=style("cell_bold", 8, font=bold, leading=10),
+        cell_small=style("cell_small", 7, leading=8.6, colour=MUTED),
+        head_cell=style("head_cell", 8, font=bold, leading=10),
+        marking=style("marking", 16, font=bold, leading=20, align=1, before=8, after=8),
+    )
