@@ -2,6 +2,7 @@
 
 # Each module has `register(subparsers)`; it adds its parser with a `handler(ctx, args)` default.
 COMMAND_MODULES = (
+    "marac_prep.commands.agency",
     "marac_prep.commands.demo",
     "marac_prep.commands.meeting",
     "marac_prep.commands.user",
