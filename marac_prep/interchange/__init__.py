@@ -1,0 +1,1 @@
+"""Spreadsheets in and out: agency returns and Marac lists imported, chronologies and templates exported."""

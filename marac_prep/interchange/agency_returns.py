@@ -1,0 +1,344 @@
+"""Importing agency returns: rows checked as `add_entry` checks them, then written in bulk."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, col, select
+
+from marac_prep.core.chronology import SUMMARY_MAX
+from marac_prep.core.dates import PartialDate
+from marac_prep.core.errors import MaracError, ValidationError
+from marac_prep.core.models import Agency, AgencyReturn, Case, ChronologyEntry, Meeting, User
+from marac_prep.core.permissions import require
+from marac_prep.core.vocabulary import (
+    FACT_OR_OPINION,
+    RISK_LEVELS,
+    SUBJECTS,
+    check_choice,
+    event_type_id,
+    norm_key,
+    risk_indicator_id,
+)
+from marac_prep.interchange.lookups import AgencyLookup, read_date, read_time, split_items, yes_no
+from marac_prep.interchange.plan import DUPLICATE, IMPORTED, REJECTED, ImportPlan, Progress, RowOutcome, RowReader
+
+INSERT_CHUNK = 5_000
+# Statuses an agency's entries turn into "returned" (as `add_entry` does).
+_BECOMES_RETURNED = ("not_requested", "requested", "chased", "nothing_known")
+
+DupKey = tuple[int, int, str, date, str, str, str]
+
+
+@lru_cache(maxsize=4096)
+def _event_type(text: str) -> str:
+    return event_type_id(text)
+
+
+@lru_cache(maxsize=4096)
+def _subjects(text: str) -> tuple[str, ...]:
+    found = set()
+    for item in text.replace(",", ";").split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        key = norm_key(item)
+        if key.endswith("ren"):  # children
+            key = key[:-3]
+        elif key.endswith("s") and key[:-1] in SUBJECTS:
+            key = key[:-1]
+        found.add(check_choice(key, SUBJECTS, "subject (victim, perpetrator, child or other)"))
+    return tuple(sorted(found))
+
+
+@lru_cache(maxsize=4096)
+def _indicators(text: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for item in split_items(text):
+        try:
+            out.append(risk_indicator_id(item))
+        except ValidationError:
+            if "," not in item:
+                raise
+            out.extend(risk_indicator_id(p) for p in item.split(",") if p.strip())
+    return tuple(dict.fromkeys(out))
+
+
+def _fact_or_opinion(text: str) -> str:
+    key = norm_key(text)
+    if not key:
+        return "fact"
+    if "opinion" in key:
+        return "opinion"
+    return check_choice(text, FACT_OR_OPINION, "'fact or opinion'")
+
+
+def _risk_level(text: str) -> str | None:
+    key = norm_key(text).removesuffix("_risk")
+    if not key:
+        return None
+    return check_choice(key, RISK_LEVELS, "risk level (standard, medium or high)")
+
+
+class _Checker:
+    """Checks rows of one agency-returns file against the meeting's cases and the user's rights."""
+
+    def __init__(self, session: Session, actor: User, meeting: Meeting, default_agency: str | None) -> None:
+        self.actor = actor
+        self.meeting = meeting
+        self.today = date.today()
+        self.agencies = AgencyLookup(session)
+        self.default_agency = default_agency
+        cases = session.exec(select(Case.id, Case.reference, Case.meeting_id)).all()
+        self.meeting_cases: dict[str, int] = {
+            ref.strip().casefold(): cid or 0 for cid, ref, mid in cases if mid == meeting.id
+        }
+        self.other_cases = {ref.strip().casefold() for _cid, ref, mid in cases if mid != meeting.id}
+        self._allowed: dict[int, str] = {}
+
+    def agency(self, text: str, *, what: str = "agency") -> Agency:
+        if not text:
+            raise ValidationError(f"The {what} is missing.")
+        return self.agencies.find(text)
+
+    def permission(self, agency: Agency) -> None:
+        assert agency.id is not None
+        if agency.id not in self._allowed:
+            try:
+                require(self.actor, "import", agency_id=agency.id)
+                self._allowed[agency.id] = ""
+            except MaracError as exc:
+                self._allowed[agency.id] = str(exc).replace("; nothing was changed.", ".")
+        if self._allowed[agency.id]:
+            raise ValidationError(self._allowed[agency.id])
+
+    def case_id(self, reference: str) -> int:
+        if not reference:
+            raise ValidationError("The case reference is missing.")
+        key = reference.casefold()
+        if key in self.meeting_cases:
+            return self.meeting_cases[key]
+        if key in self.other_cases:
+            raise ValidationError(
+                f'Case "{reference}" is not on the list for the meeting on '
+                f"{self.meeting.meeting_date:%d %b %Y}; it belongs to another meeting."
+            )
+        raise ValidationError(f'There is no case "{reference}" at this Marac; check the reference.')
+
+
+def _problems(reader: RowReader, plan: ImportPlan, checker: _Checker, row: Any) -> tuple[list[str], dict[str, Any]]:
+    """Every problem with one row (so the agency can fix them all at once), and its values."""
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+
+    def attempt(name: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as exc:
+            problems.append(str(exc))
+            return None
+
+    if formula := reader.formula_problem(row):
+        problems.append(formula)
+    if reader.overflow(row):
+        problems.append("This row has more cells than the header has columns (a stray separator?).")
+    for name in plan.layout.missing:
+        problems.append(f"The file has no {name} column.")
+    get = reader.get
+    values["case_id"] = attempt("case", checker.case_id, get(row, "case_reference"))
+    agency = attempt("agency", checker.agency, get(row, "agency") or checker.default_agency or "")
+    if agency is not None:
+        values["agency_id"] = agency.id
+        attempt("permission", checker.permission, agency)
+    event_type = attempt("event_type", _event_type, get(row, "event_type")) if get(row, "event_type") else None
+    if event_type is None and not get(row, "event_type") and "event_type" not in plan.layout.missing:
+        problems.append("The event type is missing.")
+    values["event_type"] = event_type
+    date_text = get(row, "date")
+    when: PartialDate | None = None
+    if date_text:
+        when = attempt("date", read_date, date_text, checker.today)
+        if when is not None and when.value > checker.today:
+            problems.append(f"{when.display()} is in the future.")
+    elif event_type == "nothing_known":
+        when = PartialDate(checker.today)
+    elif "date" not in plan.layout.missing:
+        problems.append("The date is missing.")
+    values["date"] = when
+    summary = get(row, "summary")
+    if event_type != "nothing_known":
+        if not summary:
+            problems.append(
+                "The summary is missing." if reader.has("summary") else "The file has no summary column."
+            )
+        elif len(summary) > SUMMARY_MAX:
+            problems.append(
+                f"The summary is {len(summary)} characters; keep it under {SUMMARY_MAX} and put the rest in detail."
+            )
+    values["summary"] = summary
+    values["event_time"] = attempt("time", read_time, get(row, "time"))
+    values["subjects"] = attempt("subjects", _subjects, get(row, "subjects"))
+    values["risk_indicators"] = attempt("risk", _indicators, get(row, "risk_indicators"))
+    values["risk_level"] = attempt("risk_level", _risk_level, get(row, "risk_level"))
+    values["fact_or_opinion"] = attempt("fact", _fact_or_opinion, get(row, "fact_or_opinion"))
+    shareable = attempt("shareable", yes_no, get(row, "shareable"), "shareable", default=True)
+    values["shareable"] = shareable
+    values["withheld_reason"] = get(row, "withheld_reason")
+    if shareable is False and not values["withheld_reason"]:
+        problems.append("An entry that may not be shared needs the reason it is withheld (withheld_reason).")
+    referred = get(row, "referred_to")
+    values["referred_to_agency_id"] = None
+    if referred:
+        target = attempt("referred_to", checker.agency, referred)
+        values["referred_to_agency_id"] = target.id if target is not None else None
+    elif event_type == "referral_made":
+        problems.append("A referral entry needs the agency it was made to (referred_to).")
+    detail = get(row, "detail")
+    extras = reader.extras(row)
+    values["detail"] = "\n".join([detail, *extras] if detail else extras)
+    values["source_ref"] = get(row, "source_ref")
+    values["recorded_by"] = get(row, "recorded_by")
+    return problems, values
+
+
+def check_returns(
+    session: Session, *, actor: User, meeting: Meeting, plan: ImportPlan, default_agency: str | None,
+    progress: Progress | None = None,
+) -> None:
+    """Fills `plan` with each row's outcome and the entries and returns to write."""
+    checker = _Checker(session, actor, meeting, default_agency)
+    reader = RowReader(plan.layout)
+    rows = plan.sheet.rows[plan.layout.header_index + 1 :]
+    existing = _existing_keys(session, list(checker.meeting_cases.values()))
+    statuses = {
+        (r.case_id, r.agency_id): r.status
+        for r in session.exec(
+            select(AgencyReturn).where(col(AgencyReturn.case_id).in_(list(checker.meeting_cases.values())))
+        ).all()
+    }
+    seen: set[DupKey] = set()
+    entries: list[dict[str, Any]] = []
+    nothing_known: dict[tuple[int, int], tuple[RowOutcome, dict[str, Any]]] = {}
+    with_entries: set[tuple[int, int]] = set()
+    total = len(rows)
+    for done, row in enumerate(rows, start=1):
+        if progress is not None and done % 1000 == 0:
+            progress(done, total)
+        if plan.header.cells == row.cells:
+            continue  # the header repeated (files pasted together) is not a row
+        problems, values = _problems(reader, plan, checker, row)
+        if problems:
+            plan.outcomes.append(RowOutcome(row, REJECTED, " ".join(problems)))
+            continue
+        pair = (values["case_id"], values["agency_id"])
+        if values["event_type"] == "nothing_known":
+            outcome = RowOutcome(row, IMPORTED)
+            if pair in nothing_known or statuses.get(pair) == "nothing_known":
+                outcome.status = DUPLICATE
+            else:
+                nothing_known[pair] = (outcome, values)
+            plan.outcomes.append(outcome)
+            continue
+        when: PartialDate = values.pop("date")
+        key: DupKey = (
+            values["agency_id"], values["case_id"], values["source_ref"], when.value, when.precision,
+            values["event_type"], values["summary"],
+        )
+        if key in seen or key in existing:
+            plan.outcomes.append(RowOutcome(row, DUPLICATE))
+            continue
+        seen.add(key)
+        with_entries.add(pair)
+        values.update(event_date=when.value, date_precision=when.precision, date_approximate=when.approximate)
+        entries.append(values)
+        plan.outcomes.append(RowOutcome(row, IMPORTED))
+    # "Nothing known" next to entries from the same agency would hide what it did send.
+    for pair, (outcome, _values) in list(nothing_known.items()):
+        if pair in with_entries or statuses.get(pair) == "returned":
+            outcome.status = REJECTED
+            outcome.reason = (
+                "This agency has sent entries for this case, so it cannot also answer 'nothing known'; "
+                "remove this row or withdraw the entries first."
+            )
+            del nothing_known[pair]
+    plan.records = {
+        "entries": entries,
+        "nothing_known": {pair: values for pair, (_o, values) in nothing_known.items()},
+        "returned": with_entries,
+        "statuses": statuses,
+    }
+    if progress is not None:
+        progress(total, total)
+
+
+def _existing_keys(session: Session, case_ids: list[int]) -> set[DupKey]:
+    """Entries already stored for the meeting's cases (withdrawn ones too: re-importing must not revive them)."""
+    if not case_ids:
+        return set()
+    table = _entry_table()
+    query = sa_select(
+        table.c.agency_id, table.c.case_id, table.c.source_ref, table.c.event_date,
+        table.c.date_precision, table.c.event_type, table.c.summary,
+    ).where(table.c.case_id.in_(case_ids))
+    return {
+        (r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in session.connection().execute(query)
+    }
+
+
+def _entry_table() -> Table:
+    return SQLModel.metadata.tables[ChronologyEntry.__tablename__]
+
+
+def write_returns(
+    session: Session, *, actor: User, plan: ImportPlan, progress: Progress | None = None
+) -> dict[str, int]:
+    """Writes the plan's entries in bulk and records each agency's return; returns counts for the audit."""
+    entries: list[dict[str, Any]] = plan.records["entries"]
+    now = datetime.now(UTC)
+    table = _entry_table()
+    common = {
+        "sequence": 0, "withdrawn_at": None, "withdrawn_by_id": None, "withdrawn_reason": "",
+        "created_by_id": actor.id, "created_at": now, "updated_by_id": actor.id, "updated_at": now,
+        "version": 1,
+    }
+    total = len(entries)
+    for start in range(0, total, INSERT_CHUNK):
+        chunk = [
+            {**common, **e, "subjects": list(e["subjects"]), "risk_indicators": list(e["risk_indicators"])}
+            for e in entries[start : start + INSERT_CHUNK]
+        ]
+        session.execute(insert(table), chunk)
+        if progress is not None:
+            progress(min(start + INSERT_CHUNK, total), total)
+    today = date.today()
+    statuses: dict[tuple[int, int], str] = plan.records["statuses"]
+    changed = 0
+    for pair in sorted(plan.records["returned"]):
+        if statuses.get(pair, "not_requested") in _BECOMES_RETURNED:
+            _set_return(session, pair, "returned", today, "")
+            changed += 1
+    for pair, values in plan.records["nothing_known"].items():
+        when: PartialDate = values["date"]
+        _set_return(session, pair, "nothing_known", min(when.value, today), values["recorded_by"])
+        changed += 1
+    session.flush()
+    return {"entries": total, "returns_changed": changed, "nothing_known": len(plan.records["nothing_known"])}
+
+
+def _set_return(session: Session, pair: tuple[int, int], status: str, on: date, representative: str) -> None:
+    case_id, agency_id = pair
+    record = session.exec(
+        select(AgencyReturn).where(AgencyReturn.case_id == case_id, AgencyReturn.agency_id == agency_id)
+    ).first()
+    if record is None:
+        record = AgencyReturn(case_id=case_id, agency_id=agency_id, version=0)
+    record.status = status
+    record.returned_on = on
+    if representative:
+        record.representative = representative
+    record.version += 1
+    session.add(record)
