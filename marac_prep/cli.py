@@ -13,6 +13,7 @@ from marac_prep import __version__
 from marac_prep.commands import COMMAND_MODULES
 from marac_prep.commands.context import CommandContext
 from marac_prep.core.errors import MaracError, NotFound, ValidationError
+from marac_prep.logging_setup import configure_logging
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 log = logging.getLogger("marac_prep")
@@ -39,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="a SQLite file or a postgresql:// URL (default: MARAC_PREP_DATABASE, else the user data folder)",
     )
     parser.add_argument("--user", metavar="NAME", help="the profile to act as (default: your login name)")
+    parser.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        help="a file holding the passphrase of an encrypted database (a new database is then created encrypted)",
+    )
     parser.add_argument("--demo", action="store_true", help="open the app on a fresh fictional demo workspace")
     subparsers = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
@@ -61,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT
-    ctx = CommandContext(database_target=args.database, user_name=args.user)
+    configure_logging()
+    ctx = CommandContext(database_target=args.database, user_name=args.user, passphrase_file=args.passphrase_file)
     try:
         if args.command is None:
             return _open_app(ctx, args.demo)

@@ -128,6 +128,10 @@ class Database:
         """True when `passphrase` is this encrypted database's (for unlocking an idle-locked app)."""
         return self._cipher is not None and self._cipher.matches(passphrase)
 
+    def connect_file(self, path: Path, *, read_only: bool = False) -> Any:
+        """A plain DB-API connection to another SQLite file keyed like this one (for backups)."""
+        return _connect(path, cipher=self._cipher, read_only=read_only)
+
     def close(self) -> None:
         if not self._closed:
             self.engine.dispose()
