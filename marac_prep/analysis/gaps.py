@@ -485,8 +485,9 @@ def repeats(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
     for other, people in case_file.earlier_cases:
         if other.id == this.id:
             continue
+        # A referral on the same day is a duplicate of this one, not an earlier Marac.
         gap = (this.referral_date - other.referral_date).days
-        if not 0 <= gap <= gs.repeat_window_days:
+        if not 1 <= gap <= gs.repeat_window_days:
             continue
         if any(p.role == "victim" and same_person(victim, p) for p in people):
             earlier.append(other)

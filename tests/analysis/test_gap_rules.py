@@ -1,0 +1,409 @@
+"""Each gap rule must fire on its pattern and stay quiet otherwise; a well-served case raises no gaps."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from marac_prep.analysis.gaps import KINDS, GapFinding, GapSettings, analyse_case, analyse_meeting, same_person
+from marac_prep.core.dates import PartialDate
+from tests.analysis.builders import CaseBuilder, person, well_served_case
+
+D = date(2025, 6, 10)
+
+
+def kinds(findings: list[GapFinding]) -> list[str]:
+    return [f.kind for f in findings]
+
+
+def of(kind: str, b: CaseBuilder, settings: GapSettings | None = None) -> list[GapFinding]:
+    return [f for f in analyse_case(b.build(), settings) if f.kind == kind]
+
+
+# --- the control case ---------------------------------------------------------------------------
+
+
+def test_well_served_case_raises_no_gaps_only_nothing_known_notes():
+    findings = analyse_case(well_served_case().build())
+    assert {f.severity for f in findings} == {"info"}
+    assert kinds(findings) == ["nothing_known"] * 4
+    assert {f.agency for f in findings} == {"Mental Health", "Probation", "Substance Misuse", "Adult Social Care"}
+
+
+def test_findings_are_most_severe_first_and_use_known_kinds():
+    b = well_served_case()
+    b.ret("MH", None)
+    b.entry("HSG", D, "referral_considered_not_made", summary="Marac referral considered; not made.")
+    b.entry("HSG", D + timedelta(days=1), "contact", summary="She declined to engage.")
+    findings = analyse_case(b.build())
+    order = {"high": 0, "medium": 1, "info": 2}
+    assert [order[f.severity] for f in findings] == sorted(order[f.severity] for f in findings)
+    assert set(kinds(findings)) <= set(KINDS)
+    assert all(f.case_reference == "MAR-T-0001" and f.why for f in findings)
+
+
+# --- agency_silent ------------------------------------------------------------------------------
+
+
+def test_silent_agency_says_it_was_requested_and_chased():
+    b = well_served_case()
+    b.ret("MH", "chased", requested=date(2026, 2, 20), chased=date(2026, 2, 25), chase_count=2)
+    [found] = of("agency_silent", b)
+    assert found.agency == "Mental Health" and found.severity == "high"
+    assert "requested on 20 Feb 2026" in found.message and "chased 2 times" in found.message
+
+
+def test_not_requested_silence_is_reported_as_such():
+    b = well_served_case()
+    b.ret("ASC", None)
+    [found] = of("agency_silent", b)
+    assert found.agency == "Adult Social Care" and "not yet requested" in found.message
+
+
+def test_nothing_known_is_info_not_silence():
+    b = well_served_case()
+    findings = analyse_case(b.build())
+    assert "agency_silent" not in kinds(findings)
+    assert any(f.kind == "nothing_known" and f.agency == "Probation" for f in findings)
+
+
+def test_agency_with_entries_but_no_return_status_is_not_silent():
+    b = well_served_case()
+    b.ret("MH", "requested", requested=date(2026, 2, 20))
+    b.entry("MH", date(2025, 9, 1), "contact", summary="Alys seen by the community mental health team.")
+    assert of("agency_silent", b) == []
+
+
+def test_childrens_agencies_are_expected_only_when_there_are_children():
+    b = CaseBuilder(children=0)
+    assert [r.agency.short_code for r in b.build().returns if r.agency.short_code in ("CSC", "EDU")] == []
+    with_children = CaseBuilder(children=1)
+    with_children.ret("CSC", "requested", requested=date(2026, 2, 20))
+    assert [f.agency for f in of("agency_silent", with_children)] == ["Children's Social Care"]
+
+
+def test_declined_is_reported():
+    b = well_served_case()
+    b.ret("SMS", "declined")
+    [found] = of("agency_silent", b)
+    assert "declined" in found.message and found.severity == "medium"
+
+
+# --- referral_not_received ----------------------------------------------------------------------
+
+
+def test_referral_with_no_reply_fires_and_names_both_agencies():
+    b = CaseBuilder()
+    ref = b.entry("POL", D, "referral_made", to="HSG")
+    [found] = of("referral_not_received", b)
+    assert found.agency == "Housing" and found.entry_ids == (ref,) and found.severity == "high"
+    assert "Police referred to Housing on 10 Jun 2025" in found.message
+
+
+@pytest.mark.parametrize(("offset", "fires"), [(-1, True), (0, False), (1, False), (14, False), (15, True)])
+def test_referral_window_boundaries(offset, fires):
+    b = CaseBuilder()
+    b.entry("POL", D, "referral_made", to="HSG")
+    b.entry("HSG", D + timedelta(days=offset), "referral_received")
+    assert bool(of("referral_not_received", b)) is fires
+
+
+@given(st.integers(min_value=-60, max_value=60), st.integers(min_value=1, max_value=30))
+def test_referral_window_property(offset, window):
+    b = CaseBuilder()
+    b.entry("IDVA", D, "referral_made", to="MH")
+    b.entry("MH", D + timedelta(days=offset), "contact")
+    fires = bool(of("referral_not_received", b, GapSettings(referral_window_days=window)))
+    assert fires is not (0 <= offset <= window)
+
+
+def test_a_nothing_known_reply_is_not_receipt():
+    b = CaseBuilder()
+    b.entry("POL", D, "referral_made", to="HSG")
+    b.entry("HSG", D + timedelta(days=3), "nothing_known", summary="")
+    assert len(of("referral_not_received", b)) == 1
+
+
+def test_month_precision_reply_that_may_fall_in_the_window_counts():
+    b = CaseBuilder()
+    b.entry("POL", date(2025, 6, 28), "referral_made", to="HSG")
+    b.entry("HSG", PartialDate(date(2025, 7, 1), "month"), "referral_received")
+    assert of("referral_not_received", b) == []
+    late = CaseBuilder()
+    late.entry("POL", date(2025, 6, 1), "referral_made", to="HSG")
+    late.entry("HSG", PartialDate(date(2025, 7, 1), "month"), "referral_received")
+    assert len(of("referral_not_received", late)) == 1
+
+
+def test_referral_without_a_target_or_to_itself_is_ignored():
+    b = CaseBuilder()
+    b.entry("POL", D, "referral_made")
+    b.entry("POL", D, "referral_made", to="POL")
+    assert of("referral_not_received", b) == []
+
+
+# --- referral_considered_not_made ---------------------------------------------------------------
+
+
+def test_every_referral_considered_not_made_is_high():
+    b = CaseBuilder()
+    first = b.entry("HLTH", D, "referral_considered_not_made", to="IDVA")
+    second = b.entry("HSG", D + timedelta(days=40), "referral_considered_not_made")
+    found = of("referral_considered_not_made", b)
+    assert [f.entry_ids for f in found] == [(first,), (second,)]
+    assert all(f.severity == "high" for f in found)
+    assert "Health considered a referral to Idva service" in found[0].message
+
+
+def test_no_considered_referral_no_finding():
+    b = CaseBuilder()
+    b.entry("HLTH", D, "referral_made", to="IDVA")
+    b.entry("IDVA", D, "referral_received")
+    assert of("referral_considered_not_made", b) == []
+
+
+# --- assessed_without_known_risk ----------------------------------------------------------------
+
+
+def test_low_assessment_after_others_held_high_risk_fires_naming_what_and_who():
+    b = CaseBuilder()
+    pol = b.entry("POL", D, "incident", indicators=("strangulation",))
+    idva = b.entry("IDVA", D + timedelta(days=3), "disclosure", indicators=("threats_to_kill", "stalking"))
+    hsg = b.entry("HSG", D + timedelta(days=10), "risk_assessment", level="standard")
+    [found] = of("assessed_without_known_risk", b)
+    assert found.agency == "Housing" and found.severity == "high"
+    assert set(found.entry_ids) == {pol, idva, hsg}
+    assert "strangling, choking or suffocating (Police)" in found.message
+    assert "threats to kill (Idva service)" in found.message
+
+
+@pytest.mark.parametrize("level", ["high", None])
+def test_high_or_unrated_assessment_does_not_fire(level):
+    b = CaseBuilder()
+    b.entry("POL", D, "incident", indicators=("strangulation",))
+    b.entry("HSG", D + timedelta(days=10), "risk_assessment", level=level)
+    assert of("assessed_without_known_risk", b) == []
+
+
+def test_indicators_learned_after_the_assessment_or_by_the_same_agency_do_not_fire():
+    b = CaseBuilder()
+    b.entry("HSG", D, "incident", indicators=("strangulation",))
+    b.entry("HSG", D + timedelta(days=1), "risk_assessment", level="medium")
+    b.entry("POL", D + timedelta(days=2), "incident", indicators=("weapons",))
+    assert of("assessed_without_known_risk", b) == []
+
+
+def test_same_day_sequence_decides_what_was_already_held():
+    before = CaseBuilder()
+    before.entry("POL", D, "incident", indicators=("strangulation",), sequence=1)
+    before.entry("HSG", D, "risk_assessment", level="standard", sequence=2)
+    assert len(of("assessed_without_known_risk", before)) == 1
+    after = CaseBuilder()
+    after.entry("HSG", D, "risk_assessment", level="standard", sequence=1)
+    after.entry("POL", D, "incident", indicators=("strangulation",), sequence=2)
+    assert of("assessed_without_known_risk", after) == []
+
+
+def test_month_precision_indicator_in_the_assessment_month_is_not_held_for_certain():
+    b = CaseBuilder()
+    b.entry("POL", PartialDate(date(2025, 6, 1), "month"), "incident", indicators=("strangulation",))
+    b.entry("HSG", D, "risk_assessment", level="standard")
+    assert of("assessed_without_known_risk", b) == []
+    b2 = CaseBuilder()
+    b2.entry("POL", PartialDate(date(2025, 5, 1), "month"), "incident", indicators=("strangulation",))
+    b2.entry("HSG", D, "risk_assessment", level="standard")
+    assert len(of("assessed_without_known_risk", b2)) == 1
+
+
+def test_non_high_risk_indicators_do_not_count():
+    b = CaseBuilder()
+    b.entry("POL", D, "incident", indicators=("injury", "frightened"))
+    b.entry("HSG", D + timedelta(days=5), "risk_assessment", level="standard")
+    assert of("assessed_without_known_risk", b) == []
+
+
+# --- counter_allegation -------------------------------------------------------------------------
+
+
+def test_counter_allegation_lists_earlier_incidents_by_the_alleger():
+    b = CaseBuilder()
+    one = b.entry("POL", D, "incident")
+    two = b.entry("HLTH", D + timedelta(days=20), "ae_attendance")
+    ca = b.entry(
+        "POL",
+        D + timedelta(days=30),
+        "counter_allegation",
+        subjects=("perpetrator",),
+        summary="Gethin alleged Alys assaulted him.",
+    )
+    b.entry("POL", D + timedelta(days=40), "incident")
+    [found] = of("counter_allegation", b)
+    assert found.entry_ids == (ca, one, two) and found.severity == "high"
+    assert "2 earlier incidents" in found.message and "10 Jun 2025 (Police)" in found.message
+
+
+def test_counter_allegation_without_history_is_still_shown():
+    b = CaseBuilder()
+    b.entry("POL", D, "counter_allegation")
+    [found] = of("counter_allegation", b)
+    assert found.severity == "medium" and "no earlier incidents" in found.message
+
+
+def test_no_counter_allegation_no_finding():
+    b = CaseBuilder()
+    b.entry("POL", D, "incident")
+    assert of("counter_allegation", b) == []
+
+
+# --- escalation ---------------------------------------------------------------------------------
+
+
+def test_three_incidents_across_agencies_in_a_year_fire_when_not_referred_on_it():
+    b = CaseBuilder(criteria=("professional_judgement",))
+    b.entry("POL", D, "incident")
+    b.entry("HLTH", D + timedelta(days=100), "ae_attendance")
+    b.entry("IDVA", D + timedelta(days=300), "disclosure")
+    [found] = of("escalation", b)
+    assert len(found.entry_ids) == 3 and "3 incidents" in found.message
+    assert "Health, Idva service and Police" in found.message
+
+
+def test_escalation_not_raised_when_referred_on_that_criterion():
+    b = CaseBuilder(criteria=("potential_escalation",))
+    for days in (0, 10, 20, 30):
+        b.entry("POL", D + timedelta(days=days), "incident")
+    assert of("escalation", b) == []
+
+
+def test_same_day_reports_of_one_incident_count_once():
+    b = CaseBuilder(criteria=())
+    b.entry("POL", D, "call_out")
+    b.entry("HLTH", D, "ae_attendance")
+    b.entry("POL", D + timedelta(days=30), "incident")
+    assert of("escalation", b) == []
+
+
+def test_non_incident_events_do_not_count():
+    b = CaseBuilder(criteria=())
+    b.entry("POL", D, "incident")
+    b.entry("HSG", D + timedelta(days=1), "contact")
+    b.entry("HSG", D + timedelta(days=2), "missed_appointment")
+    b.entry("POL", D + timedelta(days=3), "incident")
+    assert of("escalation", b) == []
+
+
+@given(st.integers(min_value=1, max_value=800), st.integers(min_value=1, max_value=800))
+def test_escalation_window_boundary_property(gap_one, gap_two):
+    b = CaseBuilder(criteria=())
+    b.entry("POL", D, "incident")
+    b.entry("HLTH", D + timedelta(days=gap_one), "ae_attendance")
+    b.entry("IDVA", D + timedelta(days=gap_one + gap_two), "disclosure")
+    fires = bool(of("escalation", b))
+    assert fires is (gap_one + gap_two <= 365)
+
+
+def test_month_precision_incident_counts_only_if_wholly_inside_the_window():
+    inside = CaseBuilder(criteria=())
+    inside.entry("POL", date(2025, 1, 1), "incident")
+    inside.entry("POL", date(2025, 6, 1), "incident")
+    inside.entry("HLTH", PartialDate(date(2025, 12, 1), "month"), "ae_attendance")
+    assert len(of("escalation", inside)) == 1
+    straddles = CaseBuilder(criteria=())
+    straddles.entry("POL", date(2025, 1, 20), "incident")
+    straddles.entry("POL", date(2025, 6, 1), "incident")
+    straddles.entry("HLTH", PartialDate(date(2026, 1, 1), "month"), "ae_attendance")
+    assert of("escalation", straddles) == []
+
+
+# --- single_agency_risk -------------------------------------------------------------------------
+
+
+def test_indicator_known_to_one_agency_fires():
+    b = CaseBuilder()
+    e = b.entry("HLTH", D, "disclosure", indicators=("pregnancy",))
+    b.entry("POL", D, "incident", indicators=("strangulation",))
+    b.entry("IDVA", D, "disclosure", indicators=("strangulation",))
+    [found] = of("single_agency_risk", b)
+    assert found.agency == "Health" and found.entry_ids == (e,)
+    assert "Pregnant or baby under 18 months is known only to Health" in found.message
+
+
+def test_indicator_known_to_two_agencies_or_not_high_risk_does_not_fire():
+    b = CaseBuilder()
+    b.entry("HLTH", D, "disclosure", indicators=("pregnancy", "injury"))
+    b.entry("IDVA", D, "disclosure", indicators=("pregnancy",))
+    assert of("single_agency_risk", b) == []
+
+
+# --- repeat -------------------------------------------------------------------------------------
+
+
+def test_same_victim_referred_within_12_months_is_a_repeat_even_if_not_ticked():
+    b = CaseBuilder(referral=date(2026, 3, 1))
+    b.earlier_case("MAR-2025-0042", date(2025, 9, 1), person("PRITCHARD, Alys", date(1990, 4, 3)))
+    [found] = of("repeat", b)
+    assert "MAR-2025-0042" in found.message and found.severity == "high"
+    assert "does not mark it as a repeat" in found.message
+
+
+def test_ticked_repeat_is_still_named():
+    b = CaseBuilder(referral=date(2026, 3, 1), repeat=True)
+    b.earlier_case("MAR-2025-0042", date(2025, 9, 1), person("Alys Pritchard", None))
+    [found] = of("repeat", b)
+    assert found.severity == "medium" and "marks it as a repeat" in found.message
+
+
+@pytest.mark.parametrize(("days", "fires"), [(0, False), (1, True), (365, True), (366, False)])
+def test_repeat_window_boundary(days, fires):
+    b = CaseBuilder(referral=date(2026, 3, 1))
+    b.earlier_case("MAR-OLD", date(2026, 3, 1) - timedelta(days=days), person("Alys PRITCHARD", date(1990, 4, 3)))
+    assert bool(of("repeat", b)) is fires
+
+
+def test_alias_match_counts_and_a_different_birth_date_does_not():
+    b = CaseBuilder(victim=person("Alys PRITCHARD", date(1990, 4, 3), aliases=("Alys JONES",)))
+    b.earlier_case("MAR-ALIAS", date(2025, 12, 1), person("Alys Jones", date(1990, 4, 3)))
+    b.earlier_case("MAR-OTHER", date(2025, 12, 2), person("Alys Pritchard", date(1985, 1, 1)))
+    b.earlier_case("MAR-DOB-ONLY", date(2025, 12, 3), person("Sian EVANS", date(1990, 4, 3)))
+    found = of("repeat", b)
+    assert len(found) == 1 and "MAR-ALIAS" in found[0].message
+
+
+def test_same_person_rules():
+    alys = person("Alys PRITCHARD", date(1990, 4, 3))
+    assert same_person(alys, person("pritchard alys", date(1990, 4, 3)))
+    assert same_person(alys, person("Alys Pritchard", None))
+    assert not same_person(alys, person("Alys Pritchard", date(1990, 4, 4)))
+    assert not same_person(alys, person("Alice Pritchard", date(1990, 4, 3)))
+
+
+# --- victim_blaming_language --------------------------------------------------------------------
+
+
+def test_blaming_language_in_an_entry_is_flagged_with_a_suggestion():
+    b = CaseBuilder()
+    e = b.entry("HSG", D, "contact", summary="Alys declined to engage with the tenancy officer.")
+    [found] = of("victim_blaming_language", b)
+    assert found.entry_ids == (e,) and "“declined to engage”" in found.message
+    assert "what was offered" in found.message
+    assert b.entries[0].summary == "Alys declined to engage with the tenancy officer."
+
+
+def test_neutral_wording_is_not_flagged():
+    b = CaseBuilder()
+    b.entry("HSG", D, "contact", summary="Offered a sanctuary scheme on 3 June; not accepted then; offer repeated.")
+    assert of("victim_blaming_language", b) == []
+
+
+# --- meeting --------------------------------------------------------------------------------------
+
+
+def test_analyse_meeting_keys_by_case_id():
+    one, two = well_served_case(), CaseBuilder(case_id=2, reference="MAR-T-0002")
+    two.entry("POL", D, "referral_considered_not_made")
+    result = analyse_meeting([one.build(), two.build()])
+    assert set(result) == {1, 2}
+    assert "referral_considered_not_made" in kinds(result[2]) and "referral_considered_not_made" not in kinds(result[1])
