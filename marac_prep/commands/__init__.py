@@ -6,9 +6,12 @@ COMMAND_MODULES = (
     "marac_prep.commands.demo",
     "marac_prep.commands.meeting",
     "marac_prep.commands.user",
+    "marac_prep.commands.screenshot",
     "marac_prep.commands.gaps",
     "marac_prep.commands.pack",
     "marac_prep.commands.importing",
+    "marac_prep.commands.export",
+    "marac_prep.commands.templates",
     "marac_prep.commands.audit",
     "marac_prep.commands.backup",
 )
