@@ -1,0 +1,118 @@
+"""Long work off the GUI thread: one small helper, like Anki's CollectionOp."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from marac_prep.core.db import Database
+from marac_prep.core.errors import MaracError
+
+log = logging.getLogger("marac_prep.ui")
+
+# The worker's progress callback: (done, total, what is being done).
+Progress = Callable[[int, int, str], None]
+
+
+class _Runner(QThread):
+    """Runs the work; its signals are delivered to the GUI thread (queued), never touching widgets."""
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+    progressed = Signal(int, int, str)
+
+    def __init__(self, work: Callable[[Progress], Any]) -> None:
+        super().__init__()
+        self._work = work
+
+    def run(self) -> None:  # Override QThread.run.
+        try:
+            result = self._work(self.progressed.emit)
+        except MaracError as exc:
+            self.failed.emit(exc)
+        except Exception as exc:  # Reported as a plain sentence in the GUI thread, never a traceback.
+            log.error("background work failed with %s", exc.__class__.__name__,
+                      exc_info=(type(exc), exc, None))
+            self.failed.emit(exc)
+        else:
+            self.succeeded.emit(result)
+
+
+class BackgroundOp(QObject):
+    """Runs `work(progress)` on a worker thread with a progress dialog over `parent`.
+
+    The work gets its own read session from `database` (via `read_op`) and returns plain data.
+
+    Signals:
+        finished(object): the work's result, in the GUI thread.
+        failed(object): the exception it raised, in the GUI thread.
+    """
+
+    finished = Signal(object)
+    failed = Signal(object)
+    # Shown only if the work takes longer than this, so quick loads do not flash a dialog.
+    SHOW_AFTER_MS = 400
+
+    def __init__(self, parent: QWidget, work: Callable[[Progress], Any], *, label: str) -> None:
+        super().__init__(parent)
+        self._runner = _Runner(work)
+        self.progress = QProgressDialog(label, "", 0, 0, parent)
+        self.progress.setWindowTitle("Marac Prep")
+        self.progress.setCancelButton(None)
+        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self.progress.setMinimumDuration(self.SHOW_AFTER_MS)
+        self.progress.setAutoClose(False)
+        self.progress.setAutoReset(False)
+        self.progress.setAccessibleName(label)
+        self._runner.progressed.connect(self._on_progress)
+        self._runner.succeeded.connect(self._on_succeeded)
+        self._runner.failed.connect(self._on_failed)
+        self._runner.finished.connect(self._runner.deleteLater)
+
+    @classmethod
+    def read_op(
+        cls, parent: QWidget, database: Database, work: Callable[[Any, Progress], Any], *, label: str
+    ) -> BackgroundOp:
+        """An op whose work is `work(read_session, progress)` in a session of its own."""
+
+        def in_session(progress: Progress) -> Any:
+            with database.read_session() as session:
+                return work(session, progress)
+
+        return cls(parent, in_session, label=label)
+
+    def start(self) -> BackgroundOp:
+        self.progress.setValue(0)
+        self._runner.start()
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self._runner.isRunning()
+
+    def wait(self) -> None:
+        """Blocks until the work ends (for closing the window or rendering screenshots)."""
+        self._runner.wait()
+
+    def _on_progress(self, done: int, total: int, what: str) -> None:
+        self.progress.setMaximum(max(total, 0))
+        self.progress.setValue(min(done, total) if total else 0)
+        if what:
+            self.progress.setLabelText(what)
+
+    def _finish(self) -> None:
+        self.progress.reset()
+        self.progress.hide()
+        self.progress.deleteLater()
+
+    def _on_succeeded(self, result: object) -> None:
+        self._finish()
+        self.finished.emit(result)
+
+    def _on_failed(self, exc: object) -> None:
+        self._finish()
+        self.failed.emit(exc)

@@ -1,0 +1,323 @@
+"""Creating and changing a case from a referral: criteria, consent, Dash score and the people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from marac_prep.core.cases import (
+    PersonInput,
+    add_person,
+    addresses_of,
+    create_case,
+    get_case,
+    people_of,
+    remove_person,
+    update_case,
+    update_person,
+)
+from marac_prep.core.db import Database
+from marac_prep.core.dates import display_day
+from marac_prep.core.errors import MaracError, ValidationError
+from marac_prep.core.meetings import list_meetings
+from marac_prep.core.models import Case, User
+from marac_prep.core.vocabulary import criteria, risk_level
+from marac_prep.ui.forms import (
+    UkDateField,
+    agencies,
+    fill_agency_combo,
+    inline_error,
+    select_data,
+    show_inline,
+)
+from marac_prep.ui.messages import report_error
+from marac_prep.ui.person_dialog import PersonDialog, _tri_combo
+from marac_prep.ui.people_model import MASKED_ADDRESS
+
+
+@dataclass
+class _PersonSlot:
+    """A person in the form: stored (`person_id`) or new, and whether it was changed."""
+
+    person: PersonInput
+    person_id: int | None = None
+    changed: bool = False
+
+
+def describe(person: PersonInput) -> str:
+    parts = [f"{person.role.capitalize()}: {person.name}"]
+    if person.date_of_birth:
+        parts.append(f"born {display_day(person.date_of_birth)}")
+    if person.school:
+        parts.append(person.school)
+    if person.address:
+        parts.append(MASKED_ADDRESS if person.address_confidential else person.address)
+    if person.must_not_receive_information:
+        parts.append("must not receive information")
+    return " · ".join(parts)
+
+
+class CaseDialog(QDialog):
+    """A new case (from a referral) or an existing one.
+
+    Attributes:
+        case: the saved case once saved (or the one being edited).
+    """
+
+    def __init__(self, database: Database, actor: User, *, case_id: int | None = None,
+                 meeting_id: int | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._database, self._actor = database, actor
+        self.case: Case | None = None
+        self._slots: list[_PersonSlot] = []
+        self._removed: list[int] = []
+        with database.read_session() as session:
+            self._agencies = agencies(session)
+            self._meetings = list_meetings(session)
+            if case_id is not None:
+                self.case = get_case(session, case_id)
+                addresses = {a.person_id: a for a in addresses_of(session, case_id)}
+                for p in people_of(session, case_id):
+                    address = addresses.get(p.id)
+                    self._slots.append(_PersonSlot(
+                        PersonInput(
+                            role=p.role, name=p.name, aliases=list(p.aliases), date_of_birth=p.date_of_birth,
+                            gender=p.gender, ethnicity=p.ethnicity, disability=p.disability, lgbt=p.lgbt,
+                            relationship=p.relationship, school=p.school, phone=p.phone,
+                            safe_to_call=p.safe_to_call, must_not_receive_information=p.must_not_receive_information,
+                            address=address.text if address else "",
+                            address_confidential=bool(address and address.confidential),
+                        ),
+                        person_id=p.id,
+                    ))
+        self.setWindowTitle("New case from a referral" if self.case is None else f"Case {self.case.reference}")
+        self.setMinimumWidth(820)
+        self._build()
+        if self.case is not None:
+            self._fill(self.case)
+        else:
+            select_data(self.meeting, meeting_id)
+            self.referral_date.set_day(date.today())
+        self._refresh_people()
+
+    def _build(self) -> None:
+        self.reference = QLineEdit(self)
+        self.reference.setAccessibleName("Case reference")
+        self.reference.setPlaceholderText("e.g. MAR-2026-0042")
+        self.referral_date = UkDateField("Referral date", self, partial=False)
+        self.referring_agency = QComboBox(self)
+        self.referring_agency.setAccessibleName("Referring agency")
+        fill_agency_combo(self.referring_agency, self._agencies)
+        self.meeting = QComboBox(self)
+        self.meeting.setAccessibleName("Meeting")
+        self.meeting.addItem("— not yet listed", None)
+        for meeting in self._meetings:
+            self.meeting.addItem(f"{display_day(meeting.meeting_date)} {meeting.area}".strip(), meeting.id)
+        self.criteria: dict[str, QCheckBox] = {}
+        criteria_box = QVBoxLayout()
+        for ident, label in criteria():
+            box = QCheckBox(label, self)
+            self.criteria[ident] = box
+            criteria_box.addWidget(box)
+        self.criteria_notes = QPlainTextEdit(self)
+        self.criteria_notes.setAccessibleName("Concerns (professional judgement)")
+        self.criteria_notes.setTabChangesFocus(True)
+        self.criteria_notes.setFixedHeight(60)
+        self.dash = QSpinBox(self)
+        self.dash.setAccessibleName("Dash score")
+        self.dash.setRange(-1, 24)
+        self.dash.setSpecialValueText("not recorded")
+        self.dash.setValue(-1)
+        self.dash_level = QLineEdit(self)
+        self.dash_level.setReadOnly(True)
+        self.dash_level.setAccessibleName("Dash risk level")
+        self.repeat = QCheckBox("Repeat (within 12 months of the last Marac)", self)
+        self.aware = _tri_combo(self, "Victim aware of the referral")
+        self.consent = _tri_combo(self, "Victim consented")
+        self.consent_reason = QLineEdit(self)
+        self.consent_reason.setAccessibleName("Why information is shared without consent")
+        self.consent_reason.setPlaceholderText("Needed when the victim has not consented")
+
+        self.people = QListWidget(self)
+        self.people.setAccessibleName("People in the referral")
+        self.people.setMinimumHeight(140)
+        people_buttons = QHBoxLayout()
+        self.add_buttons: dict[str, QPushButton] = {}
+        for role, text in (("victim", "Add &victim"), ("perpetrator", "Add &perpetrator"),
+                           ("child", "Add c&hild"), ("other", "Add &other")):
+            button = QPushButton(text, self)
+            button.clicked.connect(lambda _c=False, r=role: self.add_person(r))
+            self.add_buttons[role] = button
+            people_buttons.addWidget(button)
+        self.edit_person_button = QPushButton("&Edit…", self)
+        self.remove_person_button = QPushButton("Remo&ve", self)
+        self.edit_person_button.clicked.connect(self.edit_current_person)
+        self.remove_person_button.clicked.connect(self.remove_current_person)
+        self.people.itemActivated.connect(lambda _item: self.edit_current_person())
+        people_buttons.addStretch(1)
+        people_buttons.addWidget(self.edit_person_button)
+        people_buttons.addWidget(self.remove_person_button)
+
+        form = QFormLayout()
+        form.addRow("&Reference", self.reference)
+        form.addRow("Referral &date", self.referral_date)
+        form.addRow("Referring &agency", self.referring_agency)
+        form.addRow("&Meeting", self.meeting)
+        dash_row = QHBoxLayout()
+        dash_row.addWidget(self.dash)
+        dash_row.addWidget(self.dash_level, 1)
+        form.addRow("Dash &score", dash_row)
+        form.addRow("", self.repeat)
+        consent = QFormLayout()
+        consent.addRow("Victim aware", self.aware)
+        consent.addRow("Consented", self.consent)
+        consent.addRow("Reason if not", self.consent_reason)
+        crit = QGroupBox("Criteria met", self)
+        crit_layout = QVBoxLayout(crit)
+        crit_layout.addLayout(criteria_box)
+        crit_layout.addWidget(self.criteria_notes)
+        grid = QGridLayout()
+        grid.addLayout(form, 0, 0)
+        grid.addWidget(crit, 0, 1)
+        grid.addLayout(consent, 1, 0)
+        people_box = QGroupBox("People", self)
+        people_layout = QVBoxLayout(people_box)
+        people_layout.addWidget(self.people)
+        people_layout.addLayout(people_buttons)
+        self.error = inline_error(self)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(grid)
+        layout.addWidget(people_box, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.dash.valueChanged.connect(self._update_level)
+        self._update_level()
+
+    def _fill(self, case: Case) -> None:
+        self.reference.setText(case.reference)
+        self.referral_date.set_day(case.referral_date)
+        select_data(self.referring_agency, case.referring_agency_id)
+        select_data(self.meeting, case.meeting_id)
+        for ident, box in self.criteria.items():
+            box.setChecked(ident in case.criteria)
+        self.criteria_notes.setPlainText(case.criteria_notes)
+        self.dash.setValue(-1 if case.dash_score is None else case.dash_score)
+        self.repeat.setChecked(case.repeat)
+        select_data(self.aware, case.victim_aware)
+        select_data(self.consent, case.victim_consent)
+        self.consent_reason.setText(case.consent_reason)
+
+    def _update_level(self, *_args: object) -> None:
+        score = self.dash.value()
+        self.dash_level.setText("" if score < 0 else f"{risk_level(score)} risk")
+
+    def _refresh_people(self) -> None:
+        self.people.clear()
+        for number, slot in enumerate(self._slots):
+            item = QListWidgetItem(describe(slot.person))
+            item.setData(Qt.ItemDataRole.UserRole, number)
+            self.people.addItem(item)
+
+    def add_person(self, role: str) -> None:
+        person = PersonDialog.edit_person(self, PersonInput(role=role, name=""))
+        if person is not None:
+            self._slots.append(_PersonSlot(person, changed=True))
+            self._refresh_people()
+
+    def edit_current_person(self) -> None:
+        row = self.people.currentRow()
+        if row < 0:
+            return
+        slot = self._slots[row]
+        person = PersonDialog.edit_person(self, slot.person)
+        if person is not None:
+            slot.person, slot.changed = person, True
+            self._refresh_people()
+
+    def remove_current_person(self) -> None:
+        row = self.people.currentRow()
+        if row < 0:
+            return
+        slot = self._slots.pop(row)
+        if slot.person_id is not None:
+            self._removed.append(slot.person_id)
+        self._refresh_people()
+
+    def save(self) -> bool:
+        show_inline(self.error, "")
+        try:
+            referral_date = self.referral_date.day()
+            assert referral_date is not None  # required field
+            values = dict(
+                reference=self.reference.text(),
+                referral_date=referral_date,
+                referring_agency_id=self.referring_agency.currentData(),
+                meeting_id=self.meeting.currentData(),
+                criteria=[ident for ident, box in self.criteria.items() if box.isChecked()],
+                criteria_notes=self.criteria_notes.toPlainText(),
+                dash_score=None if self.dash.value() < 0 else self.dash.value(),
+                repeat=self.repeat.isChecked(),
+                victim_aware=self.aware.currentData(),
+                victim_consent=self.consent.currentData(),
+                consent_reason=self.consent_reason.text(),
+            )
+            if not any(s.person.role == "victim" for s in self._slots):
+                raise ValidationError("A case needs its victim: use Add victim.")
+            with self._database.session() as session:
+                if self.case is None:
+                    self.case = create_case(session, actor=self._actor, people=[s.person for s in self._slots],
+                                            **values)  # type: ignore[arg-type]
+                else:
+                    case_id = self.case.id or 0
+                    self.case = update_case(session, actor=self._actor, case_id=case_id,
+                                            expected_version=self.case.version, **values)
+                    for slot in self._slots:
+                        if slot.person_id is None:
+                            slot.person_id = add_person(session, actor=self._actor, case_id=case_id,
+                                                        person=slot.person).id
+                        elif slot.changed:
+                            update_person(session, actor=self._actor, person_id=slot.person_id, person=slot.person)
+                        slot.changed = False
+                    while self._removed:
+                        remove_person(session, actor=self._actor, person_id=self._removed[0])
+                        self._removed.pop(0)
+        except ValidationError as exc:
+            show_inline(self.error, str(exc))
+            return False
+        except MaracError as exc:
+            report_error(self, exc, doing="save the case")
+            return False
+        self.accept()
+        return True
+
+    @classmethod
+    def open_case(cls, parent: QWidget | None, database: Database, actor: User, *, case_id: int | None = None,
+                  meeting_id: int | None = None) -> int | None:
+        """Shows the dialog; the saved case's id, or None. Tests replace this."""
+        dialog = cls(database, actor, case_id=case_id, meeting_id=meeting_id, parent=parent)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.case is not None:
+            return dialog.case.id
+        return None

@@ -1,0 +1,203 @@
+"""One case: its heading and tabs (chronology, returns, people and referral, and analysis tabs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlmodel import Session
+
+from marac_prep.core.casefile import CaseFile, load_case_file
+from marac_prep.core.db import Database
+from marac_prep.core.dates import display_day
+from marac_prep.core.returns import return_progress
+from marac_prep.core.vocabulary import criteria, risk_level
+from marac_prep.ui.background import BackgroundOp, Progress
+from marac_prep.ui.chronology_model import ChronologyRow, chronology_rows
+from marac_prep.ui.chronology_view import ChronologyPanel
+from marac_prep.ui.people_model import PeopleTableModel, PersonLine, people_lines
+from marac_prep.ui.returns_panel import ReturnLine, ReturnsPanel
+from marac_prep.ui.text import plain_label
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    """Everything the case view shows, loaded in one read session off the GUI thread."""
+
+    case_file: CaseFile
+    rows: tuple[ChronologyRow, ...]
+    returns: tuple[ReturnLine, ...]
+    people: tuple[PersonLine, ...]
+
+    @property
+    def case_id(self) -> int:
+        return self.case_file.case.id or 0
+
+
+def load_snapshot(session: Session, case_id: int, progress: Progress) -> CaseSnapshot:
+    progress(0, 0, "Reading the case…")
+    case_file = load_case_file(session, case_id)
+    rows = chronology_rows(
+        case_file, lambda done, total: progress(done, total, f"Preparing {total:,} chronology entries…")
+    )
+    return CaseSnapshot(
+        case_file=case_file,
+        rows=tuple(rows),
+        returns=tuple(ReturnLine.from_row(r) for r in case_file.returns),
+        people=tuple(people_lines(case_file)),
+    )
+
+
+def _yes_no(value: bool | None) -> str:
+    return "not recorded" if value is None else ("yes" if value else "no")
+
+
+def referral_text(case_file: CaseFile) -> str:
+    """The referral's details in plain words (shown as plain text)."""
+    case = case_file.case
+    labels = dict(criteria())
+    lines = [
+        f"Referred by {case_file.agency_name(case.referring_agency_id)} on {display_day(case.referral_date)}.",
+        "Criteria met: " + (", ".join(labels.get(c, c) for c in case.criteria) or "none recorded") + ".",
+    ]
+    if case.criteria_notes:
+        lines.append(f"Concerns: {case.criteria_notes}")
+    score = "not recorded" if case.dash_score is None else f"{case.dash_score} of 24 ({risk_level(case.dash_score)} risk)"
+    lines.append(f"Dash score: {score}.")
+    lines.append(f"Victim aware of the referral: {_yes_no(case.victim_aware)}. Consented: {_yes_no(case.victim_consent)}.")
+    if case.consent_reason:
+        lines.append(f"Why information is shared without consent: {case.consent_reason}")
+    never = [p.name for p in case_file.people if p.must_not_receive_information]
+    if never:
+        lines.append("Must never receive information about this case: " + ", ".join(never) + ".")
+    for assessment in case_file.assessments:
+        lines.append(
+            f"{assessment.tool} {assessment.tool_version} by {case_file.agency_name(assessment.agency_id)} "
+            f"on {display_day(assessment.assessed_on)}: {assessment.score} of 24 ({assessment.level})."
+        )
+    return "\n".join(lines)
+
+
+class CaseView(QWidget):
+    """A case's heading and tabs.
+
+    Signals:
+        back_requested(): the user wants the meeting's case list.
+        loaded(object): a `CaseSnapshot` has been shown.
+        load_failed(object): loading raised this exception.
+    """
+
+    back_requested = Signal()
+    loaded = Signal(object)
+    load_failed = Signal(object)
+
+    def __init__(self, database: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._database = database
+        self.snapshot: CaseSnapshot | None = None
+        # Whether the user may change an agency's return; the main window sets it from the role.
+        self.may_set_return: Callable[[int], bool] = lambda _agency_id: True
+        self.op: BackgroundOp | None = None
+        self.back_button = QPushButton("← Meeting", self)
+        self.back_button.setAccessibleName("Back to the meeting's cases")
+        self.back_button.setToolTip("Back to the meeting's cases (Alt+Left)")
+        self.back_button.clicked.connect(self.back_requested)
+        self.title = plain_label("", self, name="viewTitle")
+        self.subtitle = plain_label("", self, name="viewSubtitle")
+        self.subtitle.setWordWrap(True)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("caseTabs")
+        self.tabs.setAccessibleName("Case sections")
+        self.chronology = ChronologyPanel(self)
+        self.returns = ReturnsPanel(self)
+        self.people_model = PeopleTableModel(self)
+        self.people_table = QTableView(self)
+        self.people_table.setAccessibleName("People in the case")
+        self.people_table.setModel(self.people_model)
+        self.people_table.verticalHeader().hide()
+        self.people_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.people_table.horizontalHeader().setStretchLastSection(True)
+        self.people_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((100, 230, 110, 150, 160, 300)):
+            self.people_table.setColumnWidth(column, width)
+        self.referral = QPlainTextEdit(self)
+        self.referral.setReadOnly(True)
+        self.referral.setAccessibleName("Referral details")
+        people_page = QSplitter(Qt.Orientation.Vertical, self)
+        people_page.addWidget(self.people_table)
+        people_page.addWidget(self.referral)
+        self.tabs.addTab(self.chronology, "&Chronology")
+        self.tabs.addTab(self.returns, "&Returns")
+        self.tabs.addTab(people_page, "&People and referral")
+
+        heading = QHBoxLayout()
+        heading.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignTop)
+        titles = QVBoxLayout()
+        titles.addWidget(self.title)
+        titles.addWidget(self.subtitle)
+        heading.addLayout(titles, 1)
+        self.heading_actions = QHBoxLayout()  # case-level buttons added by the main window
+        heading.addLayout(self.heading_actions)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 6)
+        layout.addLayout(heading)
+        layout.addWidget(self.tabs, 1)
+
+    @property
+    def case_id(self) -> int | None:
+        return self.snapshot.case_id if self.snapshot else None
+
+    def load(self, case_id: int) -> BackgroundOp:
+        """Loads the case off the GUI thread; `loaded` is emitted when it is shown."""
+        if self.op is not None and self.op.running:
+            self.op.wait()
+        op = BackgroundOp.read_op(
+            self, self._database, lambda session, progress: load_snapshot(session, case_id, progress),
+            label="Opening the case…",
+        )
+        op.finished.connect(self._on_loaded)
+        op.failed.connect(self.load_failed)
+        self.op = op
+        return op.start()
+
+    def show_snapshot(self, snapshot: CaseSnapshot) -> None:
+        self.snapshot = snapshot
+        cf = snapshot.case_file
+        case = cf.case
+        victim = cf.victim
+        self.title.setText(f"{case.reference} · {victim.name if victim else 'victim not named'}")
+        answered, expected = return_progress(cf.returns)
+        dash = "Dash not recorded" if case.dash_score is None else f"Dash {case.dash_score} ({risk_level(case.dash_score)})"
+        parts = [
+            f"Referred by {cf.agency_name(case.referring_agency_id)} on {display_day(case.referral_date)}",
+            dash, f"returns {answered} of {expected} agencies", f"{len(snapshot.rows)} chronology entries",
+        ]
+        if case.repeat:
+            parts.insert(1, "↻ Repeat")
+        if cf.children:
+            parts.append(f"{len(cf.children)} child" + ("" if len(cf.children) == 1 else "ren"))
+        self.subtitle.setText(" · ".join(parts))
+        involved = {r.agency_id: r.agency_name for r in snapshot.rows}
+        involved.update({line.agency_id: line.agency_name for line in snapshot.returns})
+        self.chronology.set_rows(list(snapshot.rows), sorted(involved.items(), key=lambda kv: kv[1]))
+        self.returns.set_lines(list(snapshot.returns), may_set=self.may_set_return)
+        self.people_model.set_lines(snapshot.people)
+        self.referral.setPlainText(referral_text(cf))
+
+    def _on_loaded(self, snapshot: object) -> None:
+        assert isinstance(snapshot, CaseSnapshot)
+        self.show_snapshot(snapshot)
+        self.loaded.emit(snapshot)

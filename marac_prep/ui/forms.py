@@ -1,0 +1,114 @@
+"""Small form pieces shared by the dialogs: UK date fields, inline errors, agency choices."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from sqlmodel import Session, select
+
+from marac_prep.core.dates import PartialDate, parse_uk_date, parse_uk_day
+from marac_prep.core.errors import ValidationError
+from marac_prep.core.models import Agency
+from marac_prep.ui.text import plain_label
+
+_PRECISION = {"day": "exact day", "month": "month only", "year": "year only"}
+
+
+def inline_error(parent: QWidget) -> QLabel:
+    label = plain_label("", parent, name="inlineError")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def show_inline(label: QLabel, message: str) -> None:
+    label.setText(message)
+    label.setVisible(bool(message))
+
+
+class UkDateField(QWidget):
+    """A date typed the UK way, read back unambiguously underneath ("Shown as: 12 Jan 2026").
+
+    Signals:
+        changed(): the text changed.
+    """
+
+    changed = Signal()
+
+    def __init__(self, name: str, parent: QWidget | None = None, *, partial: bool = True,
+                 required: bool = True) -> None:
+        super().__init__(parent)
+        self._partial, self._required = partial, required
+        self.edit = QLineEdit(self)
+        self.edit.setAccessibleName(name)
+        self.edit.setPlaceholderText("e.g. 12/01/2026, 12 Jan 2026, Jan 2026, ?12/01/2026" if partial
+                                     else "e.g. 12/01/2026")
+        self.feedback = plain_label("", self, name="fieldHint")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.feedback)
+        self.edit.textChanged.connect(self._on_text_changed)
+
+    def set_partial(self, value: PartialDate | None) -> None:
+        self.edit.setText(value.display() if value else "")
+
+    def set_day(self, value: date | None) -> None:
+        self.edit.setText(PartialDate(value).display() if value else "")
+
+    def text(self) -> str:
+        return self.edit.text()
+
+    def partial(self) -> PartialDate | None:
+        """The date typed, or None when empty and optional; raises `ValidationError` otherwise."""
+        text = self.edit.text().strip()
+        if not text:
+            if self._required:
+                raise ValidationError(f"{self.edit.accessibleName()} is required, e.g. 12/01/2026.")
+            return None
+        if self._partial:
+            return parse_uk_date(text)
+        return PartialDate(parse_uk_day(text))
+
+    def day(self) -> date | None:
+        value = self.partial()
+        return value.value if value else None
+
+    def _on_text_changed(self, _text: str) -> None:
+        self.feedback.setObjectName("fieldHint")
+        try:
+            value = self.partial()
+        except ValidationError as exc:
+            self.feedback.setObjectName("inlineError")
+            self.feedback.setText(str(exc) if self.edit.text().strip() else "")
+        else:
+            if value is None:
+                self.feedback.setText("")
+            else:
+                approx = ", approximate" if value.approximate else ""
+                self.feedback.setText(f"Read as {value.display()} ({_PRECISION[value.precision]}{approx})")
+        # The object name switches the stylesheet colour; re-polish so it takes effect.
+        self.feedback.style().unpolish(self.feedback)
+        self.feedback.style().polish(self.feedback)
+        self.changed.emit()
+
+
+def agencies(session: Session) -> list[Agency]:
+    return list(session.exec(select(Agency).where(Agency.active == True).order_by(Agency.id)).all())  # noqa: E712
+
+
+def fill_agency_combo(combo: QComboBox, items: list[Agency], *, none_label: str | None = None) -> None:
+    combo.clear()
+    if none_label is not None:
+        combo.addItem(none_label, None)
+    for agency in items:
+        combo.addItem(agency.name, agency.id)
+
+
+def select_data(combo: QComboBox, value: object) -> None:
+    index = combo.findData(value)
+    if index >= 0:
+        combo.setCurrentIndex(index)

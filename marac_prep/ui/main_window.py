@@ -1,0 +1,418 @@
+"""The main window: meetings on the left, a meeting's cases or one case on the right.
+
+Integration points for the other panels (gap matrix, findings, timeline, pack, import, audit,
+idle lock) are all in `MainWindow._integrate_panels` and the File/View menus below.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from marac_prep.core.db import Database
+from marac_prep.core.errors import MaracError
+from marac_prep.core.models import Agency, User
+from marac_prep.core.permissions import allowed
+from marac_prep.core.reference import agencies_by_id
+from marac_prep.core.returns import set_return
+from marac_prep.core.users import get_user
+from marac_prep.ui.case_dialog import CaseDialog
+from marac_prep.ui.case_view import CaseSnapshot, CaseView
+from marac_prep.ui.dash_dialog import DashDialog
+from marac_prep.ui.entry_dialog import EntryDialog
+from marac_prep.ui.meeting_dialog import MeetingDialog
+from marac_prep.ui.meeting_view import (
+    ID_ROLE,
+    MeetingListModel,
+    MeetingView,
+    load_case_lines,
+    load_meeting_lines,
+    meeting_of,
+)
+from marac_prep.ui.messages import Messages, report_error
+from marac_prep.ui.profile_dialog import ROLE_LABELS, ProfileDialog
+from marac_prep.ui.text import plain_label
+
+log = logging.getLogger("marac_prep.ui")
+ORGANISATION, APPLICATION = "MaracPrep", "Marac Prep"
+
+
+def app_settings() -> QSettings:
+    """Window geometry and column widths (never case data)."""
+    return QSettings(ORGANISATION, APPLICATION)
+
+
+class MainWindow(QMainWindow):
+    """Meetings, cases and the case view, with menus, shortcuts and a status bar.
+
+    Attributes:
+        database: the open database.
+        actor: the acting profile; its role decides which actions are enabled.
+    """
+
+    def __init__(self, database: Database, actor: User, *, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.database = database
+        self.actor = actor
+        self._settings = settings or app_settings()
+        self._agencies: dict[int, Agency] = {}
+        self.setWindowTitle(f"Marac Prep – {database.location}")
+        self.setObjectName("mainWindow")
+
+        self.meetings_model = MeetingListModel(self)
+        self.meetings = QListView(self)
+        self.meetings.setObjectName("meetingList")
+        self.meetings.setAccessibleName("Meetings, next meeting first")
+        self.meetings.setModel(self.meetings_model)
+        self.meetings.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.meetings.setSpacing(2)
+        self.meetings.selectionModel().currentChanged.connect(self._on_meeting_changed)
+        sidebar = QWidget(self)
+        side_layout = QVBoxLayout(sidebar)
+        side_layout.setContentsMargins(8, 10, 4, 8)
+        side_layout.addWidget(plain_label("Meetings", sidebar, name="sidebarTitle"))
+        side_layout.addWidget(self.meetings, 1)
+        self.new_meeting_button = QPushButton("New meeting…", sidebar)
+        side_layout.addWidget(self.new_meeting_button)
+
+        self.meeting_view = MeetingView(self)
+        self.case_view = CaseView(database, self)
+        self.case_view.may_set_return = lambda agency_id: allowed(self.actor, "set_return", agency_id=agency_id)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.meeting_view)
+        self.stack.addWidget(self.case_view)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(sidebar)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([230, 1170])
+        self.setCentralWidget(self.splitter)
+
+        self.who = plain_label("", self, name="statusWho")
+        self.statusBar().addPermanentWidget(self.who)
+        self._make_actions()
+        self._make_menus()
+        self._connect()
+        self._integrate_panels()
+        self.set_actor(actor)
+        self.refresh_meetings()
+        self._restore_state()
+
+    # ----- actions and menus ------------------------------------------------------------------
+    def _action(self, text: str, slot: Any, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _make_actions(self) -> None:
+        self.new_meeting_action = self._action("New &meeting…", self.new_meeting, "Ctrl+Shift+M")
+        self.edit_meeting_action = self._action("Edit meeting…", self.edit_meeting)
+        self.new_case_action = self._action("New &case from referral…", self.new_case, "Ctrl+Shift+N")
+        self.edit_case_action = self._action("Edit case and &people…", self.edit_case, "Ctrl+Shift+E")
+        self.new_entry_action = self._action("&New chronology entry…", self.new_entry, QKeySequence.StandardKey.New,
+                                             "Add an agency's dated event to this case")
+        self.open_entry_action = self._action("&Open entry…", self.open_current_entry, "Ctrl+O")
+        self.find_action = self._action("&Find in chronology", self.find, QKeySequence.StandardKey.Find)
+        self.dash_action = self._action("&Dash risk checklist…", self.dash_checklist, "Ctrl+D")
+        self.export_action = self._action("&Export pack…", self.export_pack, "Ctrl+E")
+        self.import_action = self._action("&Import agency return…", self.import_returns, "Ctrl+I")
+        self.profile_action = self._action("S&witch profile…", self.switch_profile)
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.back_action = self._action("&Back to meeting", self.show_meeting_page, "Alt+Left")
+        self.refresh_action = self._action("&Reload", self.refresh, QKeySequence.StandardKey.Refresh)
+        self.tab_actions = []
+        for number in range(1, 6):
+            action = self._action(f"Case tab {number}", lambda _c=False, n=number: self._show_tab(n - 1), f"Ctrl+{number}")
+            self.tab_actions.append(action)
+            self.addAction(action)
+        # Pack export and import are enabled once their dialogs are available (see _integrate_panels).
+        self.export_action.setEnabled(False)
+        self.import_action.setEnabled(False)
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        for action in (self.new_meeting_action, self.edit_meeting_action, None, self.new_case_action,
+                       self.edit_case_action, None, self.import_action, self.export_action, None,
+                       self.profile_action, None, self.quit_action):
+            self.file_menu.addSeparator() if action is None else self.file_menu.addAction(action)
+        self.edit_menu = bar.addMenu("&Edit")
+        for action in (self.new_entry_action, self.open_entry_action, self.find_action, None, self.dash_action):
+            self.edit_menu.addSeparator() if action is None else self.edit_menu.addAction(action)
+        self.view_menu = bar.addMenu("&View")
+        self.view_menu.addAction(self.back_action)
+        self.view_menu.addAction(self.refresh_action)
+        self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction(self._action("&About Marac Prep", self.about))
+
+    def _connect(self) -> None:
+        self.new_meeting_button.clicked.connect(self.new_meeting)
+        self.meeting_view.case_activated.connect(self.open_case)
+        self.case_view.back_requested.connect(self.show_meeting_page)
+        self.case_view.chronology.entry_activated.connect(self.open_entry)
+        self.case_view.returns.action_requested.connect(self.record_return)
+        self.case_view.loaded.connect(self._on_case_loaded)
+        self.case_view.load_failed.connect(lambda exc: report_error(self, exc, doing="open the case"))
+        self.stack.currentChanged.connect(lambda _i: self._update_actions())
+        entry_button = QPushButton("New entry", self.case_view)
+        entry_button.setToolTip("Add a chronology entry (Ctrl+N)")
+        entry_button.clicked.connect(self.new_entry)
+        dash_button = QPushButton("Dash checklist", self.case_view)
+        dash_button.clicked.connect(self.dash_checklist)
+        self.case_view.heading_actions.addWidget(entry_button)
+        self.case_view.heading_actions.addWidget(dash_button)
+        self._case_buttons = {"edit_entry": entry_button, "record_risk_assessment": dash_button}
+
+    def _integrate_panels(self) -> None:
+        """Adds the panels other parts of the app provide, when they are installed."""
+
+    # ----- who am I ---------------------------------------------------------------------------
+    def set_actor(self, actor: User) -> None:
+        self.actor = actor
+        with self.database.read_session() as session:
+            self._agencies = agencies_by_id(session)
+        agency = self._agencies.get(actor.agency_id or -1)
+        self.who.setText(
+            f"{actor.name} · {ROLE_LABELS.get(actor.role, actor.role)}" + (f" · {agency.name}" if agency else "")
+        )
+        if self.case_view.snapshot is not None:
+            self.case_view.show_snapshot(self.case_view.snapshot)
+        self._update_actions()
+
+    def _may_edit_some_entry(self) -> bool:
+        return any(allowed(self.actor, "edit_entry", agency_id=a) for a in self._agencies)
+
+    def _update_actions(self) -> None:
+        in_case = self.stack.currentWidget() is self.case_view and self.case_view.snapshot is not None
+        may_meeting = allowed(self.actor, "manage_meeting")
+        may_case = allowed(self.actor, "manage_case")
+        self.new_meeting_action.setEnabled(may_meeting)
+        self.new_meeting_button.setEnabled(may_meeting)
+        self.edit_meeting_action.setEnabled(may_meeting and self.current_meeting_id() is not None)
+        self.new_case_action.setEnabled(may_case)
+        self.edit_case_action.setEnabled(may_case and (in_case or self.meeting_view.current_case_id() is not None))
+        may_entry = in_case and self._may_edit_some_entry()
+        may_dash = in_case and any(allowed(self.actor, "record_risk_assessment", agency_id=a) for a in self._agencies)
+        self.new_entry_action.setEnabled(may_entry)
+        self.dash_action.setEnabled(may_dash)
+        self._case_buttons["edit_entry"].setEnabled(may_entry)
+        self._case_buttons["record_risk_assessment"].setEnabled(may_dash)
+        self.open_entry_action.setEnabled(in_case)
+        self.find_action.setEnabled(in_case)
+        self.back_action.setEnabled(in_case)
+
+    def switch_profile(self) -> None:
+        user = ProfileDialog.choose_profile(self, self.database)
+        if user is not None:
+            self.set_actor(user)
+            self.statusBar().showMessage(f"Now acting as {user.name}.", 5000)
+
+    # ----- meetings ---------------------------------------------------------------------------
+    def current_meeting_id(self) -> int | None:
+        index = self.meetings.currentIndex()
+        return int(index.data(ID_ROLE)) if index.isValid() else None
+
+    def refresh_meetings(self, select_id: int | None = None) -> None:
+        select_id = select_id if select_id is not None else self.current_meeting_id()
+        with self.database.read_session() as session:
+            lines = load_meeting_lines(session)
+        self.meetings_model.set_lines(lines)
+        row = self.meetings_model.row_of(select_id) if select_id is not None else -1
+        if row < 0 and lines:
+            row = 0
+        if row >= 0:
+            self.meetings.setCurrentIndex(self.meetings_model.index(row))
+        self.show_current_meeting()
+
+    def show_current_meeting(self) -> None:
+        meeting_id = self.current_meeting_id()
+        cases = []
+        if meeting_id is not None:
+            with self.database.read_session() as session:
+                cases = load_case_lines(session, meeting_id)
+        self.meeting_view.show_meeting(meeting_of(self.meetings_model.lines, meeting_id), cases)
+        self._update_actions()
+
+    def _on_meeting_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self.show_current_meeting()
+        self.show_meeting_page()
+
+    def show_meeting_page(self) -> None:
+        self.stack.setCurrentWidget(self.meeting_view)
+        self.meeting_view.table.setFocus()
+
+    def new_meeting(self) -> None:
+        meeting_id = MeetingDialog.open_meeting(self, self.database, self.actor)
+        if meeting_id is not None:
+            self.refresh_meetings(meeting_id)
+            self.statusBar().showMessage("Meeting created.", 5000)
+
+    def edit_meeting(self) -> None:
+        meeting_id = self.current_meeting_id()
+        if meeting_id is not None and MeetingDialog.open_meeting(self, self.database, self.actor, meeting_id):
+            self.refresh_meetings(meeting_id)
+
+    # ----- cases ------------------------------------------------------------------------------
+    def new_case(self) -> None:
+        case_id = CaseDialog.open_case(self, self.database, self.actor, meeting_id=self.current_meeting_id())
+        if case_id is not None:
+            self.refresh_meetings()
+            self.meeting_view.select_case(case_id)
+            self.statusBar().showMessage("Case created.", 5000)
+
+    def edit_case(self) -> None:
+        case_id = self.case_view.case_id if self.stack.currentWidget() is self.case_view else self.meeting_view.current_case_id()
+        if case_id is None:
+            return
+        if CaseDialog.open_case(self, self.database, self.actor, case_id=case_id) is not None:
+            self.refresh_meetings()
+            if self.stack.currentWidget() is self.case_view:
+                self.open_case(case_id)
+
+    def open_case(self, case_id: int) -> None:
+        self.statusBar().showMessage("Opening the case…")
+        self.case_view.load(case_id)
+
+    def _on_case_loaded(self, snapshot: CaseSnapshot) -> None:
+        self.stack.setCurrentWidget(self.case_view)
+        self.statusBar().showMessage(f"{len(snapshot.rows):,} chronology entries loaded.", 5000)
+        self._update_actions()
+
+    def refresh(self) -> None:
+        case_id = self.case_view.case_id if self.stack.currentWidget() is self.case_view else None
+        self.refresh_meetings()
+        if case_id is not None:
+            self.open_case(case_id)
+
+    def _show_tab(self, index: int) -> None:
+        if self.stack.currentWidget() is self.case_view and index < self.case_view.tabs.count():
+            self.case_view.tabs.setCurrentIndex(index)
+
+    # ----- entries ----------------------------------------------------------------------------
+    def find(self) -> None:
+        if self.stack.currentWidget() is self.case_view:
+            self.case_view.tabs.setCurrentWidget(self.case_view.chronology)
+            self.case_view.chronology.focus_search()
+
+    def new_entry(self) -> None:
+        case_id = self.case_view.case_id
+        if case_id is None or self.stack.currentWidget() is not self.case_view:
+            return
+        saved = EntryDialog.open_entry(self, self.database, self.actor, case_id=case_id)
+        if saved is not None:
+            self._reload_case(select_entry=saved)
+
+    def open_current_entry(self) -> None:
+        entry_id = self.case_view.chronology.current_entry_id()
+        if entry_id is not None:
+            self.open_entry(entry_id)
+
+    def open_entry(self, entry_id: int) -> None:
+        case_id = self.case_view.case_id
+        if case_id is None:
+            return
+        try:
+            saved = EntryDialog.open_entry(self, self.database, self.actor, case_id=case_id, entry_id=entry_id)
+        except MaracError as exc:
+            report_error(self, exc, doing="open the entry")
+            return
+        if saved is not None:
+            self._reload_case(select_entry=saved)
+
+    def _reload_case(self, *, select_entry: int | None = None) -> None:
+        case_id = self.case_view.case_id
+        if case_id is None:
+            return
+        op = self.case_view.load(case_id)
+        if select_entry is not None:
+            op.finished.connect(lambda _s: self.case_view.chronology.select_entry(select_entry))
+
+    def dash_checklist(self) -> None:
+        case_id = self.case_view.case_id
+        if case_id is not None and DashDialog.open_checklist(self, self.database, self.actor, case_id=case_id):
+            self._reload_case()
+            self.statusBar().showMessage("Risk assessment saved and added to the chronology.", 5000)
+
+    # ----- returns ----------------------------------------------------------------------------
+    def record_return(self, agency_id: int, status: str) -> None:
+        case_id = self.case_view.case_id
+        if case_id is None:
+            return
+        try:
+            with self.database.session() as session:
+                set_return(session, actor=self.actor, case_id=case_id, agency_id=agency_id, status=status,
+                           on=date.today())
+        except MaracError as exc:
+            report_error(self, exc, doing="record the agency's return")
+            return
+        agency = self._agencies.get(agency_id)
+        words = {"requested": "marked as requested", "chased": "chased", "nothing_known": "recorded as nothing known"}
+        self.statusBar().showMessage(f"{agency.name if agency else 'Agency'} {words.get(status, status)}.", 5000)
+        self._reload_case()
+        self.case_view.returns.select_agency(agency_id)
+        self.show_current_meeting()
+
+    # ----- other panels -----------------------------------------------------------------------
+    def export_pack(self) -> None:
+        """Replaced in `_integrate_panels` when the pack dialog is available."""
+
+    def import_returns(self) -> None:
+        """Replaced in `_integrate_panels` when the import dialog is available."""
+
+    def about(self) -> None:
+        from marac_prep import __version__
+
+        Messages.info(
+            self, "About Marac Prep",
+            f"Marac Prep {__version__}\nPrepares Marac meetings: a combined multi-agency chronology, "
+            f"gap analysis and a redacted pre-meeting pack.\nDatabase: {self.database.location}",
+        )
+
+    # ----- state ------------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        geometry = self._settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        splitter = self._settings.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        self.case_view.chronology.restore_state(self._settings)
+        self.meeting_view.restore_state(self._settings)
+
+    def save_state(self) -> None:
+        self._settings.setValue("window/geometry", self.saveGeometry())
+        self._settings.setValue("window/splitter", self.splitter.saveState())
+        self.case_view.chronology.save_state(self._settings)
+        self.meeting_view.save_state(self._settings)
+        self._settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # Override QWidget.closeEvent.
+        if self.case_view.op is not None and self.case_view.op.running:
+            self.case_view.op.wait()
+        self.save_state()
+        event.accept()
+
+    def reload_actor(self) -> None:
+        """Re-reads the acting profile (e.g. after a coordinator changed its role)."""
+        with self.database.read_session() as session:
+            self.set_actor(get_user(session, self.actor.id or 0))

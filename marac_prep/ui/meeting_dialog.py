@@ -1,0 +1,89 @@
+"""Creating and changing a meeting: its date, area and status."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
+
+from marac_prep.core.db import Database
+from marac_prep.core.errors import MaracError, ValidationError
+from marac_prep.core.meetings import create_meeting, get_meeting, update_meeting
+from marac_prep.core.models import Meeting, User
+from marac_prep.core.vocabulary import MEETING_STATUSES
+from marac_prep.ui.forms import UkDateField, inline_error, select_data, show_inline
+from marac_prep.ui.messages import report_error
+
+
+class MeetingDialog(QDialog):
+    """New or existing meeting.
+
+    Attributes:
+        meeting: the saved meeting once saved (or the one being edited).
+    """
+
+    def __init__(self, database: Database, actor: User, *, meeting_id: int | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._database, self._actor = database, actor
+        self.meeting: Meeting | None = None
+        if meeting_id is not None:
+            with database.read_session() as session:
+                self.meeting = get_meeting(session, meeting_id)
+        self.setWindowTitle("New meeting" if self.meeting is None else "Meeting")
+        self.date = UkDateField("Meeting date", self, partial=False)
+        self.area = QLineEdit(self)
+        self.area.setAccessibleName("Area")
+        self.area.setPlaceholderText("e.g. Northmoor")
+        self.status = QComboBox(self)
+        self.status.setAccessibleName("Status")
+        for status in MEETING_STATUSES:
+            self.status.addItem(status.capitalize(), status)
+        self.error = inline_error(self)
+        form = QFormLayout()
+        form.addRow("Meeting &date", self.date)
+        form.addRow("&Area", self.area)
+        form.addRow("&Status", self.status)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        if self.meeting is not None:
+            self.date.set_day(self.meeting.meeting_date)
+            self.area.setText(self.meeting.area)
+            select_data(self.status, self.meeting.status)
+        else:
+            self.status.setEnabled(False)
+
+    def save(self) -> bool:
+        show_inline(self.error, "")
+        try:
+            day = self.date.day()
+            assert day is not None  # the field is required
+            with self._database.session() as session:
+                if self.meeting is None:
+                    self.meeting = create_meeting(session, actor=self._actor, meeting_date=day, area=self.area.text())
+                else:
+                    self.meeting = update_meeting(
+                        session, actor=self._actor, meeting_id=self.meeting.id or 0,
+                        expected_version=self.meeting.version, meeting_date=day, area=self.area.text(),
+                        status=self.status.currentData(),
+                    )
+        except ValidationError as exc:
+            show_inline(self.error, str(exc))
+            return False
+        except MaracError as exc:
+            report_error(self, exc, doing="save the meeting")
+            return False
+        self.accept()
+        return True
+
+    @classmethod
+    def open_meeting(cls, parent: QWidget | None, database: Database, actor: User,
+                     meeting_id: int | None = None) -> int | None:
+        """Shows the dialog; the saved meeting's id, or None. Tests replace this."""
+        dialog = cls(database, actor, meeting_id=meeting_id, parent=parent)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.meeting is not None:
+            return dialog.meeting.id
+        return None

@@ -1,0 +1,283 @@
+"""Meetings (next first) and the cases on the chosen meeting, with their return progress."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSettings,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
+from sqlmodel import Session
+
+from marac_prep.core.cases import cases_for_meeting, people_of
+from marac_prep.core.dates import display_day
+from marac_prep.core.meetings import list_meetings
+from marac_prep.core.reference import agencies_by_id
+from marac_prep.core.returns import return_progress, returns_for_case
+from marac_prep.core.vocabulary import risk_level
+from marac_prep.ui.text import plain_label, tooltip
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+_Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class MeetingLine:
+    meeting_id: int
+    meeting_date: date
+    area: str
+    status: str
+    version: int
+    case_count: int
+
+    @property
+    def title(self) -> str:
+        return f"{self.meeting_date:%a} {display_day(self.meeting_date)}" + (f" – {self.area}" if self.area else "")
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    """One case on a meeting's list, as the coordinator scans it."""
+
+    case_id: int
+    reference: str
+    victim: str
+    referring_agency: str
+    dash_score: int | None
+    repeat: bool
+    answered: int
+    expected: int
+    status: str
+
+    @property
+    def dash_text(self) -> str:
+        if self.dash_score is None:
+            return "not recorded"
+        return f"{self.dash_score} · {risk_level(self.dash_score)}"
+
+    @property
+    def progress_text(self) -> str:
+        return f"{self.answered} of {self.expected} agencies"
+
+
+def load_meeting_lines(session: Session, *, today: date | None = None) -> list[MeetingLine]:
+    lines = []
+    for meeting in list_meetings(session, today=today):
+        lines.append(
+            MeetingLine(
+                meeting_id=meeting.id or 0, meeting_date=meeting.meeting_date, area=meeting.area,
+                status=meeting.status, version=meeting.version,
+                case_count=len(cases_for_meeting(session, meeting.id or 0)),
+            )
+        )
+    return lines
+
+
+def load_case_lines(session: Session, meeting_id: int) -> list[CaseLine]:
+    agencies = agencies_by_id(session)
+    lines = []
+    for case in cases_for_meeting(session, meeting_id):
+        victim = next((p for p in people_of(session, case.id or 0) if p.role == "victim"), None)
+        answered, expected = return_progress(returns_for_case(session, case.id or 0))
+        agency = agencies.get(case.referring_agency_id)
+        lines.append(
+            CaseLine(
+                case_id=case.id or 0, reference=case.reference, victim=victim.name if victim else "",
+                referring_agency=agency.name if agency else "", dash_score=case.dash_score,
+                repeat=case.repeat, answered=answered, expected=expected, status=case.status,
+            )
+        )
+    return lines
+
+
+class MeetingListModel(QAbstractListModel):
+    """The meetings, next meeting first (the core's order)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.lines: list[MeetingLine] = []
+
+    def set_lines(self, lines: Iterable[MeetingLine]) -> None:
+        self.beginResetModel()
+        self.lines = list(lines)
+        self.endResetModel()
+
+    def row_of(self, meeting_id: int) -> int:
+        return next((i for i, m in enumerate(self.lines) if m.meeting_id == meeting_id), -1)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.rowCount.
+        return 0 if parent.isValid() else len(self.lines)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel.data."""
+        if not index.isValid() or not 0 <= index.row() < len(self.lines):
+            return None
+        line = self.lines[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            cases = f"{line.case_count} case" + ("" if line.case_count == 1 else "s")
+            return f"{line.title}\n{cases} · {line.status}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip(line.title)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"Meeting {line.title}, {line.case_count} cases, {line.status}"
+        if role == ID_ROLE:
+            return line.meeting_id
+        return None
+
+
+CASE_COLUMNS = ("Reference", "Victim", "Referring agency", "Dash", "Repeat", "Returns", "Status")
+
+
+class CaseTableModel(QAbstractTableModel):
+    """The cases on one meeting."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.lines: list[CaseLine] = []
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_lines(self, lines: Iterable[CaseLine]) -> None:
+        self.beginResetModel()
+        self.lines = list(lines)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.rowCount.
+        return 0 if parent.isValid() else len(self.lines)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.columnCount.
+        return 0 if parent.isValid() else len(CASE_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel.headerData."""
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(CASE_COLUMNS):
+            return CASE_COLUMNS[section]
+        return None
+
+    @staticmethod
+    def _display(line: CaseLine, column: int) -> str:
+        return (
+            line.reference, line.victim, line.referring_agency, line.dash_text,
+            "↻ Repeat" if line.repeat else "", line.progress_text, line.status.capitalize(),
+        )[column]
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel.data."""
+        if not index.isValid() or not 0 <= index.row() < len(self.lines):
+            return None
+        line = self.lines[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(line, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip(self._display(line, column))
+        if role == ID_ROLE:
+            return line.case_id
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == 5 and line.answered < line.expected:
+                return QColor("#a3261b")
+            if column == 3 and line.dash_score is not None and risk_level(line.dash_score) == "high":
+                return QColor("#a3261b")
+        if role == Qt.ItemDataRole.FontRole and column in (0, 4):
+            return self._bold
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{CASE_COLUMNS[column]}: {self._display(line, column)}"
+        return None
+
+
+class MeetingView(QWidget):
+    """A meeting's heading, its case list and room for the gap matrix below.
+
+    Signals:
+        case_activated(int): the user opened a case.
+    """
+
+    case_activated = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = plain_label("", self, name="viewTitle")
+        self.subtitle = plain_label("", self, name="viewSubtitle")
+        self.model = CaseTableModel(self)
+        self.table = QTableView(self)
+        self.table.setObjectName("caseTable")
+        self.table.setAccessibleName("Cases on this meeting")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((160, 240, 220, 110, 100, 160)):
+            self.table.setColumnWidth(column, width)
+        self.table.activated.connect(self._on_activated)
+        self.extra = QVBoxLayout()  # the gap matrix goes here when it is available
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addWidget(self.table, 3)
+        layout.addLayout(self.extra, 2)
+        self.meeting: MeetingLine | None = None
+
+    def show_meeting(self, meeting: MeetingLine | None, cases: list[CaseLine]) -> None:
+        current = self.current_case_id()
+        self.meeting = meeting
+        self.model.set_lines(cases)
+        if meeting is None:
+            self.title.setText("No meeting yet")
+            self.subtitle.setText("Create a meeting with File › New meeting (Ctrl+Shift+M).")
+            return
+        self.title.setText(f"Marac meeting {meeting.title}")
+        waiting = sum(1 for c in cases if c.answered < c.expected)
+        repeats = sum(1 for c in cases if c.repeat)
+        self.subtitle.setText(
+            f"{len(cases)} cases · {repeats} repeat · {waiting} still waiting for agency returns · "
+            f"status {meeting.status}"
+        )
+        if current is not None:
+            self.select_case(current)
+        elif cases:
+            self.table.setCurrentIndex(self.model.index(0, 0))
+
+    def current_case_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return int(index.data(ID_ROLE)) if index.isValid() else None
+
+    def select_case(self, case_id: int) -> None:
+        for row, line in enumerate(self.model.lines):
+            if line.case_id == case_id:
+                self.table.setCurrentIndex(self.model.index(row, 0))
+                return
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("meeting/header", self.table.horizontalHeader().saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        state = settings.value("meeting/header")
+        if state is not None:
+            self.table.horizontalHeader().restoreState(state)
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.case_activated.emit(int(index.data(ID_ROLE)))
+
+
+def meeting_of(lines: list[MeetingLine], meeting_id: int | None) -> MeetingLine | None:
+    return next((m for m in lines if m.meeting_id == meeting_id), None)
+

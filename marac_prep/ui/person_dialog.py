@@ -1,0 +1,154 @@
+"""One person in a referral: victim, perpetrator, child or other, with an optional address."""
+
+from __future__ import annotations
+
+import copy
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from marac_prep.core.cases import PersonInput
+from marac_prep.core.errors import ValidationError
+from marac_prep.core.vocabulary import PERSON_ROLES
+from marac_prep.ui.forms import UkDateField, inline_error, select_data, show_inline
+
+
+def _tri_combo(parent: QWidget, name: str) -> QComboBox:
+    combo = QComboBox(parent)
+    combo.setAccessibleName(name)
+    combo.addItem("Not recorded", None)
+    combo.addItem("Yes", True)
+    combo.addItem("No", False)
+    return combo
+
+
+class PersonDialog(QDialog):
+    """Edits a `PersonInput`; the result is in `person` when accepted."""
+
+    def __init__(self, person: PersonInput, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.person = copy.deepcopy(person)
+        self.setWindowTitle(f"{person.role.capitalize()} in the referral")
+        self.role = QComboBox(self)
+        self.role.setAccessibleName("Role in the case")
+        for role in PERSON_ROLES:
+            self.role.addItem(role.capitalize(), role)
+        self.name = QLineEdit(self)
+        self.name.setAccessibleName("Name")
+        self.name.setPlaceholderText("First name and SURNAME, e.g. Amelia ASHWORTH")
+        self.aliases = QLineEdit(self)
+        self.aliases.setAccessibleName("Aliases, separated by commas")
+        self.dob = UkDateField("Date of birth", self, partial=False, required=False)
+        self.gender = QLineEdit(self)
+        self.gender.setAccessibleName("Gender")
+        self.ethnicity = QLineEdit(self)
+        self.ethnicity.setAccessibleName("Ethnicity")
+        self.disability = QLineEdit(self)
+        self.disability.setAccessibleName("Disability")
+        self.lgbt = _tri_combo(self, "LGBT+")
+        self.relationship = QLineEdit(self)
+        self.relationship.setAccessibleName("Relationship")
+        self.relationship.setPlaceholderText("e.g. ex-partner; for a child: son of victim and perpetrator")
+        self.school = QLineEdit(self)
+        self.school.setAccessibleName("School or nursery")
+        self.phone = QLineEdit(self)
+        self.phone.setAccessibleName("Safe phone number")
+        self.safe_to_call = _tri_combo(self, "Safe to call")
+        self.never_inform = QCheckBox("Must never receive information about this case", self)
+        self.address = QLineEdit(self)
+        self.address.setAccessibleName("Address")
+        self.confidential = QCheckBox("Confidential (e.g. a refuge): never shown or shared", self)
+        self.show_address = QCheckBox("Show", self)
+        self.show_address.setAccessibleName("Show the confidential address")
+        self.error = inline_error(self)
+        address_row = QHBoxLayout()
+        address_row.addWidget(self.address, 1)
+        address_row.addWidget(self.show_address)
+        form = QFormLayout()
+        form.addRow("&Role", self.role)
+        form.addRow("&Name", self.name)
+        form.addRow("A&liases", self.aliases)
+        form.addRow("Date of &birth", self.dob)
+        form.addRow("&Gender", self.gender)
+        form.addRow("&Ethnicity", self.ethnicity)
+        form.addRow("&Disability", self.disability)
+        form.addRow("LGBT+", self.lgbt)
+        form.addRow("Rela&tionship", self.relationship)
+        form.addRow("&School", self.school)
+        form.addRow("&Phone", self.phone)
+        form.addRow("Safe to &call", self.safe_to_call)
+        form.addRow("", self.never_inform)
+        form.addRow("&Address", address_row)
+        form.addRow("", self.confidential)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self._fill(self.person)
+        self.confidential.toggled.connect(self._update_masking)
+        self.show_address.toggled.connect(self._update_masking)
+        self._update_masking()
+
+    def _fill(self, p: PersonInput) -> None:
+        select_data(self.role, p.role)
+        self.name.setText(p.name)
+        self.aliases.setText(", ".join(p.aliases))
+        self.dob.set_day(p.date_of_birth)
+        self.gender.setText(p.gender)
+        self.ethnicity.setText(p.ethnicity)
+        self.disability.setText(p.disability)
+        select_data(self.lgbt, p.lgbt)
+        self.relationship.setText(p.relationship)
+        self.school.setText(p.school)
+        self.phone.setText(p.phone)
+        select_data(self.safe_to_call, p.safe_to_call)
+        self.never_inform.setChecked(p.must_not_receive_information)
+        self.address.setText(p.address)
+        self.confidential.setChecked(p.address_confidential)
+
+    def _update_masking(self, *_args: object) -> None:
+        # A confidential address is masked on screen unless the user asks to see it.
+        masked = self.confidential.isChecked() and not self.show_address.isChecked()
+        self.address.setEchoMode(QLineEdit.EchoMode.Password if masked else QLineEdit.EchoMode.Normal)
+        self.show_address.setVisible(self.confidential.isChecked())
+
+    def save(self) -> bool:
+        show_inline(self.error, "")
+        if not self.name.text().strip():
+            show_inline(self.error, "Each person needs a name (write 'Unknown' if it is not known).")
+            return False
+        try:
+            dob = self.dob.day()
+        except ValidationError as exc:
+            show_inline(self.error, str(exc))
+            return False
+        self.person = PersonInput(
+            role=self.role.currentData(), name=self.name.text().strip(),
+            aliases=[a.strip() for a in self.aliases.text().split(",") if a.strip()], date_of_birth=dob,
+            gender=self.gender.text().strip(), ethnicity=self.ethnicity.text().strip(),
+            disability=self.disability.text().strip(), lgbt=self.lgbt.currentData(),
+            relationship=self.relationship.text().strip(), school=self.school.text().strip(),
+            phone=self.phone.text().strip(), safe_to_call=self.safe_to_call.currentData(),
+            must_not_receive_information=self.never_inform.isChecked(), address=self.address.text().strip(),
+            address_confidential=self.confidential.isChecked(),
+        )
+        self.accept()
+        return True
+
+    @classmethod
+    def edit_person(cls, parent: QWidget | None, person: PersonInput) -> PersonInput | None:
+        """Shows the dialog; the edited person, or None when cancelled. Tests replace this."""
+        dialog = cls(person, parent)
+        return dialog.person if dialog.exec() == QDialog.DialogCode.Accepted else None

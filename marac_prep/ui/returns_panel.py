@@ -1,0 +1,232 @@
+"""The agency returns tab: who was asked, chased, and what each agency answered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from marac_prep.core.dates import display_day
+from marac_prep.core.returns import ReturnRow
+from marac_prep.core.vocabulary import ANSWERED_STATUSES, RETURN_STATUS_LABELS
+from marac_prep.ui.text import agency_colour, plain_label, tooltip
+
+AGENCY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+OUTSTANDING_ROLE = Qt.ItemDataRole.UserRole + 2
+COLUMNS = ("Agency", "Status", "Requested", "Chased", "Returned", "Representative", "Note")
+_Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    """One agency's return for the case, as shown."""
+
+    agency_id: int
+    agency_name: str
+    agency_code: str
+    expected: bool
+    status: str
+    requested_on: date | None
+    chased_on: date | None
+    chase_count: int
+    returned_on: date | None
+    representative: str
+    note: str
+    version: int | None
+
+    @property
+    def outstanding(self) -> bool:
+        """Expected and not answered: the silences the coordinator must chase."""
+        return self.expected and self.status not in ANSWERED_STATUSES
+
+    @classmethod
+    def from_row(cls, row: ReturnRow) -> ReturnLine:
+        record = row.record
+        return cls(
+            agency_id=row.agency.id or 0, agency_name=row.agency.name, agency_code=row.agency.short_code,
+            expected=row.expected, status=row.status,
+            requested_on=record.requested_on if record else None,
+            chased_on=record.chased_on if record else None,
+            chase_count=record.chase_count if record else 0,
+            returned_on=record.returned_on if record else None,
+            representative=record.representative if record else "",
+            note=record.note if record else "",
+            version=record.version if record else None,
+        )
+
+
+class ReturnsTableModel(QAbstractTableModel):
+    """Adapts the case's `ReturnLine`s; outstanding expected agencies stand out."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.lines: list[ReturnLine] = []
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_lines(self, lines: Iterable[ReturnLine]) -> None:
+        self.beginResetModel()
+        self.lines = list(lines)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.rowCount.
+        return 0 if parent.isValid() else len(self.lines)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.columnCount.
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel.headerData."""
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    @staticmethod
+    def _status_text(line: ReturnLine) -> str:
+        text = RETURN_STATUS_LABELS.get(line.status, line.status)
+        if line.status == "chased" and line.chase_count > 1:
+            text += f" ({line.chase_count} times)"
+        if line.outstanding:
+            text = f"⚠ {text} – no return yet"
+        elif not line.expected:
+            text += " (not expected)"
+        return text
+
+    def _display(self, line: ReturnLine, column: int) -> str:
+        values = (
+            line.agency_name, self._status_text(line), display_day(line.requested_on),
+            display_day(line.chased_on), display_day(line.returned_on), line.representative,
+            " ".join(line.note.split()),
+        )
+        return values[column]
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel.data."""
+        if not index.isValid() or not 0 <= index.row() < len(self.lines):
+            return None
+        line = self.lines[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(line, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip(line.note if column == 6 else self._display(line, column))
+        if role == AGENCY_ID_ROLE:
+            return line.agency_id
+        if role == OUTSTANDING_ROLE:
+            return line.outstanding
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:
+            return agency_colour(line.agency_code)
+        if role == Qt.ItemDataRole.BackgroundRole and line.outstanding:
+            return QColor("#fdecea")
+        if role == Qt.ItemDataRole.ForegroundRole and line.outstanding and column == 1:
+            return QColor("#a3261b")
+        if role == Qt.ItemDataRole.FontRole and line.outstanding and column in (0, 1):
+            return self._bold
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{COLUMNS[column]}: {self._display(line, column)}"
+        return None
+
+
+class ReturnsPanel(QWidget):
+    """The returns table with the coordinator's actions.
+
+    Signals:
+        action_requested(int, str): agency id and the status to record
+            ("requested", "chased", "nothing_known").
+    """
+
+    action_requested = Signal(int, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = ReturnsTableModel(self)
+        self.table = QTableView(self)
+        self.table.setObjectName("returnsTable")
+        self.table.setAccessibleName("Agency returns")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((210, 280, 110, 110, 110, 170)):
+            self.table.setColumnWidth(column, width)
+        self.summary = plain_label("", self, name="returnsSummary")
+        self.request_button = QPushButton("Mark &requested", self)
+        self.chase_button = QPushButton("Record &chase", self)
+        self.nothing_button = QPushButton("&Nothing known", self)
+        self.request_button.setToolTip("Record that the research request was sent to this agency today.")
+        self.chase_button.setToolTip("Record that this agency was chased for its return today.")
+        self.nothing_button.setToolTip(
+            "Record that this agency checked its records and holds nothing: an answer, not a silence."
+        )
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.summary, 1)
+        for button, status in (
+            (self.request_button, "requested"), (self.chase_button, "chased"), (self.nothing_button, "nothing_known")
+        ):
+            button.setAccessibleName(button.text().replace("&", ""))
+            button.clicked.connect(lambda _checked=False, s=status: self._on_action(s))
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self._may_set = lambda _agency_id: True
+        self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
+        self._update_buttons()
+
+    def set_lines(self, lines: list[ReturnLine], *, may_set: Any = None) -> None:
+        """Shows the returns; `may_set(agency_id)` says whether the user may change that agency's."""
+        current = self.current_agency_id()
+        if may_set is not None:
+            self._may_set = may_set
+        self.model.set_lines(lines)
+        expected = [line for line in lines if line.expected]
+        answered = sum(1 for line in expected if not line.outstanding)
+        waiting = len(expected) - answered
+        self.summary.setText(
+            f"{answered} of {len(expected)} agencies have returned"
+            + (f"; {waiting} still to return" if waiting else "; all expected agencies have answered")
+        )
+        if current is None:
+            # Start on the first silence: that is the agency the coordinator will act on.
+            current = next((line.agency_id for line in lines if line.outstanding), None)
+        if current is not None:
+            self.select_agency(current)
+        self._update_buttons()
+
+    def current_agency_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return int(index.data(AGENCY_ID_ROLE)) if index.isValid() else None
+
+    def select_agency(self, agency_id: int) -> None:
+        for row, line in enumerate(self.model.lines):
+            if line.agency_id == agency_id:
+                self.table.setCurrentIndex(self.model.index(row, 0))
+                return
+
+    def _update_buttons(self, *_args: object) -> None:
+        agency_id = self.current_agency_id()
+        enabled = agency_id is not None and bool(self._may_set(agency_id))
+        for button in (self.request_button, self.chase_button, self.nothing_button):
+            button.setEnabled(enabled)
+
+    def _on_action(self, status: str) -> None:
+        agency_id = self.current_agency_id()
+        if agency_id is not None:
+            self.action_requested.emit(agency_id, status)

@@ -1,0 +1,57 @@
+"""Fixtures for the desktop app's tests: remembered settings in a temporary folder, message stubs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from marac_prep.core.db import Database
+from marac_prep.ui.messages import Messages
+from tests.factories import Workspace
+
+
+@pytest.fixture(autouse=True)
+def temporary_settings(tmp_path) -> Iterator[QSettings]:
+    """Window geometry and column widths go to a temporary file, never the tester's own."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    yield settings
+
+
+@dataclass
+class MessageLog:
+    """What the app would have shown; `answer` is what the stubbed user clicks in questions."""
+
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    questions: list[tuple[str, str]] = field(default_factory=list)
+    infos: list[tuple[str, str]] = field(default_factory=list)
+    answer: bool = True
+
+
+@pytest.fixture(autouse=True)
+def messages(monkeypatch) -> MessageLog:
+    log = MessageLog()
+
+    def error(cls, parent, title, text):
+        log.errors.append((title, text))
+
+    def ask(cls, parent, title, text, *, yes, no):
+        log.questions.append((title, text))
+        return log.answer
+
+    def info(cls, parent, title, text):
+        log.infos.append((title, text))
+
+    monkeypatch.setattr(Messages, "error", classmethod(error))
+    monkeypatch.setattr(Messages, "ask", classmethod(ask))
+    monkeypatch.setattr(Messages, "info", classmethod(info))
+    return log
+
+
+@pytest.fixture
+def workspace(ws: Workspace, db: Database) -> tuple[Workspace, Database]:
+    """A populated workspace and its database; the factory session ends its transaction first."""
+    ws.session.commit()
+    return ws, db
