@@ -1,0 +1,162 @@
+"""A case's gap findings, most severe first, each linked to the chronology entries it rests on."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from marac_prep.analysis.gaps import GapFinding
+from marac_prep.core.casefile import CaseFile
+from marac_prep.core.vocabulary import event_type_label
+from marac_prep.ui.text import plain_label, tooltip
+
+ENTRY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+FINDING_ROLE = Qt.ItemDataRole.UserRole + 2
+_SEVERITY_LABEL = {"high": "High", "medium": "Medium", "info": "Note"}
+_SEVERITY_COLOUR = {"high": QColor("#b3261e"), "medium": QColor("#9a5b00"), "info": QColor("#4a5a6a")}
+_KIND_LABEL = {
+    "agency_silent": "Agency silent",
+    "referral_not_received": "Referral not received",
+    "referral_considered_not_made": "Referral considered, not made",
+    "assessed_without_known_risk": "Assessed without known risk",
+    "counter_allegation": "Counter-allegation",
+    "escalation": "Escalation",
+    "single_agency_risk": "Risk known to one agency",
+    "repeat": "Repeat",
+    "victim_blaming_language": "Victim-blaming language",
+    "nothing_known": "Nothing known",
+}
+
+
+def entry_labels(case_file: CaseFile) -> dict[int, str]:
+    """Short labels for linking to entries: date, agency and event type (never the summary)."""
+    return {
+        e.id: f"{e.partial_date.display()} · {case_file.agency_name(e.agency_id)} · {event_type_label(e.event_type)}"
+        for e in case_file.entries
+        if e.id is not None
+    }
+
+
+class FindingsPanel(QWidget):
+    """The findings list: severity, kind and message per finding, its entries beneath it.
+
+    Attributes:
+        tree: one top-level item per finding (plain text; QTreeWidget never reads markup),
+            with one child per related entry.
+
+    Signals:
+        entry_activated(int): an entry id, when an entry (or a finding with entries) is activated.
+    """
+
+    entry_activated = Signal(int)
+
+    def __init__(
+        self,
+        findings: list[GapFinding] | None = None,
+        entry_labels: dict[int, str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.summary = plain_label("", self, name="findings_summary")
+        self.show_notes = QCheckBox("Show notes", self)
+        self.show_notes.setChecked(True)
+        self.show_notes.toggled.connect(self._on_show_notes)
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("findings_tree")
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["Severity", "Finding", "What was found"])
+        self.tree.setWordWrap(True)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setColumnWidth(0, 80)
+        self.tree.setColumnWidth(1, 230)
+        self.tree.itemActivated.connect(self._on_item_activated)
+        self.tree.currentItemChanged.connect(self._on_current_changed)
+        # Long messages do not wrap in a tree row, so the chosen finding is shown in full below it.
+        self.detail = plain_label("", self, name="finding_detail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.show_notes)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.detail)
+        self._findings: list[GapFinding] = []
+        self._labels: dict[int, str] = {}
+        self.set_findings(findings or [], entry_labels or {})
+
+    @classmethod
+    def for_case(cls, case_file: CaseFile, findings: list[GapFinding], parent: QWidget | None = None) -> FindingsPanel:
+        return cls(findings, entry_labels(case_file), parent)
+
+    def set_findings(self, findings: list[GapFinding], entry_labels: dict[int, str] | None = None) -> None:
+        """Shows `findings` in the order given (the analysis sorts them most severe first)."""
+        self._findings = list(findings)
+        if entry_labels is not None:
+            self._labels = dict(entry_labels)
+        self.tree.clear()
+        self.detail.setText("")
+        for finding in self._findings:
+            item = QTreeWidgetItem(
+                [
+                    _SEVERITY_LABEL.get(finding.severity, finding.severity),
+                    _KIND_LABEL.get(finding.kind, finding.kind),
+                    finding.message,
+                ]
+            )
+            colour = QBrush(_SEVERITY_COLOUR.get(finding.severity, QColor("black")))
+            item.setForeground(0, colour)
+            item.setForeground(1, colour)
+            font = item.font(0)
+            font.setBold(finding.severity == "high")
+            item.setFont(0, font)
+            item.setFont(1, font)
+            item.setToolTip(2, tooltip(f"{finding.message}\n\nWhy this matters: {finding.why}"))
+            item.setToolTip(1, tooltip(finding.why))
+            item.setData(0, FINDING_ROLE, finding.kind)
+            item.setData(0, ENTRY_ID_ROLE, finding.entry_ids[0] if finding.entry_ids else None)
+            for entry_id in finding.entry_ids:
+                child = QTreeWidgetItem(["", "", self._labels.get(entry_id, f"Entry {entry_id}")])
+                child.setData(0, ENTRY_ID_ROLE, entry_id)
+                child.setToolTip(2, tooltip("Open this entry in the chronology."))
+                item.addChild(child)
+            self.tree.addTopLevelItem(item)
+            item.setHidden(finding.severity == "info" and not self.show_notes.isChecked())
+        self._update_summary()
+
+    def findings(self) -> list[GapFinding]:
+        return list(self._findings)
+
+    def _update_summary(self) -> None:
+        high = sum(1 for f in self._findings if f.severity == "high")
+        medium = sum(1 for f in self._findings if f.severity == "medium")
+        notes = sum(1 for f in self._findings if f.severity == "info")
+        text = "No gaps found." if high + medium == 0 else f"{high} high, {medium} medium."
+        if notes:
+            text += f" {notes} note{'s' if notes != 1 else ''}."
+        self.summary.setText(text)
+
+    def _on_show_notes(self, checked: bool) -> None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if self._findings[i].severity == "info":
+                item.setHidden(not checked)
+
+    def _on_current_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
+        if current is not None and current.parent() is not None:
+            current = current.parent()
+        index = self.tree.indexOfTopLevelItem(current) if current is not None else -1
+        if 0 <= index < len(self._findings):
+            finding = self._findings[index]
+            self.detail.setText(f"{finding.message}\nWhy this matters: {finding.why}")
+        else:
+            self.detail.setText("")
+
+    def _on_item_activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        entry_id = item.data(0, ENTRY_ID_ROLE)
+        if entry_id is not None:
+            self.entry_activated.emit(int(entry_id))
