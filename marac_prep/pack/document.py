@@ -67,7 +67,9 @@ class PackDocTemplate(BaseDocTemplate):
     ) -> None:
         super().__init__(
             target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
-            topMargin=MARGIN + HEADER_GAP, bottomMargin=MARGIN + HEADER_GAP, **metadata,
+            topMargin=MARGIN + HEADER_GAP, bottomMargin=MARGIN + HEADER_GAP,
+            # Otherwise every page also references Helvetica, a font that is not embedded.
+            initialFontName=register_fonts()[0], **metadata,
         )
         self.marking = marking
         self.meeting_line = meeting_line

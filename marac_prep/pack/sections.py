@@ -24,6 +24,7 @@ from reportlab.platypus import (
 from marac_prep.core.dates import display_day
 from marac_prep.pack.content import PackCase, PackContent, PackEntry, PackReturn
 from marac_prep.pack.document import OutlineAnchor
+from marac_prep.pack.fonts import register_fonts
 from marac_prep.pack.markup import para
 from marac_prep.pack.styles import (
     DECLINED_FILL,
@@ -59,6 +60,8 @@ def _p(text: str, style: Any) -> Paragraph:
 
 def _grid(header_rows: int = 1) -> list[tuple[Any, ...]]:
     commands: list[tuple[Any, ...]] = [
+        # Tables set a cell font even for Paragraph cells; the default would add unembedded Helvetica.
+        ("FONTNAME", (0, 0), (-1, -1), register_fonts()[0]),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
@@ -118,7 +121,7 @@ def cover(content: PackContent, s: PackStyles, width: float) -> list[Flowable]:
     )
     table.setStyle(TableStyle(_grid(0)))
     marking = Table([[_p(content.marking, s.marking)]], colWidths=[width])
-    marking.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, HIGH)]))
+    marking.setStyle(TableStyle([*_grid(0), ("BOX", (0, 0), (-1, -1), 1.2, HIGH)]))
     return [
         OutlineAnchor("Cover", "cover"),
         Spacer(1, 40),
@@ -146,10 +149,10 @@ def agenda(content: PackContent, s: PackStyles, width: float) -> list[Flowable]:
             _p(f"{case.referring_agency}\n{case.referral_date}", s.cell),
             _p("\n".join(case.criteria) or "None recorded", s.cell),
             _p(_dash(case), s.cell),
-            _p("Repeat" if case.repeat else "", s.cell_bold),
+            _p("Yes" if case.repeat else "No", s.cell_bold if case.repeat else s.cell),
             _p(_returns_text(case), s.cell),
         ])
-    table = LongTable(rows, colWidths=_widths(width, [0.4, 1.3, 1.5, 1.5, 2.1, 1.0, 0.7, 1.0]), repeatRows=1)
+    table = LongTable(rows, colWidths=_widths(width, [0.35, 1.45, 1.5, 1.4, 2.0, 0.95, 0.65, 0.95]), repeatRows=1)
     table.setStyle(TableStyle(_grid()))
     out: list[Flowable] = [PageBreak(), OutlineAnchor("Agenda", "agenda"), _p("Agenda", s.heading)]
     if not content.cases:
@@ -275,7 +278,7 @@ def _entry_row(entry: PackEntry, s: PackStyles) -> list[Any]:
         notes.append(f"To: {entry.referred_to}")
     if notes:
         what.append(_p("; ".join(notes), s.cell_small))
-    risk = list(entry.risk_indicators)
+    risk = [f"• {r}" for r in entry.risk_indicators]
     if entry.risk_level:
         risk.append(f"Level given: {entry.risk_level}")
     return [
@@ -296,7 +299,7 @@ def _chronology(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
     rows: list[list[Any]] = [[_p(h, s.head_cell) for h in header]]
     rows += [_entry_row(e, s) for e in case.entries]
     # splitInRow: a very long entry continues on the next page instead of failing the build.
-    table = LongTable(rows, colWidths=_widths(width, [1.15, 1.3, 1.15, 4.1, 1.4, 0.9]), repeatRows=1,
+    table = LongTable(rows, colWidths=_widths(width, [1.15, 1.25, 1.5, 3.6, 1.4, 1.1]), repeatRows=1,
                       splitInRow=1)
     table.setStyle(TableStyle(_grid()))
     note = _p("Sorted by date. A leading ? marks an approximate date; smaller text under a summary is "

@@ -17,7 +17,7 @@ from marac_prep.pack.styles import GAP_FILL, HIGH, INFO, INK, MUTED, RULE
 LANE_HEIGHT = 15.0
 LABEL_WIDTH = 120.0
 AXIS_HEIGHT = 16.0
-LEGEND_HEIGHT = 16.0
+LEGEND_HEIGHT = 34.0
 KIND_COLOURS = {"incident": INK, "high_risk": HIGH, "referral": INFO, "other": MUTED}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -58,6 +58,8 @@ def timeline_picture(timeline: Timeline, width: float) -> Drawing:
     lanes = timeline.lanes
     height = AXIS_HEIGHT + LEGEND_HEIGHT + LANE_HEIGHT * max(1, len(lanes))
     drawing = Drawing(width, height)
+    # The renderer's starting font; left at Helvetica it would add a font that is not embedded.
+    drawing.initialFontName = regular
     plot_left, plot_right = LABEL_WIDTH + 6, width - 6
     span = max(1, (timeline.end - timeline.start).days)
 
@@ -87,6 +89,9 @@ def _draw_lane(drawing: Drawing, lane: Lane, y: float, width: float, x_of: Calla
                          fillColor=GAP_FILL, strokeColor=None))
         drawing.add(String(width - 8, y + 4.5, "no return", fontName=regular, fontSize=6.5,
                            fillColor=HIGH, textAnchor="end"))
+    elif lane.status == "nothing_known" and not lane.marks:
+        drawing.add(String(width - 8, y + 4.5, "nothing known", fontName=regular, fontSize=6.5,
+                           fillColor=MUTED, textAnchor="end"))
     drawing.add(Line(LABEL_WIDTH + 6, y, width - 6, y, strokeColor=RULE, strokeWidth=0.3))
     label = _fit(lane.agency, bold if lane.expected else regular, 7, LABEL_WIDTH - 4)
     drawing.add(String(0, y + 4.5, label, fontName=bold if lane.expected else regular, fontSize=7,
@@ -118,18 +123,24 @@ def _draw_mark(drawing: Drawing, mark: Mark, centre: float, x_of: Callable[[date
 
 
 def _draw_legend(drawing: Drawing, regular: str) -> None:
-    y = 3.0
-    x = 0.0
-    items = [("high_risk", "high-risk indicator"), ("incident", "incident"), ("referral", "referral"),
-             ("other", "other entry")]
-    for kind, text in items:
-        _draw_mark(drawing, Mark(0, date.min, "day", False, kind, ""), y + 3, lambda _d, x=x: x + 5)
-        drawing.add(String(x + 12, y + 0.8, text, fontName=regular, fontSize=6.5, fillColor=MUTED))
-        x += 20 + stringWidth(text, regular, 6.5)
-    drawing.add(Circle(x + 5, y + 3, 2.6, fillColor=colors.white, strokeColor=MUTED, strokeWidth=0.8))
-    drawing.add(String(x + 12, y + 0.8, "hollow: approximate date; bar: month or year only",
-                       fontName=regular, fontSize=6.5, fillColor=MUTED))
-    x += 24 + stringWidth("hollow: approximate date; bar: month or year only", regular, 6.5)
-    drawing.add(Rect(x, y, 14, 6, fillColor=GAP_FILL, strokeColor=None))
-    drawing.add(String(x + 18, y + 0.8, "expected agency, no return", fontName=regular, fontSize=6.5,
-                       fillColor=MUTED))
+    """Two rows under the axis: the mark shapes, then how dates and silences are drawn."""
+    rows = [
+        [("high_risk", "high-risk indicator"), ("incident", "incident"), ("referral", "referral"),
+         ("other", "other entry")],
+        [("approximate", "hollow: approximate date"), ("span", "bar: month or year only"),
+         ("silent", "shaded: expected agency, no return")],
+    ]
+    for row_index, row in enumerate(rows):
+        y = LEGEND_HEIGHT - 11 - row_index * 10
+        x = 0.0
+        for kind, text in row:
+            if kind == "approximate":
+                drawing.add(Circle(x + 5, y + 3, 2.6, fillColor=colors.white, strokeColor=MUTED, strokeWidth=0.8))
+            elif kind == "span":
+                drawing.add(Rect(x, y + 1.5, 10, 3, fillColor=MUTED, strokeColor=None, fillOpacity=0.35))
+            elif kind == "silent":
+                drawing.add(Rect(x, y, 10, 6, fillColor=GAP_FILL, strokeColor=None))
+            else:
+                _draw_mark(drawing, Mark(0, date.min, "day", False, kind, ""), y + 3, lambda _d, x=x: x + 5)
+            drawing.add(String(x + 13, y + 0.8, text, fontName=regular, fontSize=6.5, fillColor=MUTED))
+            x += 24 + stringWidth(text, regular, 6.5)
