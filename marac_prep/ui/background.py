@@ -25,8 +25,8 @@ class _Runner(QThread):
     failed = Signal(object)
     progressed = Signal(int, int, str)
 
-    def __init__(self, work: Callable[[Progress], Any]) -> None:
-        super().__init__()
+    def __init__(self, work: Callable[[Progress], Any], parent: QObject) -> None:
+        super().__init__(parent)
         self._work = work
 
     def run(self) -> None:  # Override QThread.run.
@@ -59,7 +59,8 @@ class BackgroundOp(QObject):
 
     def __init__(self, parent: QWidget, work: Callable[[Progress], Any], *, label: str) -> None:
         super().__init__(parent)
-        self._runner = _Runner(work)
+        # The thread object belongs to this op, so it lives exactly as long as the op does.
+        self._runner = _Runner(work, self)
         self.progress = QProgressDialog(label, "", 0, 0, parent)
         self.progress.setWindowTitle("Marac Prep")
         self.progress.setCancelButton(None)
@@ -71,7 +72,6 @@ class BackgroundOp(QObject):
         self._runner.progressed.connect(self._on_progress)
         self._runner.succeeded.connect(self._on_succeeded)
         self._runner.failed.connect(self._on_failed)
-        self._runner.finished.connect(self._runner.deleteLater)
 
     @classmethod
     def read_op(
@@ -97,6 +97,11 @@ class BackgroundOp(QObject):
     def wait(self) -> None:
         """Blocks until the work ends (for closing the window or rendering screenshots)."""
         self._runner.wait()
+
+    def dispose(self) -> None:
+        """Waits for the thread to end, then frees the op (a running QThread must not be deleted)."""
+        self._runner.wait()
+        self.deleteLater()
 
     def _on_progress(self, done: int, total: int, what: str) -> None:
         self.progress.setMaximum(max(total, 0))

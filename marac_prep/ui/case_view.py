@@ -162,8 +162,8 @@ class CaseView(QWidget):
 
     def load(self, case_id: int) -> BackgroundOp:
         """Loads the case off the GUI thread; `loaded` is emitted when it is shown."""
-        if self.op is not None and self.op.running:
-            self.op.wait()
+        if self.op is not None:
+            self.op.dispose()
         op = BackgroundOp.read_op(
             self, self._database, lambda session, progress: load_snapshot(session, case_id, progress),
             label="Opening the case…",

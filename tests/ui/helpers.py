@@ -13,6 +13,9 @@ def make_window(qtbot, db: Database, actor: User, settings: QSettings) -> MainWi
     window = MainWindow(db, actor, settings=settings)
     qtbot.addWidget(window)
     window.resize(1400, 900)
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
     return window
 
 
