@@ -80,6 +80,8 @@ class GapSettings:
         escalation_window_days / escalation_incident_count: N incidents whose dates lie at
             most this many days apart make an escalation.
         repeat_window_days: an earlier referral at most this many days before this one is a repeat.
+        as_of: the day the analysis speaks for (today when None): a referral whose window has
+            not yet closed by then is not reported as lost.
     """
 
     referral_window_days: int = 14
@@ -88,6 +90,7 @@ class GapSettings:
     repeat_window_days: int = 365
     high_risk_indicators: frozenset[str] = field(default_factory=high_risk_indicators)
     incident_types: frozenset[str] = field(default_factory=incident_event_types)
+    as_of: date | None = None
 
     @classmethod
     def from_settings(cls) -> GapSettings:
@@ -251,6 +254,8 @@ def referrals_not_received(case_file: CaseFile, gs: GapSettings) -> list[GapFind
             continue
         earliest = referral.event_date
         latest = _last(referral) + timedelta(days=gs.referral_window_days)
+        if latest >= (gs.as_of or date.today()):
+            continue  # the receiving agency still has time to record it
         replies = [
             e
             for e in by_agency.get(target, [])
@@ -511,6 +516,8 @@ def victim_blaming(case_file: CaseFile, gs: GapSettings) -> list[GapFinding]:
     """Entries whose wording blames the victim, each with a suggestion (the entry is not changed)."""
     found = []
     for e in sorted(case_file.entries, key=_order):
+        if e.subjects == ["perpetrator"]:
+            continue  # "did not engage" about a perpetrator's programme is a fact, not victim-blaming
         matches = find_victim_blaming(f"{e.summary}\n{e.detail}")
         if not matches:
             continue

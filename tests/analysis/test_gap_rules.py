@@ -138,6 +138,13 @@ def test_month_precision_reply_that_may_fall_in_the_window_counts():
     assert len(of("referral_not_received", late)) == 1
 
 
+def test_referral_whose_window_is_still_open_is_not_reported_yet():
+    b = CaseBuilder()
+    b.entry("POL", D, "referral_made", to="HSG")
+    assert of("referral_not_received", b, GapSettings(as_of=D + timedelta(days=14))) == []
+    assert len(of("referral_not_received", b, GapSettings(as_of=D + timedelta(days=15)))) == 1
+
+
 def test_referral_without_a_target_or_to_itself_is_ignored():
     b = CaseBuilder()
     b.entry("POL", D, "referral_made")
@@ -390,6 +397,14 @@ def test_blaming_language_in_an_entry_is_flagged_with_a_suggestion():
     assert found.entry_ids == (e,) and "“declined to engage”" in found.message
     assert "what was offered" in found.message
     assert b.entries[0].summary == "Alys declined to engage with the tenancy officer."
+
+
+def test_wording_about_the_perpetrator_alone_is_not_victim_blaming():
+    b = CaseBuilder()
+    b.entry("PROB", D, "contact", subjects=("perpetrator",), summary="Gethin did not engage with the programme.")
+    assert of("victim_blaming_language", b) == []
+    b.entry("PROB", D, "contact", subjects=("victim",), summary="Alys did not engage.")
+    assert len(of("victim_blaming_language", b)) == 1
 
 
 def test_neutral_wording_is_not_flagged():
