@@ -16,7 +16,7 @@ from marac_prep.analysis.gaps import GapFinding, analyse_case
 from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.casefile import CaseFile
 from marac_prep.core.dates import display_day
-from marac_prep.core.models import ChronologyEntry, Meeting, Person
+from marac_prep.core.models import ChronologyEntry, Person
 from marac_prep.core.returns import return_progress
 from marac_prep.core.vocabulary import (
     RETURN_STATUS_LABELS,

@@ -25,7 +25,7 @@ class PackCancelled(MaracError):
         super().__init__("The pack export was cancelled; no file was written.")
 
 
-class OutlineAnchor(Flowable):
+class OutlineAnchor(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
     """An invisible mark that starts an outline (bookmark) entry where it is drawn.
 
     Attributes:
@@ -47,7 +47,7 @@ class OutlineAnchor(Flowable):
         self.canv.addOutlineEntry(self.title, self.key, level=0, closed=True)
 
 
-class PackDocTemplate(BaseDocTemplate):
+class PackDocTemplate(BaseDocTemplate):  # type: ignore[misc]  # ReportLab ships no type hints
     """A4 pages with the marking in header and footer.
 
     `total_pages` is None on the first (counting) pass and the real count on the second, so

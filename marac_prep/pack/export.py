@@ -19,8 +19,8 @@ from marac_prep import __version__
 from marac_prep.core import audit
 from marac_prep.core.casefile import CaseFile, load_case_file
 from marac_prep.core.cases import case_by_reference, cases_for_meeting
-from marac_prep.core.db import unit_of_work
 from marac_prep.core.dates import display_day
+from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import User

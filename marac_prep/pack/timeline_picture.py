@@ -38,7 +38,7 @@ def _ticks(start: date, end: date) -> list[tuple[date, str]]:
     if span_days <= 750:
         months = (end.year - start.year) * 12 + end.month - start.month + 1
         step = max(1, -(-months // 12))
-        out = []
+        out: list[tuple[date, str]] = []
         year, month = start.year, start.month
         for i in range(months + 1):
             day = date(year, month, 1)
@@ -122,6 +122,11 @@ def _draw_mark(drawing: Drawing, mark: Mark, centre: float, x_of: Callable[[date
         drawing.add(Circle(x, centre, r, fillColor=fill, strokeColor=colour, strokeWidth=0.8))
 
 
+def _fixed(x: float) -> Callable[[date], float]:
+    """A date-to-x function that puts every date at `x` (for legend samples)."""
+    return lambda _day: x
+
+
 def _draw_legend(drawing: Drawing, regular: str) -> None:
     """Two rows under the axis: the mark shapes, then how dates and silences are drawn."""
     rows = [
@@ -141,6 +146,6 @@ def _draw_legend(drawing: Drawing, regular: str) -> None:
             elif kind == "silent":
                 drawing.add(Rect(x, y, 10, 6, fillColor=GAP_FILL, strokeColor=None))
             else:
-                _draw_mark(drawing, Mark(0, date.min, "day", False, kind, ""), y + 3, lambda _d, x=x: x + 5)
+                _draw_mark(drawing, Mark(0, date.min, "day", False, kind, ""), y + 3, _fixed(x + 5))
             drawing.add(String(x + 13, y + 0.8, text, fontName=regular, fontSize=6.5, fillColor=MUTED))
             x += 24 + stringWidth(text, regular, 6.5)
