@@ -93,8 +93,8 @@ def write_table(path: Path, header: list[str], rows: list[list[str]], *, sheet_t
                 writer.writerows([guard_formula(c) for c in row] for row in rows)
         else:
             import openpyxl
-            from openpyxl.styles import Font
             from openpyxl.cell import WriteOnlyCell
+            from openpyxl.styles import Font
 
             book = openpyxl.Workbook(write_only=True)
             sheet = book.create_sheet(sheet_title)

@@ -70,7 +70,7 @@ class RowReader:
 
     def overflow(self, row: RawRow) -> bool:
         """True when the row has filled cells beyond the header (a stray separator)."""
-        return any(c.strip() for c in row.cells[self.width :])
+        return len(row.cells) > self.width and bool("".join(row.cells[self.width :]).strip())
 
     def formula_problem(self, row: RawRow) -> str:
         if not row.formula_columns:
