@@ -21,10 +21,13 @@ class Redactor:
         for address in addresses:
             if not address.confidential or not address.text.strip():
                 continue
+            # The whole address, its leading lines ("Flat 2, 14 Refuge Road") and any line with a
+            # house number: agencies often type only the first line or two.
+            pieces = [p.strip() for p in re.split(r"[,\n]", address.text) if p.strip()]
             parts = {address.text.strip()}
-            first_line = re.split(r"[,\n]", address.text.strip())[0].strip()
-            if len(first_line) >= _MIN_ADDRESS_PART:
-                parts.add(first_line)
+            parts |= {", ".join(pieces[:n]) for n in range(1, len(pieces) + 1)}
+            parts |= {p for p in pieces if re.search(r"\d", p) and re.search(r"[^\W\d]{3}", p)}
+            parts = {p for p in parts if len(p) >= _MIN_ADDRESS_PART}
             for part in sorted(parts, key=len, reverse=True):
                 words = [re.escape(w) for w in part.replace(",", " ").split()]
                 patterns.append((re.compile(r"[\s,]+".join(words), re.IGNORECASE), ADDRESS_MARK))

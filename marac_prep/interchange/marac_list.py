@@ -150,7 +150,9 @@ def check_list(session: Session, *, meeting: Meeting, plan: ImportPlan, progress
         if not problems and key in stored:
             existing = stored[key]
             if existing.meeting_id == meeting.id:
+                seen[key] = cells
                 plan.outcomes.append(RowOutcome(row, DUPLICATE))
+                continue
             else:
                 problems.append(f'A case "{values["reference"]}" already exists on another meeting\'s list.')
         if problems:

@@ -80,7 +80,7 @@ def test_a_messy_return_imports_with_every_row_accounted_for(ws, session, tmp_pa
 def test_reimporting_imports_nothing_twice(ws, session, tmp_path: Path) -> None:
     meeting = ws.meeting()
     case = ws.case(meeting, reference="MAR-26-010")
-    rows = [RETURN_HEADER + ["time"]] + [
+    rows = [[*RETURN_HEADER, "time"]] + [
         ["MAR-26-010", "Police", f"{d:02d}/03/2025", "incident", f"Call-out number {d}", f"POL/{d}", "21:40"]
         for d in range(1, 21)
     ]
@@ -115,8 +115,8 @@ def test_encodings_excel_writes(ws, session, tmp_path: Path, encoding: str) -> N
     case = ws.case(meeting, reference="MAR-26-030")
     summary = "Zoë said the £200 was taken – “he kept her card”"
     delimiter = "\t" if encoding == "utf-16" else ","
-    path = write_csv(tmp_path / "r.csv", [RETURN_HEADER, ["MAR-26-030", "Police", "01/03/2025", "incident", summary, ""]],
-                     encoding=encoding, delimiter=delimiter)
+    row = ["MAR-26-030", "Police", "01/03/2025", "incident", summary, ""]
+    path = write_csv(tmp_path / "r.csv", [RETURN_HEADER, row], encoding=encoding, delimiter=delimiter)
     result = import_file(session, actor=ws.coordinator, meeting_id=meeting.id, path=path)
     assert result.imported == 1
     assert _entries(session, case.id)[0].summary == summary
@@ -156,7 +156,7 @@ def test_unknown_agencies_and_future_dates_are_rejected(ws, session, tmp_path: P
     ws.case(meeting, reference="MAR-26-050")
     future = (date.today() + timedelta(days=3)).strftime("%d/%m/%Y")
     path = write_csv(tmp_path / "r.csv", [
-        RETURN_HEADER + ["referred_to"],
+        [*RETURN_HEADER, "referred_to"],
         ["MAR-26-050", "Ministry of Magic", "01/03/2025", "incident", "x", "", ""],
         ["MAR-26-050", "Police", future, "incident", "y", "", ""],
         ["MAR-26-050", "Police", "01/03/2025", "referral made", "Referred to nobody", "", ""],
