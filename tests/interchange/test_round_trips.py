@@ -187,3 +187,17 @@ def test_rows_in_always_equal_rows_accounted_for(ws, session, tmp_path: Path) ->
         if result.rejected:
             with open(result.rejects_file, encoding="utf-8-sig", newline="") as handle:
                 assert len(list(csv.reader(handle))) == result.rejected + 1
+
+
+def test_the_shipped_examples_import_cleanly(ws, session) -> None:
+    from marac_prep.resources import resource_path
+
+    meeting = ws.meeting()
+    for n in (1, 2, 3):
+        ws.case(meeting, reference=f"MAR-2026-0000{n}", children=1)
+    ret = import_file(session, actor=ws.coordinator, meeting_id=meeting.id,
+                      path=resource_path("examples", "agency-return-housing.csv"))
+    assert (ret.read, ret.imported, ret.rejected) == (5, 5, 0), ret.reasons
+    for name in ("marac-list.csv", "marac-list.xlsx"):
+        listed = import_file(session, actor=ws.coordinator, meeting_id=meeting.id, path=resource_path("examples", name))
+        assert listed.read == 2 and listed.rejected == 0, listed.reasons
