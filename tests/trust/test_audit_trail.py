@@ -1,0 +1,195 @@
+"""The audit trail: same-transaction events, append-only, hash-chained, verifiable, exportable."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import select
+
+from marac_prep.cli import main
+from marac_prep.core import audit
+from marac_prep.core.audit import AuditFilter, export_events, find_events, record_case_opened, verify_chain
+from marac_prep.core.chronology import edit_entry, withdraw_entry
+from marac_prep.core.db import open_database, unit_of_work
+from marac_prep.core.errors import PermissionDenied, ValidationError
+from marac_prep.core.models import AuditEvent, ChronologyEntry
+
+
+def _events(session) -> list[AuditEvent]:
+    return list(session.exec(select(AuditEvent).order_by(AuditEvent.id)).all())
+
+
+def test_create_change_withdraw_and_open_are_audited(ws, session):
+    case = ws.case()
+    entry = ws.entry(case, "HSG")
+    edit_entry(session, actor=ws.coordinator, entry_id=entry.id, expected_version=1, summary="Tenancy warning issued.")
+    withdraw_entry(session, actor=ws.coordinator, entry_id=entry.id, expected_version=2, reason="Entered twice.")
+    record_case_opened(session, actor=ws.coordinator, case_id=case.id)
+    actions = [(e.action, e.case_id) for e in _events(session) if e.case_id == case.id]
+    assert actions == [
+        ("case.create", case.id), ("entry.create", case.id), ("entry.update", case.id),
+        ("entry.withdraw", case.id), ("case.open", case.id),
+    ]
+    update = next(e for e in _events(session) if e.action == "entry.update")
+    assert update.details == {"fields": ["summary"]}
+    assert "Tenancy" not in str(update.details)  # field names, never the text
+    assert verify_chain(session).ok
+
+
+def test_a_rolled_back_action_leaves_no_event(ws, session):
+    case = ws.case()
+    before = len(_events(session))
+    with pytest.raises(ValidationError):
+        ws.entry(case, "POL", summary="")  # refused after the audit would have been prepared
+    with pytest.raises(RuntimeError), unit_of_work(session):
+        audit.record(session, actor=ws.coordinator, action="entry.create", case_id=case.id)
+        raise RuntimeError("power cut half-way")
+    assert len(_events(session)) == before
+    assert verify_chain(session).ok
+
+
+def test_each_event_chains_to_its_predecessor(ws, session):
+    ws.case()
+    events = _events(session)
+    assert events[0].prev_hash == ""
+    for earlier, later in itertools.pairwise(events):
+        assert later.prev_hash == earlier.hash
+        assert later.hash == audit.event_hash(earlier.hash, later)
+
+
+def test_database_refuses_update_and_delete_of_audit_rows(ws, db):
+    ws.case()
+    for statement in (
+        "UPDATE audit_event SET action = 'nothing.happened'",
+        "DELETE FROM audit_event",
+    ):
+        with db.engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+            conn.execute(text(statement))
+    if not db.is_sqlite:
+        with db.engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+            conn.execute(text("TRUNCATE audit_event"))
+    with db.read_session() as s:
+        assert verify_chain(s).ok and verify_chain(s).count == len(_events(s))
+
+
+def _tamper_sqlite(path, statement: str) -> None:
+    """What someone with the file and the sqlite3 tool could do behind the app's back."""
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER audit_event_no_update")
+    conn.execute("DROP TRIGGER audit_event_no_delete")
+    conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+def test_verify_command_ok_then_names_the_altered_event(tmp_path, ws, db, capsys):
+    if not db.is_sqlite:
+        pytest.skip("the file is tampered with through sqlite3")
+    case = ws.case()
+    for _ in range(3):
+        ws.entry(case, "POL")
+    ws.session.close()
+    target = db.location
+    db.close()
+    with open_database(target).read_session() as s:
+        count = len(_events(s))
+        second = _events(s)[2].id
+    assert main(["--database", target, "audit", "verify"]) == 0
+    assert capsys.readouterr().out.strip() == f"OK, {count} events"
+    _tamper_sqlite(target, f"UPDATE audit_event SET user_name = 'Someone else' WHERE id = {second}")
+    assert main(["--database", target, "audit", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert f"event {second} was altered" in out and out.startswith("BROKEN")
+
+
+def test_verify_notices_a_removed_event(tmp_path):
+    path = tmp_path / "m.sqlite"
+    db = open_database(path)
+    with db.session() as s:
+        for n in range(4):
+            with unit_of_work(s):
+                audit.record(s, actor=None, action="test.event", details={"n": n})
+    db.close()
+    _tamper_sqlite(path, "DELETE FROM audit_event WHERE id = 2")
+    with open_database(path).read_session() as s:
+        check = verify_chain(s)
+    assert not check.ok and check.broken_id == 3 and "removed or reordered" in check.reason
+
+
+def test_verify_notices_the_protection_was_removed(tmp_path, capsys):
+    path = tmp_path / "m.sqlite"
+    open_database(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER audit_event_no_delete")
+    conn.commit()
+    conn.close()
+    assert main(["--database", str(path), "audit", "verify"]) == 1
+    assert "no longer refuses changes" in capsys.readouterr().out
+
+
+def test_filters_and_csv_export(ws, session, tmp_path):
+    case_a = ws.case(reference="MAR-A")
+    case_b = ws.case(reference="=HYPERLINK(\"http://x\")")
+    rep = ws.user("agency_rep", "HSG")
+    ws.entry(case_a, "HSG", actor=rep)
+    ws.entry(case_b, "POL")
+    who = AuditFilter(user_id=rep.id)
+    assert [e.action for e in find_events(session, actor=ws.coordinator, where=who)] == ["entry.create"]
+    by_case = find_events(session, actor=ws.coordinator, where=AuditFilter(case_id=case_b.id))
+    assert {e.action for e in by_case} == {"case.create", "entry.create"}
+    by_action = find_events(session, actor=ws.coordinator, where=AuditFilter(action="case.create"))
+    assert {e.case_id for e in by_action} == {case_a.id, case_b.id}
+    tomorrow = date.today() + timedelta(days=1)
+    assert find_events(session, actor=ws.coordinator, where=AuditFilter(since=tomorrow)) == []
+    today = datetime.now(UTC).date()
+    todays = find_events(session, actor=ws.coordinator, where=AuditFilter(since=today, until=today))
+    assert len(todays) == len(_events(session))
+    with pytest.raises(PermissionDenied):
+        find_events(session, actor=rep)
+
+    out = tmp_path / "audit.csv"
+    written = export_events(session, actor=ws.coordinator, path=out, where=AuditFilter(case_id=case_b.id))
+    assert written == 2
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["action"] for r in rows] == ["entry.create", "case.create"]
+    assert all(not r[k].startswith(("=", "+", "-", "@")) for r in rows for k in r)
+    # the export itself is audited, in the trail it exported from
+    last = _events(session)[-1]
+    assert last.action == "audit.export" and last.case_id == case_b.id and last.details == {"events": 2}
+    assert verify_chain(session).ok
+
+
+def test_export_refused_for_a_role_without_audit_access_writes_nothing(ws, session, tmp_path):
+    idva = ws.user("idva", "IDVA")
+    before = session.exec(select(func.count()).select_from(AuditEvent)).one()
+    with pytest.raises(PermissionDenied):
+        export_events(session, actor=idva, path=tmp_path / "a.csv")
+    assert not (tmp_path / "a.csv").exists()
+    assert session.exec(select(func.count()).select_from(AuditEvent)).one() == before
+
+
+def test_audit_export_command(tmp_path, capsys):
+    target = str(tmp_path / "m.sqlite")
+    assert main(["--database", target, "demo"]) == 0
+    out = tmp_path / "trail.csv"
+    assert main(["--database", target, "audit", "export", "-o", str(out), "--action", "demo.generate"]) == 0
+    assert "Wrote 1 audit events" in capsys.readouterr().out
+    assert main(["--database", target, "audit", "export", "-o", str(tmp_path / "x.csv"), "--since", "31/02/2024"]) == 2
+    assert "marac-prep:" in capsys.readouterr().err
+    assert main(["--database", target, "audit", "verify"]) == 0
+
+
+def test_entry_versions_are_not_audit_rows(ws, session):
+    """Sanity: withdrawing keeps the entry (nothing is deleted) and audits once."""
+    case = ws.case()
+    entry = ws.entry(case)
+    withdraw_entry(session, actor=ws.coordinator, entry_id=entry.id, expected_version=1, reason="Wrong case.")
+    assert session.get(ChronologyEntry, entry.id) is not None
+    assert [e.action for e in _events(session)].count("entry.withdraw") == 1
