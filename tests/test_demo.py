@@ -35,3 +35,20 @@ def test_demo_is_repeatable_for_a_seed(tmp_path):
             )
         db.close()
     assert summaries[0] == summaries[1]
+
+
+def test_demo_has_confidential_addresses_and_safe_contact_details(ws, session):
+    from marac_prep.core.models import Address
+
+    build_demo(session, actor=ws.coordinator)
+    addresses = session.exec(select(Address)).all()
+    assert any(a.confidential for a in addresses) and any(not a.confidential for a in addresses)
+    victims = session.exec(select(Person).where(Person.role == "victim")).all()
+    assert all(v.phone for v in victims)
+
+
+def test_entries_come_from_agencies_that_returned(ws, session):
+    build_demo(session, actor=ws.coordinator)
+    returned = {(r.case_id, r.agency_id) for r in session.exec(select(AgencyReturn)).all() if r.status == "returned"}
+    entries = session.exec(select(ChronologyEntry)).all()
+    assert all((e.case_id, e.agency_id) in returned for e in entries)

@@ -28,7 +28,6 @@ from marac_prep.core.models import (
     User,
 )
 from marac_prep.core.permissions import require
-from marac_prep.core.vocabulary import event_types
 
 FIRST_NAMES_F = [
     "Amelia",
@@ -95,42 +94,181 @@ SCHOOLS = ["Brookfield Primary", "St Aidan's Primary", "Millbrook Academy", "Ysg
 AREAS = ["Northmoor", "Eastbridge", "Westvale"]
 STREETS = ["Alder Road", "Canal Street", "Heol y Bryn", "Orchard Close", "Station Parade", "Mill Lane"]
 
-# Summaries per event type; {v} is the victim's first name, {p} the perpetrator's.
-SUMMARIES: dict[str, list[str]] = {
-    "incident": [
+# What each agency would plausibly record: (event type, agency short codes, summary, indicators,
+# referred-to agency code, needs children). {v} is the victim's first name, {p} the perpetrator's.
+Template = tuple[str, tuple[str, ...], str, tuple[str, ...], str | None, bool]
+TEMPLATES: tuple[Template, ...] = (
+    (
+        "incident",
+        ("POL",),
         "Police called by neighbour; {p} shouting and banging doors, {v} had a cut lip.",
-        "{v} reported {p} pushed her into a wall during an argument about money.",
-        "{p} arrested after damaging the front door of {v}'s address.",
-    ],
-    "disclosure": [
-        "{v} disclosed to GP that {p} checks her phone and controls her money.",
-        "{v} told the school nurse she is frightened of {p} since the separation.",
-        "{v} disclosed {p} put his hands around her neck last month.",
-    ],
-    "risk_assessment": ["Dash completed with {v}."],
-    "referral_made": ["Referral sent about {v} and the children."],
-    "referral_received": ["Referral about {v} received and allocated."],
-    "referral_considered_not_made": [
+        ("injury", "frightened"),
+        None,
+        False,
+    ),
+    (
+        "incident",
+        ("POL",),
+        "{p} arrested after damaging the front door of {v}'s address with a hammer.",
+        ("weapons", "getting_worse"),
+        None,
+        False,
+    ),
+    (
+        "incident",
+        ("IDVA",),
+        "{v} told her Idva that {p} pushed her into a wall during a row about money.",
+        ("injury", "financial"),
+        None,
+        False,
+    ),
+    (
+        "disclosure",
+        ("HLTH",),
+        "{v} disclosed to her GP that {p} checks her phone and controls her money.",
+        ("controlling", "financial"),
+        None,
+        False,
+    ),
+    (
+        "disclosure",
+        ("EDU",),
+        "{v} told the school's safeguarding lead she is frightened of {p} since the separation.",
+        ("frightened", "separation"),
+        None,
+        True,
+    ),
+    (
+        "disclosure",
+        ("IDVA",),
+        "{v} disclosed that {p} put his hands around her neck last month.",
+        ("strangulation",),
+        None,
+        False,
+    ),
+    (
+        "disclosure",
+        ("MH",),
+        "{v} told her care coordinator that {p} has threatened to kill her if she leaves.",
+        ("threats_to_kill", "separation"),
+        None,
+        False,
+    ),
+    ("risk_assessment", ("POL",), "Dash completed by attending officer with {v}.", (), None, False),
+    ("risk_assessment", ("IDVA",), "Dash reviewed with {v} at Idva appointment.", (), None, False),
+    ("referral_made", ("POL",), "Referral sent to Children's Social Care about the children.", (), "CSC", True),
+    ("referral_made", ("HLTH",), "GP referred {v} to the Idva service with her consent.", (), "IDVA", False),
+    ("referral_made", ("POL",), "Referral sent to the Idva service after the call-out.", (), "IDVA", False),
+    (
+        "referral_received",
+        ("IDVA",),
+        "Referral about {v} received from police and allocated to an Idva.",
+        (),
+        None,
+        False,
+    ),
+    (
+        "referral_received",
+        ("CSC",),
+        "Referral about the children received from police; assessment opened.",
+        (),
+        None,
+        True,
+    ),
+    (
+        "referral_considered_not_made",
+        ("HLTH", "MH", "HSG"),
         "Marac referral discussed at supervision; not made as {v} said things had calmed down.",
-    ],
-    "call_out": ["Ambulance attended {v}'s address; {v} had fallen, explanation inconsistent."],
-    "ae_attendance": ["{v} attended A&E with a wrist injury; said she tripped. {p} present throughout."],
-    "missed_appointment": ["{v} did not attend housing appointment; letter sent offering a new date."],
-    "service_offered": ["Idva support offered to {v} by phone; safety planning started."],
-    "court_or_order": ["Non-molestation order granted against {p}."],
-    "breach": ["{p} seen outside {v}'s workplace in breach of bail conditions."],
-    "counter_allegation": ["{p} alleged {v} assaulted him; no injuries seen, {v} had marks on her arms."],
-    "safeguarding_action": ["Strategy discussion held for the children; child protection enquiry started."],
-    "contact": ["Welfare check by phone with {v}; no new concerns reported."],
-    "other": ["Housing repair request for the lock on {v}'s front door."],
-}
-INDICATORS_BY_TYPE: dict[str, list[str]] = {
-    "incident": ["injury", "frightened", "getting_worse", "threats_to_kill", "weapons"],
-    "disclosure": ["controlling", "strangulation", "separation", "stalking", "financial", "isolated"],
-    "ae_attendance": ["injury"],
-    "breach": ["breached_orders", "stalking"],
-    "call_out": ["injury"],
-}
+        (),
+        None,
+        False,
+    ),
+    (
+        "call_out",
+        ("POL",),
+        "Police attended {v}'s address after a silent 999 call; {p} had left.",
+        ("frightened",),
+        None,
+        False,
+    ),
+    (
+        "ae_attendance",
+        ("HLTH",),
+        "{v} attended A&E with a wrist injury; said she tripped. {p} present throughout.",
+        ("injury",),
+        None,
+        False,
+    ),
+    (
+        "missed_appointment",
+        ("HSG",),
+        "{v} did not attend housing options appointment; new date offered by letter.",
+        (),
+        None,
+        False,
+    ),
+    (
+        "missed_appointment",
+        ("HLTH",),
+        "{v} missed an antenatal appointment; midwife phoned and rebooked.",
+        ("pregnancy",),
+        None,
+        False,
+    ),
+    ("service_offered", ("IDVA",), "Idva support offered to {v} by phone; safety planning started.", (), None, False),
+    ("service_offered", ("HSG",), "Sanctuary scheme offered to {v}: extra locks and a door viewer.", (), None, False),
+    ("court_or_order", ("POL",), "{p} charged and bailed with conditions not to contact {v}.", (), None, False),
+    ("court_or_order", ("PROB",), "Non-molestation order granted against {p}; probation informed.", (), None, False),
+    (
+        "breach",
+        ("POL",),
+        "{p} seen outside {v}'s workplace in breach of bail conditions.",
+        ("breached_orders", "stalking"),
+        None,
+        False,
+    ),
+    (
+        "breach",
+        ("PROB",),
+        "{p} breached licence conditions by messaging {v} 40 times in a day.",
+        ("breached_orders", "stalking"),
+        None,
+        False,
+    ),
+    (
+        "counter_allegation",
+        ("POL",),
+        "{p} alleged {v} assaulted him; no injuries seen on {p}, marks on {v}'s arms.",
+        (),
+        None,
+        False,
+    ),
+    (
+        "safeguarding_action",
+        ("CSC",),
+        "Strategy discussion held for the children; child protection enquiry started.",
+        (),
+        None,
+        True,
+    ),
+    ("safeguarding_action", ("ASC",), "Adult safeguarding concern raised for {v}; enquiry opened.", (), None, False),
+    ("contact", ("IDVA",), "Welfare check by phone with {v}; no new concerns reported.", (), None, False),
+    (
+        "contact",
+        ("SMS",),
+        "{p} attended substance misuse review; said he is drinking more since the separation.",
+        ("substance_mental_health",),
+        None,
+        False,
+    ),
+    ("contact", ("PROB",), "Supervision with {p}; he minimised the incidents and blamed {v}.", (), None, False),
+    ("other", ("HSG",), "Repair request for the lock on {v}'s front door.", (), None, False),
+)
+DETAILS = (
+    "Officer noted the children were present upstairs.\nFollow-up visit booked.",
+    "Seen alone.\nSafety plan reviewed; safe contact times agreed.",
+    "Information from the electronic record; the original notes are held by the team.",
+)
 RETURN_MIX = ["returned"] * 6 + ["nothing_known"] * 2 + ["chased", "requested", "not_requested", "declined"]
 
 
@@ -168,6 +306,63 @@ def _person(rng: random.Random, role: str, gender: str, today: date) -> dict[str
     }
 
 
+def _people(rng: random.Random, has_children: bool, today: date) -> list[dict[str, Any]]:
+    victim = _person(rng, "victim", "female" if rng.random() < 0.9 else "male", today)
+    victim["phone"] = f"07700 900{rng.randint(100, 999)}"
+    victim["safe_to_call"] = rng.random() < 0.6
+    perpetrator = _person(rng, "perpetrator", "male" if victim["gender"] == "female" else "female", today)
+    perpetrator["relationship"] = rng.choice(["Ex-partner", "Partner", "Husband", "Ex-husband"])
+    perpetrator["must_not_receive_information"] = True
+    people = [victim, perpetrator]
+    surname = victim["name"].split(" ", 1)[1]
+    for _ in range(rng.randint(1, 3) if has_children else 0):
+        child = _person(rng, "child", rng.choice(["female", "male"]), today)
+        child.update(
+            name=f"{rng.choice(CHILD_NAMES)} {surname}",
+            date_of_birth=today - timedelta(days=rng.randint(200, 15 * 365)),
+            school=rng.choice(SCHOOLS),
+            relationship="Child of both",
+        )
+        people.append(child)
+    return people
+
+
+def _address(rng: random.Random) -> tuple[str, bool]:
+    """A fictional address; four in ten are confidential (a refuge or a safe house)."""
+    street = f"{rng.randint(1, 120)} {rng.choice(STREETS)}, {rng.choice(AREAS)}"
+    if rng.random() < 0.4:
+        return f"Flat {rng.randint(1, 9)}, {street} (refuge)", True
+    return street, False
+
+
+def _entry_plan(
+    rng: random.Random, count: int, *, every_kind: bool, has_children: bool, returning: set[str]
+) -> list[Template]:
+    """Which templates a case's entries use: every event type first (on some cases), then a mix
+    weighted towards agencies that have returned."""
+    usable = [t for t in TEMPLATES if has_children or not t[5]]
+    plan: list[Template] = []
+    if every_kind:
+        for kind in dict.fromkeys(t[0] for t in usable):
+            options = [t for t in usable if t[0] == kind]
+            preferred = [t for t in options if returning & set(t[1])]
+            plan.append(rng.choice(preferred or options))
+    preferred = [t for t in usable if returning & set(t[1])]
+    while len(plan) < count:
+        plan.append(rng.choice(preferred or usable))
+    return plan[:count]
+
+
+def _day_in_past(rng: random.Random, before: date) -> tuple[date, str]:
+    day = before - timedelta(days=rng.randint(0, 540))
+    precision = rng.choices(["day", "month", "year"], [90, 8, 2])[0]
+    if precision == "month":
+        day = day.replace(day=1)
+    elif precision == "year":
+        day = day.replace(month=1, day=1)
+    return day, precision
+
+
 def build_demo(
     session: Session,
     *,
@@ -186,11 +381,8 @@ def build_demo(
     with unit_of_work(session):
         require(actor, "manage_meeting")
         agencies = list(session.exec(select(Agency).where(Agency.active)).all())
-        by_category: dict[str, list[Agency]] = {}
-        for agency in agencies:
-            by_category.setdefault(agency.category, []).append(agency)
-        police = next(a for a in agencies if a.short_code == "POL")
-        kinds = [e.id for e in event_types() if e.id != "nothing_known"]
+        by_code = {a.short_code: a for a in agencies}
+        police = by_code["POL"]
         meeting_count = max(1, -(-cases // 25))
         meeting_ids = []
         for index in range(meeting_count):
@@ -205,113 +397,58 @@ def build_demo(
         existing = len(session.exec(select(Case.id)).all())
         entry_total = 0
         for number in range(cases):
-            meeting_index = number // 25
-            meeting_date = today + timedelta(days=7 - 14 * meeting_index)
+            meeting_date = today + timedelta(days=7 - 14 * (number // 25))
             referral_date = min(meeting_date - timedelta(days=rng.randint(8, 20)), today)
             has_children = rng.random() < 0.55
             score = rng.choice([rng.randint(14, 20), rng.randint(9, 13), rng.randint(15, 22)])
             criteria = ["visible_high_risk"] if score >= 14 else ["professional_judgement"]
             if rng.random() < 0.2:
                 criteria.append("potential_escalation")
+            consent = rng.random() < 0.7
             case = Case(
                 reference=f"MAR-{referral_date.year}-{existing + number + 1:05d}",
-                meeting_id=meeting_ids[meeting_index],
+                meeting_id=meeting_ids[number // 25],
                 referral_date=referral_date,
                 referring_agency_id=rng.choice([police, police, *agencies]).id or 0,
                 criteria=sorted(criteria),
                 dash_score=score,
                 repeat=rng.random() < 0.3,
                 victim_aware=True,
-                victim_consent=rng.random() < 0.7,
+                victim_consent=consent,
+                consent_reason=""
+                if consent
+                else "Risk of serious harm to the victim and children; sharing is necessary and proportionate.",
             )
-            if not case.victim_consent:
-                case.consent_reason = (
-                    "Risk of serious harm to the victim and children; sharing is necessary and proportionate."
-                )
             session.add(case)
             session.flush()
             case_id = case.id or 0
-            victim = _person(rng, "victim", "female" if rng.random() < 0.9 else "male", today)
-            perpetrator = _person(rng, "perpetrator", "male" if victim["gender"] == "female" else "female", today)
-            perpetrator["relationship"] = rng.choice(["Ex-partner", "Partner", "Husband", "Ex-husband"])
-            perpetrator["must_not_receive_information"] = True
-            people = [victim, perpetrator]
-            if has_children:
-                for _ in range(rng.randint(1, 3)):
-                    people.append(
-                        {
-                            **_person(rng, "child", rng.choice(["female", "male"]), today),
-                            "name": f"{rng.choice(CHILD_NAMES)} {victim['name'].split(' ', 1)[1]}",
-                            "date_of_birth": today - timedelta(days=rng.randint(200, 15 * 365)),
-                            "school": rng.choice(SCHOOLS),
-                            "relationship": "Child of both",
-                        }
-                    )
+            people = _people(rng, has_children, today)
+            v_first, p_first = (person["name"].split(" ")[0] for person in people[:2])
             person_ids = []
             for row in people:
                 person = Person(case_id=case_id, **row)
                 session.add(person)
                 session.flush()
                 person_ids.append(person.id)
-            refuge = rng.random() < 0.4
-            session.add(
-                Address(
-                    case_id=case_id,
-                    person_id=person_ids[0],
-                    confidential=refuge,
-                    text=(
-                        "Refuge address held by Idva – do not disclose"
-                        if refuge
-                        else f"{rng.randint(1, 120)} {rng.choice(STREETS)}, {rng.choice(AREAS)}"
-                    ),
-                )
+            text, confidential = _address(rng)
+            session.add(Address(case_id=case_id, person_id=person_ids[0], text=text, confidential=confidential))
+
+            expected = [
+                a for a in agencies if a.category == "every_case" or (has_children and a.category == "children")
+            ]
+            statuses = {a.short_code: rng.choice(RETURN_MIX) for a in expected}
+            statuses["POL"] = "returned"
+            returning = {code for code, status in statuses.items() if status == "returned"}
+            plan = _entry_plan(
+                rng, entries_per_case, every_kind=number % 2 == 0, has_children=has_children, returning=returning
             )
-            victim["phone"] = f"07700 900{rng.randint(100, 999)}"
-            expected = by_category.get("every_case", []) + (by_category.get("children", []) if has_children else [])
-            statuses = {a.id: rng.choice(RETURN_MIX) for a in expected}
-            statuses[police.id] = "returned"
-            returning = [a for a in expected if statuses[a.id] == "returned"]
-            return_rows = []
-            for agency in expected:
-                status = statuses[agency.id]
-                requested = referral_date + timedelta(days=1)
-                return_rows.append(
-                    {
-                        "case_id": case_id,
-                        "agency_id": agency.id,
-                        "status": status,
-                        "requested_on": None if status == "not_requested" else requested,
-                        "chased_on": requested + timedelta(days=4) if status == "chased" else None,
-                        "chase_count": 1 if status == "chased" else 0,
-                        "returned_on": min(requested + timedelta(days=rng.randint(2, 6)), today)
-                        if status in ("returned", "nothing_known", "declined")
-                        else None,
-                        "representative": ""
-                        if status in ("not_requested", "requested")
-                        else f"{rng.choice(FIRST_NAMES_F + FIRST_NAMES_M)} ({agency.short_code})",
-                        "note": "",
-                        "version": 1,
-                    }
-                )
-            _batched(session, AgencyReturn, return_rows)
-            v_first = victim["name"].split(" ")[0]
-            p_first = perpetrator["name"].split(" ")[0]
             entry_rows = []
-            for index in range(entries_per_case):
-                kind = kinds[index] if index < len(kinds) and number % 2 == 0 else rng.choice(kinds)
-                agency = rng.choice(returning)
-                day = referral_date - timedelta(days=rng.randint(0, 540))
-                precision = rng.choices(["day", "month", "year"], [90, 8, 2])[0]
-                if precision == "month":
-                    day = day.replace(day=1)
-                elif precision == "year":
-                    day = day.replace(month=1, day=1)
-                indicators = rng.sample(
-                    INDICATORS_BY_TYPE.get(kind, []), k=min(len(INDICATORS_BY_TYPE.get(kind, [])), rng.randint(0, 2))
-                )
-                referred_to = (
-                    rng.choice([a for a in agencies if a.id != agency.id]).id if kind == "referral_made" else None
-                )
+            for kind, codes, summary, indicators, referred, _children in plan:
+                code = rng.choice([c for c in codes if c in returning] or list(codes))
+                agency = by_code.get(code, police)
+                # An agency with entries has returned information, whatever the dice said.
+                statuses[agency.short_code] = "returned"
+                day, precision = _day_in_past(rng, referral_date)
                 shareable = rng.random() > 0.03
                 entry_rows.append(
                     {
@@ -321,7 +458,7 @@ def build_demo(
                         "date_precision": precision,
                         "date_approximate": rng.random() < 0.05,
                         "event_time": f"{rng.randint(0, 23):02d}:{rng.choice(['00', '15', '30', '45'])}"
-                        if rng.random() < 0.4
+                        if precision == "day" and rng.random() < 0.4
                         else None,
                         "sequence": 0,
                         "source_ref": f"{agency.short_code}/{rng.randint(10000, 99999)}",
@@ -330,14 +467,12 @@ def build_demo(
                         if kind in ("incident", "counter_allegation", "breach")
                         else ["victim"],
                         "event_type": kind,
-                        "summary": rng.choice(SUMMARIES[kind]).format(v=v_first, p=p_first),
-                        "detail": "Officer noted the children were present upstairs.\nFollow-up visit booked."
-                        if rng.random() < 0.2
-                        else "",
+                        "summary": summary.format(v=v_first, p=p_first),
+                        "detail": rng.choice(DETAILS) if rng.random() < 0.2 else "",
                         "fact_or_opinion": "opinion" if rng.random() < 0.1 else "fact",
-                        "risk_indicators": indicators,
+                        "risk_indicators": list(indicators),
                         "risk_level": rng.choice(["standard", "medium", "high"]) if kind == "risk_assessment" else None,
-                        "referred_to_agency_id": referred_to,
+                        "referred_to_agency_id": by_code[referred].id if referred in by_code else None,
                         "shareable": shareable,
                         "withheld_reason": "" if shareable else "Live police investigation",
                         "withdrawn_at": None,
@@ -352,6 +487,7 @@ def build_demo(
                 )
             _batched(session, ChronologyEntry, entry_rows)
             entry_total += len(entry_rows)
+            _batched(session, AgencyReturn, _return_rows(rng, case_id, expected, statuses, referral_date, today))
             if progress is not None:
                 progress(number + 1, cases)
         audit.record(
@@ -362,3 +498,31 @@ def build_demo(
             details={"cases": cases, "entries": entry_total, "seed": seed},
         )
     return DemoSummary(meetings=meeting_count, cases=cases, entries=entry_total)
+
+
+def _return_rows(
+    rng: random.Random, case_id: int, expected: list[Agency], statuses: dict[str, str], referral: date, today: date
+) -> list[dict[str, Any]]:
+    rows = []
+    for agency in expected:
+        status = statuses[agency.short_code]
+        requested = referral + timedelta(days=1)
+        rows.append(
+            {
+                "case_id": case_id,
+                "agency_id": agency.id,
+                "status": status,
+                "requested_on": None if status == "not_requested" else requested,
+                "chased_on": requested + timedelta(days=4) if status == "chased" else None,
+                "chase_count": 1 if status == "chased" else 0,
+                "returned_on": min(requested + timedelta(days=rng.randint(2, 6)), today)
+                if status in ("returned", "nothing_known", "declined")
+                else None,
+                "representative": ""
+                if status in ("not_requested", "requested")
+                else f"{rng.choice(FIRST_NAMES_F + FIRST_NAMES_M)} ({agency.short_code})",
+                "note": "",
+                "version": 1,
+            }
+        )
+    return rows
