@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 import tempfile
@@ -13,6 +14,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pikepdf
+from reportlab.platypus.doctemplate import LayoutError
 from sqlmodel import Session
 
 from marac_prep import __version__
@@ -21,7 +23,7 @@ from marac_prep.core.casefile import CaseFile, load_case_file
 from marac_prep.core.cases import case_by_reference, cases_for_meeting
 from marac_prep.core.dates import display_day
 from marac_prep.core.db import unit_of_work
-from marac_prep.core.errors import ValidationError
+from marac_prep.core.errors import StorageError, ValidationError
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import User
 from marac_prep.core.permissions import require
@@ -31,6 +33,7 @@ from marac_prep.pack.document import PackCancelled, PackDocTemplate
 from marac_prep.pack.markup import clean
 from marac_prep.pack.sections import pack_story
 
+log = logging.getLogger("marac_prep.pack")
 Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
 MARKING_MAX = 60
@@ -125,7 +128,7 @@ def load_pack_content(
 
 
 def _layout(content: PackContent, total_pages: int | None, cancelled: Cancelled,
-            on_case: Callable[[int], None]) -> tuple[bytes, int]:
+            on_case: Callable[[int], None], *, split_rows: bool) -> tuple[bytes, int]:
     buffer = BytesIO()
     meeting_line = f"Marac meeting {display_day(content.meeting_date)}"
     if content.area:
@@ -145,7 +148,7 @@ def _layout(content: PackContent, total_pages: int | None, cancelled: Cancelled,
         creator=f"Marac Prep {__version__}",
         keywords="",
     )
-    doc.build(pack_story(content, doc.width))
+    doc.build(pack_story(content, doc.width, split_rows=split_rows))
     return buffer.getvalue(), doc.page
 
 
@@ -171,10 +174,23 @@ def render_pack(
         if progress:
             progress(min(step, total), total)
 
-    _, pages = _layout(content, None, is_cancelled, lambda i: report(steps_before + i))
-    data, pages_again = _layout(content, pages, is_cancelled, lambda i: report(steps_before + n + i))
-    if pages_again != pages:  # cannot happen unless layout depends on the footer; be exact anyway
-        data, pages = _layout(content, pages_again, is_cancelled, lambda i: None)
+    split_rows = False
+    try:
+        _, pages = _layout(content, None, is_cancelled, lambda i: report(steps_before + i), split_rows=False)
+    except LayoutError:
+        # Some user text makes a table row taller than a page: let rows continue across pages.
+        log.info("a table row is taller than a page; laying the pack out with split rows")
+        split_rows = True
+        try:
+            _, pages = _layout(content, None, is_cancelled, lambda i: None, split_rows=True)
+        except LayoutError:
+            raise StorageError(
+                "The pack could not be laid out: some text is too large to fit on a page; nothing was written."
+            ) from None
+    data, pages_again = _layout(content, pages, is_cancelled, lambda i: report(steps_before + n + i),
+                                split_rows=split_rows)
+    if pages_again != pages:  # the footer never changes the flow; be exact even so
+        data, pages = _layout(content, pages_again, is_cancelled, lambda i: None, split_rows=split_rows)
     if is_cancelled():
         raise PackCancelled()
     if password:

@@ -7,8 +7,10 @@ a Paragraph; only the markup written here (bold, breaks) is ever interpreted.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import Any
 
+from reportlab.lib import colors
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -49,6 +51,9 @@ REDACTION_NOTE = (
     "Confidential addresses and safe contact details are not included. Entries that an agency "
     "marked as not shareable have been left out; each case says how many, and from whom."
 )
+# Whether table rows may split across pages. Off normally (a row moves whole to the next page);
+# on only for the rebuild after a row taller than a page (absurdly long user text) failed.
+_split_rows: ContextVar[int] = ContextVar("split_rows", default=0)
 _ROLE_LABELS = {"victim": "Victim", "perpetrator": "Perpetrator", "child": "Child", "other": "Other"}
 _SEVERITY_LABELS = {"high": "High", "medium": "Medium", "info": "Note"}
 
@@ -117,7 +122,7 @@ def cover(content: PackContent, s: PackStyles, width: float) -> list[Flowable]:
     ]
     table = Table(
         [[_p(k, s.cell_bold), _p(v, s.cell)] for k, v in facts], colWidths=_widths(width, [1, 2.6]),
-        hAlign="LEFT",
+        hAlign="LEFT", splitInRow=_split_rows.get(),
     )
     table.setStyle(TableStyle(_grid(0)))
     marking = Table([[_p(content.marking, s.marking)]], colWidths=[width])
@@ -152,7 +157,8 @@ def agenda(content: PackContent, s: PackStyles, width: float) -> list[Flowable]:
             _p("Yes" if case.repeat else "No", s.cell_bold if case.repeat else s.cell),
             _p(_returns_text(case), s.cell),
         ])
-    table = LongTable(rows, colWidths=_widths(width, [0.35, 1.45, 1.5, 1.4, 2.0, 0.95, 0.65, 0.95]), repeatRows=1)
+    table = LongTable(rows, colWidths=_widths(width, [0.35, 1.45, 1.5, 1.4, 2.0, 0.95, 0.65, 0.95]), repeatRows=1,
+                      splitInRow=_split_rows.get())
     table.setStyle(TableStyle(_grid()))
     out: list[Flowable] = [PageBreak(), OutlineAnchor("Agenda", "agenda"), _p("Agenda", s.heading)]
     if not content.cases:
@@ -182,7 +188,7 @@ def _summary(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
         facts.append((f"{a.tool} assessment", f"{a.agency}, {a.assessed_on}: {score}"
                       + (f" ({a.level})" if a.level else "")))
     table = Table([[_p(k, s.cell_bold), _p(v, s.cell)] for k, v in facts],
-                  colWidths=_widths(width, [1, 3.2]), hAlign="LEFT")
+                  colWidths=_widths(width, [1, 3.2]), hAlign="LEFT", splitInRow=_split_rows.get())
     table.setStyle(TableStyle(_grid(0)))
 
     people: list[list[Any]] = [[_p(h, s.head_cell) for h in ("Role", "Name", "Born (age)", "Relationship", "Note")]]
@@ -197,7 +203,8 @@ def _summary(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
             _p(person.relationship, s.cell),
             _p(note, s.cell),
         ])
-    people_table = LongTable(people, colWidths=_widths(width, [0.9, 2.2, 1.3, 1.5, 1.8]), repeatRows=1)
+    people_table = LongTable(people, colWidths=_widths(width, [0.9, 2.2, 1.3, 1.5, 1.8]), repeatRows=1,
+                             splitInRow=_split_rows.get())
     people_table.setStyle(TableStyle(_grid()))
     return [_p("Summary", s.subheading), table, Spacer(1, 6), _p("People", s.subheading), people_table]
 
@@ -227,7 +234,8 @@ def _returns(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
             style.append(("BACKGROUND", (0, index), (-1, index), GAP_FILL))
         elif r.status == "declined":
             style.append(("BACKGROUND", (0, index), (-1, index), DECLINED_FILL))
-    table = LongTable(rows, colWidths=_widths(width, [2.2, 1.0, 2.6, 1.1, 0.7, 0.8]), repeatRows=1)
+    table = LongTable(rows, colWidths=_widths(width, [2.2, 1.0, 2.6, 1.1, 0.7, 0.8]), repeatRows=1,
+                      splitInRow=_split_rows.get())
     table.setStyle(TableStyle(style))
     out: list[Flowable] = [_p("Agency returns", s.subheading), table]
     out.append(_p("Shaded rows: an expected agency has not answered. \"Nothing known\" means the agency "
@@ -249,7 +257,7 @@ def _findings(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
                           s.cell_bold.clone("sev", textColor=colour))
         rows.append([label, [_p(finding.message, s.cell), _p(finding.why, s.cell_small)]])
         style.append(("LINEBEFORE", (0, index), (0, index), 2.5, colour))
-    table = LongTable(rows, colWidths=_widths(width, [0.7, 6.3]))
+    table = LongTable(rows, colWidths=_widths(width, [0.7, 6.3]), splitInRow=_split_rows.get())
     table.setStyle(TableStyle(style))
     return [*out, table]
 
@@ -264,31 +272,74 @@ def _timeline(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
     return [KeepTogether([heading, picture, note])]
 
 
-def _entry_row(entry: PackEntry, s: PackStyles) -> list[Any]:
+DETAIL_CHUNK = 1200
+SOURCE_CELL_MAX = 60
+
+
+def detail_chunks(text: str, limit: int = DETAIL_CHUNK) -> list[str]:
+    """A long detail cut into pieces of at most `limit` characters, at line breaks or spaces.
+
+    Each piece becomes its own table row, so a very long entry flows over pages row by row
+    (header repeated) instead of as one row taller than a page.
+    """
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = rest.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        pieces.append(rest[:cut].rstrip("\n"))
+        rest = rest[cut:].lstrip("\n ")
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+def _entry_rows(entry: PackEntry, s: PackStyles) -> list[list[Any]]:
+    """The entry's row, then a continuation row for each further piece of a long text.
+
+    No row is taller than a page, so the table splits between rows only and the header is
+    repeated at the top of each page, never in the middle of one.
+    """
     when: list[Flowable] = [_p(entry.date_text, s.cell)]
     if entry.date_note:
         when.append(_p(entry.date_note, s.cell_small))
-    what: list[Flowable] = [_p(entry.summary, s.cell)]
-    if entry.detail:
-        what.append(_p(entry.detail, s.cell_small))
+    source = entry.source_ref
+    detail = entry.detail
+    if len(source) > SOURCE_CELL_MAX:  # a long reference moves under the detail, where it has room
+        detail = f"{detail}\nSource: {source}" if detail else f"Source: {source}"
+        source = ""
+    pieces = [(chunk, s.cell) for chunk in detail_chunks(entry.summary)]
+    pieces += [(chunk, s.cell_small) for chunk in (detail_chunks(detail) if detail else [])]
     notes = []
     if entry.opinion:
         notes.append("Professional opinion")
     if entry.referred_to:
         notes.append(f"To: {entry.referred_to}")
     if notes:
-        what.append(_p("; ".join(notes), s.cell_small))
+        pieces.append(("; ".join(notes), s.cell_small))
+    # Short pieces share the first row; each long one gets a row of its own.
+    first_what: list[Flowable] = []
+    used = 0
+    while pieces and (not first_what or used + len(pieces[0][0]) <= 2 * DETAIL_CHUNK):
+        text, style = pieces.pop(0)
+        first_what.append(_p(text, style))
+        used += len(text)
     risk = [f"• {r}" for r in entry.risk_indicators]
     if entry.risk_level:
         risk.append(f"Level given: {entry.risk_level}")
-    return [
+    first = [
         when,
         _p(entry.agency, s.cell),
         _p(entry.event_type, s.cell),
-        what,
+        first_what,
         _p("\n".join(risk), s.cell_bold.clone("risk", textColor=HIGH) if entry.high_risk else s.cell),
-        _p(entry.source_ref, s.cell_small),
+        _p(source, s.cell_small),
     ]
+    more = [[_p("continued", s.cell_small), "", "", _p(text, style), "", ""] for text, style in pieces]
+    return [first, *more]
 
 
 def _chronology(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
@@ -297,11 +348,17 @@ def _chronology(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
         return [heading, _p("No shareable entries have been recorded for this case.", s.body)]
     header = ["Date", "Agency", "Event", "What happened", "Risk indicators", "Source"]
     rows: list[list[Any]] = [[_p(h, s.head_cell) for h in header]]
-    rows += [_entry_row(e, s) for e in case.entries]
-    # splitInRow: a very long entry continues on the next page instead of failing the build.
+    style = _grid()
+    for entry in case.entries:
+        entry_rows = _entry_rows(entry, s)
+        start = len(rows)
+        for row in range(start, start + len(entry_rows) - 1):
+            # No rule between an entry and its continuation rows: they read as one entry.
+            style.append(("LINEBELOW", (0, row), (-1, row), 0.6, colors.white))
+        rows += entry_rows
     table = LongTable(rows, colWidths=_widths(width, [1.15, 1.25, 1.5, 3.6, 1.4, 1.1]), repeatRows=1,
-                      splitInRow=1)
-    table.setStyle(TableStyle(_grid()))
+                      splitInRow=_split_rows.get())
+    table.setStyle(TableStyle(style))
     note = _p("Sorted by date. A leading ? marks an approximate date; smaller text under a summary is "
               "the detail.", s.small)
     return [CondPageBreak(80), heading, note, table]
@@ -337,7 +394,7 @@ def appendix(content: PackContent, s: PackStyles, width: float) -> list[Flowable
         ])
         if case.not_returned:
             style.append(("BACKGROUND", (2, index), (2, index), GAP_FILL))
-    table = LongTable(rows, colWidths=_widths(width, [1.2, 2.2, 2.4, 2.2]), repeatRows=1)
+    table = LongTable(rows, colWidths=_widths(width, [1.2, 2.2, 2.4, 2.2]), repeatRows=1, splitInRow=_split_rows.get())
     table.setStyle(TableStyle(style))
     return [
         PageBreak(),
@@ -349,12 +406,19 @@ def appendix(content: PackContent, s: PackStyles, width: float) -> list[Flowable
     ]
 
 
-def pack_story(content: PackContent, width: float) -> list[Flowable]:
-    """Every flowable of the pack, in order (a fresh list each time: a build consumes it)."""
-    s = pack_styles()
-    story = cover(content, s, width) + agenda(content, s, width)
-    for number, case in enumerate(content.cases, start=1):
-        story += case_section(case, number, len(content.cases), s, width)
-    story += appendix(content, s, width)
-    return story
+def pack_story(content: PackContent, width: float, *, split_rows: bool = False) -> list[Flowable]:
+    """Every flowable of the pack, in order (a fresh list each time: a build consumes it).
 
+    `split_rows` lets a table row continue on the next page; use it only when a row is taller
+    than a page, since it also splits ordinary rows at page ends.
+    """
+    token = _split_rows.set(1 if split_rows else 0)
+    try:
+        s = pack_styles()
+        story = cover(content, s, width) + agenda(content, s, width)
+        for number, case in enumerate(content.cases, start=1):
+            story += case_section(case, number, len(content.cases), s, width)
+        story += appendix(content, s, width)
+    finally:
+        _split_rows.reset(token)
+    return story
