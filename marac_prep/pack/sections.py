@@ -356,7 +356,7 @@ def _chronology(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
             # No rule between an entry and its continuation rows: they read as one entry.
             style.append(("LINEBELOW", (0, row), (-1, row), 0.6, colors.white))
         rows += entry_rows
-    table = LongTable(rows, colWidths=_widths(width, [1.15, 1.25, 1.5, 3.6, 1.4, 1.1]), repeatRows=1,
+    table = LongTable(rows, colWidths=_widths(width, [1.15, 1.25, 1.62, 3.48, 1.4, 1.1]), repeatRows=1,
                       splitInRow=_split_rows.get())
     table.setStyle(TableStyle(style))
     note = _p("Sorted by date. A leading ? marks an approximate date; smaller text under a summary is "
