@@ -52,8 +52,13 @@ def case_has_children(session: Session, case_id: int) -> bool:
 def returns_for_case(session: Session, case_id: int) -> list[ReturnRow]:
     """Every expected agency, plus any other agency with a recorded return, in agency order."""
     agencies = list(session.exec(select(Agency).order_by(col(Agency.id))).all())
-    expected = expected_agency_ids(agencies, has_children=case_has_children(session, case_id))
     records = {r.agency_id: r for r in session.exec(select(AgencyReturn).where(AgencyReturn.case_id == case_id)).all()}
+    return return_rows(agencies, records, has_children=case_has_children(session, case_id))
+
+
+def return_rows(agencies: list[Agency], records: dict[int, AgencyReturn], *, has_children: bool) -> list[ReturnRow]:
+    """The rows `returns_for_case` gives, from agencies (in id order) and a case's records by agency id."""
+    expected = expected_agency_ids(agencies, has_children=has_children)
     return [
         ReturnRow(agency=a, record=records.get(a.id or 0), expected=a.id in expected)
         for a in agencies

@@ -1,0 +1,112 @@
+"""startup, case_open, filter, memory: the desktop app measured in fresh offscreen processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from marac_bench.measure import Result
+from marac_bench.workspace import Workspace
+
+PROBE = Path(__file__).resolve().parent / "ui_probe.py"
+STARTUP_TARGET = 2.0
+CASE_OPEN_TARGET = 2.0
+FILTER_LIMIT_S = 0.030
+TIMEOUT_S = 600
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    # The probe imports marac_prep from this checkout, as run.py does.
+    root = str(PROBE.parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def _until_painted(args: list[str]) -> float:
+    """Seconds from starting a probe process to its "painted" line (the process is then ended)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(  # noqa: S603  our own probe, fixed arguments
+        [sys.executable, str(PROBE), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    elapsed = time.perf_counter() - started
+    _, err = process.communicate(timeout=TIMEOUT_S)
+    if line.strip() != "painted" or process.returncode != 0:
+        raise RuntimeError(f"probe {args[0]} failed: {err.strip().splitlines()[-1:] or line!r}")
+    return elapsed
+
+
+def _probe_json(args: list[str]) -> dict[str, Any]:
+    done = subprocess.run(  # noqa: S603  our own probe, fixed arguments
+        [sys.executable, str(PROBE), *args], capture_output=True, text=True, env=_env(), timeout=TIMEOUT_S,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"probe {args[0]} failed: {done.stderr.strip().splitlines()[-1:]}")
+    data: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return data
+
+
+def _startup(db_path: str, runs: int) -> Result:
+    _until_painted(["bare"])  # warm the file cache for both
+    _until_painted(["startup", db_path])
+    ours: list[float] = []
+    bare: list[float] = []
+    for _ in range(runs):
+        ours.append(_until_painted(["startup", db_path]))
+        bare.append(_until_painted(["bare"]))
+    return Result("startup", ours, bare, target=STARTUP_TARGET,
+                  note="process start to the main window's first paint (meetings listed, first meeting's "
+                  "cases shown); baseline a bare QMainWindow in the same way")
+
+
+def _failed(names: list[str], exc: Exception) -> list[Result]:
+    return [Result(n, [], error=f"{type(exc).__name__}: {exc}") for n in names]
+
+
+def run(ws: Workspace, db_path: str, *, runs: int, names: list[str]) -> list[Result]:
+    results: list[Result] = []
+    if "startup" in names:
+        print("startup …", file=sys.stderr, flush=True)
+        try:
+            results.append(_startup(db_path, runs))
+        except Exception as exc:  # one failing benchmark must not lose the others' figures
+            results += _failed(["startup"], exc)
+    if "case_open" in names or "filter" in names:
+        print("case_open, filter …", file=sys.stderr, flush=True)
+        try:
+            data = _probe_json(["session", db_path, str(ws.big_case_id), str(runs)])
+        except Exception as exc:
+            results += _failed(["case_open", "filter"], exc)
+        else:
+            results.append(Result(
+                "case_open", data["case_open"], data["one_query"], target=CASE_OPEN_TARGET,
+                note=f"open a {data['rows']:,}-entry case until its chronology is painted with rows (read off "
+                "the GUI thread, rows formatted, model filled); baseline one SQLModel SELECT of those rows",
+            ))
+            results.append(Result(
+                "filter", data["keystrokes"], limit_s=FILTER_LIMIT_S,
+                note=f"each key typed into and erased from the search box until the table repaints, "
+                f"{len(data['keystrokes'])} keystrokes on {data['rows']:,} rows; slowest "
+                f"{data['keystroke_max'] * 1000:.1f} ms",
+            ))
+    if "memory" in names:
+        print("memory …", file=sys.stderr, flush=True)
+        try:
+            data = _probe_json(["memory", db_path, str(ws.big_case_id)])
+        except Exception as exc:
+            results += _failed(["memory"], exc)
+        else:
+            results.append(Result(
+                "memory", [], peak_mib=data["peak_mib"],
+                note=f"peak resident set size (ru_maxrss) of the app process with the database open on the "
+                f"{data['rows']:,}-entry case, after filtering",
+            ))
+    return results

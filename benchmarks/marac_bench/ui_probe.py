@@ -1,0 +1,256 @@
+"""Runs in a fresh process (QT_QPA_PLATFORM=offscreen) and reports one UI measurement as JSON.
+
+    python ui_probe.py bare
+    python ui_probe.py startup DATABASE
+    python ui_probe.py session DATABASE CASE_ID RUNS
+    python ui_probe.py memory DATABASE CASE_ID
+
+`bare` and `startup` print "painted" when the window is first painted (the parent times the
+process from its start to that line). `session` opens the case RUNS times, interleaved with the
+baseline query, then times filter keystrokes; `memory` opens the case once and reports peak RSS.
+PySide6 is imported inside functions: only marac_prep.ui may import it at module level.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ACTOR = "Benchmark coordinator"
+# Typed into the chronology's search box one key at a time, then erased the same way.
+TYPED = "incident"
+WAIT_LIMIT_S = 120.0
+
+
+def _paint_watcher(target: Any) -> Any:
+    """An event filter that records when `target` is next painted after `arm()`."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class Watcher(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.armed = False
+            self.painted_at: float | None = None
+
+        def arm(self) -> None:
+            self.armed, self.painted_at = True, None
+
+        def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802  Override QObject.eventFilter.
+            if self.armed and event.type() == QEvent.Type.Paint:
+                self.painted_at = time.perf_counter()
+                self.armed = False
+            return False
+
+    watcher = Watcher()
+    target.installEventFilter(watcher)
+    return watcher
+
+
+def _wait_for(app: Any, condition: Any) -> None:
+    """Runs an event loop (as `app.exec()` does) until `condition()` holds, checked every millisecond."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if condition():
+        return
+    loop = QEventLoop()
+    deadline = time.perf_counter() + WAIT_LIMIT_S
+    timed_out: list[bool] = []
+
+    def check() -> None:
+        if condition():
+            loop.quit()
+        elif time.perf_counter() > deadline:
+            timed_out.append(True)
+            loop.quit()
+
+    timer = QTimer()
+    timer.setInterval(1)
+    timer.timeout.connect(check)
+    timer.start()
+    loop.exec()
+    timer.stop()
+    if timed_out:
+        raise TimeoutError("the window did not get there within two minutes")
+
+
+def bare() -> None:
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    app = QApplication(sys.argv[:1])
+    window = QMainWindow()
+    window.setWindowTitle("Bare window")
+    window.resize(1400, 900)
+    watcher = _paint_watcher(window)
+    watcher.arm()
+    window.show()
+    _wait_for(app, lambda: watcher.painted_at is not None)
+    print("painted", flush=True)
+
+
+def _main_window(database: str) -> tuple[Any, Any, Any]:
+    """The app as `run_app` starts it (stylesheet, database, profile, main window), with private settings."""
+    from PySide6.QtCore import QSettings
+
+    from marac_prep.core.db import open_database
+    from marac_prep.ui.app import choose_actor, prepare_application
+    from marac_prep.ui.main_window import MainWindow
+
+    app = prepare_application()
+    db = open_database(database)
+    actor = choose_actor(db, ACTOR)
+    if actor is None:
+        raise RuntimeError(f"the workspace has no profile named {ACTOR}")
+    settings = QSettings(str(Path(tempfile.mkdtemp(prefix="marac-bench-qt-")) / "settings.ini"),
+                         QSettings.Format.IniFormat)
+    window = MainWindow(db, actor, settings=settings)
+    window.resize(1400, 900)
+    return app, db, window
+
+
+def startup(database: str) -> None:
+    app, _db, window = _main_window(database)
+    watcher = _paint_watcher(window)
+    watcher.arm()
+    window.show()
+    _wait_for(app, lambda: watcher.painted_at is not None)
+    print("painted", flush=True)
+
+
+def _open_case(app: Any, window: Any, case_id: int) -> float:
+    """Seconds from asking for the case to the first paint of its chronology with rows in it."""
+    viewport = window.case_view.chronology.table.viewport()
+    watcher = _paint_watcher(viewport)
+    window.show_meeting_page()
+    app.processEvents()
+    loaded: list[bool] = []
+
+    def on_loaded(_snapshot: object) -> None:
+        loaded.append(True)
+        watcher.arm()
+
+    window.case_view.loaded.connect(on_loaded)
+    started = time.perf_counter()
+    window.open_case(case_id)
+    _wait_for(app, lambda: bool(loaded) and watcher.painted_at is not None)
+    window.case_view.loaded.disconnect(on_loaded)
+    viewport.removeEventFilter(watcher)
+    if window.case_view.chronology.proxy.rowCount() == 0:
+        raise RuntimeError("the case opened with no rows shown")
+    return float(watcher.painted_at) - started
+
+
+def _one_query(db: Any, case_id: int) -> float:
+    from sqlmodel import select
+
+    from marac_prep.core.models import ChronologyEntry
+
+    started = time.perf_counter()
+    with db.read_session() as session:
+        rows = session.exec(select(ChronologyEntry).where(ChronologyEntry.case_id == case_id)).all()
+    elapsed = time.perf_counter() - started
+    if not rows:
+        raise RuntimeError("the baseline query found no rows")
+    return elapsed
+
+
+def _keystrokes(app: Any, window: Any) -> list[float]:
+    """Seconds from each key press in the search box to the table's next paint."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    panel = window.case_view.chronology
+    viewport = panel.table.viewport()
+    watcher = _paint_watcher(viewport)
+    panel.search.setFocus()
+    times: list[float] = []
+    keys = [(ch, None) for ch in TYPED] + [("", Qt.Key.Key_Backspace)] * len(TYPED)
+    for char, key in keys:
+        app.processEvents()
+        watcher.arm()
+        started = time.perf_counter()
+        if key is None:
+            QTest.keyClicks(panel.search, char)
+        else:
+            QTest.keyClick(panel.search, key)
+        _wait_for(app, lambda: watcher.painted_at is not None)
+        times.append(float(watcher.painted_at) - started)
+    viewport.removeEventFilter(watcher)
+    return times
+
+
+def session(database: str, case_id: int, runs: int) -> None:
+    app, db, window = _main_window(database)
+    window.show()
+    app.processEvents()
+    _open_case(app, window, case_id)  # warm-up, as the in-process benchmarks have
+    _one_query(db, case_id)
+    opened: list[float] = []
+    queried: list[float] = []
+    for _ in range(runs):
+        opened.append(_open_case(app, window, case_id))
+        queried.append(_one_query(db, case_id))
+    rows = window.case_view.chronology.model.rowCount()
+    strokes: list[float] = []
+    for _ in range(runs):
+        strokes += _keystrokes(app, window)
+    print(json.dumps({
+        "case_open": opened, "one_query": queried, "keystrokes": strokes, "rows": rows,
+        "keystroke_max": max(strokes), "keystroke_median": statistics.median(strokes),
+    }), flush=True)
+
+
+def memory(database: str, case_id: int) -> None:
+    app, _db, window = _main_window(database)
+    window.show()
+    app.processEvents()
+    _open_case(app, window, case_id)
+    _keystrokes(app, window)
+    # ru_maxrss is in KiB on Linux.
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"peak_mib": peak_kib / 1024, "rows": window.case_view.chronology.model.rowCount()}), flush=True)
+
+
+def _pin_none() -> None:
+    """Works around a PySide6 6.12.0 bug so a long session can be measured at all.
+
+    In 6.12.0 every `setData` on a QTreeWidgetItem, QListWidgetItem, QTableWidgetItem or
+    QStandardItem drops one reference to Python's None (6.11.3 does not). None is not immortal
+    before Python 3.12, so after a few thousand calls the process aborts with "none_dealloc";
+    the findings panel makes that many calls when a large case opens. Giving None a large
+    reference count here changes no timing; the crash itself is reported in RESULTS.md.
+    """
+    if sys.version_info < (3, 12):
+        import ctypes
+
+        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
+
+
+def main(argv: list[str]) -> int:
+    mode, *rest = argv
+    if mode in ("session", "memory") and "--no-pin" not in rest:
+        _pin_none()
+    rest = [r for r in rest if r != "--no-pin"]
+    if mode == "bare":
+        bare()
+    elif mode == "startup":
+        startup(rest[0])
+    elif mode == "session":
+        session(rest[0], int(rest[1]), int(rest[2]))
+    elif mode == "memory":
+        memory(rest[0], int(rest[1]))
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")
+    sys.stdout.flush()
+    # Measured and reported: leave at once, without tearing down Qt (a background op may still run).
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,185 @@
+"""Marac Prep benchmarks: each figure a ratio against a baseline measured in the same run.
+
+    python benchmarks/run.py [--quick] [--json FILE] [--only NAME ...]
+
+Workspaces are built with the demo generator and cached in benchmarks/.cache/ (the full one,
+5,000 cases and 1,010,000 entries, takes several minutes to build the first time). Each
+benchmark runs several times, ours and the baseline interleaved; the table shows medians.
+Not a test: nothing here asserts, it reports (exit status 0 unless a benchmark could not run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(1, str(HERE.parent))
+
+from marac_bench import gaps_bench, import_bench, pack_bench, ui_bench  # noqa: E402
+from marac_bench.measure import Result  # noqa: E402
+from marac_bench.workspace import Size, Workspace, copy_of, workspace  # noqa: E402
+
+NAMES = ("pack", "import", "gaps", "startup", "case_open", "filter", "memory")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes and repetitions for one kind of run."""
+
+    label: str
+    size: Size
+    import_rows: int
+    runs: int
+    slow_runs: int  # for the benchmarks that take seconds each (pack, import)
+
+
+FULL = Plan("full", Size(cases=5000, entries_per_case=200, big_case_entries=10_000), import_rows=50_000,
+            runs=7, slow_runs=3)
+QUICK = Plan("quick", Size(cases=250, entries_per_case=40, big_case_entries=2_000), import_rows=10_000,
+             runs=5, slow_runs=3)
+IMPORT_SIZE = Size(cases=25, entries_per_case=24, big_case_entries=0)
+
+
+def machine() -> dict[str, str]:
+    memory = ""
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        memory = f"{pages / 2**30:.1f} GiB"
+    except (ValueError, OSError, AttributeError):
+        pass
+    try:
+        from PySide6 import __version__ as pyside
+    except ImportError:
+        pyside = "not installed"
+    import reportlab
+
+    return {
+        "cpus": str(os.cpu_count()),
+        "memory": memory,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "reportlab": reportlab.Version,
+        "pyside6": pyside,
+        "platform": platform.platform(),
+        "load average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def _target(result: Result) -> str:
+    parts = []
+    if result.target is not None:
+        parts.append(f"<= {result.target:g}")
+    if result.limit_s is not None:
+        parts.append(f"< {_seconds(result.limit_s)}")
+    return " and ".join(parts) or "report"
+
+
+def table(results: list[Result]) -> list[str]:
+    lines = [
+        "| name | ours (median) | baseline (median) | ratio | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        ours = f"{r.peak_mib:.0f} MiB peak" if r.peak_mib is not None else _seconds(r.ours_s)
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "–"
+        met = {True: "yes", False: "**no**", None: "–"}[r.met]
+        if r.error:
+            ours, met = "failed", "**not run**"
+        lines.append(f"| {r.name} | {ours} | {_seconds(r.baseline_s)} | {ratio} | {_target(r)} | {met} |")
+    return lines
+
+
+def _guarded(name: str, job: Callable[[], Result]) -> Result:
+    started = time.perf_counter()
+    print(f"{name} …", file=sys.stderr, flush=True)
+    try:
+        result = job()
+    except Exception as exc:  # one failing benchmark must not lose the others' figures
+        traceback.print_exc()
+        result = Result(name, [], error=f"{type(exc).__name__}: {exc}")
+    print(f"{name}: done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes; a few minutes on two cores")
+    parser.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON to FILE")
+    parser.add_argument("--only", nargs="+", choices=NAMES, metavar="NAME", help=f"run only these: {', '.join(NAMES)}")
+    parser.add_argument("--runs", type=int, help="timed runs of each benchmark (default 5 quick, 7 full; 3 for slow ones)")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    runs = args.runs or plan.runs
+    slow_runs = args.runs or plan.slow_runs
+    wanted = set(args.only or NAMES)
+    started = time.perf_counter()
+
+    ws = workspace(plan.size)
+    print(f"Workspace: {ws.size.cases:,} cases, {ws.size.entries:,} entries ({ws.path.name})", file=sys.stderr)
+    scratch = Path(tempfile.mkdtemp(prefix="marac-bench-"))
+    results: list[Result] = []
+    try:
+        # A private copy, so packs' audit events never change the cached workspace.
+        working = Workspace(copy_of(ws, scratch), ws.size, ws.meeting_id, ws.big_case_id)
+        db_path = str(working.path)
+        if "pack" in wanted:
+            results.append(_guarded("pack", lambda: pack_bench.run(working, db_path, runs=slow_runs)))
+        if "import" in wanted:
+            import_ws = workspace(IMPORT_SIZE)
+            results.append(_guarded("import", lambda: import_bench.run(import_ws, rows=plan.import_rows,
+                                                                       runs=slow_runs)))
+        if "gaps" in wanted:
+            results.append(_guarded("gaps", lambda: gaps_bench.run(working, db_path, runs=runs)))
+        ui_names = [n for n in ("startup", "case_open", "filter", "memory") if n in wanted]
+        if ui_names:
+            ui_results = ui_bench.run(working, db_path, runs=runs, names=ui_names)
+            results += [r for r in ui_results if r.name in wanted]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    results.sort(key=lambda r: NAMES.index(r.name))
+
+    info = machine()
+    print()
+    print(f"Marac Prep benchmarks, {plan.label} run: workspace of {ws.size.cases:,} cases and "
+          f"{ws.size.entries:,} entries; {runs} timed runs ({slow_runs} for pack and import), medians.")
+    print("Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
+    print()
+    for line in table(results):
+        print(line)
+    print()
+    for r in results:
+        if r.note or r.error:
+            print(f"- {r.name}: {r.error or r.note}")
+    print(f"\nTotal time {time.perf_counter() - started:.0f} s.")
+    if args.json:
+        document = {
+            "benchmarks": [r.as_json() for r in results],
+            "run": {"kind": plan.label, "cases": ws.size.cases, "entries": ws.size.entries, "runs": runs,
+                    "machine": info},
+        }
+        args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return 1 if any(r.error for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
