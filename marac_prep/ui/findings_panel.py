@@ -118,7 +118,10 @@ class FindingsPanel(QWidget):
             item.setToolTip(2, tooltip(f"{finding.message}\n\nWhy this matters: {finding.why}"))
             item.setToolTip(1, tooltip(finding.why))
             item.setData(0, FINDING_ROLE, finding.kind)
-            item.setData(0, ENTRY_ID_ROLE, finding.entry_ids[0] if finding.entry_ids else None)
+            # Never None as item data: PySide6 6.12 loses a reference to None each time, and a case
+            # with thousands of findings then crashes the interpreter ("deallocating None").
+            if finding.entry_ids:
+                item.setData(0, ENTRY_ID_ROLE, finding.entry_ids[0])
             for entry_id in finding.entry_ids:
                 child = QTreeWidgetItem(["", "", self._labels.get(entry_id, f"Entry {entry_id}")])
                 child.setData(0, ENTRY_ID_ROLE, entry_id)
