@@ -11,6 +11,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -85,6 +86,13 @@ def _widths(total: float, fractions: Sequence[float]) -> list[float]:
     return [f * scale for f in fractions]
 
 
+def _reference_width(content: PackContent, s: PackStyles) -> float:
+    """A case-reference column as wide as the longest reference (so it does not break), within limits."""
+    widest = max((stringWidth(c.reference, s.cell_bold.fontName, s.cell_bold.fontSize) for c in content.cases),
+                 default=40.0)
+    return min(max(widest + 8, 60.0), 130.0)
+
+
 def _yes_no(value: bool | None) -> str:
     return {True: "Yes", False: "No", None: "Not recorded"}[value]
 
@@ -157,7 +165,9 @@ def agenda(content: PackContent, s: PackStyles, width: float) -> list[Flowable]:
             _p("Yes" if case.repeat else "No", s.cell_bold if case.repeat else s.cell),
             _p(_returns_text(case), s.cell),
         ])
-    table = LongTable(rows, colWidths=_widths(width, [0.35, 1.45, 1.5, 1.4, 2.0, 0.95, 0.65, 0.95]), repeatRows=1,
+    case_width = _reference_width(content, s)
+    rest = _widths(width - case_width, [0.45, 1.5, 1.35, 1.95, 0.95, 0.75, 0.95])
+    table = LongTable(rows, colWidths=[rest[0], case_width, *rest[1:]], repeatRows=1,
                       splitInRow=_split_rows.get())
     table.setStyle(TableStyle(_grid()))
     out: list[Flowable] = [PageBreak(), OutlineAnchor("Agenda", "agenda"), _p("Agenda", s.heading)]
@@ -394,7 +404,9 @@ def appendix(content: PackContent, s: PackStyles, width: float) -> list[Flowable
         ])
         if case.not_returned:
             style.append(("BACKGROUND", (2, index), (2, index), GAP_FILL))
-    table = LongTable(rows, colWidths=_widths(width, [1.2, 2.2, 2.4, 2.2]), repeatRows=1, splitInRow=_split_rows.get())
+    case_width = _reference_width(content, s)
+    table = LongTable(rows, colWidths=[case_width, *_widths(width - case_width, [2.2, 2.4, 2.2])], repeatRows=1,
+                      splitInRow=_split_rows.get())
     table.setStyle(TableStyle(style))
     return [
         PageBreak(),
