@@ -240,7 +240,8 @@ def export_pack(
 
     Nothing is left behind on failure or cancel: the PDF is written to a temporary file in the
     destination folder and renamed over the destination only when complete; the audit event
-    is committed in the same step (a failed rename rolls it back).
+    is committed in the same step (a failed rename rolls it back). The session's read
+    transaction is ended before the layout, so pass a session with no pending changes.
 
     Raises:
         PermissionDenied: the actor may not export.
