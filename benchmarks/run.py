@@ -44,13 +44,14 @@ class Plan:
     size: Size
     import_rows: int
     runs: int
-    slow_runs: int  # for the benchmarks that take seconds each (pack, import)
+    slow_runs: int  # for the benchmarks that take seconds each (pack, import, case_open)
+    open_limit_s: float  # opening the big case is stopped (and reported as at least this) after this long
 
 
 FULL = Plan("full", Size(cases=5000, entries_per_case=200, big_case_entries=10_000), import_rows=50_000,
-            runs=7, slow_runs=3)
+            runs=7, slow_runs=3, open_limit_s=300)
 QUICK = Plan("quick", Size(cases=250, entries_per_case=40, big_case_entries=2_000), import_rows=10_000,
-             runs=5, slow_runs=3)
+             runs=5, slow_runs=3, open_limit_s=120)
 IMPORT_SIZE = Size(cases=25, entries_per_case=24, big_case_entries=0)
 
 
@@ -126,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes; a few minutes on two cores")
     parser.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON to FILE")
     parser.add_argument("--only", nargs="+", choices=NAMES, metavar="NAME", help=f"run only these: {', '.join(NAMES)}")
-    parser.add_argument("--runs", type=int, help="timed runs of each benchmark (default 5 quick, 7 full; 3 for slow ones)")
+    parser.add_argument("--runs", type=int,
+                        help="timed runs of each benchmark (default 5 quick, 7 full; 3 for the slow ones)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     runs = args.runs or plan.runs
@@ -152,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             results.append(_guarded("gaps", lambda: gaps_bench.run(working, db_path, runs=runs)))
         ui_names = [n for n in ("startup", "case_open", "filter", "memory") if n in wanted]
         if ui_names:
-            ui_results = ui_bench.run(working, db_path, runs=runs, names=ui_names)
+            ui_results = ui_bench.run(working, db_path, runs=runs, names=ui_names, case_open_runs=slow_runs,
+                                      open_limit_s=plan.open_limit_s)
             results += [r for r in ui_results if r.name in wanted]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -161,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     print()
     print(f"Marac Prep benchmarks, {plan.label} run: workspace of {ws.size.cases:,} cases and "
-          f"{ws.size.entries:,} entries; {runs} timed runs ({slow_runs} for pack and import), medians.")
+          f"{ws.size.entries:,} entries; {runs} timed runs ({slow_runs} for pack, import and case_open), medians.")
     print("Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     print()
     for line in table(results):

@@ -84,7 +84,7 @@ def _baseline_import(db_file: Path, csv_file: Path) -> int:
             next(reader)
             for r in reader:
                 values.append((
-                    cases[r[0]], agencies[r[1]], datetime.strptime(r[2], "%d/%m/%Y").date().isoformat(),  # noqa: DTZ007
+                    cases[r[0]], agencies[r[1]], datetime.strptime(r[2], "%d/%m/%Y").date().isoformat(),
                     r[3] or None, kinds[r[4]], r[5], r[6], json.dumps(r[7].split("; ")),
                     json.dumps([x for x in r[8].split("; ") if x]), r[11], r[12], r[13], r[14] == "yes", r[15],
                     user_id, now, user_id, now,
@@ -154,7 +154,9 @@ def run(ws: Workspace, *, rows: int, runs: int) -> Result:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if found.get("imported") != rows:
-        raise RuntimeError(f"the import wrote {found.get('imported')} of {rows} rows ({found.get('rejected')} rejected)")
+        raise RuntimeError(
+            f"the import wrote {found.get('imported')} of {rows} rows ({found.get('rejected')} rejected)"
+        )
     return Result(
         NAME, ours_times, baseline_times, target=TARGET,
         note=f"import_file of a {rows:,}-row CSV into a 25-case workspace; "

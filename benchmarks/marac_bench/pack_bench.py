@@ -90,7 +90,12 @@ def run(ws: Workspace, db_path: str, *, runs: int) -> Result:
             found["rows"] = len(cells)
             found["baseline_bytes"] = len(_baseline_pdf(cells))
 
-        ours_times, baseline_times = compare(ready(ours), ready(baseline), runs=runs)
+        # No untimed warm-up run (each takes tens of seconds at full size); the fonts and modules
+        # both sides share are loaded first instead.
+        from marac_prep.pack.styles import pack_styles
+
+        pack_styles()
+        ours_times, baseline_times = compare(ready(ours), ready(baseline), runs=runs, warmup=0)
     finally:
         db.close()
         for file in folder.iterdir():
