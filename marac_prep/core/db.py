@@ -354,7 +354,7 @@ def _read_schema(path: Path, cipher: _Cipher | None) -> tuple[str | None, bool]:
             raise StorageError(f"{path} is busy in another program; try again in a moment.") from None
         if cipher is not None and "not a database" in str(exc):
             raise StorageError(
-                f"The passphrase for {path} is wrong (or the file is not a Marac Prep database). "
+                f"The passphrase is wrong for {path} (or the file is not a Marac Prep database). "
                 "It was left unchanged."
             ) from None
         raise StorageError(
