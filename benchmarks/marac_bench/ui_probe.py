@@ -254,26 +254,8 @@ def filtering(database: str, case_id: int, runs: int) -> None:
                       "keystroke_median": statistics.median(strokes)}), flush=True)
 
 
-def _pin_none() -> None:
-    """Works around a PySide6 6.12.0 bug so a long session can be measured at all.
-
-    In 6.12.0 every `setData` on a QTreeWidgetItem, QListWidgetItem, QTableWidgetItem or
-    QStandardItem drops one reference to Python's None (6.11.3 does not). None is not immortal
-    before Python 3.12, so after a few thousand calls the process aborts with "none_dealloc";
-    the findings panel makes that many calls when a large case opens. Giving None a large
-    reference count here changes no timing; the crash itself is reported in RESULTS.md.
-    """
-    if sys.version_info < (3, 12):
-        import ctypes
-
-        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
-
-
 def main(argv: list[str]) -> int:
     mode, *rest = argv
-    if mode in ("session", "filter") and "--no-pin" not in rest:
-        _pin_none()
-    rest = [r for r in rest if r != "--no-pin"]
     if mode == "bare":
         bare()
     elif mode == "startup":
