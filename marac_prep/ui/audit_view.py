@@ -1,0 +1,330 @@
+"""The Audit view: the trail filtered by user, case, action and date, exported as CSV."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlmodel import select
+
+from marac_prep.core.audit import (
+    AuditFilter,
+    actions_in_trail,
+    export_events,
+    find_events,
+    users_in_trail,
+    verify_chain,
+)
+from marac_prep.core.db import Database
+from marac_prep.core.errors import MaracError
+from marac_prep.core.models import AuditEvent, Case, User
+from marac_prep.core.permissions import allowed
+from marac_prep.ui.messages import Messages, report_error
+
+EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+USER_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 3
+ACTION_ROLE = Qt.ItemDataRole.UserRole + 4
+DAY_ROLE = Qt.ItemDataRole.UserRole + 5
+# The newest events shown at once; the CSV export is not limited.
+SHOWN_LIMIT = 20_000
+COLUMNS = ("When", "User", "Agency", "Action", "Case", "Record", "Details")
+
+_Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+
+def _local(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone()
+
+
+class AuditTableModel(QAbstractTableModel):
+    """Adapts audit events already loaded (detached) to a table; it never opens a session."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._events: list[AuditEvent] = []
+        self._references: dict[int, str] = {}
+
+    def set_events(self, events: list[AuditEvent], references: dict[int, str]) -> None:
+        self.beginResetModel()
+        self._events = list(events)
+        self._references = dict(references)
+        self.endResetModel()
+
+    def event_at(self, row: int) -> AuditEvent:
+        return self._events[row]
+
+    def rowCount(self, parent: _Index = _ROOT) -> int:  # Override QAbstractItemModel.rowCount.
+        return 0 if parent.isValid() else len(self._events)
+
+    def columnCount(self, parent: _Index = _ROOT) -> int:  # Override QAbstractItemModel.columnCount.
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # Override QAbstractItemModel.headerData.
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # Override QAbstractItemModel.data.
+        if not index.isValid() or not 0 <= index.row() < len(self._events):
+            return None
+        event = self._events[index.row()]
+        if role == EVENT_ID_ROLE:
+            return event.id
+        if role == USER_ID_ROLE:
+            return event.user_id
+        if role == CASE_ID_ROLE:
+            return event.case_id
+        if role == ACTION_ROLE:
+            return event.action
+        if role == DAY_ROLE:
+            return _local(event.occurred_at).date()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(event, index.column())
+        return None
+
+    def _display(self, event: AuditEvent, column: int) -> str:
+        if column == 0:
+            return _local(event.occurred_at).strftime("%d/%m/%Y %H:%M:%S")
+        if column == 1:
+            return event.user_name
+        if column == 2:
+            return event.agency_name
+        if column == 3:
+            return event.action
+        if column == 4:
+            return self._references.get(event.case_id, "") if event.case_id is not None else ""
+        if column == 5:
+            return f"{event.object_type} {event.object_id}" if event.object_id is not None else event.object_type
+        return ", ".join(f"{k}: {v}" for k, v in sorted(event.details.items()))
+
+
+class AuditFilterProxyModel(QSortFilterProxyModel):
+    """Keeps the rows matching an `AuditFilter` (user, case, action, from/to day)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._where = AuditFilter()
+
+    @property
+    def where(self) -> AuditFilter:
+        return self._where
+
+    def set_filter(self, where: AuditFilter) -> None:
+        self.beginFilterChange()
+        self._where = where
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        # Override QSortFilterProxyModel.filterAcceptsRow.
+        model = self.sourceModel()
+        index = model.index(source_row, 0, source_parent)
+        where = self._where
+        if where.user_id is not None and model.data(index, USER_ID_ROLE) != where.user_id:
+            return False
+        if where.case_id is not None and model.data(index, CASE_ID_ROLE) != where.case_id:
+            return False
+        if where.action and model.data(index, ACTION_ROLE) != where.action:
+            return False
+        day: date = model.data(index, DAY_ROLE)
+        if where.since is not None and day < where.since:
+            return False
+        return not (where.until is not None and day > where.until)
+
+
+class AuditView(QWidget):
+    """The audit trail for coordinators: filters, the table, Verify and Export CSV.
+
+    Attributes:
+        model / proxy: the table model and its filter.
+
+    Signals:
+        exported(str, int): a CSV was written (path, number of events).
+    """
+
+    exported = Signal(str, int)
+
+    def __init__(self, database: Database, actor: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.database = database
+        self.actor = actor
+        self.model = AuditTableModel(self)
+        self.proxy = AuditFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        layout = QVBoxLayout(self)
+        self.notice = QLabel(self)
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setWordWrap(True)
+        layout.addWidget(self.notice)
+        filters = QHBoxLayout()
+        self.user_filter = QComboBox(self)
+        self.case_filter = QComboBox(self)
+        self.action_filter = QComboBox(self)
+        self.since_check = QCheckBox("From", self)
+        self.since_edit = QDateEdit(self)
+        self.until_check = QCheckBox("To", self)
+        self.until_edit = QDateEdit(self)
+        for edit in (self.since_edit, self.until_edit):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.setDate(QDate.currentDate())
+            edit.setEnabled(False)
+        for label, widget in (("User", self.user_filter), ("Case", self.case_filter), ("Action", self.action_filter)):
+            caption = QLabel(label, self)
+            caption.setTextFormat(Qt.TextFormat.PlainText)
+            filters.addWidget(caption)
+            filters.addWidget(widget, 1)
+        for check, edit in ((self.since_check, self.since_edit), (self.until_check, self.until_edit)):
+            filters.addWidget(check)
+            filters.addWidget(edit)
+        layout.addLayout(filters)
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(False)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+        layout.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        self.count_label = QLabel(self)
+        self.count_label.setTextFormat(Qt.TextFormat.PlainText)
+        buttons.addWidget(self.count_label, 1)
+        self.refresh_button = QPushButton("Refresh", self)
+        self.verify_button = QPushButton("Verify the trail", self)
+        self.export_button = QPushButton("Export CSV…", self)
+        for button in (self.refresh_button, self.verify_button, self.export_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self.refresh_button.clicked.connect(self.reload)
+        self.verify_button.clicked.connect(self.verify)
+        self.export_button.clicked.connect(self.export_csv)
+        for combo in (self.user_filter, self.case_filter, self.action_filter):
+            combo.currentIndexChanged.connect(self._on_filter_changed)
+        for check, edit in ((self.since_check, self.since_edit), (self.until_check, self.until_edit)):
+            check.toggled.connect(edit.setEnabled)
+            check.toggled.connect(self._on_filter_changed)
+            edit.dateChanged.connect(self._on_filter_changed)
+        self.reload()
+
+    @classmethod
+    def ask_export_path(cls, parent: QWidget | None) -> Path | None:
+        """Asks where to save the CSV (tests replace this)."""
+        name, _ = QFileDialog.getSaveFileName(parent, "Export the audit trail", "audit-trail.csv", "CSV files (*.csv)")
+        return Path(name) if name else None
+
+    @property
+    def may_view(self) -> bool:
+        return allowed(self.actor, "view_audit")
+
+    def reload(self) -> None:
+        """Loads the newest events and the filter choices."""
+        enabled = self.may_view
+        for widget in (self.table, self.user_filter, self.case_filter, self.action_filter, self.since_check,
+                       self.until_check, self.refresh_button, self.verify_button, self.export_button):
+            widget.setEnabled(enabled)
+        self.since_edit.setEnabled(enabled and self.since_check.isChecked())
+        self.until_edit.setEnabled(enabled and self.until_check.isChecked())
+        if not enabled:
+            self.notice.setText("Only a coordinator can see the audit trail.")
+            self.notice.show()
+            self.model.set_events([], {})
+            self._update_count()
+            return
+        self.notice.hide()
+        try:
+            with self.database.read_session() as session:
+                events = find_events(session, actor=self.actor, limit=SHOWN_LIMIT)
+                references = {c.id: c.reference for c in session.exec(select(Case)).all() if c.id is not None}
+                users = users_in_trail(session)
+                actions = actions_in_trail(session)
+        except MaracError as exc:
+            report_error(self, exc, doing="load the audit trail")
+            return
+        self.model.set_events(events, references)
+        self._fill(self.user_filter, "All users", users)
+        used_cases = sorted({e.case_id for e in events if e.case_id is not None}, key=lambda i: references.get(i, ""))
+        self._fill(self.case_filter, "All cases", [(i, references.get(i, f"case {i}")) for i in used_cases])
+        self._fill(self.action_filter, "All actions", [(a, a) for a in actions])
+        self._on_filter_changed()
+
+    def _fill(self, combo: QComboBox, everything: str, items: list[tuple[Any, str]]) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(everything, None)
+        for value, label in items:
+            combo.addItem(label, value)
+        found = combo.findData(current) if current is not None else 0
+        combo.setCurrentIndex(max(found, 0))
+        combo.blockSignals(False)
+
+    def current_filter(self) -> AuditFilter:
+        return AuditFilter(
+            user_id=self.user_filter.currentData(),
+            case_id=self.case_filter.currentData(),
+            action=self.action_filter.currentData(),
+            since=self.since_edit.date().toPython() if self.since_check.isChecked() else None,  # type: ignore[arg-type]
+            until=self.until_edit.date().toPython() if self.until_check.isChecked() else None,  # type: ignore[arg-type]
+        )
+
+    def _on_filter_changed(self, *_args: object) -> None:
+        self.proxy.set_filter(self.current_filter())
+        self._update_count()
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count_label.setText(f"{shown} of {total} events shown")
+
+    def verify(self) -> bool:
+        with self.database.read_session() as session:
+            check = verify_chain(session)
+        if check.ok:
+            Messages.info(self, "Audit trail", f"The audit trail checks out: {check.count} events, none altered.")
+        else:
+            Messages.error(self, "Audit trail", f"The audit trail has been tampered with: {check.reason}.")
+        return check.ok
+
+    def export_csv(self) -> Path | None:
+        """Writes the events matching the filters to a CSV file (audited)."""
+        path = self.ask_export_path(self)
+        if path is None:
+            return None
+        try:
+            with self.database.session() as session:
+                count = export_events(session, actor=self.actor, path=path, where=self.current_filter())
+        except (MaracError, OSError) as exc:
+            report_error(self, exc, doing="export the audit trail")
+            return None
+        self.exported.emit(str(path), count)
+        self.reload()
+        return path
