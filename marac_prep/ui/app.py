@@ -16,6 +16,7 @@ from marac_prep.core.demo import build_demo
 from marac_prep.core.errors import MaracError
 from marac_prep.core.models import User
 from marac_prep.core.users import ensure_profile, find_user
+from marac_prep.logging_setup import configure_logging
 from marac_prep.resources import resource_path
 from marac_prep.ui.main_window import APPLICATION, ORGANISATION, MainWindow
 from marac_prep.ui.messages import Messages
@@ -66,6 +67,7 @@ def choose_actor(database: Database, user_name: str | None) -> User | None:
 
 
 def run_app(*, database_target: str | None, user_name: str | None, demo: bool) -> int:
+    configure_logging()
     app = prepare_application()
     try:
         if demo:

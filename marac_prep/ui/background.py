@@ -35,8 +35,7 @@ class _Runner(QThread):
         except MaracError as exc:
             self.failed.emit(exc)
         except Exception as exc:  # Reported as a plain sentence in the GUI thread, never a traceback.
-            log.error("background work failed with %s", exc.__class__.__name__,
-                      exc_info=(type(exc), exc, None))
+            log.error("background work failed with %s", exc.__class__.__name__, exc_info=(type(exc), exc, None))
             self.failed.emit(exc)
         else:
             self.succeeded.emit(result)

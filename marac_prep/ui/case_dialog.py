@@ -36,23 +36,25 @@ from marac_prep.core.cases import (
     update_case,
     update_person,
 )
-from marac_prep.core.db import Database
 from marac_prep.core.dates import display_day
+from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError, ValidationError
 from marac_prep.core.meetings import list_meetings
 from marac_prep.core.models import Case, User
 from marac_prep.core.vocabulary import criteria, risk_level
 from marac_prep.ui.forms import (
     UkDateField,
+    add_choice,
     agencies,
+    choice,
     fill_agency_combo,
     inline_error,
     select_data,
     show_inline,
 )
 from marac_prep.ui.messages import report_error
-from marac_prep.ui.person_dialog import PersonDialog, _tri_combo
 from marac_prep.ui.people_model import MASKED_ADDRESS
+from marac_prep.ui.person_dialog import PersonDialog, _tri_combo
 
 
 @dataclass
@@ -84,8 +86,15 @@ class CaseDialog(QDialog):
         case: the saved case once saved (or the one being edited).
     """
 
-    def __init__(self, database: Database, actor: User, *, case_id: int | None = None,
-                 meeting_id: int | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        actor: User,
+        *,
+        case_id: int | None = None,
+        meeting_id: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._database, self._actor = database, actor
         self.case: Case | None = None
@@ -99,17 +108,28 @@ class CaseDialog(QDialog):
                 addresses = {a.person_id: a for a in addresses_of(session, case_id)}
                 for p in people_of(session, case_id):
                     address = addresses.get(p.id)
-                    self._slots.append(_PersonSlot(
-                        PersonInput(
-                            role=p.role, name=p.name, aliases=list(p.aliases), date_of_birth=p.date_of_birth,
-                            gender=p.gender, ethnicity=p.ethnicity, disability=p.disability, lgbt=p.lgbt,
-                            relationship=p.relationship, school=p.school, phone=p.phone,
-                            safe_to_call=p.safe_to_call, must_not_receive_information=p.must_not_receive_information,
-                            address=address.text if address else "",
-                            address_confidential=bool(address and address.confidential),
-                        ),
-                        person_id=p.id,
-                    ))
+                    self._slots.append(
+                        _PersonSlot(
+                            PersonInput(
+                                role=p.role,
+                                name=p.name,
+                                aliases=list(p.aliases),
+                                date_of_birth=p.date_of_birth,
+                                gender=p.gender,
+                                ethnicity=p.ethnicity,
+                                disability=p.disability,
+                                lgbt=p.lgbt,
+                                relationship=p.relationship,
+                                school=p.school,
+                                phone=p.phone,
+                                safe_to_call=p.safe_to_call,
+                                must_not_receive_information=p.must_not_receive_information,
+                                address=address.text if address else "",
+                                address_confidential=bool(address and address.confidential),
+                            ),
+                            person_id=p.id,
+                        )
+                    )
         self.setWindowTitle("New case from a referral" if self.case is None else f"Case {self.case.reference}")
         self.setMinimumWidth(820)
         self._build()
@@ -130,7 +150,7 @@ class CaseDialog(QDialog):
         fill_agency_combo(self.referring_agency, self._agencies)
         self.meeting = QComboBox(self)
         self.meeting.setAccessibleName("Meeting")
-        self.meeting.addItem("— not yet listed", None)
+        add_choice(self.meeting, "— not yet listed", None)
         for meeting in self._meetings:
             self.meeting.addItem(f"{display_day(meeting.meeting_date)} {meeting.area}".strip(), meeting.id)
         self.criteria: dict[str, QCheckBox] = {}
@@ -163,8 +183,12 @@ class CaseDialog(QDialog):
         self.people.setMinimumHeight(140)
         people_buttons = QHBoxLayout()
         self.add_buttons: dict[str, QPushButton] = {}
-        for role, text in (("victim", "Add &victim"), ("perpetrator", "Add &perpetrator"),
-                           ("child", "Add c&hild"), ("other", "Add &other")):
+        for role, text in (
+            ("victim", "Add &victim"),
+            ("perpetrator", "Add &perpetrator"),
+            ("child", "Add c&hild"),
+            ("other", "Add &other"),
+        ):
             button = QPushButton(text, self)
             button.clicked.connect(lambda _c=False, r=role: self.add_person(r))
             self.add_buttons[role] = button
@@ -205,7 +229,9 @@ class CaseDialog(QDialog):
         people_layout.addWidget(self.people)
         people_layout.addLayout(people_buttons)
         self.error = inline_error(self)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -274,30 +300,33 @@ class CaseDialog(QDialog):
             values = dict(
                 reference=self.reference.text(),
                 referral_date=referral_date,
-                referring_agency_id=self.referring_agency.currentData(),
-                meeting_id=self.meeting.currentData(),
+                referring_agency_id=choice(self.referring_agency),
+                meeting_id=choice(self.meeting),
                 criteria=[ident for ident, box in self.criteria.items() if box.isChecked()],
                 criteria_notes=self.criteria_notes.toPlainText(),
                 dash_score=None if self.dash.value() < 0 else self.dash.value(),
                 repeat=self.repeat.isChecked(),
-                victim_aware=self.aware.currentData(),
-                victim_consent=self.consent.currentData(),
+                victim_aware=choice(self.aware),
+                victim_consent=choice(self.consent),
                 consent_reason=self.consent_reason.text(),
             )
             if not any(s.person.role == "victim" for s in self._slots):
                 raise ValidationError("A case needs its victim: use Add victim.")
             with self._database.session() as session:
                 if self.case is None:
-                    self.case = create_case(session, actor=self._actor, people=[s.person for s in self._slots],
-                                            **values)  # type: ignore[arg-type]
+                    self.case = create_case(
+                        session, actor=self._actor, people=[s.person for s in self._slots], **values
+                    )  # type: ignore[arg-type]
                 else:
                     case_id = self.case.id or 0
-                    self.case = update_case(session, actor=self._actor, case_id=case_id,
-                                            expected_version=self.case.version, **values)
+                    self.case = update_case(
+                        session, actor=self._actor, case_id=case_id, expected_version=self.case.version, **values
+                    )
                     for slot in self._slots:
                         if slot.person_id is None:
-                            slot.person_id = add_person(session, actor=self._actor, case_id=case_id,
-                                                        person=slot.person).id
+                            slot.person_id = add_person(
+                                session, actor=self._actor, case_id=case_id, person=slot.person
+                            ).id
                         elif slot.changed:
                             update_person(session, actor=self._actor, person_id=slot.person_id, person=slot.person)
                         slot.changed = False
@@ -314,8 +343,15 @@ class CaseDialog(QDialog):
         return True
 
     @classmethod
-    def open_case(cls, parent: QWidget | None, database: Database, actor: User, *, case_id: int | None = None,
-                  meeting_id: int | None = None) -> int | None:
+    def open_case(
+        cls,
+        parent: QWidget | None,
+        database: Database,
+        actor: User,
+        *,
+        case_id: int | None = None,
+        meeting_id: int | None = None,
+    ) -> int | None:
         """Shows the dialog; the saved case's id, or None. Tests replace this."""
         dialog = cls(database, actor, case_id=case_id, meeting_id=meeting_id, parent=parent)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.case is not None:

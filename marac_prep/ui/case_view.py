@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -20,17 +21,21 @@ from PySide6.QtWidgets import (
 )
 from sqlmodel import Session
 
+from marac_prep.analysis.gaps import GapFinding, analyse_case
+from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.casefile import CaseFile, load_case_file
-from marac_prep.core.db import Database
 from marac_prep.core.dates import display_day
+from marac_prep.core.db import Database
 from marac_prep.core.returns import return_progress
 from marac_prep.core.vocabulary import criteria, risk_level
 from marac_prep.ui.background import BackgroundOp, Progress
 from marac_prep.ui.chronology_model import ChronologyRow, chronology_rows
 from marac_prep.ui.chronology_view import ChronologyPanel
+from marac_prep.ui.findings_panel import FindingsPanel, entry_labels
 from marac_prep.ui.people_model import PeopleTableModel, PersonLine, people_lines
 from marac_prep.ui.returns_panel import ReturnLine, ReturnsPanel
 from marac_prep.ui.text import plain_label
+from marac_prep.ui.timeline_view import TimelineView
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class CaseSnapshot:
     rows: tuple[ChronologyRow, ...]
     returns: tuple[ReturnLine, ...]
     people: tuple[PersonLine, ...]
+    timeline: Timeline
 
     @property
     def case_id(self) -> int:
@@ -58,6 +64,7 @@ def load_snapshot(session: Session, case_id: int, progress: Progress) -> CaseSna
         rows=tuple(rows),
         returns=tuple(ReturnLine.from_row(r) for r in case_file.returns),
         people=tuple(people_lines(case_file)),
+        timeline=build_timeline(case_file),
     )
 
 
@@ -75,9 +82,13 @@ def referral_text(case_file: CaseFile) -> str:
     ]
     if case.criteria_notes:
         lines.append(f"Concerns: {case.criteria_notes}")
-    score = "not recorded" if case.dash_score is None else f"{case.dash_score} of 24 ({risk_level(case.dash_score)} risk)"
+    score = (
+        "not recorded" if case.dash_score is None else f"{case.dash_score} of 24 ({risk_level(case.dash_score)} risk)"
+    )
     lines.append(f"Dash score: {score}.")
-    lines.append(f"Victim aware of the referral: {_yes_no(case.victim_aware)}. Consented: {_yes_no(case.victim_consent)}.")
+    lines.append(
+        f"Victim aware of the referral: {_yes_no(case.victim_aware)}. Consented: {_yes_no(case.victim_consent)}."
+    )
     if case.consent_reason:
         lines.append(f"Why information is shared without consent: {case.consent_reason}")
     never = [p.name for p in case_file.people if p.must_not_receive_information]
@@ -97,11 +108,13 @@ class CaseView(QWidget):
     Signals:
         back_requested(): the user wants the meeting's case list.
         loaded(object): a `CaseSnapshot` has been shown.
+        analysed(object): the gap findings for that snapshot have been shown.
         load_failed(object): loading raised this exception.
     """
 
     back_requested = Signal()
     loaded = Signal(object)
+    analysed = Signal(object)
     load_failed = Signal(object)
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
@@ -111,6 +124,7 @@ class CaseView(QWidget):
         # Whether the user may change an agency's return; the main window sets it from the role.
         self.may_set_return: Callable[[int], bool] = lambda _agency_id: True
         self.op: BackgroundOp | None = None
+        self.analysis_ops: list[BackgroundOp] = []
         self.back_button = QPushButton("← Meeting", self)
         self.back_button.setAccessibleName("Back to the meeting's cases")
         self.back_button.setToolTip("Back to the meeting's cases (Alt+Left)")
@@ -141,7 +155,17 @@ class CaseView(QWidget):
         people_page.addWidget(self.referral)
         self.tabs.addTab(self.chronology, "&Chronology")
         self.tabs.addTab(self.returns, "&Returns")
+        self.findings = FindingsPanel(parent=self)
+        self.timeline = TimelineView(parent=self)
+        timeline_scroll = QScrollArea(self)
+        timeline_scroll.setWidget(self.timeline)
+        timeline_scroll.setWidgetResizable(True)
+        self.tabs.addTab(self.findings, "&Findings")
+        self.tabs.addTab(timeline_scroll, "&Timeline")
         self.tabs.addTab(people_page, "&People and referral")
+        # An entry picked in any tab opens in the entry editor.
+        self.findings.entry_activated.connect(self.chronology.entry_activated)
+        self.timeline.entry_activated.connect(self.chronology.entry_activated)
 
         heading = QHBoxLayout()
         heading.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -165,7 +189,9 @@ class CaseView(QWidget):
         if self.op is not None:
             self.op.dispose()
         op = BackgroundOp.read_op(
-            self, self._database, lambda session, progress: load_snapshot(session, case_id, progress),
+            self,
+            self._database,
+            lambda session, progress: load_snapshot(session, case_id, progress),
             label="Opening the case…",
         )
         op.finished.connect(self._on_loaded)
@@ -180,10 +206,16 @@ class CaseView(QWidget):
         victim = cf.victim
         self.title.setText(f"{case.reference} · {victim.name if victim else 'victim not named'}")
         answered, expected = return_progress(cf.returns)
-        dash = "Dash not recorded" if case.dash_score is None else f"Dash {case.dash_score} ({risk_level(case.dash_score)})"
+        dash = (
+            "Dash not recorded"
+            if case.dash_score is None
+            else f"Dash {case.dash_score} ({risk_level(case.dash_score)})"
+        )
         parts = [
             f"Referred by {cf.agency_name(case.referring_agency_id)} on {display_day(case.referral_date)}",
-            dash, f"returns {answered} of {expected} agencies", f"{len(snapshot.rows)} chronology entries",
+            dash,
+            f"returns {answered} of {expected} agencies",
+            f"{len(snapshot.rows)} chronology entries",
         ]
         if case.repeat:
             parts.insert(1, "↻ Repeat")
@@ -196,6 +228,39 @@ class CaseView(QWidget):
         self.returns.set_lines(list(snapshot.returns), may_set=self.may_set_return)
         self.people_model.set_lines(snapshot.people)
         self.referral.setPlainText(referral_text(cf))
+        self.timeline.set_timeline(snapshot.timeline)
+        self._analyse(snapshot)
+
+    def _analyse(self, snapshot: CaseSnapshot) -> None:
+        """Runs the gap analysis after the chronology is on screen (it can take a while on big cases)."""
+        self.findings.set_findings([], {})
+        self.findings.summary.setText("Looking for gaps and patterns…")
+        self.tabs.setTabText(self.tabs.indexOf(self.findings), "&Findings (…)")
+        case_file = snapshot.case_file
+        op = BackgroundOp(self, lambda _progress: analyse_case(case_file), label="Looking for gaps…")
+        # No progress dialog: the user can work in the chronology while the analysis runs.
+        op.progress.setMinimumDuration(24 * 3600 * 1000)
+        op.finished.connect(lambda findings: self._on_analysed(snapshot, findings))
+        op.failed.connect(self.load_failed)
+        op.finished.connect(lambda _r: self._forget(op))
+        op.failed.connect(lambda _e: self._forget(op))
+        self.analysis_ops.append(op.start())
+
+    def _forget(self, op: BackgroundOp) -> None:
+        if op in self.analysis_ops:
+            self.analysis_ops.remove(op)
+            op.dispose()
+
+    def _on_analysed(self, snapshot: CaseSnapshot, findings: list[GapFinding]) -> None:
+        if self.snapshot is not snapshot:
+            return  # the user has moved on to another case or a reload
+        self.findings.set_findings(list(findings), entry_labels(snapshot.case_file))
+        high = sum(1 for f in findings if f.severity == "high")
+        self.tabs.setTabText(
+            self.tabs.indexOf(self.findings),
+            f"&Findings ({len(findings)})" + (f" · {high} high" if high else ""),
+        )
+        self.analysed.emit(snapshot)
 
     def _on_loaded(self, snapshot: object) -> None:
         assert isinstance(snapshot, CaseSnapshot)

@@ -74,9 +74,7 @@ class ChronologyRow:
         return bool(set(self.risk_indicators) & high_risk_indicators())
 
 
-def chronology_rows(
-    case_file: CaseFile, progress: Callable[[int, int], None] | None = None
-) -> list[ChronologyRow]:
+def chronology_rows(case_file: CaseFile, progress: Callable[[int, int], None] | None = None) -> list[ChronologyRow]:
     """The case's entries as display rows, by date then sequence (the core's order)."""
     rows: list[ChronologyRow] = []
     total = len(case_file.entries)
@@ -84,12 +82,21 @@ def chronology_rows(
         agency = case_file.agencies.get(entry.agency_id)
         rows.append(
             ChronologyRow(
-                entry_id=entry.id or 0, version=entry.version, when=entry.partial_date,
-                time=entry.event_time or "", sequence=entry.sequence, agency_id=entry.agency_id,
-                agency_name=agency.name if agency else "", agency_code=agency.short_code if agency else "",
-                event_type=entry.event_type, summary=entry.summary, detail=entry.detail,
-                risk_indicators=tuple(entry.risk_indicators), source_ref=entry.source_ref,
-                recorded_by=entry.recorded_by, fact_or_opinion=entry.fact_or_opinion,
+                entry_id=entry.id or 0,
+                version=entry.version,
+                when=entry.partial_date,
+                time=entry.event_time or "",
+                sequence=entry.sequence,
+                agency_id=entry.agency_id,
+                agency_name=agency.name if agency else "",
+                agency_code=agency.short_code if agency else "",
+                event_type=entry.event_type,
+                summary=entry.summary,
+                detail=entry.detail,
+                risk_indicators=tuple(entry.risk_indicators),
+                source_ref=entry.source_ref,
+                recorded_by=entry.recorded_by,
+                fact_or_opinion=entry.fact_or_opinion,
             )
         )
         if progress is not None and (number % 500 == 0 or number == total):
@@ -129,7 +136,11 @@ class ChronologyTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Override QAbstractItemModel.headerData."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(COLUMNS)
+        ):
             return COLUMNS[section]
         return None
 
@@ -249,8 +260,16 @@ class ChronologyFilterProxyModel(QSortFilterProxyModel):
             return False
         if self.text:
             haystack = " ".join(
-                (row.summary, row.detail, row.agency_name, event_type_label(row.event_type),
-                 row.risk_text, row.source_ref, row.recorded_by, row.when.display())
+                (
+                    row.summary,
+                    row.detail,
+                    row.agency_name,
+                    event_type_label(row.event_type),
+                    row.risk_text,
+                    row.source_ref,
+                    row.recorded_by,
+                    row.when.display(),
+                )
             ).casefold()
             return all(word in haystack for word in self.text.split())
         return True

@@ -219,7 +219,7 @@ class ChronologyPanel(QWidget):
         settings.setValue(_HEADER_KEY, self.table.horizontalHeader().saveState())
 
     def restore_state(self, settings: QSettings) -> None:
-        state = settings.value(_HEADER_KEY)
+        state = settings.value(_HEADER_KEY) if settings.contains(_HEADER_KEY) else None
         if state is not None:
             self.table.horizontalHeader().restoreState(state)
 
@@ -244,7 +244,9 @@ class ChronologyPanel(QWidget):
         self.proxy.set_filters(
             agency_ids=None if agencies is None else [int(str(a)) for a in agencies],
             event_types=None if kinds is None else [str(k) for k in kinds],
-            text=self.search.text(), date_from=date_from, date_to=date_to,
+            text=self.search.text(),
+            date_from=date_from,
+            date_to=date_to,
             risk_only=self.risk_only.isChecked(),
         )
         self._update_count()

@@ -24,7 +24,15 @@ from marac_prep.core.models import RiskAssessment, User
 from marac_prep.core.permissions import allowed
 from marac_prep.core.risk import Answer, dash_score, record_risk_assessment
 from marac_prep.core.vocabulary import dash_questions, dash_tool, risk_level, settings
-from marac_prep.ui.forms import UkDateField, agencies, fill_agency_combo, inline_error, select_data, show_inline
+from marac_prep.ui.forms import (
+    UkDateField,
+    agencies,
+    choice,
+    fill_agency_combo,
+    inline_error,
+    select_data,
+    show_inline,
+)
 from marac_prep.ui.messages import report_error
 from marac_prep.ui.text import plain_label
 
@@ -118,7 +126,7 @@ class DashDialog(QDialog):
         note = " – meets the visible high risk criterion" if score >= threshold else ""
         self.score.setText(
             f"Score {score} of 24: {level} risk{note}. {len(answers)} of 24 questions answered "
-            "(\"don't know\" does not count as yes)."
+            '("don\'t know" does not count as yes).'
         )
 
     def save(self) -> bool:
@@ -126,12 +134,16 @@ class DashDialog(QDialog):
         try:
             day = self.assessed_on.day()
             assert day is not None
-            if self.agency.currentData() is None:
+            if choice(self.agency) is None:
                 raise ValidationError("Your profile cannot record a risk assessment for any agency.")
             with self._database.session() as session:
                 self.assessment = record_risk_assessment(
-                    session, actor=self._actor, case_id=self._case_id, agency_id=self.agency.currentData(),
-                    assessed_on=day, answers=self.answers(),
+                    session,
+                    actor=self._actor,
+                    case_id=self._case_id,
+                    agency_id=choice(self.agency),
+                    assessed_on=day,
+                    answers=self.answers(),
                 )
         except ValidationError as exc:
             show_inline(self.error, str(exc))

@@ -30,7 +30,17 @@ from marac_prep.core.errors import ConflictError, MaracError, PermissionDenied, 
 from marac_prep.core.models import ChronologyEntry, User
 from marac_prep.core.permissions import allowed
 from marac_prep.core.vocabulary import FACT_OR_OPINION, RISK_LEVELS, SUBJECTS, dash_questions, event_types
-from marac_prep.ui.forms import UkDateField, agencies, fill_agency_combo, inline_error, select_data, show_inline
+from marac_prep.ui.forms import (
+    UkDateField,
+    add_choice,
+    agencies,
+    choice,
+    fill_agency_combo,
+    inline_error,
+    select_data,
+    show_inline,
+)
+from marac_prep.ui.language_highlighter import attach_language_highlighter
 from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.text import plain_label
 
@@ -48,8 +58,15 @@ class EntryDialog(QDialog):
 
     entry_saved = Signal(int)
 
-    def __init__(self, database: Database, actor: User, *, case_id: int, entry_id: int | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        actor: User,
+        *,
+        case_id: int,
+        entry_id: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._database, self._actor, self._case_id = database, actor, case_id
         self.entry: ChronologyEntry | None = None
@@ -94,8 +111,10 @@ class EntryDialog(QDialog):
             self.event_type.addItem(kind.label, kind.id)
         self.summary = QPlainTextEdit(self)
         self.summary.setAccessibleName("Summary")
-        self.summary.setPlaceholderText("A brief factual summary of what happened (the victim's experience, "
-                                        "the perpetrator as the subject of their actions).")
+        self.summary.setPlaceholderText(
+            "A brief factual summary of what happened (the victim's experience, "
+            "the perpetrator as the subject of their actions)."
+        )
         self.summary.setTabChangesFocus(True)
         self.summary.setFixedHeight(80)
         self.counter = plain_label("", self, name="fieldHint")
@@ -128,7 +147,7 @@ class EntryDialog(QDialog):
         self.risks.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.risk_level = QComboBox(self)
         self.risk_level.setAccessibleName("Risk level given")
-        self.risk_level.addItem("—", None)
+        add_choice(self.risk_level, "—", None)
         for level in RISK_LEVELS:
             self.risk_level.addItem(level.capitalize(), level)
         self.referred_to = QComboBox(self)
@@ -180,7 +199,9 @@ class EntryDialog(QDialog):
         grid.addLayout(right_column, 0, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
@@ -190,6 +211,8 @@ class EntryDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.summary.textChanged.connect(self._update_counter)
+        # Victim-blaming phrases are underlined with a suggestion; the author's words are never changed.
+        self.highlighters = [attach_language_highlighter(self.summary), attach_language_highlighter(self.detail)]
         self.shareable.toggled.connect(self.withheld_reason.setEnabled)
         self.withheld_reason.setEnabled(False)
 
@@ -229,9 +252,21 @@ class EntryDialog(QDialog):
             "cannot change it."
         )
         self.banner.show()
-        for widget in (self.agency, self.date.edit, self.time, self.sequence, self.event_type, self.fact,
-                       self.risk_level, self.referred_to, self.source_ref, self.recorded_by, self.shareable,
-                       self.withheld_reason, *self.subjects.values()):
+        for widget in (
+            self.agency,
+            self.date.edit,
+            self.time,
+            self.sequence,
+            self.event_type,
+            self.fact,
+            self.risk_level,
+            self.referred_to,
+            self.source_ref,
+            self.recorded_by,
+            self.shareable,
+            self.withheld_reason,
+            *self.subjects.values(),
+        ):
             widget.setEnabled(False)
         for widget in (self.summary, self.detail):
             widget.setReadOnly(True)
@@ -248,11 +283,22 @@ class EntryDialog(QDialog):
 
     def _state(self) -> tuple[Any, ...]:
         return (
-            self.agency.currentData(), self.date.text(), self.time.text(), self.sequence.value(),
-            self.event_type.currentData(), self.summary.toPlainText(), self.detail.toPlainText(),
-            self.fact.currentData(), tuple(s for s, b in self.subjects.items() if b.isChecked()),
-            tuple(self._checked_risks()), self.risk_level.currentData(), self.referred_to.currentData(),
-            self.source_ref.text(), self.recorded_by.text(), self.shareable.isChecked(), self.withheld_reason.text(),
+            choice(self.agency),
+            self.date.text(),
+            self.time.text(),
+            self.sequence.value(),
+            choice(self.event_type),
+            self.summary.toPlainText(),
+            self.detail.toPlainText(),
+            choice(self.fact),
+            tuple(s for s, b in self.subjects.items() if b.isChecked()),
+            tuple(self._checked_risks()),
+            choice(self.risk_level),
+            choice(self.referred_to),
+            self.source_ref.text(),
+            self.recorded_by.text(),
+            self.shareable.isChecked(),
+            self.withheld_reason.text(),
         )
 
     @property
@@ -272,14 +318,14 @@ class EntryDialog(QDialog):
             "date": self.date.partial(),
             "event_time": self.time.text(),
             "sequence": self.sequence.value(),
-            "event_type": self.event_type.currentData(),
+            "event_type": choice(self.event_type),
             "summary": self.summary.toPlainText(),
             "detail": self.detail.toPlainText(),
-            "fact_or_opinion": self.fact.currentData(),
+            "fact_or_opinion": choice(self.fact),
             "subjects": [s for s, b in self.subjects.items() if b.isChecked()],
             "risk_indicators": self._checked_risks(),
-            "risk_level": self.risk_level.currentData(),
-            "referred_to_agency_id": self.referred_to.currentData(),
+            "risk_level": choice(self.risk_level),
+            "referred_to_agency_id": choice(self.referred_to),
             "source_ref": self.source_ref.text(),
             "recorded_by": self.recorded_by.text(),
             "shareable": self.shareable.isChecked(),
@@ -290,7 +336,7 @@ class EntryDialog(QDialog):
     def save(self) -> bool:
         """Saves through the services; on a problem, says so and keeps everything typed."""
         show_inline(self.error, "")
-        agency_id = self.agency.currentData()
+        agency_id = choice(self.agency)
         try:
             fields = self.fields()
             if agency_id is None:
@@ -299,8 +345,14 @@ class EntryDialog(QDialog):
                 if self.entry is None:
                     saved = add_entry(session, actor=self._actor, case_id=self._case_id, agency_id=agency_id, **fields)
                 else:
-                    saved = edit_entry(session, actor=self._actor, entry_id=self.entry.id or 0,
-                                       expected_version=self.entry.version, agency_id=agency_id, **fields)
+                    saved = edit_entry(
+                        session,
+                        actor=self._actor,
+                        entry_id=self.entry.id or 0,
+                        expected_version=self.entry.version,
+                        agency_id=agency_id,
+                        **fields,
+                    )
         except ValidationError as exc:
             show_inline(self.error, str(exc))
             return False
@@ -323,10 +375,12 @@ class EntryDialog(QDialog):
     def _on_conflict(self, exc: ConflictError) -> None:
         show_inline(self.error, str(exc))
         if Messages.ask(
-            self, "Changed by someone else",
+            self,
+            "Changed by someone else",
             f"{exc}\n\nReload shows their version; what you typed here will be replaced. "
             "Keep editing leaves your text in the form so you can copy it first.",
-            yes="Reload their version", no="Keep editing",
+            yes="Reload their version",
+            no="Keep editing",
         ):
             self.reload()
 
@@ -342,8 +396,13 @@ class EntryDialog(QDialog):
     def _may_close(self) -> bool:
         if not self.dirty or self.read_only:
             return True
-        return Messages.ask(self, "Unsaved changes", "This entry has changes that are not saved. Discard them?",
-                            yes="Discard changes", no="Keep editing")
+        return Messages.ask(
+            self,
+            "Unsaved changes",
+            "This entry has changes that are not saved. Discard them?",
+            yes="Discard changes",
+            no="Keep editing",
+        )
 
     def reject(self) -> None:  # Override QDialog.reject (Escape and Cancel).
         if self._may_close():
@@ -358,8 +417,9 @@ class EntryDialog(QDialog):
             event.ignore()
 
     @classmethod
-    def open_entry(cls, parent: QWidget | None, database: Database, actor: User, *, case_id: int,
-                   entry_id: int | None = None) -> int | None:
+    def open_entry(
+        cls, parent: QWidget | None, database: Database, actor: User, *, case_id: int, entry_id: int | None = None
+    ) -> int | None:
         """Shows the dialog modally; the saved entry's id, or None. Tests replace this."""
         dialog = cls(database, actor, case_id=case_id, entry_id=entry_id, parent=parent)
         saved = dialog.exec() == QDialog.DialogCode.Accepted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
@@ -37,14 +38,16 @@ class UkDateField(QWidget):
 
     changed = Signal()
 
-    def __init__(self, name: str, parent: QWidget | None = None, *, partial: bool = True,
-                 required: bool = True) -> None:
+    def __init__(
+        self, name: str, parent: QWidget | None = None, *, partial: bool = True, required: bool = True
+    ) -> None:
         super().__init__(parent)
         self._partial, self._required = partial, required
         self.edit = QLineEdit(self)
         self.edit.setAccessibleName(name)
-        self.edit.setPlaceholderText("e.g. 12/01/2026, 12 Jan 2026, Jan 2026, ?12/01/2026" if partial
-                                     else "e.g. 12/01/2026")
+        self.edit.setPlaceholderText(
+            "e.g. 12/01/2026, 12 Jan 2026, Jan 2026, ?12/01/2026" if partial else "e.g. 12/01/2026"
+        )
         self.feedback = plain_label("", self, name="fieldHint")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -100,15 +103,33 @@ def agencies(session: Session) -> list[Agency]:
     return list(session.exec(select(Agency).where(Agency.active == True).order_by(Agency.id)).all())  # noqa: E712
 
 
+# Stands for "no value" in combo boxes. None is never stored or read back as item data:
+# PySide6 6.12 drops a reference to None each time a None comes back from a QVariant, and
+# enough of those crash the interpreter ("deallocating None").
+NO_VALUE = ""
+
+
+def add_choice(combo: QComboBox, label: str, value: Any) -> None:
+    combo.addItem(label, NO_VALUE if value is None else value)
+
+
+def choice(combo: QComboBox) -> Any:
+    """The chosen item's value; None for the "no value" item or an empty combo."""
+    if combo.currentIndex() < 0:
+        return None
+    value = combo.currentData()
+    return None if isinstance(value, str) and value == NO_VALUE else value
+
+
 def fill_agency_combo(combo: QComboBox, items: list[Agency], *, none_label: str | None = None) -> None:
     combo.clear()
     if none_label is not None:
-        combo.addItem(none_label, None)
+        add_choice(combo, none_label, None)
     for agency in items:
         combo.addItem(agency.name, agency.id)
 
 
 def select_data(combo: QComboBox, value: object) -> None:
-    index = combo.findData(value)
+    index = combo.findData(NO_VALUE if value is None else value)
     if index >= 0:
         combo.setCurrentIndex(index)

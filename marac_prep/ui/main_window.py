@@ -10,7 +10,7 @@ import logging
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from marac_prep.core.casefile import load_meeting_files
 from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
 from marac_prep.core.models import Agency, User
@@ -30,10 +31,12 @@ from marac_prep.core.permissions import allowed
 from marac_prep.core.reference import agencies_by_id
 from marac_prep.core.returns import set_return
 from marac_prep.core.users import get_user
+from marac_prep.ui.background import BackgroundOp, Progress
 from marac_prep.ui.case_dialog import CaseDialog
 from marac_prep.ui.case_view import CaseSnapshot, CaseView
 from marac_prep.ui.dash_dialog import DashDialog
 from marac_prep.ui.entry_dialog import EntryDialog
+from marac_prep.ui.gap_matrix import GapMatrixRow, GapMatrixView
 from marac_prep.ui.meeting_dialog import MeetingDialog
 from marac_prep.ui.meeting_view import (
     ID_ROLE,
@@ -62,7 +65,12 @@ class MainWindow(QMainWindow):
     Attributes:
         database: the open database.
         actor: the acting profile; its role decides which actions are enabled.
+
+    Signals:
+        matrix_loaded(): the meeting's gap matrix has been filled.
     """
+
+    matrix_loaded = Signal()
 
     def __init__(self, database: Database, actor: User, *, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -80,6 +88,8 @@ class MainWindow(QMainWindow):
         self.meetings.setModel(self.meetings_model)
         self.meetings.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.meetings.setSpacing(2)
+        self.meetings.setWordWrap(True)
+        self.meetings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.meetings.selectionModel().currentChanged.connect(self._on_meeting_changed)
         sidebar = QWidget(self)
         side_layout = QVBoxLayout(sidebar)
@@ -127,8 +137,12 @@ class MainWindow(QMainWindow):
         self.edit_meeting_action = self._action("Edit meeting…", self.edit_meeting)
         self.new_case_action = self._action("New &case from referral…", self.new_case, "Ctrl+Shift+N")
         self.edit_case_action = self._action("Edit case and &people…", self.edit_case, "Ctrl+Shift+E")
-        self.new_entry_action = self._action("&New chronology entry…", self.new_entry, QKeySequence.StandardKey.New,
-                                             "Add an agency's dated event to this case")
+        self.new_entry_action = self._action(
+            "&New chronology entry…",
+            self.new_entry,
+            QKeySequence.StandardKey.New,
+            "Add an agency's dated event to this case",
+        )
         self.open_entry_action = self._action("&Open entry…", self.open_current_entry, "Ctrl+O")
         self.find_action = self._action("&Find in chronology", self.find, QKeySequence.StandardKey.Find)
         self.dash_action = self._action("&Dash risk checklist…", self.dash_checklist, "Ctrl+D")
@@ -140,7 +154,9 @@ class MainWindow(QMainWindow):
         self.refresh_action = self._action("&Reload", self.refresh, QKeySequence.StandardKey.Refresh)
         self.tab_actions = []
         for number in range(1, 6):
-            action = self._action(f"Case tab {number}", lambda _c=False, n=number: self._show_tab(n - 1), f"Ctrl+{number}")
+            action = self._action(
+                f"Case tab {number}", lambda _c=False, n=number: self._show_tab(n - 1), f"Ctrl+{number}"
+            )
             self.tab_actions.append(action)
             self.addAction(action)
         # Pack export and import are enabled once their dialogs are available (see _integrate_panels).
@@ -150,9 +166,20 @@ class MainWindow(QMainWindow):
     def _make_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
-        for action in (self.new_meeting_action, self.edit_meeting_action, None, self.new_case_action,
-                       self.edit_case_action, None, self.import_action, self.export_action, None,
-                       self.profile_action, None, self.quit_action):
+        for action in (
+            self.new_meeting_action,
+            self.edit_meeting_action,
+            None,
+            self.new_case_action,
+            self.edit_case_action,
+            None,
+            self.import_action,
+            self.export_action,
+            None,
+            self.profile_action,
+            None,
+            self.quit_action,
+        ):
             self.file_menu.addSeparator() if action is None else self.file_menu.addAction(action)
         self.edit_menu = bar.addMenu("&Edit")
         for action in (self.new_entry_action, self.open_entry_action, self.find_action, None, self.dash_action):
@@ -182,7 +209,47 @@ class MainWindow(QMainWindow):
         self._case_buttons = {"edit_entry": entry_button, "record_risk_assessment": dash_button}
 
     def _integrate_panels(self) -> None:
-        """Adds the panels other parts of the app provide, when they are installed."""
+        """Adds the panels other parts of the app provide: the meeting's gap matrix, …"""
+        self._matrix_op: BackgroundOp | None = None
+        self.gap_matrix = GapMatrixView(parent=self.meeting_view)
+        self.gap_matrix.setAccessibleName("Gap matrix: each case's agencies and their returns")
+        self.meeting_view.extra.addWidget(plain_label("Who has returned what", self.meeting_view, name="sectionTitle"))
+        self.meeting_view.extra.addWidget(self.gap_matrix, 1)
+        self.gap_matrix.case_activated.connect(self.open_case)
+        self.gap_matrix.return_activated.connect(self.open_return)
+
+    def _load_gap_matrix(self, meeting_id: int | None) -> None:
+        if self._matrix_op is not None:
+            self._matrix_op.dispose()
+            self._matrix_op = None
+        if meeting_id is None:
+            self.gap_matrix.set_rows([])
+            self.matrix_loaded.emit()
+            return
+
+        def work(session: Any, progress: Progress) -> list[GapMatrixRow]:
+            progress(0, 0, "Checking the meeting's agency returns…")
+            _meeting, files = load_meeting_files(session, meeting_id)
+            return [GapMatrixRow.from_case_file(cf) for cf in files]
+
+        op = BackgroundOp.read_op(self, self.database, work, label="Checking the meeting's agency returns…")
+        op.finished.connect(self._on_matrix_loaded)
+        op.failed.connect(lambda exc: report_error(self, exc, doing="check the meeting's returns"))
+        self._matrix_op = op.start()
+
+    def _on_matrix_loaded(self, rows: list[GapMatrixRow]) -> None:
+        self.gap_matrix.set_rows(rows)
+        self.matrix_loaded.emit()
+
+    def open_return(self, case_id: int, agency_id: int) -> None:
+        """Opens a case on its returns tab with one agency chosen (from the gap matrix)."""
+
+        def show_return(_snapshot: object) -> None:
+            self.case_view.tabs.setCurrentWidget(self.case_view.returns)
+            self.case_view.returns.select_agency(agency_id)
+
+        op = self.case_view.load(case_id)
+        op.finished.connect(show_return)
 
     # ----- who am I ---------------------------------------------------------------------------
     def set_actor(self, actor: User) -> None:
@@ -249,6 +316,7 @@ class MainWindow(QMainWindow):
             with self.database.read_session() as session:
                 cases = load_case_lines(session, meeting_id)
         self.meeting_view.show_meeting(meeting_of(self.meetings_model.lines, meeting_id), cases)
+        self._load_gap_matrix(meeting_id)
         self._update_actions()
 
     def _on_meeting_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
@@ -279,7 +347,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Case created.", 5000)
 
     def edit_case(self) -> None:
-        case_id = self.case_view.case_id if self.stack.currentWidget() is self.case_view else self.meeting_view.current_case_id()
+        case_id = (
+            self.case_view.case_id
+            if self.stack.currentWidget() is self.case_view
+            else self.meeting_view.current_case_id()
+        )
         if case_id is None:
             return
         if CaseDialog.open_case(self, self.database, self.actor, case_id=case_id) is not None:
@@ -358,8 +430,9 @@ class MainWindow(QMainWindow):
             return
         try:
             with self.database.session() as session:
-                set_return(session, actor=self.actor, case_id=case_id, agency_id=agency_id, status=status,
-                           on=date.today())
+                set_return(
+                    session, actor=self.actor, case_id=case_id, agency_id=agency_id, status=status, on=date.today()
+                )
         except MaracError as exc:
             report_error(self, exc, doing="record the agency's return")
             return
@@ -381,19 +454,20 @@ class MainWindow(QMainWindow):
         from marac_prep import __version__
 
         Messages.info(
-            self, "About Marac Prep",
+            self,
+            "About Marac Prep",
             f"Marac Prep {__version__}\nPrepares Marac meetings: a combined multi-agency chronology, "
             f"gap analysis and a redacted pre-meeting pack.\nDatabase: {self.database.location}",
         )
 
     # ----- state ------------------------------------------------------------------------------
     def _restore_state(self) -> None:
-        geometry = self._settings.value("window/geometry")
+        geometry = self._settings.value("window/geometry") if self._settings.contains("window/geometry") else None
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
-        splitter = self._settings.value("window/splitter")
+        splitter = self._settings.value("window/splitter") if self._settings.contains("window/splitter") else None
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
         self.case_view.chronology.restore_state(self._settings)
@@ -407,8 +481,9 @@ class MainWindow(QMainWindow):
         self._settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Override QWidget.closeEvent.
-        if self.case_view.op is not None and self.case_view.op.running:
-            self.case_view.op.wait()
+        for op in (self.case_view.op, self._matrix_op, *self.case_view.analysis_ops):
+            if op is not None:
+                op.wait()
         self.save_state()
         event.accept()
 

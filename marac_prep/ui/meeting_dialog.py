@@ -9,7 +9,7 @@ from marac_prep.core.errors import MaracError, ValidationError
 from marac_prep.core.meetings import create_meeting, get_meeting, update_meeting
 from marac_prep.core.models import Meeting, User
 from marac_prep.core.vocabulary import MEETING_STATUSES
-from marac_prep.ui.forms import UkDateField, inline_error, select_data, show_inline
+from marac_prep.ui.forms import UkDateField, choice, inline_error, select_data, show_inline
 from marac_prep.ui.messages import report_error
 
 
@@ -20,8 +20,9 @@ class MeetingDialog(QDialog):
         meeting: the saved meeting once saved (or the one being edited).
     """
 
-    def __init__(self, database: Database, actor: User, *, meeting_id: int | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, database: Database, actor: User, *, meeting_id: int | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._database, self._actor = database, actor
         self.meeting: Meeting | None = None
@@ -42,7 +43,9 @@ class MeetingDialog(QDialog):
         form.addRow("Meeting &date", self.date)
         form.addRow("&Area", self.area)
         form.addRow("&Status", self.status)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -66,9 +69,13 @@ class MeetingDialog(QDialog):
                     self.meeting = create_meeting(session, actor=self._actor, meeting_date=day, area=self.area.text())
                 else:
                     self.meeting = update_meeting(
-                        session, actor=self._actor, meeting_id=self.meeting.id or 0,
-                        expected_version=self.meeting.version, meeting_date=day, area=self.area.text(),
-                        status=self.status.currentData(),
+                        session,
+                        actor=self._actor,
+                        meeting_id=self.meeting.id or 0,
+                        expected_version=self.meeting.version,
+                        meeting_date=day,
+                        area=self.area.text(),
+                        status=choice(self.status),
                     )
         except ValidationError as exc:
             show_inline(self.error, str(exc))
@@ -80,8 +87,9 @@ class MeetingDialog(QDialog):
         return True
 
     @classmethod
-    def open_meeting(cls, parent: QWidget | None, database: Database, actor: User,
-                     meeting_id: int | None = None) -> int | None:
+    def open_meeting(
+        cls, parent: QWidget | None, database: Database, actor: User, meeting_id: int | None = None
+    ) -> int | None:
         """Shows the dialog; the saved meeting's id, or None. Tests replace this."""
         dialog = cls(database, actor, meeting_id=meeting_id, parent=parent)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.meeting is not None:

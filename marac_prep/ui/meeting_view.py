@@ -77,8 +77,11 @@ def load_meeting_lines(session: Session, *, today: date | None = None) -> list[M
     for meeting in list_meetings(session, today=today):
         lines.append(
             MeetingLine(
-                meeting_id=meeting.id or 0, meeting_date=meeting.meeting_date, area=meeting.area,
-                status=meeting.status, version=meeting.version,
+                meeting_id=meeting.id or 0,
+                meeting_date=meeting.meeting_date,
+                area=meeting.area,
+                status=meeting.status,
+                version=meeting.version,
                 case_count=len(cases_for_meeting(session, meeting.id or 0)),
             )
         )
@@ -94,9 +97,15 @@ def load_case_lines(session: Session, meeting_id: int) -> list[CaseLine]:
         agency = agencies.get(case.referring_agency_id)
         lines.append(
             CaseLine(
-                case_id=case.id or 0, reference=case.reference, victim=victim.name if victim else "",
-                referring_agency=agency.name if agency else "", dash_score=case.dash_score,
-                repeat=case.repeat, answered=answered, expected=expected, status=case.status,
+                case_id=case.id or 0,
+                reference=case.reference,
+                victim=victim.name if victim else "",
+                referring_agency=agency.name if agency else "",
+                dash_score=case.dash_score,
+                repeat=case.repeat,
+                answered=answered,
+                expected=expected,
+                status=case.status,
             )
         )
     return lines
@@ -127,7 +136,8 @@ class MeetingListModel(QAbstractListModel):
         line = self.lines[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             cases = f"{line.case_count} case" + ("" if line.case_count == 1 else "s")
-            return f"{line.title}\n{cases} · {line.status}"
+            area = f"\n{line.area}" if line.area else ""
+            return f"{line.meeting_date:%a} {display_day(line.meeting_date)}{area}\n{cases} · {line.status}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip(line.title)
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -162,15 +172,24 @@ class CaseTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Override QAbstractItemModel.headerData."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(CASE_COLUMNS):
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(CASE_COLUMNS)
+        ):
             return CASE_COLUMNS[section]
         return None
 
     @staticmethod
     def _display(line: CaseLine, column: int) -> str:
         return (
-            line.reference, line.victim, line.referring_agency, line.dash_text,
-            "↻ Repeat" if line.repeat else "", line.progress_text, line.status.capitalize(),
+            line.reference,
+            line.victim,
+            line.referring_agency,
+            line.dash_text,
+            "↻ Repeat" if line.repeat else "",
+            line.progress_text,
+            line.status.capitalize(),
         )[column]
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -231,8 +250,8 @@ class MeetingView(QWidget):
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
-        layout.addWidget(self.table, 3)
-        layout.addLayout(self.extra, 2)
+        layout.addWidget(self.table, 2)
+        layout.addLayout(self.extra, 3)
         self.meeting: MeetingLine | None = None
 
     def show_meeting(self, meeting: MeetingLine | None, cases: list[CaseLine]) -> None:
@@ -269,7 +288,7 @@ class MeetingView(QWidget):
         settings.setValue("meeting/header", self.table.horizontalHeader().saveState())
 
     def restore_state(self, settings: QSettings) -> None:
-        state = settings.value("meeting/header")
+        state = settings.value("meeting/header") if settings.contains("meeting/header") else None
         if state is not None:
             self.table.horizontalHeader().restoreState(state)
 
@@ -280,4 +299,3 @@ class MeetingView(QWidget):
 
 def meeting_of(lines: list[MeetingLine], meeting_id: int | None) -> MeetingLine | None:
     return next((m for m in lines if m.meeting_id == meeting_id), None)
-

@@ -50,10 +50,9 @@ def report_error(parent: QWidget | None, exc: BaseException, *, doing: str) -> N
         Messages.error(parent, "Marac Prep", str(exc))
     else:
         # The traceback helps support; the message may hold user text, so it is not logged.
-        log.error("unexpected %s while trying to %s", exc.__class__.__name__, doing,
-                  exc_info=(type(exc), exc, None))
+        log.error("unexpected %s while trying to %s", exc.__class__.__name__, doing, exc_info=(type(exc), exc, None))
         Messages.error(
-            parent, "Marac Prep",
-            f"Something went wrong while trying to {doing}; nothing was saved. "
-            "The details are in the log file.",
+            parent,
+            "Marac Prep",
+            f"Something went wrong while trying to {doing}; nothing was saved. The details are in the log file.",
         )

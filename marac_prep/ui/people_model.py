@@ -45,8 +45,13 @@ def people_lines(case_file: CaseFile) -> list[PersonLine]:
         address = by_person.get(person.id)
         lines.append(
             PersonLine(
-                person_id=person.id or 0, role=person.role, name=person.name, aliases=tuple(person.aliases),
-                date_of_birth=person.date_of_birth, relationship=person.relationship, school=person.school,
+                person_id=person.id or 0,
+                role=person.role,
+                name=person.name,
+                aliases=tuple(person.aliases),
+                date_of_birth=person.date_of_birth,
+                relationship=person.relationship,
+                school=person.school,
                 address=address.text if address else "",
                 address_confidential=bool(address and address.confidential),
                 must_not_receive_information=person.must_not_receive_information,
@@ -75,7 +80,11 @@ class PeopleTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Override QAbstractItemModel.headerData."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(COLUMNS)
+        ):
             return COLUMNS[section]
         return None
 
@@ -84,8 +93,13 @@ class PeopleTableModel(QAbstractTableModel):
         name = line.name + (f" (also {', '.join(line.aliases)})" if line.aliases else "")
         handling = "Must not receive information" if line.must_not_receive_information else ""
         return (
-            line.role.capitalize(), name, display_day(line.date_of_birth), line.relationship,
-            line.school, line.address_text, handling,
+            line.role.capitalize(),
+            name,
+            display_day(line.date_of_birth),
+            line.relationship,
+            line.school,
+            line.address_text,
+            handling,
         )[column]
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -19,13 +19,13 @@ from PySide6.QtWidgets import (
 from marac_prep.core.cases import PersonInput
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.vocabulary import PERSON_ROLES
-from marac_prep.ui.forms import UkDateField, inline_error, select_data, show_inline
+from marac_prep.ui.forms import UkDateField, add_choice, choice, inline_error, select_data, show_inline
 
 
 def _tri_combo(parent: QWidget, name: str) -> QComboBox:
     combo = QComboBox(parent)
     combo.setAccessibleName(name)
-    combo.addItem("Not recorded", None)
+    add_choice(combo, "Not recorded", None)
     combo.addItem("Yes", True)
     combo.addItem("No", False)
     return combo
@@ -135,13 +135,20 @@ class PersonDialog(QDialog):
             show_inline(self.error, str(exc))
             return False
         self.person = PersonInput(
-            role=self.role.currentData(), name=self.name.text().strip(),
-            aliases=[a.strip() for a in self.aliases.text().split(",") if a.strip()], date_of_birth=dob,
-            gender=self.gender.text().strip(), ethnicity=self.ethnicity.text().strip(),
-            disability=self.disability.text().strip(), lgbt=self.lgbt.currentData(),
-            relationship=self.relationship.text().strip(), school=self.school.text().strip(),
-            phone=self.phone.text().strip(), safe_to_call=self.safe_to_call.currentData(),
-            must_not_receive_information=self.never_inform.isChecked(), address=self.address.text().strip(),
+            role=choice(self.role),
+            name=self.name.text().strip(),
+            aliases=[a.strip() for a in self.aliases.text().split(",") if a.strip()],
+            date_of_birth=dob,
+            gender=self.gender.text().strip(),
+            ethnicity=self.ethnicity.text().strip(),
+            disability=self.disability.text().strip(),
+            lgbt=choice(self.lgbt),
+            relationship=self.relationship.text().strip(),
+            school=self.school.text().strip(),
+            phone=self.phone.text().strip(),
+            safe_to_call=choice(self.safe_to_call),
+            must_not_receive_information=self.never_inform.isChecked(),
+            address=self.address.text().strip(),
             address_confidential=self.confidential.isChecked(),
         )
         self.accept()

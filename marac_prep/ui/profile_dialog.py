@@ -20,7 +20,7 @@ from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError, ValidationError
 from marac_prep.core.models import User
 from marac_prep.core.users import create_profile, get_user, list_users
-from marac_prep.ui.forms import agencies, fill_agency_combo, inline_error, show_inline
+from marac_prep.ui.forms import agencies, choice, fill_agency_combo, inline_error, show_inline
 from marac_prep.ui.messages import report_error
 from marac_prep.ui.text import plain_label
 
@@ -54,7 +54,9 @@ class ProfileDialog(QDialog):
         self.profiles.setAccessibleName("Existing profiles")
         for user in users:
             where = names.get(user.agency_id, "") if user.agency_id else ""
-            item = QListWidgetItem(f"{user.name} – {ROLE_LABELS.get(user.role, user.role)}" + (f", {where}" if where else ""))
+            item = QListWidgetItem(
+                f"{user.name} – {ROLE_LABELS.get(user.role, user.role)}" + (f", {where}" if where else "")
+            )
             item.setData(Qt.ItemDataRole.UserRole, user.id)
             self.profiles.addItem(item)
         self.profiles.itemDoubleClicked.connect(lambda _item: self.choose())
@@ -74,7 +76,9 @@ class ProfileDialog(QDialog):
         form.addRow("&Agency", self.agency)
         form.addRow("&Role", self.role)
         self.error = inline_error(self)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Continue")
         self.buttons.accepted.connect(self.choose)
         self.buttons.rejected.connect(self.reject)
@@ -95,8 +99,9 @@ class ProfileDialog(QDialog):
         try:
             with self._database.session() as session:
                 if self.name.text().strip():
-                    self.user = create_profile(session, name=self.name.text(), role=self.role.currentData(),
-                                               agency_id=self.agency.currentData())
+                    self.user = create_profile(
+                        session, name=self.name.text(), role=choice(self.role), agency_id=choice(self.agency)
+                    )
                 else:
                     item = self.profiles.currentItem()
                     if item is None or not item.isSelected():

@@ -56,8 +56,11 @@ class ReturnLine:
     def from_row(cls, row: ReturnRow) -> ReturnLine:
         record = row.record
         return cls(
-            agency_id=row.agency.id or 0, agency_name=row.agency.name, agency_code=row.agency.short_code,
-            expected=row.expected, status=row.status,
+            agency_id=row.agency.id or 0,
+            agency_name=row.agency.name,
+            agency_code=row.agency.short_code,
+            expected=row.expected,
+            status=row.status,
             requested_on=record.requested_on if record else None,
             chased_on=record.chased_on if record else None,
             chase_count=record.chase_count if record else 0,
@@ -90,7 +93,11 @@ class ReturnsTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Override QAbstractItemModel.headerData."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(COLUMNS)
+        ):
             return COLUMNS[section]
         return None
 
@@ -107,8 +114,12 @@ class ReturnsTableModel(QAbstractTableModel):
 
     def _display(self, line: ReturnLine, column: int) -> str:
         values = (
-            line.agency_name, self._status_text(line), display_day(line.requested_on),
-            display_day(line.chased_on), display_day(line.returned_on), line.representative,
+            line.agency_name,
+            self._status_text(line),
+            display_day(line.requested_on),
+            display_day(line.chased_on),
+            display_day(line.returned_on),
+            line.representative,
             " ".join(line.note.split()),
         )
         return values[column]
@@ -177,7 +188,9 @@ class ReturnsPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
         for button, status in (
-            (self.request_button, "requested"), (self.chase_button, "chased"), (self.nothing_button, "nothing_known")
+            (self.request_button, "requested"),
+            (self.chase_button, "chased"),
+            (self.nothing_button, "nothing_known"),
         ):
             button.setAccessibleName(button.text().replace("&", ""))
             button.clicked.connect(lambda _checked=False, s=status: self._on_action(s))

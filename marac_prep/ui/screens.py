@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QEventLoop, QMessageLogContext, QSettings, QtMsgType, QTimer, qInstallMessageHandler
+from PySide6.QtCore import QEventLoop, QMessageLogContext, QSettings, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QWidget
 from sqlmodel import select
 
@@ -49,6 +50,14 @@ def _wait_loaded(window: MainWindow, case_id: int) -> CaseSnapshot:
     return result[0]
 
 
+def _wait(signal: Any, start: Any, *args: Any) -> None:
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(_TIMEOUT_MS, loop.quit)
+    start(*args)
+    loop.exec()
+
+
 def _pick_case(db: Database, reference: str | None) -> Case:
     with db.read_session() as session:
         if reference:
@@ -65,8 +74,15 @@ def _save(widget: QWidget, output: Path) -> None:
         raise StorageError(f"{output} could not be written.")
 
 
-def render_view(db: Database, actor: User, *, view: str, output: Path, case_reference: str | None,
-                size: tuple[int, int] = (1400, 900)) -> None:
+def render_view(
+    db: Database,
+    actor: User,
+    *,
+    view: str,
+    output: Path,
+    case_reference: str | None,
+    size: tuple[int, int] = (1400, 900),
+) -> None:
     """Builds the real main window on `db` as `actor` and saves `view` to `output`.
 
     Raises:
@@ -88,9 +104,15 @@ def render_view(db: Database, actor: User, *, view: str, output: Path, case_refe
         window.meeting_view.select_case(case.id or 0)
         _settle(app)
         if view == "meeting":
+            if case_reference is None:
+                window.meeting_view.table.selectRow(0)
+            _wait(window.matrix_loaded, window._load_gap_matrix, case.meeting_id)
+            _settle(app)
             _save(window, output)
             return
         snapshot = _wait_loaded(window, case.id or 0)
+        if window.case_view.analysis_ops:
+            _wait(window.case_view.analysed, lambda: None)
         _settle(app)
         if view == "case":
             _save(window, output)
@@ -120,8 +142,7 @@ def _richest_entry(db: Database, snapshot: CaseSnapshot) -> int:
     """An entry that shows the editor's fields well: risk indicators and a longer summary."""
     if not snapshot.rows:
         raise ValidationError("This case has no chronology entries to show.")
-    best = max(snapshot.rows, key=lambda r: (len(r.risk_indicators) > 0, r.event_type == "disclosure",
-                                             len(r.summary)))
+    best = max(snapshot.rows, key=lambda r: (len(r.risk_indicators) > 0, r.event_type == "disclosure", len(r.summary)))
     with db.read_session() as session:
         if session.get(ChronologyEntry, best.entry_id) is None:
             raise ValidationError("The entry disappeared while rendering.")

@@ -11,8 +11,20 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 # Soft, distinguishable hues; an agency keeps its colour because it is picked from its short code.
 _AGENCY_HUES = (210, 140, 20, 280, 340, 180, 45, 100, 250, 0, 310, 160)
-_FIXED_HUE = {"POL": 215, "IDVA": 300, "HLTH": 150, "MH": 265, "HSG": 30, "PROB": 0,
-              "SMS": 55, "ASC": 185, "CSC": 330, "EDU": 95, "ODAS": 245, "VOL": 120}
+_FIXED_HUE = {
+    "POL": 215,
+    "IDVA": 300,
+    "HLTH": 150,
+    "MH": 265,
+    "HSG": 30,
+    "PROB": 0,
+    "SMS": 55,
+    "ASC": 185,
+    "CSC": 330,
+    "EDU": 95,
+    "ODAS": 245,
+    "VOL": 120,
+}
 
 
 def plain_label(text: str = "", parent: QWidget | None = None, *, name: str = "") -> QLabel:

@@ -21,12 +21,28 @@ from marac_prep.ui.returns_panel import ReturnLine, ReturnsTableModel
 def _case_with_entries(ws):
     meeting = ws.meeting()
     case = ws.case(meeting, children=2)
-    ws.entry(case, "POL", on=date(2025, 3, 4), summary="Police attended; <b>shouting</b> heard.",
-             risk_indicators=["threats_to_kill"])
-    ws.entry(case, "HSG", on=PartialDate(date(2025, 1, 1), "month", True), event_type="missed_appointment",
-             summary="Did not attend housing appointment; new date offered.")
-    ws.entry(case, "HLTH", on=PartialDate(date(2024, 1, 1), "year"), event_type="disclosure",
-             summary="Disclosed controlling behaviour to the GP.", risk_indicators=["controlling"])
+    ws.entry(
+        case,
+        "POL",
+        on=date(2025, 3, 4),
+        summary="Police attended; <b>shouting</b> heard.",
+        risk_indicators=["threats_to_kill"],
+    )
+    ws.entry(
+        case,
+        "HSG",
+        on=PartialDate(date(2025, 1, 1), "month", True),
+        event_type="missed_appointment",
+        summary="Did not attend housing appointment; new date offered.",
+    )
+    ws.entry(
+        case,
+        "HLTH",
+        on=PartialDate(date(2024, 1, 1), "year"),
+        event_type="disclosure",
+        summary="Disclosed controlling behaviour to the GP.",
+        risk_indicators=["controlling"],
+    )
     return meeting, case
 
 
