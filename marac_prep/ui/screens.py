@@ -123,7 +123,7 @@ def render_view(
         elif view == "entry":
             entry_id = _richest_entry(db, snapshot)
             dialog = EntryDialog(db, actor, case_id=case.id or 0, entry_id=entry_id, parent=window)
-            dialog.resize(max(dialog.sizeHint().width(), 980), max(dialog.sizeHint().height(), 640))
+            dialog.resize(max(dialog.sizeHint().width(), 980), dialog.sizeHint().height())
             dialog.show()
             _settle(app)
             _save(dialog, output)
