@@ -131,8 +131,8 @@ def _layout(content: PackContent, total_pages: int | None, cancelled: Cancelled,
             on_case: Callable[[int], None], *, split_rows: bool) -> tuple[bytes, int]:
     buffer = BytesIO()
     meeting_line = f"Marac meeting {display_day(content.meeting_date)}"
-    if content.area:
-        meeting_line += f" · {content.area}"
+    if content.area.strip():
+        meeting_line += " · " + " ".join(content.area.split())  # one line in the page header
     cases = len(content.cases)
     doc = PackDocTemplate(
         buffer,
