@@ -18,6 +18,7 @@ from marac_prep.core.models import User
 from marac_prep.core.users import ensure_profile, find_user
 from marac_prep.logging_setup import configure_logging
 from marac_prep.resources import resource_path
+from marac_prep.ui.idle_lock import IdleLock
 from marac_prep.ui.main_window import APPLICATION, ORGANISATION, MainWindow
 from marac_prep.ui.messages import Messages
 from marac_prep.ui.profile_dialog import ProfileDialog
@@ -85,6 +86,8 @@ def run_app(*, database_target: str | None, user_name: str | None, demo: bool) -
         db.close()
         return 0
     window = MainWindow(db, actor)
+    # Locks the screen after the idle time in settings; unsaved text stays where it was.
+    window.idle_lock = IdleLock(window, verify=db.check_passphrase if db.encrypted else None)
     window.show()
     try:
         return int(app.exec())

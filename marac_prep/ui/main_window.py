@@ -31,12 +31,14 @@ from marac_prep.core.permissions import allowed
 from marac_prep.core.reference import agencies_by_id
 from marac_prep.core.returns import set_return
 from marac_prep.core.users import get_user
+from marac_prep.ui.audit_view import AuditView
 from marac_prep.ui.background import BackgroundOp, Progress
 from marac_prep.ui.case_dialog import CaseDialog
 from marac_prep.ui.case_view import CaseSnapshot, CaseView
 from marac_prep.ui.dash_dialog import DashDialog
 from marac_prep.ui.entry_dialog import EntryDialog
 from marac_prep.ui.gap_matrix import GapMatrixRow, GapMatrixView
+from marac_prep.ui.import_dialog import ImportDialog
 from marac_prep.ui.meeting_dialog import MeetingDialog
 from marac_prep.ui.meeting_view import (
     ID_ROLE,
@@ -47,6 +49,7 @@ from marac_prep.ui.meeting_view import (
     meeting_of,
 )
 from marac_prep.ui.messages import Messages, report_error
+from marac_prep.ui.pack_dialog import PackDialog
 from marac_prep.ui.profile_dialog import ROLE_LABELS, ProfileDialog
 from marac_prep.ui.text import plain_label
 
@@ -159,9 +162,7 @@ class MainWindow(QMainWindow):
             )
             self.tab_actions.append(action)
             self.addAction(action)
-        # Pack export and import are enabled once their dialogs are available (see _integrate_panels).
-        self.export_action.setEnabled(False)
-        self.import_action.setEnabled(False)
+        self.audit_action = self._action("&Audit trail…", self.show_audit)
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -187,6 +188,8 @@ class MainWindow(QMainWindow):
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addAction(self.back_action)
         self.view_menu.addAction(self.refresh_action)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.audit_action)
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addAction(self._action("&About Marac Prep", self.about))
 
@@ -283,6 +286,12 @@ class MainWindow(QMainWindow):
         self._case_buttons["edit_entry"].setEnabled(may_entry)
         self._case_buttons["record_risk_assessment"].setEnabled(may_dash)
         self.open_entry_action.setEnabled(in_case)
+        has_meeting = self.current_meeting_id() is not None
+        self.export_action.setEnabled(has_meeting and allowed(self.actor, "export"))
+        self.import_action.setEnabled(
+            has_meeting and any(allowed(self.actor, "import", agency_id=a) for a in self._agencies)
+        )
+        self.audit_action.setEnabled(allowed(self.actor, "view_audit"))
         self.find_action.setEnabled(in_case)
         self.back_action.setEnabled(in_case)
 
@@ -445,10 +454,31 @@ class MainWindow(QMainWindow):
 
     # ----- other panels -----------------------------------------------------------------------
     def export_pack(self) -> None:
-        """Replaced in `_integrate_panels` when the pack dialog is available."""
+        """The pre-meeting pack for the current meeting (or just the open case)."""
+        meeting_id = self.current_meeting_id()
+        if meeting_id is None:
+            Messages.info(self, "Export pack", "Choose a meeting first.")
+            return
+        in_case = self.stack.currentWidget() is self.case_view and self.case_view.snapshot is not None
+        reference = self.case_view.snapshot.case_file.case.reference if in_case and self.case_view.snapshot else None
+        PackDialog.export(self, self.database, self.actor, meeting_id=meeting_id, case_reference=reference)
 
     def import_returns(self) -> None:
-        """Replaced in `_integrate_panels` when the import dialog is available."""
+        """Agency returns (CSV/XLSX) into the current meeting's cases."""
+        meeting_id = self.current_meeting_id()
+        if meeting_id is None:
+            Messages.info(self, "Import", "Choose a meeting first.")
+            return
+        dialog = ImportDialog.open_for(self, self.database, self.actor.name, meeting_id)
+        dialog.imported.connect(lambda _result: self.refresh())
+
+    def show_audit(self) -> None:
+        view = AuditView(self.database, self.actor)
+        view.setWindowTitle("Audit trail – Marac Prep")
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        view.resize(1100, 700)
+        view.show()
+        self._audit_window = view
 
     def about(self) -> None:
         from marac_prep import __version__

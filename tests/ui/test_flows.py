@@ -389,3 +389,23 @@ def test_a_large_case_loads_off_the_gui_thread_with_progress(qtbot, sqlite_db, t
     assert window.case_view.chronology.model.rowCount() == 10_000
     assert ticks, "the GUI event loop kept running while the case loaded"
     assert original is not None
+
+
+def test_export_from_a_case_offers_the_pack_for_that_case(qtbot, workspace, temporary_settings, monkeypatch):
+    from marac_prep.ui.pack_dialog import PackDialog
+
+    ws, db = workspace
+    meeting = ws.meeting()
+    case = ws.case(meeting)
+    calls = []
+    monkeypatch.setattr(PackDialog, "export", classmethod(lambda cls, parent, database, actor, **kw: calls.append(kw)))
+    window = make_window(qtbot, db, ws.coordinator, temporary_settings)
+    window.export_action.trigger()
+    open_case(qtbot, window, case.id)
+    window.export_action.trigger()
+    assert calls == [
+        {"meeting_id": meeting.id, "case_reference": None},
+        {"meeting_id": meeting.id, "case_reference": case.reference},
+    ]
+    viewer = make_window(qtbot, db, ws.user("viewer"), temporary_settings)
+    assert not viewer.export_action.isEnabled() and not viewer.audit_action.isEnabled()
