@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from marac_prep.resources import load_json
@@ -74,9 +74,27 @@ class LanguageMatch:
 
 @dataclass(frozen=True)
 class _Rule:
+    """One phrase's pattern; `literal` is text every match contains, for a cheap first check."""
+
     pattern: re.Pattern[str]
     suggestion: str
     why: str
+    literal: str
+
+
+def _literal(phrase: str) -> str:
+    """The longest run of letters that every inflection of the phrase's words keeps."""
+    best = ""
+    for word in phrase.casefold().split():
+        if word.startswith("?"):
+            continue  # an optional word may be absent
+        inflected = word.isalpha() and word not in _EXACT_WORDS
+        for run in re.findall(r"[a-z]+", word):
+            if inflected and run == word and word.endswith(("e", "y")):
+                run = run[:-1]  # engage → engag(es|ed|ing); stormy → storm(ies|ied)
+            if len(run) > len(best):
+                best = run
+    return best
 
 
 def _word_pattern(word: str) -> str:
@@ -118,7 +136,7 @@ def _rules() -> tuple[_Rule, ...]:
         unless = [str(w).casefold() for w in group.get("unless_followed_by", [])]
         for phrase in group["phrases"]:
             pattern = re.compile(_phrase_pattern(str(phrase), unless), re.IGNORECASE)
-            rules.append(_Rule(pattern, str(group["suggestion"]), str(group["why"])))
+            rules.append(_Rule(pattern, str(group["suggestion"]), str(group["why"]), _literal(str(phrase))))
     return tuple(rules)
 
 
@@ -130,8 +148,17 @@ def find_victim_blaming(text: str) -> list[LanguageMatch]:
     """
     if not text:
         return []
+    return list(_matches(text))
+
+
+@lru_cache(maxsize=4096)
+def _matches(text: str) -> tuple[LanguageMatch, ...]:
+    """The matches in one text (cached: agencies' entries repeat the same wording often)."""
     found: list[LanguageMatch] = []
+    folded = text.casefold()
     for rule in _rules():
+        if rule.literal not in folded:
+            continue  # cheap: most entries contain none of the phrases' key words
         for m in rule.pattern.finditer(text):
             if m.end() > m.start():
                 found.append(LanguageMatch(m.start(), m.end(), m.group(0), rule.suggestion, rule.why))
@@ -141,4 +168,4 @@ def find_victim_blaming(text: str) -> list[LanguageMatch]:
         if kept and match.start < kept[-1].end:
             continue
         kept.append(match)
-    return kept
+    return tuple(kept)
