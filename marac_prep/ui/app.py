@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
-from marac_prep.core.db import Database, open_database
+from marac_prep.core.db import Database, default_database_path, is_encrypted_file, open_database
 from marac_prep.core.demo import build_demo
 from marac_prep.core.errors import MaracError
 from marac_prep.core.models import User
@@ -21,6 +21,7 @@ from marac_prep.resources import resource_path
 from marac_prep.ui.idle_lock import IdleLock
 from marac_prep.ui.main_window import APPLICATION, ORGANISATION, MainWindow
 from marac_prep.ui.messages import Messages
+from marac_prep.ui.passphrase_dialog import open_encrypted
 from marac_prep.ui.profile_dialog import ProfileDialog
 
 log = logging.getLogger("marac_prep.ui")
@@ -67,13 +68,27 @@ def choose_actor(database: Database, user_name: str | None) -> User | None:
     return ProfileDialog.choose_profile(None, database, suggested_name=user_name or "")
 
 
+def open_app_database(target: str | None) -> Database | None:
+    """Opens the database, asking for the passphrase first when the file is encrypted.
+
+    None when the user cancels the passphrase prompt; other refusals raise `MaracError`.
+    """
+    path = target if target is not None else str(default_database_path())
+    if is_encrypted_file(path):
+        return open_encrypted(path)
+    return open_database(path)
+
+
 def run_app(*, database_target: str | None, user_name: str | None, demo: bool) -> int:
     configure_logging()
     app = prepare_application()
     try:
         if demo:
             database_target = str(demo_database_path())
-        db = open_database(database_target)
+        opened = open_app_database(database_target)
+        if opened is None:
+            return 0  # the user cancelled at the passphrase prompt: nothing was opened
+        db = opened
         if demo:
             with db.session() as session:
                 build_demo(session, actor=ensure_profile(session, name="Demo coordinator"))
