@@ -82,7 +82,10 @@ class EntryDialog(QDialog):
             self._fill(self.entry)
         else:
             self._default_agency()
-        self.read_only = self.entry is not None and not allowed(actor, "edit_entry", agency_id=self.entry.agency_id)
+        # A read-only database shows the entry but offers no saving (the services refuse anyway).
+        self.read_only = database.read_only or (
+            self.entry is not None and not allowed(actor, "edit_entry", agency_id=self.entry.agency_id)
+        )
         if self.read_only:
             self._lock()
         self._saved_state = self._state()
@@ -247,10 +250,13 @@ class EntryDialog(QDialog):
 
     def _lock(self) -> None:
         agency = next((a.name for a in self._agencies if self.entry and a.id == self.entry.agency_id), "another agency")
-        self.banner.setText(
-            f"You can read this entry. It belongs to {agency}, and your profile ({self._actor.role.replace('_', ' ')}) "
-            "cannot change it."
-        )
+        if self._database.read_only:
+            self.banner.setText("You can read this entry. The database is open read-only, so changes cannot be saved.")
+        else:
+            self.banner.setText(
+                f"You can read this entry. It belongs to {agency}, and your profile "
+                f"({self._actor.role.replace('_', ' ')}) cannot change it."
+            )
         self.banner.show()
         for widget in (
             self.agency,

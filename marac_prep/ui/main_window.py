@@ -10,8 +10,8 @@ import logging
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEventLoop, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from marac_prep.core.audit import record_case_opened
+from marac_prep.core.backup import rolling_backup
 from marac_prep.core.casefile import load_meeting_files
 from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
@@ -37,8 +39,9 @@ from marac_prep.ui.case_dialog import CaseDialog
 from marac_prep.ui.case_view import CaseSnapshot, CaseView
 from marac_prep.ui.dash_dialog import DashDialog
 from marac_prep.ui.entry_dialog import EntryDialog
+from marac_prep.ui.export_actions import export_chronology_file, write_research_requests
 from marac_prep.ui.gap_matrix import GapMatrixRow, GapMatrixView
-from marac_prep.ui.import_dialog import ImportDialog
+from marac_prep.ui.import_dialog import ImportDialog, importable
 from marac_prep.ui.meeting_dialog import MeetingDialog
 from marac_prep.ui.meeting_view import (
     ID_ROLE,
@@ -55,6 +58,7 @@ from marac_prep.ui.text import plain_label
 
 log = logging.getLogger("marac_prep.ui")
 ORGANISATION, APPLICATION = "MaracPrep", "Marac Prep"
+READ_ONLY_NOTICE = "Read-only: changes cannot be saved"
 
 
 def app_settings() -> QSettings:
@@ -74,6 +78,8 @@ class MainWindow(QMainWindow):
     """
 
     matrix_loaded = Signal()
+    # How long a failed backup stays on screen before the window closes anyway (tests set 0).
+    BACKUP_FAILURE_PAUSE_MS = 2500
 
     def __init__(self, database: Database, actor: User, *, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -104,7 +110,7 @@ class MainWindow(QMainWindow):
 
         self.meeting_view = MeetingView(self)
         self.case_view = CaseView(database, self)
-        self.case_view.may_set_return = lambda agency_id: allowed(self.actor, "set_return", agency_id=agency_id)
+        self.case_view.may_set_return = lambda agency_id: self.may("set_return", agency_id)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.meeting_view)
         self.stack.addWidget(self.case_view)
@@ -117,6 +123,14 @@ class MainWindow(QMainWindow):
 
         self.who = plain_label("", self, name="statusWho")
         self.statusBar().addPermanentWidget(self.who)
+        # Permanent, so passing status messages never hide it.
+        self.read_only_notice = plain_label(READ_ONLY_NOTICE, self, name="statusReadOnly")
+        self.read_only_notice.setAccessibleName(READ_ONLY_NOTICE)
+        self.statusBar().addPermanentWidget(self.read_only_notice)
+        self.read_only_notice.setVisible(database.read_only)
+        self.backup_error: str | None = None
+        self._export_ops: list[BackgroundOp] = []
+        self.setAcceptDrops(True)
         self._make_actions()
         self._make_menus()
         self._connect()
@@ -151,6 +165,14 @@ class MainWindow(QMainWindow):
         self.dash_action = self._action("&Dash risk checklist…", self.dash_checklist, "Ctrl+D")
         self.export_action = self._action("&Export pack…", self.export_pack, "Ctrl+E")
         self.import_action = self._action("&Import agency return…", self.import_returns, "Ctrl+I")
+        self.export_chronology_action = self._action(
+            "Export &chronology…", self.export_chronology, tip="The combined chronology as a CSV or XLSX file"
+        )
+        self.templates_action = self._action(
+            "Research request &templates…",
+            self.research_templates,
+            tip="One XLSX per expected agency, to fill in and import back",
+        )
         self.profile_action = self._action("S&witch profile…", self.switch_profile)
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.back_action = self._action("&Back to meeting", self.show_meeting_page, "Alt+Left")
@@ -176,6 +198,8 @@ class MainWindow(QMainWindow):
             None,
             self.import_action,
             self.export_action,
+            self.export_chronology_action,
+            self.templates_action,
             None,
             self.profile_action,
             None,
@@ -251,6 +275,8 @@ class MainWindow(QMainWindow):
             self.case_view.tabs.setCurrentWidget(self.case_view.returns)
             self.case_view.returns.select_agency(agency_id)
 
+        if not self._audit_opening(case_id):
+            return
         op = self.case_view.load(case_id)
         op.finished.connect(show_return)
 
@@ -267,30 +293,41 @@ class MainWindow(QMainWindow):
             self.case_view.show_snapshot(self.case_view.snapshot)
         self._update_actions()
 
+    def may(self, action: str, agency_id: int | None = None) -> bool:
+        """Whether to offer `action`: the role allows it and the database can be written.
+
+        Exports count too: they write an audit event, which a read-only database refuses.
+        """
+        return not self.database.read_only and allowed(self.actor, action, agency_id=agency_id)
+
+    def _may_some_agency(self, action: str) -> bool:
+        return any(self.may(action, a) for a in self._agencies)
+
     def _may_edit_some_entry(self) -> bool:
-        return any(allowed(self.actor, "edit_entry", agency_id=a) for a in self._agencies)
+        return self._may_some_agency("edit_entry")
 
     def _update_actions(self) -> None:
         in_case = self.stack.currentWidget() is self.case_view and self.case_view.snapshot is not None
-        may_meeting = allowed(self.actor, "manage_meeting")
-        may_case = allowed(self.actor, "manage_case")
+        may_meeting = self.may("manage_meeting")
+        may_case = self.may("manage_case")
         self.new_meeting_action.setEnabled(may_meeting)
         self.new_meeting_button.setEnabled(may_meeting)
         self.edit_meeting_action.setEnabled(may_meeting and self.current_meeting_id() is not None)
         self.new_case_action.setEnabled(may_case)
         self.edit_case_action.setEnabled(may_case and (in_case or self.meeting_view.current_case_id() is not None))
         may_entry = in_case and self._may_edit_some_entry()
-        may_dash = in_case and any(allowed(self.actor, "record_risk_assessment", agency_id=a) for a in self._agencies)
+        may_dash = in_case and self._may_some_agency("record_risk_assessment")
         self.new_entry_action.setEnabled(may_entry)
         self.dash_action.setEnabled(may_dash)
         self._case_buttons["edit_entry"].setEnabled(may_entry)
         self._case_buttons["record_risk_assessment"].setEnabled(may_dash)
         self.open_entry_action.setEnabled(in_case)
         has_meeting = self.current_meeting_id() is not None
-        self.export_action.setEnabled(has_meeting and allowed(self.actor, "export"))
-        self.import_action.setEnabled(
-            has_meeting and any(allowed(self.actor, "import", agency_id=a) for a in self._agencies)
-        )
+        may_export = has_meeting and self.may("export")
+        self.export_action.setEnabled(may_export)
+        self.export_chronology_action.setEnabled(may_export)
+        self.templates_action.setEnabled(may_export)
+        self.import_action.setEnabled(has_meeting and self._may_some_agency("import"))
         self.audit_action.setEnabled(allowed(self.actor, "view_audit"))
         self.find_action.setEnabled(in_case)
         self.back_action.setEnabled(in_case)
@@ -366,11 +403,27 @@ class MainWindow(QMainWindow):
         if CaseDialog.open_case(self, self.database, self.actor, case_id=case_id) is not None:
             self.refresh_meetings()
             if self.stack.currentWidget() is self.case_view:
-                self.open_case(case_id)
+                self.case_view.load(case_id)
 
     def open_case(self, case_id: int) -> None:
+        if not self._audit_opening(case_id):
+            return
         self.statusBar().showMessage("Opening the case…")
         self.case_view.load(case_id)
+
+    def _audit_opening(self, case_id: int) -> bool:
+        """Records who opened the case, in a short write session of its own (never held open).
+
+        The case is not shown if the opening cannot be audited: who looked at whose file must be
+        in the trail. (A read-only database records nothing and opens the case.)
+        """
+        try:
+            with self.database.session() as session:
+                record_case_opened(session, actor=self.actor, case_id=case_id)
+        except MaracError as exc:
+            report_error(self, exc, doing="open the case")
+            return False
+        return True
 
     def _on_case_loaded(self, snapshot: CaseSnapshot) -> None:
         self.stack.setCurrentWidget(self.case_view)
@@ -381,7 +434,7 @@ class MainWindow(QMainWindow):
         case_id = self.case_view.case_id if self.stack.currentWidget() is self.case_view else None
         self.refresh_meetings()
         if case_id is not None:
-            self.open_case(case_id)
+            self.case_view.load(case_id)  # a reload of the case already open, not a new opening
 
     def _show_tab(self, index: int) -> None:
         if self.stack.currentWidget() is self.case_view and index < self.case_view.tabs.count():
@@ -472,6 +525,81 @@ class MainWindow(QMainWindow):
         dialog = ImportDialog.open_for(self, self.database, self.actor.name, meeting_id)
         dialog.imported.connect(lambda _result: self.refresh())
 
+    def _open_case_reference(self) -> str | None:
+        in_case = self.stack.currentWidget() is self.case_view and self.case_view.snapshot is not None
+        return self.case_view.snapshot.case_file.case.reference if in_case and self.case_view.snapshot else None
+
+    def _keep_export(self, op: BackgroundOp | None) -> None:
+        if op is None:
+            return
+        self._export_ops.append(op)
+
+        def forget(_result: object) -> None:
+            if op in self._export_ops:
+                self._export_ops.remove(op)
+                op.dispose()
+
+        op.finished.connect(forget)
+        op.failed.connect(forget)
+
+    def _announce(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
+
+    def export_chronology(self) -> None:
+        """The combined chronology of the current meeting (or just the open case) as CSV or XLSX."""
+        meeting_id = self.current_meeting_id()
+        if meeting_id is None:
+            Messages.info(self, "Export chronology", "Choose a meeting first.")
+            return
+        self._keep_export(export_chronology_file(
+            self, self.database, self.actor, meeting_id=meeting_id,
+            case_reference=self._open_case_reference(), announce=self._announce,
+        ))
+
+    def research_templates(self) -> None:
+        """One research request workbook per agency expected at the current meeting."""
+        meeting_id = self.current_meeting_id()
+        if meeting_id is None:
+            Messages.info(self, "Research requests", "Choose a meeting first.")
+            return
+        self._keep_export(
+            write_research_requests(self, self.database, self.actor, meeting_id=meeting_id, announce=self._announce)
+        )
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # Override QWidget.dragEnterEvent.
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # Override QWidget.dropEvent.
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        event.acceptProposedAction()
+        self.import_dropped(paths)
+
+    def import_dropped(self, paths: list[str]) -> None:
+        """Files dropped on the window: CSV/XLSX go to the Import dialog for the current meeting."""
+        wanted = importable(paths)
+        if not wanted:
+            Messages.info(
+                self, "Import", "Only CSV and XLSX files can be imported (agency returns or a Marac list); "
+                "nothing was imported."
+            )
+            return
+        meeting_id = self.current_meeting_id()
+        if meeting_id is None:
+            Messages.info(self, "Import", "Choose a meeting first, then drop the files again.")
+            return
+        if not self.import_action.isEnabled():
+            reason = READ_ONLY_NOTICE if self.database.read_only else "Your role cannot import agency returns"
+            Messages.info(self, "Import", f"{reason}; nothing was imported.")
+            return
+        dialog = ImportDialog.open_for(self, self.database, self.actor.name, meeting_id, files=wanted)
+        dialog.imported.connect(lambda _result: self.refresh())
+        skipped = len(paths) - len(wanted)
+        if skipped:
+            self.statusBar().showMessage(
+                f"{skipped} dropped item(s) left out: only .csv and .xlsx files can be imported.", 10000
+            )
+
     def show_audit(self) -> None:
         view = AuditView(self.database, self.actor)
         view.setWindowTitle("Audit trail – Marac Prep")
@@ -511,11 +639,33 @@ class MainWindow(QMainWindow):
         self._settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Override QWidget.closeEvent.
-        for op in (self.case_view.op, self._matrix_op, *self.case_view.analysis_ops):
+        for op in (self.case_view.op, self._matrix_op, *self.case_view.analysis_ops, *self._export_ops):
             if op is not None:
                 op.wait()
         self.save_state()
+        self.make_rolling_backup()
         event.accept()
+
+    def make_rolling_backup(self) -> None:
+        """The rolling backup taken on close; a failure is logged and shown briefly, never blocks quitting."""
+        if not self.database.is_sqlite or self.database.read_only:
+            return
+        try:
+            made = rolling_backup(self.database)
+        except Exception as exc:  # Any failure: quitting must still work.
+            detail = str(exc) if isinstance(exc, MaracError) else "the details are in the log file"
+            log.error("rolling backup on close failed with %s", exc.__class__.__name__,
+                      exc_info=None if isinstance(exc, MaracError) else (type(exc), exc, None))
+            self.backup_error = f"The backup made on closing failed: {detail}"
+            self.statusBar().showMessage(self.backup_error)
+            if self.isVisible() and self.BACKUP_FAILURE_PAUSE_MS > 0:
+                # Long enough to read; a timer-bounded loop, so the close still goes ahead.
+                loop = QEventLoop(self)
+                QTimer.singleShot(self.BACKUP_FAILURE_PAUSE_MS, loop.quit)
+                loop.exec()
+            return
+        if made is not None:
+            log.info("rolling backup made on close")
 
     def reload_actor(self) -> None:
         """Re-reads the acting profile (e.g. after a coordinator changed its role)."""

@@ -20,6 +20,14 @@ def temporary_settings(tmp_path) -> Iterator[QSettings]:
     yield settings
 
 
+@pytest.fixture(autouse=True)
+def no_pause_after_failed_backup(monkeypatch) -> None:
+    """A failed backup on close is shown for a moment in the app; tests need not wait for it."""
+    from marac_prep.ui.main_window import MainWindow
+
+    monkeypatch.setattr(MainWindow, "BACKUP_FAILURE_PAUSE_MS", 0)
+
+
 @dataclass
 class MessageLog:
     """What the app would have shown; `answer` is what the stubbed user clicks in questions."""
