@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,9 +21,19 @@ PG_URL_VAR = "MARAC_PREP_TEST_POSTGRES_URL"
 HAVE_QT = importlib.util.find_spec("PySide6") is not None and importlib.util.find_spec("pytestqt") is not None
 _QT_FIXTURES = {"qtbot", "qapp", "qtmodeltester", "qtlog"}
 
-if not HAVE_QT:
-    # CI also runs the suite where Qt is not installed, proving the core needs no Qt.
-    collect_ignore_glob = ["ui/*"]
+_QT_IMPORT = re.compile(r"^\s*(from|import)\s+(PySide6|marac_prep\.ui)\b", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Where Qt is not installed (CI proves the core needs none), leave out the tests that import it."""
+    if HAVE_QT:
+        return None
+    if collection_path.is_dir():
+        conftest = collection_path / "conftest.py"
+        return True if conftest.exists() and _QT_IMPORT.search(conftest.read_text(encoding="utf-8")) else None
+    if collection_path.suffix == ".py" and _QT_IMPORT.search(collection_path.read_text(encoding="utf-8")):
+        return True
+    return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
