@@ -118,6 +118,11 @@ def _build(path: Path, size: Size) -> None:
         Path(str(partial) + suffix).unlink(missing_ok=True)
     os.replace(partial, path)
     _say(f"  built in {time.perf_counter() - started:.0f} s")
+    # Workspaces of the same size built by older code are stale: remove them (and their -wal/-shm).
+    prefix = path.name.rsplit("-", 1)[0] + "-"
+    for stale in path.parent.glob(prefix + "*"):
+        if not stale.name.startswith(path.name):
+            stale.unlink(missing_ok=True)
 
 
 def _ids(path: Path, size: Size) -> tuple[int, int]:
