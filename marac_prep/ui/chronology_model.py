@@ -8,18 +8,17 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QFont
 
 from marac_prep.core.casefile import CaseFile
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.vocabulary import event_type_label, high_risk_indicators, risk_indicator_label
+from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.text import agency_colour, agency_tint, tooltip
 
 ENTRY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -104,45 +103,23 @@ def chronology_rows(case_file: CaseFile, progress: Callable[[int, int], None] | 
     return rows
 
 
-class ChronologyTableModel(QAbstractTableModel):
-    """Adapts a list of `ChronologyRow` to a table; one row per entry.
+class ChronologyTableModel(LineTableModel):
+    """Adapts a list of `ChronologyRow` to a table; one row per entry, in the chronology's order."""
 
-    Attributes:
-        rows: the rows shown, in the chronology's own order.
-    """
+    COLUMNS = COLUMNS
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[ChronologyRow] = []
-        self._bold = QFont()
-        self._bold.setBold(True)
+    @property
+    def rows(self) -> list[ChronologyRow]:
+        return self.lines
 
     def set_rows(self, rows: Iterable[ChronologyRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
+        self.set_lines(rows)
 
     def row_at(self, row: int) -> ChronologyRow:
-        return self.rows[row]
+        return self.lines[row]
 
     def row_of_entry(self, entry_id: int) -> int:
-        return next((i for i, r in enumerate(self.rows) if r.entry_id == entry_id), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.rowCount.
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.columnCount.
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Override QAbstractItemModel.headerData."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+        return next((i for i, r in enumerate(self.lines) if r.entry_id == entry_id), -1)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Override QAbstractItemModel.data."""

@@ -9,7 +9,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -17,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 from sqlmodel import Session
 
@@ -27,6 +26,7 @@ from marac_prep.core.meetings import list_meetings
 from marac_prep.core.reference import agencies_by_id
 from marac_prep.core.returns import return_progress, returns_for_case
 from marac_prep.core.vocabulary import risk_level
+from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.text import plain_label, tooltip
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -150,35 +150,10 @@ class MeetingListModel(QAbstractListModel):
 CASE_COLUMNS = ("Reference", "Victim", "Referring agency", "Dash", "Repeat", "Returns", "Status")
 
 
-class CaseTableModel(QAbstractTableModel):
+class CaseTableModel(LineTableModel):
     """The cases on one meeting."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.lines: list[CaseLine] = []
-        self._bold = QFont()
-        self._bold.setBold(True)
-
-    def set_lines(self, lines: Iterable[CaseLine]) -> None:
-        self.beginResetModel()
-        self.lines = list(lines)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.rowCount.
-        return 0 if parent.isValid() else len(self.lines)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.columnCount.
-        return 0 if parent.isValid() else len(CASE_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Override QAbstractItemModel.headerData."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(CASE_COLUMNS)
-        ):
-            return CASE_COLUMNS[section]
-        return None
+    COLUMNS = CASE_COLUMNS
 
     @staticmethod
     def _display(line: CaseLine, column: int) -> str:

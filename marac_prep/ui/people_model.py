@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from marac_prep.core.casefile import CaseFile
 from marac_prep.core.dates import display_day
+from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.text import tooltip
 
 MASKED_ADDRESS = "●●●●●● Confidential address – hidden"
@@ -60,33 +60,10 @@ def people_lines(case_file: CaseFile) -> list[PersonLine]:
     return lines
 
 
-class PeopleTableModel(QAbstractTableModel):
+class PeopleTableModel(LineTableModel):
     """Adapts `PersonLine`s: victim first, then perpetrators, children and others."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.lines: list[PersonLine] = []
-
-    def set_lines(self, lines: Iterable[PersonLine]) -> None:
-        self.beginResetModel()
-        self.lines = list(lines)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.rowCount.
-        return 0 if parent.isValid() else len(self.lines)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.columnCount.
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Override QAbstractItemModel.headerData."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+    COLUMNS = COLUMNS
 
     @staticmethod
     def _display(line: PersonLine, column: int) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 from marac_prep.core.dates import display_day
 from marac_prep.core.returns import ReturnRow
 from marac_prep.core.vocabulary import ANSWERED_STATUSES, RETURN_STATUS_LABELS
+from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.text import agency_colour, plain_label, tooltip
 
 AGENCY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -71,35 +71,10 @@ class ReturnLine:
         )
 
 
-class ReturnsTableModel(QAbstractTableModel):
+class ReturnsTableModel(LineTableModel):
     """Adapts the case's `ReturnLine`s; outstanding expected agencies stand out."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.lines: list[ReturnLine] = []
-        self._bold = QFont()
-        self._bold.setBold(True)
-
-    def set_lines(self, lines: Iterable[ReturnLine]) -> None:
-        self.beginResetModel()
-        self.lines = list(lines)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.rowCount.
-        return 0 if parent.isValid() else len(self.lines)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.columnCount.
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Override QAbstractItemModel.headerData."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+    COLUMNS = COLUMNS
 
     @staticmethod
     def _status_text(line: ReturnLine) -> str:
