@@ -52,3 +52,13 @@ def test_entries_come_from_agencies_that_returned(ws, session):
     returned = {(r.case_id, r.agency_id) for r in session.exec(select(AgencyReturn)).all() if r.status == "returned"}
     entries = session.exec(select(ChronologyEntry)).all()
     assert all((e.case_id, e.agency_id) in returned for e in entries)
+
+
+def test_nothing_in_the_demo_is_dated_in_the_future(ws, session):
+    from datetime import date
+
+    build_demo(session, actor=ws.coordinator)
+    today = date.today()
+    for r in session.exec(select(AgencyReturn)).all():
+        assert all(d is None or d <= today for d in (r.requested_on, r.chased_on, r.returned_on))
+    assert all(e.event_date <= today for e in session.exec(select(ChronologyEntry)).all())

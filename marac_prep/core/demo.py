@@ -506,14 +506,14 @@ def _return_rows(
     rows = []
     for agency in expected:
         status = statuses[agency.short_code]
-        requested = referral + timedelta(days=1)
+        requested = min(referral + timedelta(days=1), today)  # nothing in the demo is dated in the future
         rows.append(
             {
                 "case_id": case_id,
                 "agency_id": agency.id,
                 "status": status,
                 "requested_on": None if status == "not_requested" else requested,
-                "chased_on": requested + timedelta(days=4) if status == "chased" else None,
+                "chased_on": min(requested + timedelta(days=4), today) if status == "chased" else None,
                 "chase_count": 1 if status == "chased" else 0,
                 "returned_on": min(requested + timedelta(days=rng.randint(2, 6)), today)
                 if status in ("returned", "nothing_known", "declined")
