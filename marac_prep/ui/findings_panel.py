@@ -38,6 +38,10 @@ def entry_labels(case_file: CaseFile) -> dict[int, str]:
     }
 
 
+# Entries listed under one finding; the rest are counted (a tree item each would cost memory).
+LINKED_ENTRIES_SHOWN = 30
+
+
 class FindingsPanel(QWidget):
     """The findings list: severity, kind and message per finding, its entries beneath it.
 
@@ -122,11 +126,15 @@ class FindingsPanel(QWidget):
             # with thousands of findings then crashes the interpreter ("deallocating None").
             if finding.entry_ids:
                 item.setData(0, ENTRY_ID_ROLE, finding.entry_ids[0])
-            for entry_id in finding.entry_ids:
+            for entry_id in finding.entry_ids[:LINKED_ENTRIES_SHOWN]:
                 child = QTreeWidgetItem(["", "", self._labels.get(entry_id, f"Entry {entry_id}")])
                 child.setData(0, ENTRY_ID_ROLE, entry_id)
                 child.setToolTip(2, tooltip("Open this entry in the chronology."))
                 item.addChild(child)
+            hidden = len(finding.entry_ids) - LINKED_ENTRIES_SHOWN
+            if hidden > 0:
+                # A long pattern (hundreds of incidents) would otherwise cost one tree item each.
+                item.addChild(QTreeWidgetItem(["", "", f"… and {hidden} more entries (see the chronology)"]))
             self.tree.addTopLevelItem(item)
             item.setHidden(finding.severity == "info" and not self.show_notes.isChecked())
         self._update_summary()

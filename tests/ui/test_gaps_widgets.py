@@ -174,3 +174,20 @@ def test_language_highlighter_underlines_phrases_without_changing_text(qtbot):
     assert "offered" in formats[0].format.toolTip()
     editor.setPlainText("Offered refuge; not accepted then.")
     assert highlighter.matches() == []
+
+
+def test_a_finding_with_hundreds_of_entries_lists_a_few_and_counts_the_rest(qtbot):
+    from marac_prep.analysis.gaps import GapFinding
+    from marac_prep.ui.findings_panel import LINKED_ENTRIES_SHOWN, FindingsPanel
+
+    finding = GapFinding(
+        kind="counter_allegation", case_id=1, case_reference="MAR-X", agency="Police",
+        entry_ids=tuple(range(1, 501)), severity="high", message="Counter-allegation with 499 earlier incidents.",
+        why="Counter-allegations can be abuse of process.",
+    )
+    panel = FindingsPanel()
+    qtbot.addWidget(panel)
+    panel.set_findings([finding])
+    item = panel.tree.topLevelItem(0)
+    assert item.childCount() == LINKED_ENTRIES_SHOWN + 1
+    assert item.child(LINKED_ENTRIES_SHOWN).text(2) == f"… and {500 - LINKED_ENTRIES_SHOWN} more entries (see the chronology)"
