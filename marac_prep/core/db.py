@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import secrets
 import sqlite3
 import stat
@@ -13,13 +14,11 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
@@ -143,18 +142,34 @@ def is_read_only(session: Session) -> bool:
     return bool(session.get_bind().get_execution_options().get("marac_read_only", False))
 
 
-def _alembic_config(connection: Any) -> Config:
+def _alembic_config(connection: Any) -> Any:
+    # Alembic is imported only when a schema must change: it costs a noticeable part of start-up.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     cfg.attributes["connection"] = connection
     return cfg
 
 
-def _known_revisions() -> tuple[set[str], str]:
-    script = ScriptDirectory.from_config(_alembic_config(None))
-    head = script.get_current_head()
-    assert head is not None
-    return {rev.revision for rev in script.walk_revisions()}, head
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*=\s*(['\"])(\w+)\2", re.MULTILINE)
+
+
+@cache
+def _known_revisions() -> tuple[frozenset[str], str]:
+    """Every migration's revision id and the head, read from the migration files themselves.
+
+    A test checks this agrees with Alembic's own reading of the same folder.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (_MIGRATIONS / "versions").glob("*.py"):
+        for kind, _quote, value in _REVISION_LINE.findall(script.read_text(encoding="utf-8")):
+            (revisions if kind == "revision" else parents).add(value)
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise StorageError("This installation of Marac Prep is damaged (its migrations have no single head).")
+    return frozenset(revisions), heads.pop()
 
 
 def _check_revision(revision: str | None, location: str) -> None:
@@ -498,6 +513,8 @@ def _migrate(db: Database, revision: str | None) -> None:
                     current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
                 if current == head:
                     return
+            from alembic import command
+
             command.upgrade(_alembic_config(conn), "head")
             with Session(bind=conn) as session:
                 seed_reference_data(session)

@@ -12,7 +12,6 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from marac_prep.core.db import Database, default_database_path, is_encrypted_file, open_database
-from marac_prep.core.demo import build_demo
 from marac_prep.core.errors import MaracError
 from marac_prep.core.models import User
 from marac_prep.core.users import ensure_profile, find_user
@@ -90,6 +89,8 @@ def run_app(*, database_target: str | None, user_name: str | None, demo: bool) -
             return 0  # the user cancelled at the passphrase prompt: nothing was opened
         db = opened
         if demo:
+            from marac_prep.core.demo import build_demo
+
             with db.session() as session:
                 build_demo(session, actor=ensure_profile(session, name="Demo coordinator"))
             user_name = user_name or "Demo coordinator"

@@ -41,7 +41,6 @@ from marac_prep.ui.dash_dialog import DashDialog
 from marac_prep.ui.entry_dialog import EntryDialog
 from marac_prep.ui.export_actions import export_chronology_file, write_research_requests
 from marac_prep.ui.gap_matrix import GapMatrixRow, GapMatrixView
-from marac_prep.ui.import_dialog import ImportDialog, importable
 from marac_prep.ui.meeting_dialog import MeetingDialog
 from marac_prep.ui.meeting_view import (
     ID_ROLE,
@@ -52,7 +51,6 @@ from marac_prep.ui.meeting_view import (
     meeting_of,
 )
 from marac_prep.ui.messages import Messages, report_error
-from marac_prep.ui.pack_dialog import PackDialog
 from marac_prep.ui.profile_dialog import ROLE_LABELS, ProfileDialog
 from marac_prep.ui.text import plain_label
 
@@ -351,9 +349,12 @@ class MainWindow(QMainWindow):
         row = self.meetings_model.row_of(select_id) if select_id is not None else -1
         if row < 0 and lines:
             row = 0
+        before = self.current_meeting_id()
         if row >= 0:
             self.meetings.setCurrentIndex(self.meetings_model.index(row))
-        self.show_current_meeting()
+        if self.current_meeting_id() == before or row < 0:
+            # A changed selection already showed the meeting (through _on_meeting_changed).
+            self.show_current_meeting()
 
     def show_current_meeting(self) -> None:
         meeting_id = self.current_meeting_id()
@@ -514,6 +515,8 @@ class MainWindow(QMainWindow):
             return
         in_case = self.stack.currentWidget() is self.case_view and self.case_view.snapshot is not None
         reference = self.case_view.snapshot.case_file.case.reference if in_case and self.case_view.snapshot else None
+        from marac_prep.ui.pack_dialog import PackDialog  # ReportLab loads only when exporting
+
         PackDialog.export(self, self.database, self.actor, meeting_id=meeting_id, case_reference=reference)
 
     def import_returns(self) -> None:
@@ -522,6 +525,8 @@ class MainWindow(QMainWindow):
         if meeting_id is None:
             Messages.info(self, "Import", "Choose a meeting first.")
             return
+        from marac_prep.ui.import_dialog import ImportDialog  # openpyxl only when importing
+
         dialog = ImportDialog.open_for(self, self.database, self.actor.name, meeting_id)
         dialog.imported.connect(lambda _result: self.refresh())
 
@@ -577,6 +582,8 @@ class MainWindow(QMainWindow):
 
     def import_dropped(self, paths: list[str]) -> None:
         """Files dropped on the window: CSV/XLSX go to the Import dialog for the current meeting."""
+        from marac_prep.ui.import_dialog import ImportDialog, importable  # openpyxl only when importing
+
         wanted = importable(paths)
         if not wanted:
             Messages.info(

@@ -18,13 +18,14 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
-from marac_prep.core.cases import cases_for_meeting, people_of
+from marac_prep.core.cases import cases_for_meeting
 from marac_prep.core.dates import display_day
 from marac_prep.core.meetings import list_meetings
-from marac_prep.core.reference import agencies_by_id
-from marac_prep.core.returns import return_progress, returns_for_case
+from marac_prep.core.models import Agency, AgencyReturn, Case, Person
+from marac_prep.core.returns import return_progress, return_rows
 from marac_prep.core.vocabulary import risk_level
 from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.text import plain_label, tooltip
@@ -73,33 +74,48 @@ class CaseLine:
 
 
 def load_meeting_lines(session: Session, *, today: date | None = None) -> list[MeetingLine]:
-    lines = []
-    for meeting in list_meetings(session, today=today):
-        lines.append(
-            MeetingLine(
-                meeting_id=meeting.id or 0,
-                meeting_date=meeting.meeting_date,
-                area=meeting.area,
-                status=meeting.status,
-                version=meeting.version,
-                case_count=len(cases_for_meeting(session, meeting.id or 0)),
-            )
+    # One grouped count, not one query per meeting: a Marac keeps years of meetings.
+    counts = dict(session.exec(select(Case.meeting_id, func.count()).group_by(Case.meeting_id)).all())
+    return [
+        MeetingLine(
+            meeting_id=meeting.id or 0,
+            meeting_date=meeting.meeting_date,
+            area=meeting.area,
+            status=meeting.status,
+            version=meeting.version,
+            case_count=counts.get(meeting.id, 0),
         )
-    return lines
+        for meeting in list_meetings(session, today=today)
+    ]
 
 
 def load_case_lines(session: Session, meeting_id: int) -> list[CaseLine]:
-    agencies = agencies_by_id(session)
+    """The meeting's agenda lines, read with a few queries for the whole meeting (not per case)."""
+    agencies_in_order = list(session.exec(select(Agency).order_by(col(Agency.id))).all())
+    agencies = {a.id: a for a in agencies_in_order}
+    cases = cases_for_meeting(session, meeting_id)
+    ids = [c.id or 0 for c in cases]
+    victims: dict[int, str] = {}
+    with_children: set[int] = set()
+    for person in session.exec(select(Person).where(col(Person.case_id).in_(ids))).all():
+        if person.role == "victim":
+            victims.setdefault(person.case_id, person.name)
+        elif person.role == "child":
+            with_children.add(person.case_id)
+    records: dict[int, dict[int, AgencyReturn]] = {i: {} for i in ids}
+    for record in session.exec(select(AgencyReturn).where(col(AgencyReturn.case_id).in_(ids))).all():
+        records[record.case_id][record.agency_id] = record
     lines = []
-    for case in cases_for_meeting(session, meeting_id):
-        victim = next((p for p in people_of(session, case.id or 0) if p.role == "victim"), None)
-        answered, expected = return_progress(returns_for_case(session, case.id or 0))
+    for case in cases:
+        case_id = case.id or 0
+        rows = return_rows(agencies_in_order, records[case_id], has_children=case_id in with_children)
+        answered, expected = return_progress(rows)
         agency = agencies.get(case.referring_agency_id)
         lines.append(
             CaseLine(
-                case_id=case.id or 0,
+                case_id=case_id,
                 reference=case.reference,
-                victim=victim.name if victim else "",
+                victim=victims.get(case_id, ""),
                 referring_agency=agency.name if agency else "",
                 dash_score=case.dash_score,
                 repeat=case.repeat,

@@ -85,3 +85,20 @@ def test_returns_meeting_case_and_people_models_pass_the_model_tester(qtmodeltes
     qtmodeltester.check(people)
     assert people.rowCount() == 4
     assert MASKED_ADDRESS not in [people.index(r, 5).data() for r in range(4)]  # no confidential address here
+
+
+def test_agenda_lines_read_in_batches_match_the_per_case_services(session, ws):
+    from marac_prep.core.cases import people_of
+    from marac_prep.core.returns import return_progress, returns_for_case
+    from marac_prep.ui.meeting_view import load_case_lines, load_meeting_lines
+
+    meeting = ws.meeting()
+    cases = [ws.case(meeting, children=n % 2) for n in range(4)]
+    ws.entry(cases[0], "HSG")
+    lines = load_case_lines(session, meeting.id)
+    assert [line.case_id for line in lines] == [c.id for c in cases]
+    for line, case in zip(lines, cases, strict=True):
+        assert (line.answered, line.expected) == return_progress(returns_for_case(session, case.id))
+        assert line.victim == next(p.name for p in people_of(session, case.id) if p.role == "victim")
+    meeting_line = next(m for m in load_meeting_lines(session) if m.meeting_id == meeting.id)
+    assert meeting_line.case_count == 4
