@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
+
+from sqlalchemy.orm.attributes import instance_dict
 
 from marac_prep.analysis.language import find_victim_blaming
 from marac_prep.core.casefile import CaseFile
@@ -164,25 +166,19 @@ class _Entry:
 
     @classmethod
     def of(cls, e: ChronologyEntry) -> _Entry:
-        return cls(
-            e.id,
-            e.agency_id,
-            e.event_date,
-            e.date_precision,
-            e.date_approximate,
-            e.sequence,
-            e.event_type,
-            e.risk_indicators,
-            e.subjects,
-            e.referred_to_agency_id,
-            e.risk_level,
-            e.summary,
-            e.detail,
-        )
+        # The ORM's own dict of loaded values (public API): a tenth of the cost of 13 attribute reads.
+        loaded = instance_dict(e)
+        if not loaded.keys() >= _ENTRY_FIELD_SET:  # something expired or deferred: read it properly
+            loaded = {name: getattr(e, name) for name in _ENTRY_FIELDS}
+        return cls(*[loaded[name] for name in _ENTRY_FIELDS])
 
     @property
     def partial_date(self) -> PartialDate:
         return PartialDate(self.event_date, self.date_precision, self.date_approximate)
+
+
+_ENTRY_FIELDS = tuple(f.name for f in fields(_Entry))
+_ENTRY_FIELD_SET = frozenset(_ENTRY_FIELDS)
 
 
 @dataclass
