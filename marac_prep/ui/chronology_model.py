@@ -214,6 +214,9 @@ class ChronologyFilterProxyModel(QSortFilterProxyModel):
         self.date_from: date | None = None
         self.date_to: date | None = None
         self.risk_only = False
+        self._generation = 0  # bumped on every filter change
+        self._accepted: list[bool] = []
+        self._accepted_key: tuple[int, int] | None = None
         self.setSortRole(SORT_ROLE)
 
     def set_filters(
@@ -232,6 +235,7 @@ class ChronologyFilterProxyModel(QSortFilterProxyModel):
         self.text = text.strip().casefold()
         self.words = self.text.split()
         self.date_from, self.date_to, self.risk_only = date_from, date_to, risk_only
+        self._generation += 1
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def source_row(self, proxy_row: int) -> ChronologyRow:
@@ -239,11 +243,60 @@ class ChronologyFilterProxyModel(QSortFilterProxyModel):
         assert isinstance(model, ChronologyTableModel)
         return model.row_at(self.mapToSource(self.index(proxy_row, 0)).row())
 
+    def setSourceModel(self, model: Any) -> None:  # Override QSortFilterProxyModel.setSourceModel.
+        super().setSourceModel(model)
+        # New or changed rows make the worked-out answers stale.
+        # The "about to" signals come before the proxy's own handling of the change.
+        for signal in (
+            model.modelAboutToBeReset,
+            model.rowsAboutToBeInserted,
+            model.rowsAboutToBeRemoved,
+            model.layoutAboutToBeChanged,
+            model.modelReset,
+            model.rowsInserted,
+            model.rowsRemoved,
+            model.dataChanged,
+            model.layoutChanged,
+        ):
+            signal.connect(self._forget_accepted)
+
+    def _forget_accepted(self, *_args: Any) -> None:
+        self._generation += 1
+
+    def accepts(self, row: ChronologyRow) -> bool:
+        """Whether one row passes the current filters."""
+        if self.agency_ids is not None and row.agency_id not in self.agency_ids:
+            return False
+        if self.event_types is not None and row.event_type not in self.event_types:
+            return False
+        if self.risk_only and not row.risk_indicators:
+            return False
+        # A partial date is kept when any day of its period falls in the range.
+        if self.date_from is not None and row.when.last_day() < self.date_from:
+            return False
+        if self.date_to is not None and row.when.value > self.date_to:
+            return False
+        if self.words:
+            haystack = row.search_text
+            return all(word in haystack for word in self.words)
+        return True
+
+    def _accepted_rows(self, lines: list[ChronologyRow]) -> list[bool]:
+        # Worked out once per filter change, in one pass: Qt then asks row by row, and each of
+        # those 10,000 calls must be a lookup, not the filtering itself.
+        key = (len(lines), self._generation)
+        if self._accepted_key != key:
+            self._accepted = [self.accepts(row) for row in lines]
+            self._accepted_key = key
+        return self._accepted
+
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         """Override QSortFilterProxyModel.filterAcceptsRow."""
         model = self.sourceModel()
         if not isinstance(model, ChronologyTableModel) or source_parent.isValid():
             return True
+        accepted = self._accepted_rows(model.lines)
+        return accepted[source_row] if source_row < len(accepted) else True
         row = model.row_at(source_row)
         if self.agency_ids is not None and row.agency_id not in self.agency_ids:
             return False

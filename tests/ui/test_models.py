@@ -102,3 +102,26 @@ def test_agenda_lines_read_in_batches_match_the_per_case_services(session, ws):
         assert line.victim == next(p.name for p in people_of(session, case.id) if p.role == "victim")
     meeting_line = next(m for m in load_meeting_lines(session) if m.meeting_id == meeting.id)
     assert meeting_line.case_count == 4
+
+
+def test_filter_answers_follow_a_reload_of_the_rows(qtbot):
+    from datetime import date
+
+    from marac_prep.core.dates import PartialDate
+    from marac_prep.ui.chronology_model import ChronologyFilterProxyModel, ChronologyRow, ChronologyTableModel
+
+    def row(n: int, summary: str) -> ChronologyRow:
+        return ChronologyRow(
+            entry_id=n, version=1, when=PartialDate(date(2026, 1, n)), time="", sequence=0, agency_id=1,
+            agency_name="Police", agency_code="POL", event_type="incident", summary=summary, detail="",
+            risk_indicators=(), source_ref="", recorded_by="", fact_or_opinion="fact",
+        )
+
+    model = ChronologyTableModel()
+    proxy = ChronologyFilterProxyModel()
+    proxy.setSourceModel(model)
+    model.set_rows([row(1, "knife seen"), row(2, "welfare call")])
+    proxy.set_filters(text="knife")
+    assert proxy.rowCount() == 1 and proxy.source_row(0).entry_id == 1
+    model.set_rows([row(1, "welfare call"), row(2, "knife seen")])  # same length, new rows
+    assert proxy.rowCount() == 1 and proxy.source_row(0).entry_id == 2
