@@ -297,19 +297,3 @@ class ChronologyFilterProxyModel(QSortFilterProxyModel):
             return True
         accepted = self._accepted_rows(model.lines)
         return accepted[source_row] if source_row < len(accepted) else True
-        row = model.row_at(source_row)
-        if self.agency_ids is not None and row.agency_id not in self.agency_ids:
-            return False
-        if self.event_types is not None and row.event_type not in self.event_types:
-            return False
-        if self.risk_only and not row.risk_indicators:
-            return False
-        # A partial date is kept when any day of its period falls in the range.
-        if self.date_from is not None and row.when.last_day() < self.date_from:
-            return False
-        if self.date_to is not None and row.when.value > self.date_to:
-            return False
-        if self.text:
-            haystack = row.search_text
-            return all(word in haystack for word in self.words)
-        return True
