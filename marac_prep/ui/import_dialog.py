@@ -30,7 +30,7 @@ from marac_prep.interchange.importer import ImportResult, import_file, preview_f
 from marac_prep.interchange.plan import REJECTED, ImportPlan
 from marac_prep.ui.background import BackgroundOp
 from marac_prep.ui.messages import report_error
-from marac_prep.ui.text import plain_label
+from marac_prep.ui.text import plain_label, tooltip
 
 IMPORTABLE = (".csv", ".xlsx", ".txt")
 PREVIEW_ROWS = 20
@@ -259,7 +259,7 @@ class ImportDialog(QDialog):
         self.summary.setText("\n".join(lines))
         rejects = [r.rejects_file for r in self.results if r.rejects_file]
         self.rejects_button.setVisible(bool(rejects))
-        self.rejects_button.setToolTip(rejects[0] if rejects else "")
+        self.rejects_button.setToolTip(tooltip(rejects[0]) if rejects else "")  # a file name may hold "<"
         self.imported.emit(self.results)
 
     def _open_rejects(self) -> None:
