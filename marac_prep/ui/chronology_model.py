@@ -9,10 +9,10 @@ from functools import cached_property
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractProxyModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
 )
 
@@ -153,7 +153,7 @@ class ChronologyTableModel(LineTableModel):
         if role == ENTRY_ID_ROLE:
             return row.entry_id
         if role == SORT_ROLE:
-            return self._sort_value(row, column)
+            return self.sort_value(row, column)
         if role == Qt.ItemDataRole.DecorationRole and column == AGENCY:
             return agency_colour(row.agency_code)
         if role == Qt.ItemDataRole.BackgroundRole and column == AGENCY:
@@ -191,14 +191,20 @@ class ChronologyTableModel(LineTableModel):
         return tooltip(ChronologyTableModel._display(row, column))
 
     @staticmethod
-    def _sort_value(row: ChronologyRow, column: int) -> str:
+    def sort_value(row: ChronologyRow, column: int) -> str:
         if column in (DATE, -1):
             return row.sort_key
         return f"{ChronologyTableModel._display(row, column).casefold()}|{row.sort_key}"
 
 
-class ChronologyFilterProxyModel(QSortFilterProxyModel):
-    """Filters the chronology by agencies, event types, free text, date range and risk.
+class ChronologyFilterProxyModel(QAbstractProxyModel):
+    """Filters the chronology by agencies, event types, free text, date range and risk, and sorts it.
+
+    A proxy of our own rather than a QSortFilterProxyModel: that one asks Python about every row
+    (10,000 calls on a long chronology) on each keystroke in the find box, and announces the rows
+    it hides range by range. Here the rows shown are worked out in one pass and announced once.
+    The source model only ever changes by a reset (`LineTableModel.set_lines`); any other change
+    is followed by filtering afresh.
 
     Attributes:
         agency_ids: agencies shown, or None for all.
@@ -214,10 +220,11 @@ class ChronologyFilterProxyModel(QSortFilterProxyModel):
         self.date_from: date | None = None
         self.date_to: date | None = None
         self.risk_only = False
-        self._generation = 0  # bumped on every filter change
-        self._accepted: list[bool] = []
-        self._accepted_key: tuple[int, int] | None = None
-        self.setSortRole(SORT_ROLE)
+        self._shown: list[int] = []  # source rows, in the order shown
+        self._proxy_row: dict[int, int] = {}  # source row -> row shown
+        self._sort_column = -1  # -1: the chronology's own order
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._sort_keys: dict[int, list[str]] = {}  # per column, worked out on the first sort by it
 
     def set_filters(
         self,
@@ -229,39 +236,50 @@ class ChronologyFilterProxyModel(QSortFilterProxyModel):
         date_to: date | None = None,
         risk_only: bool = False,
     ) -> None:
-        self.beginFilterChange()
         self.agency_ids = None if agency_ids is None else frozenset(agency_ids)
         self.event_types = None if event_types is None else frozenset(event_types)
         self.text = text.strip().casefold()
         self.words = self.text.split()
         self.date_from, self.date_to, self.risk_only = date_from, date_to, risk_only
-        self._generation += 1
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self.beginResetModel()
+        self._refilter()
+        self.endResetModel()
 
     def source_row(self, proxy_row: int) -> ChronologyRow:
-        model = self.sourceModel()
-        assert isinstance(model, ChronologyTableModel)
-        return model.row_at(self.mapToSource(self.index(proxy_row, 0)).row())
+        return self._lines()[self._shown[proxy_row]]
 
-    def setSourceModel(self, model: Any) -> None:  # Override QSortFilterProxyModel.setSourceModel.
+    def setSourceModel(self, model: Any) -> None:  # Override QAbstractProxyModel.setSourceModel.
+        if not isinstance(model, ChronologyTableModel):
+            raise TypeError("the chronology proxy shows a ChronologyTableModel")
+        self.beginResetModel()
         super().setSourceModel(model)
-        # New or changed rows make the worked-out answers stale.
-        # The "about to" signals come before the proxy's own handling of the change.
-        for signal in (
-            model.modelAboutToBeReset,
-            model.rowsAboutToBeInserted,
-            model.rowsAboutToBeRemoved,
-            model.layoutAboutToBeChanged,
-            model.modelReset,
-            model.rowsInserted,
-            model.rowsRemoved,
-            model.dataChanged,
-            model.layoutChanged,
+        for about_to, done in (
+            (model.modelAboutToBeReset, model.modelReset),
+            (model.rowsAboutToBeInserted, model.rowsInserted),
+            (model.rowsAboutToBeRemoved, model.rowsRemoved),
+            (model.layoutAboutToBeChanged, model.layoutChanged),
         ):
-            signal.connect(self._forget_accepted)
+            about_to.connect(self._source_changing)
+            done.connect(self._source_changed)
+        model.dataChanged.connect(self._source_data_changed)
+        self._refilter()
+        self.endResetModel()
 
-    def _forget_accepted(self, *_args: Any) -> None:
-        self._generation += 1
+    def _source_changing(self, *_args: Any) -> None:
+        self.beginResetModel()
+
+    def _source_changed(self, *_args: Any) -> None:
+        self._sort_keys.clear()
+        self._refilter()
+        self.endResetModel()
+
+    def _source_data_changed(self, *_args: Any) -> None:
+        self._source_changing()
+        self._source_changed()
+
+    def _lines(self) -> list[ChronologyRow]:
+        model = self.sourceModel()
+        return model.lines if isinstance(model, ChronologyTableModel) else []
 
     def accepts(self, row: ChronologyRow) -> bool:
         """Whether one row passes the current filters."""
@@ -281,19 +299,79 @@ class ChronologyFilterProxyModel(QSortFilterProxyModel):
             return all(word in haystack for word in self.words)
         return True
 
-    def _accepted_rows(self, lines: list[ChronologyRow]) -> list[bool]:
-        # Worked out once per filter change, in one pass: Qt then asks row by row, and each of
-        # those 10,000 calls must be a lookup, not the filtering itself.
-        key = (len(lines), self._generation)
-        if self._accepted_key != key:
-            self._accepted = [self.accepts(row) for row in lines]
-            self._accepted_key = key
-        return self._accepted
+    def _matching(self, lines: list[ChronologyRow]) -> list[int]:
+        """The source rows passing the filters, in one pass; typing in the find box (text only,
+        the commonest change) is a substring test per row and nothing else."""
+        others = (self.agency_ids, self.event_types, self.date_from, self.date_to)
+        if all(value is None for value in others) and not self.risk_only:
+            if not self.words:
+                return list(range(len(lines)))
+            if len(self.words) == 1:
+                word = self.words[0]
+                return [i for i, row in enumerate(lines) if word in row.search_text]
+        accepts = self.accepts
+        return [i for i, row in enumerate(lines) if accepts(row)]
 
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
-        """Override QSortFilterProxyModel.filterAcceptsRow."""
+    def _refilter(self) -> None:
+        lines = self._lines()
+        shown = self._matching(lines)
+        if self._sort_column >= 0:
+            keys = self._keys(self._sort_column, lines)
+            shown.sort(key=keys.__getitem__, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+        self._shown = shown
+        self._proxy_row = {source: proxy for proxy, source in enumerate(shown)}
+
+    def _keys(self, column: int, lines: list[ChronologyRow]) -> list[str]:
+        if column not in self._sort_keys:
+            self._sort_keys[column] = [ChronologyTableModel.sort_value(row, column) for row in lines]
+        return self._sort_keys[column]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Override QAbstractItemModel.sort: rows keep their selection and place in the view."""
+        self.layoutAboutToBeChanged.emit()
+        before = self.persistentIndexList()
+        sources = [self._shown[index.row()] for index in before]
+        self._sort_column, self._sort_order = column, order
+        self._refilter()
+        after = [
+            self.index(self._proxy_row[source], index.column())
+            for source, index in zip(sources, before, strict=True)
+        ]
+        self.changePersistentIndexList(before, after)
+        self.layoutChanged.emit()
+
+    def mapToSource(self, proxy_index: _Index) -> QModelIndex:  # Override QAbstractProxyModel.mapToSource.
         model = self.sourceModel()
-        if not isinstance(model, ChronologyTableModel) or source_parent.isValid():
-            return True
-        accepted = self._accepted_rows(model.lines)
-        return accepted[source_row] if source_row < len(accepted) else True
+        if model is None or not proxy_index.isValid() or not 0 <= proxy_index.row() < len(self._shown):
+            return QModelIndex()
+        return model.index(self._shown[proxy_index.row()], proxy_index.column())
+
+    def mapFromSource(self, source_index: _Index) -> QModelIndex:  # Override QAbstractProxyModel.mapFromSource.
+        if not source_index.isValid():
+            return QModelIndex()
+        row = self._proxy_row.get(source_index.row())
+        return QModelIndex() if row is None else self.createIndex(row, source_index.column())
+
+    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008  Override.
+        if parent.isValid() or not 0 <= row < len(self._shown) or not 0 <= column < len(COLUMNS):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
+    def parent(self, _index: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008  a flat table
+        return QModelIndex()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.rowCount.
+        return 0 if parent.isValid() else len(self._shown)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.columnCount.
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def hasChildren(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008  Override QAbstractItemModel.hasChildren.
+        return not parent.isValid() and bool(self._shown)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel.headerData: column titles from the source, rows unnumbered."""
+        model = self.sourceModel()
+        if orientation == Qt.Orientation.Horizontal and model is not None:
+            return model.headerData(section, orientation, role)
+        return None

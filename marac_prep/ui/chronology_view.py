@@ -171,8 +171,6 @@ class ChronologyPanel(QWidget):
         self.date_to.editingFinished.connect(self._on_filter_changed)
         self.risk_only.toggled.connect(self._on_filter_changed)
         self.clear_button.clicked.connect(self.clear_filters)
-        self.proxy.rowsInserted.connect(self._update_count)
-        self.proxy.rowsRemoved.connect(self._update_count)
         self.proxy.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
 
@@ -241,6 +239,7 @@ class ChronologyPanel(QWidget):
         self.filter_error.hide()
         agencies = self.agencies.chosen()
         kinds = self.event_types.chosen()
+        current = self.current_entry_id()  # kept selected when it still passes the filters
         self.proxy.set_filters(
             agency_ids=None if agencies is None else [int(str(a)) for a in agencies],
             event_types=None if kinds is None else [str(k) for k in kinds],
@@ -249,6 +248,8 @@ class ChronologyPanel(QWidget):
             date_to=date_to,
             risk_only=self.risk_only.isChecked(),
         )
+        if current is not None:
+            self.select_entry(current)
         self._update_count()
 
     def _update_count(self, *_args: object) -> None:

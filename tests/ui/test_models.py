@@ -125,3 +125,64 @@ def test_filter_answers_follow_a_reload_of_the_rows(qtbot):
     assert proxy.rowCount() == 1 and proxy.source_row(0).entry_id == 1
     model.set_rows([row(1, "welfare call"), row(2, "knife seen")])  # same length, new rows
     assert proxy.rowCount() == 1 and proxy.source_row(0).entry_id == 2
+
+
+def _rows(summaries: list[str]) -> list:
+    from datetime import date
+
+    from marac_prep.core.dates import PartialDate
+    from marac_prep.ui.chronology_model import ChronologyRow
+
+    return [
+        ChronologyRow(
+            entry_id=n, version=1, when=PartialDate(date(2026, 1, n)), time="", sequence=0, agency_id=int(n in (2, 3)),
+            agency_name=("Police", "Housing")[n in (2, 3)], agency_code=("POL", "HSG")[n in (2, 3)],
+            event_type="incident",
+            summary=summary, detail="", risk_indicators=(), source_ref="", recorded_by="", fact_or_opinion="fact",
+        )
+        for n, summary in enumerate(summaries, start=1)
+    ]
+
+
+def test_a_filter_change_is_announced_once_and_sorting_keeps_the_order_and_persistent_indexes(qtmodeltester):
+    from PySide6.QtCore import QPersistentModelIndex, Qt
+
+    from marac_prep.ui.chronology_model import AGENCY, ChronologyFilterProxyModel, ChronologyTableModel
+
+    model = ChronologyTableModel()
+    model.set_rows(_rows(["knife seen", "welfare call", "knife threat", "school report", "Knife found"]))
+    proxy = ChronologyFilterProxyModel()
+    proxy.setSourceModel(model)
+    announced: list[str] = []
+    proxy.modelReset.connect(lambda: announced.append("reset"))
+    proxy.rowsRemoved.connect(lambda *_: announced.append("removed"))
+    proxy.set_filters(text="KNIFE")
+    assert announced == ["reset"]
+    assert [proxy.source_row(r).entry_id for r in range(proxy.rowCount())] == [1, 3, 5]
+    qtmodeltester.check(proxy)
+
+    kept = QPersistentModelIndex(proxy.index(1, 0))  # entry 3, Housing
+    proxy.sort(AGENCY, Qt.SortOrder.DescendingOrder)
+    assert [proxy.index(r, AGENCY).data() for r in range(3)] == ["Police", "Police", "Housing"]
+    assert kept.row() == 2 and proxy.source_row(kept.row()).entry_id == 3
+    proxy.set_filters(text="")  # the sort order stays with the filter changed
+    assert [proxy.index(r, AGENCY).data() for r in range(5)] == ["Police"] * 3 + ["Housing"] * 2
+    proxy.sort(-1)  # the chronology's own order again
+    assert [proxy.source_row(r).entry_id for r in range(5)] == [1, 2, 3, 4, 5]
+    qtmodeltester.check(proxy)
+
+
+def test_the_selected_entry_stays_selected_while_the_find_text_changes(qtbot):
+    from marac_prep.ui.chronology_view import ChronologyPanel
+
+    panel = ChronologyPanel()
+    qtbot.addWidget(panel)
+    panel.set_rows(_rows(["knife seen", "welfare call", "knife threat"]), [(1, "Housing"), (0, "Police")])
+    panel.select_entry(3)
+    panel.search.setText("kni")
+    assert panel.current_entry_id() == 3 and panel.proxy.rowCount() == 2
+    assert panel.count.text() == "2 of 3 entries shown"
+    panel.search.setText("welfare")  # entry 3 is hidden: nothing is selected
+    assert panel.current_entry_id() is None
+    panel.search.setText("")
+    assert panel.count.text() == "3 entries"
