@@ -88,7 +88,11 @@ def _history(session: Session, case: Case, people: list[Person]) -> list[tuple[C
     return list(found.values())
 
 
-def load_case_file(session: Session, case_id: int, *, with_history: bool = True) -> CaseFile:
+def load_case_file(
+    session: Session, case_id: int, *, with_history: bool = True, with_entries: bool = True
+) -> CaseFile:
+    """The case's `CaseFile`; `with_entries=False` leaves `entries` empty, for a caller that reads
+    the chronology itself (the case view shows its rows from `entry_columns_for_case`)."""
     case = get_case(session, case_id)
     people = people_of(session, case_id)
     agencies = {a.id: a for a in session.exec(select(Agency)).all() if a.id is not None}
@@ -96,7 +100,7 @@ def load_case_file(session: Session, case_id: int, *, with_history: bool = True)
         case=case,
         people=people,
         addresses=addresses_of(session, case_id),
-        entries=entries_for_case(session, case_id),
+        entries=entries_for_case(session, case_id) if with_entries else [],
         returns=returns_for_case(session, case_id),
         assessments=assessments_for_case(session, case_id),
         agencies=agencies,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -24,12 +24,13 @@ from sqlmodel import Session
 from marac_prep.analysis.gaps import GapFinding, analyse_case
 from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.casefile import CaseFile, load_case_file
+from marac_prep.core.chronology import entry_columns_for_case
 from marac_prep.core.dates import display_day
 from marac_prep.core.db import Database
 from marac_prep.core.returns import return_progress
 from marac_prep.core.vocabulary import criteria, risk_level
 from marac_prep.ui.background import BackgroundOp, Progress
-from marac_prep.ui.chronology_model import ChronologyRow, chronology_rows
+from marac_prep.ui.chronology_model import ChronologyRow, fold_search_texts, rows_from_columns
 from marac_prep.ui.chronology_view import ChronologyPanel
 from marac_prep.ui.findings_panel import FindingsPanel, entry_labels
 from marac_prep.ui.people_model import PeopleTableModel, PersonLine, people_lines
@@ -40,31 +41,61 @@ from marac_prep.ui.timeline_view import TimelineView
 
 @dataclass(frozen=True)
 class CaseSnapshot:
-    """Everything the case view shows, loaded in one read session off the GUI thread."""
+    """What the case view shows first, read in one session off the GUI thread.
+
+    `case_file` has the case, people, returns and assessments but no `entries`: the chronology
+    is in `rows`, read as plain columns. The analysis (findings, timeline) comes after the rows
+    are on screen, in a `CaseAnalysis`.
+    """
 
     case_file: CaseFile
     rows: tuple[ChronologyRow, ...]
     returns: tuple[ReturnLine, ...]
     people: tuple[PersonLine, ...]
-    timeline: Timeline
 
     @property
     def case_id(self) -> int:
         return self.case_file.case.id or 0
 
 
+@dataclass(frozen=True)
+class CaseAnalysis:
+    """The gap findings and timeline of a case, worked out after its chronology is shown."""
+
+    findings: tuple[GapFinding, ...]
+    timeline: Timeline
+    entry_labels: dict[int, str]
+
+
 def load_snapshot(session: Session, case_id: int, progress: Progress) -> CaseSnapshot:
     progress(0, 0, "Reading the case…")
-    case_file = load_case_file(session, case_id)
-    rows = chronology_rows(
-        case_file, lambda done, total: progress(done, total, f"Preparing {total:,} chronology entries…")
+    case_file = load_case_file(session, case_id, with_history=False, with_entries=False)
+    columns = entry_columns_for_case(session, case_id)
+    rows = rows_from_columns(
+        columns,
+        case_file.agencies,
+        lambda done, total: progress(done, total, f"Preparing {total:,} chronology entries…"),
     )
     return CaseSnapshot(
         case_file=case_file,
         rows=tuple(rows),
         returns=tuple(ReturnLine.from_row(r) for r in case_file.returns),
         people=tuple(people_lines(case_file)),
+    )
+
+
+def load_analysis(session: Session, snapshot: CaseSnapshot) -> CaseAnalysis:
+    """Findings and timeline from the whole case file (with earlier cases for the repeat check).
+
+    Read in a session of its own once the rows are shown; a change saved in between is seen
+    here and shown in the rows on the reload every save triggers.
+    """
+    fold_search_texts(snapshot.rows)
+    case_file = load_case_file(session, snapshot.case_id)
+    return CaseAnalysis(
+        findings=tuple(analyse_case(case_file)),
         timeline=build_timeline(case_file),
+        entry_labels=entry_labels(case_file),
     )
 
 
@@ -228,33 +259,40 @@ class CaseView(QWidget):
         self.returns.set_lines(list(snapshot.returns), may_set=self.may_set_return)
         self.people_model.set_lines(snapshot.people)
         self.referral.setPlainText(referral_text(cf))
-        self.timeline.set_timeline(snapshot.timeline)
         self._analyse(snapshot)
 
     def _analyse(self, snapshot: CaseSnapshot) -> None:
-        """Runs the gap analysis after the chronology is on screen (it can take a while on big cases)."""
+        """Runs the gap analysis and builds the timeline once the chronology is on screen (they
+        read the whole case file, which takes a while on big cases)."""
         self.findings.set_findings([], {})
         self.findings.summary.setText("Looking for gaps and patterns…")
         self.tabs.setTabText(self.tabs.indexOf(self.findings), "&Findings (…)")
-        case_file = snapshot.case_file
-        op = BackgroundOp(self, lambda _progress: analyse_case(case_file), label="Looking for gaps…")
+        self.timeline.set_timeline(None, placeholder="Building the timeline…")
+        op = BackgroundOp.read_op(
+            self, self._database, lambda session, _progress: load_analysis(session, snapshot), label="Looking for gaps…"
+        )
         # No progress dialog: the user can work in the chronology while the analysis runs.
         op.progress.setMinimumDuration(24 * 3600 * 1000)
-        op.finished.connect(lambda findings: self._on_analysed(snapshot, findings))
+        op.finished.connect(lambda analysis: self._on_analysed(snapshot, analysis))
         op.failed.connect(self.load_failed)
         op.finished.connect(lambda _r: self._forget(op))
         op.failed.connect(lambda _e: self._forget(op))
-        self.analysis_ops.append(op.start())
+        self.analysis_ops.append(op)
+        # Started on the next turn of the event loop: the rows' first paint, already posted,
+        # comes first rather than sharing the interpreter with the analysis thread.
+        QTimer.singleShot(0, op.start)
 
     def _forget(self, op: BackgroundOp) -> None:
         if op in self.analysis_ops:
             self.analysis_ops.remove(op)
             op.dispose()
 
-    def _on_analysed(self, snapshot: CaseSnapshot, findings: list[GapFinding]) -> None:
+    def _on_analysed(self, snapshot: CaseSnapshot, analysis: CaseAnalysis) -> None:
         if self.snapshot is not snapshot:
             return  # the user has moved on to another case or a reload
-        self.findings.set_findings(list(findings), entry_labels(snapshot.case_file))
+        findings = analysis.findings
+        self.findings.set_findings(list(findings), analysis.entry_labels)
+        self.timeline.set_timeline(analysis.timeline)
         high = sum(1 for f in findings if f.severity == "high")
         self.tabs.setTabText(
             self.tabs.indexOf(self.findings),

@@ -52,14 +52,17 @@ class TimelineView(QWidget):
     def __init__(self, timeline: Timeline | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._timeline: Timeline | None = None
+        self._placeholder = "No case selected."
         self._hits: list[tuple[QRectF, Mark]] = []
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(LABEL_WIDTH + 200)
         self.set_timeline(timeline)
 
-    def set_timeline(self, timeline: Timeline | None) -> None:
+    def set_timeline(self, timeline: Timeline | None, *, placeholder: str = "No case selected.") -> None:
+        """Shows `timeline`, or `placeholder` in its place when there is none (yet)."""
         self._timeline = timeline
+        self._placeholder = placeholder
         self._hits = []
         self.updateGeometry()
         self.update()
@@ -117,7 +120,7 @@ class TimelineView(QWidget):
         painter.fillRect(self.rect(), QColor("white"))
         self._hits = []
         if self._timeline is None:
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No case selected.")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
             painter.end()
             return
         self._paint_legend(painter)
