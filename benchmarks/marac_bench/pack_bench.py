@@ -104,5 +104,6 @@ def run(ws: Workspace, db_path: str, *, runs: int) -> Result:
     return Result(
         NAME, ours_times, baseline_times, target=TARGET,
         note=f"export_pack of a 25-case meeting ({found.get('rows'):,} shareable entries, {found.get('pages')} pages, "
-        "two layout passes for 'Page n of N'); baseline one query + one LongTable pass",
+        "one layout pass, then 'Page n of N' stamped on each page with pikepdf); "
+        "baseline one query + one LongTable pass",
     )

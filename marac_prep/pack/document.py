@@ -1,8 +1,14 @@
-"""The pack's page layout: marking, meeting date and "Page n of N" on every page, outline, cancel."""
+"""The pack's page layout: marking, meeting date and "Page n of N" on every page, outline, cancel.
+
+The page furniture is drawn during the (single) layout pass, except the page numbers: the
+total is only known once the layout has finished, so "Page n of N" is drawn afterwards on a
+separate PDF of the same page size (`page_numbers_pdf`) and stamped onto each page.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from io import BytesIO
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -16,6 +22,7 @@ from marac_prep.pack.styles import INK, MUTED, RULE
 
 MARGIN = 15 * mm
 HEADER_GAP = 9 * mm
+FOOTER_BASELINE = MARGIN + 1 * mm  # the footer's line of text: marking, meeting, page number
 
 
 class PackCancelled(MaracError):
@@ -50,8 +57,8 @@ class OutlineAnchor(Flowable):  # type: ignore[misc]  # ReportLab ships no type 
 class PackDocTemplate(BaseDocTemplate):  # type: ignore[misc]  # ReportLab ships no type hints
     """A4 pages with the marking in header and footer.
 
-    `total_pages` is None on the first (counting) pass and the real count on the second, so
-    "Page n of N" is exact without reaching into ReportLab's private canvas state.
+    The footer's right-hand end is left free for "Page n of N", stamped on after the layout
+    (see `page_numbers_pdf`), so the pack is laid out once.
     """
 
     def __init__(
@@ -60,7 +67,6 @@ class PackDocTemplate(BaseDocTemplate):  # type: ignore[misc]  # ReportLab ships
         *,
         marking: str,
         meeting_line: str,
-        total_pages: int | None,
         cancelled: Callable[[], bool],
         on_case: Callable[[int], None],
         **metadata: Any,
@@ -73,7 +79,6 @@ class PackDocTemplate(BaseDocTemplate):  # type: ignore[misc]  # ReportLab ships
         )
         self.marking = marking
         self.meeting_line = meeting_line
-        self.total_pages = total_pages
         self.cancelled = cancelled
         self.on_case = on_case
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body",
@@ -81,6 +86,7 @@ class PackDocTemplate(BaseDocTemplate):  # type: ignore[misc]  # ReportLab ships
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._decorate)])
 
     def _decorate(self, canv: Canvas, doc: BaseDocTemplate) -> None:
+        # Everything but the page number, which is stamped on afterwards (`page_numbers_pdf`).
         regular, bold = register_fonts()
         width, height = self.pagesize
         top = height - MARGIN
@@ -93,14 +99,12 @@ class PackDocTemplate(BaseDocTemplate):  # type: ignore[misc]  # ReportLab ships
         canv.setFillColor(INK)
         canv.setFont(bold, 10)
         canv.drawCentredString(width / 2, top - 3 * mm, self.marking)
-        canv.drawCentredString(width / 2, bottom + 1 * mm, self.marking)
+        canv.drawCentredString(width / 2, FOOTER_BASELINE, self.marking)
         canv.setFillColor(MUTED)
         canv.setFont(regular, 8)
         canv.drawString(MARGIN, top - 3 * mm, self.meeting_line)
         canv.drawRightString(width - MARGIN, top - 3 * mm, "Pre-Marac pack")
-        canv.drawString(MARGIN, bottom + 1 * mm, self.meeting_line)
-        total = self.total_pages if self.total_pages is not None else "?"
-        canv.drawRightString(width - MARGIN, bottom + 1 * mm, f"Page {doc.page} of {total}")
+        canv.drawString(MARGIN, FOOTER_BASELINE, self.meeting_line)
         canv.restoreState()
 
     def afterFlowable(self, flowable: Flowable) -> None:  # Override BaseDocTemplate.afterFlowable.
@@ -108,3 +112,24 @@ class PackDocTemplate(BaseDocTemplate):  # type: ignore[misc]  # ReportLab ships
             raise PackCancelled()
         if isinstance(flowable, OutlineAnchor) and flowable.case_index:
             self.on_case(flowable.case_index)
+
+
+def page_numbers_pdf(total: int) -> bytes:
+    """A PDF of `total` A4 pages, page n holding only "Page n of {total}".
+
+    Drawn where the pack's footer has room for it (right-aligned at the right margin, on the
+    footer's baseline) in the footer's font, size and colour, as one string per page so text
+    extraction reads it on one line. Each page is stamped over the matching pack page.
+    """
+    regular, _ = register_fonts()
+    width, _ = A4
+    buffer = BytesIO()
+    # The initial font is ours; left at Helvetica every page would reference an unembedded font.
+    canv = Canvas(buffer, pagesize=A4, initialFontName=regular, initialFontSize=8)
+    for number in range(1, total + 1):
+        canv.setFillColor(MUTED)
+        canv.setFont(regular, 8)
+        canv.drawRightString(width - MARGIN, FOOTER_BASELINE, f"Page {number} of {total}")
+        canv.showPage()
+    canv.save()
+    return buffer.getvalue()

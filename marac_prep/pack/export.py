@@ -1,4 +1,4 @@
-"""Exporting the pack: permission, redacted content, two-pass layout, AES-256 encryption, atomic write."""
+"""Exporting the pack: permission, redacted content, one layout pass, page numbers, AES-256, atomic write."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from marac_prep.core.models import User
 from marac_prep.core.permissions import require
 from marac_prep.core.vocabulary import settings
 from marac_prep.pack.content import PackContent, pack_case
-from marac_prep.pack.document import PackCancelled, PackDocTemplate
+from marac_prep.pack.document import PackCancelled, PackDocTemplate, page_numbers_pdf
 from marac_prep.pack.markup import clean
 from marac_prep.pack.sections import pack_story
 
@@ -92,8 +92,8 @@ def load_pack_content(
 ) -> PackContent:
     """The meeting's (or one case's) content, redacted, for a user allowed to export.
 
-    Progress counts the whole export (3 steps a case: loading and two layout passes, then 1
-    for the file), so the loading reports its first third.
+    Progress counts the whole export (2 steps a case: loading and laying out, then 1 for the
+    page numbers and the file), so the loading reports about its first half.
     """
     require(actor, "export")
     marking = check_marking(marking)
@@ -108,7 +108,7 @@ def load_pack_content(
         cases = [case]
     else:
         cases = cases_for_meeting(session, meeting_id)
-    total = 3 * len(cases) + 1
+    total = 2 * len(cases) + 1
     files: list[CaseFile] = []
     for done, case in enumerate(cases, start=1):
         if cancelled and cancelled():
@@ -127,8 +127,9 @@ def load_pack_content(
     )
 
 
-def _layout(content: PackContent, total_pages: int | None, cancelled: Cancelled,
-            on_case: Callable[[int], None], *, split_rows: bool) -> tuple[bytes, int]:
+def _layout(content: PackContent, cancelled: Cancelled, on_case: Callable[[int], None], *,
+            split_rows: bool) -> bytes:
+    """The pack laid out by ReportLab, every page complete but for its page number."""
     buffer = BytesIO()
     meeting_line = f"Marac meeting {display_day(content.meeting_date)}"
     if content.area.strip():
@@ -138,7 +139,6 @@ def _layout(content: PackContent, total_pages: int | None, cancelled: Cancelled,
         buffer,
         marking=content.marking,
         meeting_line=meeting_line,
-        total_pages=total_pages,
         cancelled=cancelled,
         on_case=on_case,
         # Metadata names the meeting, never a person.
@@ -149,7 +149,7 @@ def _layout(content: PackContent, total_pages: int | None, cancelled: Cancelled,
         keywords="",
     )
     doc.build(pack_story(content, doc.width, split_rows=split_rows))
-    return buffer.getvalue(), doc.page
+    return buffer.getvalue()
 
 
 def render_pack(
@@ -162,51 +162,66 @@ def render_pack(
 ) -> tuple[bytes, int]:
     """The finished PDF bytes and page count.
 
-    Laid out twice: the first pass counts the pages so the second can print "Page n of N".
-    With a password the PDF is then encrypted with AES-256 (revision 6) by qpdf, because
+    Laid out once, with every page's furniture but the page number; "Page n of N" is then
+    stamped onto each page (`number_pages`), since N is only known at the end. With a password
+    the PDF is encrypted with AES-256 (revision 6) by qpdf in the same step, because
     ReportLab's own AES output cannot be opened by poppler-based viewers.
     """
     is_cancelled = cancelled or (lambda: False)
-    n = len(content.cases)
-    total = steps_before + 2 * n + 1
+    total = steps_before + len(content.cases) + 1
+    reported = 0
 
     def report(step: int) -> None:
-        if progress:
+        nonlocal reported
+        if progress and step > reported:  # never backwards (a retried layout starts again)
+            reported = step
             progress(min(step, total), total)
 
-    split_rows = False
+    def on_case(index: int) -> None:
+        report(steps_before + index)
+
     try:
-        _, pages = _layout(content, None, is_cancelled, lambda i: report(steps_before + i), split_rows=False)
+        data = _layout(content, is_cancelled, on_case, split_rows=False)
     except LayoutError:
         # Some user text makes a table row taller than a page: let rows continue across pages.
         log.info("a table row is taller than a page; laying the pack out with split rows")
-        split_rows = True
         try:
-            _, pages = _layout(content, None, is_cancelled, lambda i: None, split_rows=True)
+            data = _layout(content, is_cancelled, on_case, split_rows=True)
         except LayoutError:
             raise StorageError(
                 "The pack could not be laid out: some text is too large to fit on a page; nothing was written."
             ) from None
-    data, pages_again = _layout(content, pages, is_cancelled, lambda i: report(steps_before + n + i),
-                                split_rows=split_rows)
-    if pages_again != pages:  # the footer never changes the flow; be exact even so
-        data, pages = _layout(content, pages_again, is_cancelled, lambda i: None, split_rows=split_rows)
     if is_cancelled():
         raise PackCancelled()
-    if password:
-        data = encrypt(data, password)
+    data, pages = number_pages(data, password=password)
+    if is_cancelled():
+        raise PackCancelled()
     report(total)
     return data, pages
 
 
-def encrypt(data: bytes, password: str) -> bytes:
-    """The PDF encrypted with AES-256 (R6); opening it needs `password`."""
+def number_pages(data: bytes, *, password: str | None = None) -> tuple[bytes, int]:
+    """The PDF with "Page n of N" stamped on every page, and N; encrypted when `password` is given.
+
+    The outline, metadata and page objects are kept as they are; each page gets the matching
+    page of `page_numbers_pdf(N)` drawn over it as a form XObject.
+    """
     out = BytesIO()
     with pikepdf.open(BytesIO(data)) as pdf:
-        # A random owner password: nobody can lift the encryption without the user password.
-        owner = secrets.token_urlsafe(24)
-        pdf.save(out, encryption=pikepdf.Encryption(owner=owner, user=password, R=6, aes=True))
-    return out.getvalue()
+        pages = len(pdf.pages)
+        with pikepdf.open(BytesIO(page_numbers_pdf(pages))) as numbers:
+            for page, number in zip(pdf.pages, numbers.pages, strict=True):
+                # Both A4: the numbers page maps onto the pack page one to one.
+                page.add_overlay(number, pikepdf.Rectangle(page.mediabox))
+            pdf.save(out, encryption=_encryption(password) if password else None)
+    return out.getvalue(), pages
+
+
+def _encryption(password: str) -> pikepdf.Encryption:
+    """AES-256 (R6) needing `password` to open."""
+    # A random owner password: nobody can lift the encryption without the user password.
+    owner = secrets.token_urlsafe(24)
+    return pikepdf.Encryption(owner=owner, user=password, R=6, aes=True)
 
 
 def _temporary_beside(path: Path, data: bytes) -> Path:

@@ -71,6 +71,34 @@ def test_every_page_has_marking_twice_and_page_n_of_n(pack: Path) -> None:
         assert "Marac meeting" in text
 
 
+def test_a_middle_page_number_extracts_on_one_line(pack: Path) -> None:
+    """The page number is stamped on after the layout; it still reads as one line of text."""
+    pages = len(PdfReader(str(pack)).pages)
+    assert pages >= 8
+    lines = page_texts(pack)[2].splitlines()
+    assert f"Page 3 of {pages}" in lines, lines[-3:]
+    poppler = subprocess.run(["pdftotext", "-f", "3", "-l", "3", str(pack), "-"], capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+    assert f"Page 3 of {pages}" in poppler, poppler[-3:]
+    # Once per page, never doubled or left behind from the layout.
+    assert sum("Page 3 of" in line for line in poppler) == 1
+    assert not any("of ?" in text for text in page_texts(pack))
+
+
+def test_outline_entries_land_on_their_pages(pack: Path, scenario: Scenario) -> None:
+    reader = PdfReader(str(pack))
+    texts = page_texts(pack)
+    landing = {item.title: reader.get_destination_page_number(item)
+               for item in reader.outline if not isinstance(item, list)}
+    assert landing["Cover"] == 0
+    assert "Agenda" in texts[landing["Agenda"]].splitlines()
+    assert "Appendix: nothing known and no return" in texts[landing["Appendix: returns"]]
+    for number, case in enumerate(scenario.cases, start=1):
+        page = landing[f"{number}. {case.reference}"]
+        assert f"Case {number} of 5: {case.reference}" in texts[page]
+        assert f"Case {number} of 5" not in texts[page - 1]
+
+
 def test_shareable_entries_present_and_withheld_counted(pack: Path, scenario: Scenario, session: Session) -> None:
     text = squash("".join(page_texts(pack)))
     for entry in scenario.entries(session):
@@ -171,12 +199,13 @@ def test_cancel_and_failure_leave_nothing(
                     destination=folder / "pack.pdf", progress=lambda d, t: calls.append((d, t)),
                     cancelled=cancel_midway)
     assert list(folder.iterdir()) == []
-    assert calls and all(total == 16 for _, total in calls)  # 3 steps a case, 1 to finish
+    assert calls and all(total == 11 for _, total in calls)  # 2 steps a case (load, lay out), 1 to finish
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
 
-    def broken(data: bytes, password: str) -> bytes:
+    def broken(data: bytes, *, password: str | None = None) -> tuple[bytes, int]:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export_module, "encrypt", broken)
+    monkeypatch.setattr(export_module, "number_pages", broken)
     (folder / "pack.pdf").write_bytes(b"the earlier pack")
     with pytest.raises(OSError):
         export_pack(session, actor=ws.coordinator, meeting_id=scenario.meeting.id,
@@ -184,6 +213,15 @@ def test_cancel_and_failure_leave_nothing(
     assert [p.name for p in folder.iterdir()] == ["pack.pdf"]
     assert (folder / "pack.pdf").read_bytes() == b"the earlier pack"
     assert len(session.exec(select(AuditEvent)).all()) == before
+
+
+def test_progress_reaches_its_total_once_per_step(
+    ws: Workspace, session: Session, scenario: Scenario, tmp_path: Path
+) -> None:
+    calls: list[tuple[int, int]] = []
+    export_pack(session, actor=ws.coordinator, meeting_id=scenario.meeting.id, destination=tmp_path / "p.pdf",
+                progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(done, 11) for done in range(1, 12)]
 
 
 def test_export_is_audited_without_personal_data(
