@@ -55,13 +55,70 @@ REDACTION_NOTE = (
 # Whether table rows may split across pages. Off normally (a row moves whole to the next page);
 # on only for the rebuild after a row taller than a page (absurdly long user text) failed.
 _split_rows: ContextVar[int] = ContextVar("split_rows", default=0)
+# Table cells' Paragraphs by (text, style) while a story is built, so a text repeated in many cells
+# is parsed and broken into lines once (see `_shared`); None when rows may split.
+_shared_cells: ContextVar[dict[tuple[str, object], Paragraph] | None] = ContextVar("shared_cells", default=None)
 _ROLE_LABELS = {"victim": "Victim", "perpetrator": "Perpetrator", "child": "Child", "other": "Other"}
 _SEVERITY_LABELS = {"high": "High", "medium": "Medium", "info": "Note"}
 
 
+class PackParagraph(Paragraph):  # type: ignore[misc]  # ReportLab ships no type hints
+    """A Paragraph that is not broken into lines again when wrapped again at the same width.
+
+    A table wraps every cell to measure its rows, again to split itself at a page end and once
+    more to draw, so each cell was broken into lines three times. A Paragraph's lines depend only
+    on the width (its text and style are fixed), so the last result is reused while the lines it
+    produced are still in place (a failed split discards them). At another width the lines are
+    made from the fragments it was given, as a fresh Paragraph would make them: ReportLab keeps
+    the previous width's word pieces in `frags` otherwise.
+    """
+
+    frags: Any  # set by Paragraph: the parsed fragments, then the last wrap's word list
+    _wrapped: tuple[float, tuple[float, float], object] | None = None
+    _given_frags: Any = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # Override Paragraph.wrap.
+        wrapped = self._wrapped
+        if wrapped is None:
+            self._given_frags = self.frags
+        elif wrapped[0] == availWidth and getattr(self, "blPara", None) is wrapped[2]:
+            return wrapped[1]
+        else:
+            self.frags = self._given_frags
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, size, getattr(self, "blPara", None))
+        return size
+
+
 def _p(text: str, style: Any) -> Paragraph:
     """A Paragraph of user text, escaped."""
-    return Paragraph(para(text), style)
+    return PackParagraph(para(text), style)
+
+
+def _shared(text: str, style: Any) -> Paragraph:
+    """A table cell's Paragraph of user text: one object for every cell with this text and style.
+
+    Agency names, event types, "Expected", risk lists and the like repeat in hundreds of cells.
+    A table wraps a cell's Paragraphs just before it measures or draws that cell (and ReportLab
+    itself draws one header row's Paragraphs on every page), so one object can stand in all of
+    them. Not shared while rows may split, since splitting a row splits its Paragraphs.
+    """
+    cells = _shared_cells.get()
+    if cells is None:
+        return _p(text, style)
+    key = (text, style)
+    found = cells.get(key)
+    if found is None:
+        found = cells[key] = _p(text, style)
+    return found
+
+
+def _cell(text: str, style: Any) -> Paragraph | list[Flowable]:
+    """A whole table cell of user text; an empty one holds nothing to measure or draw.
+
+    An empty Paragraph is 0 points high and draws nothing, so leaving it out looks the same.
+    """
+    return _shared(text, style) if text else []
 
 
 def _grid(header_rows: int = 1) -> list[tuple[Any, ...]]:
@@ -129,7 +186,7 @@ def cover(content: PackContent, s: PackStyles, width: float) -> list[Flowable]:
         ("Entries withheld", f"{content.withheld_total} (not shareable; counted per case)"),
     ]
     table = Table(
-        [[_p(k, s.cell_bold), _p(v, s.cell)] for k, v in facts], colWidths=_widths(width, [1, 2.6]),
+        [[_cell(k, s.cell_bold), _cell(v, s.cell)] for k, v in facts], colWidths=_widths(width, [1, 2.6]),
         hAlign="LEFT", splitInRow=_split_rows.get(),
     )
     table.setStyle(TableStyle(_grid(0)))
@@ -153,17 +210,17 @@ def cover(content: PackContent, s: PackStyles, width: float) -> list[Flowable]:
 
 def agenda(content: PackContent, s: PackStyles, width: float) -> list[Flowable]:
     header = ["No.", "Case", "Victim", "Referred by", "Criteria", "Dash", "Repeat", "Returns"]
-    rows: list[list[Any]] = [[_p(h, s.head_cell) for h in header]]
+    rows: list[list[Any]] = [[_cell(h, s.head_cell) for h in header]]
     for number, case in enumerate(content.cases, start=1):
         rows.append([
-            _p(str(number), s.cell),
-            _p(case.reference, s.cell_bold),
-            _p(case.victim_name, s.cell),
-            _p(f"{case.referring_agency}\n{case.referral_date}", s.cell),
-            _p("\n".join(case.criteria) or "None recorded", s.cell),
-            _p(_dash(case), s.cell),
-            _p("Yes" if case.repeat else "No", s.cell_bold if case.repeat else s.cell),
-            _p(_returns_text(case), s.cell),
+            _cell(str(number), s.cell),
+            _cell(case.reference, s.cell_bold),
+            _cell(case.victim_name, s.cell),
+            _cell(f"{case.referring_agency}\n{case.referral_date}", s.cell),
+            _cell("\n".join(case.criteria) or "None recorded", s.cell),
+            _cell(_dash(case), s.cell),
+            _cell("Yes" if case.repeat else "No", s.cell_bold if case.repeat else s.cell),
+            _cell(_returns_text(case), s.cell),
         ])
     case_width = _reference_width(content, s)
     rest = _widths(width - case_width, [0.45, 1.5, 1.35, 1.95, 0.95, 0.75, 0.95])
@@ -197,21 +254,21 @@ def _summary(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
         score = f"{a.score} of 24" if a.score is not None else "no score"
         facts.append((f"{a.tool} assessment", f"{a.agency}, {a.assessed_on}: {score}"
                       + (f" ({a.level})" if a.level else "")))
-    table = Table([[_p(k, s.cell_bold), _p(v, s.cell)] for k, v in facts],
+    table = Table([[_cell(k, s.cell_bold), _cell(v, s.cell)] for k, v in facts],
                   colWidths=_widths(width, [1, 3.2]), hAlign="LEFT", splitInRow=_split_rows.get())
     table.setStyle(TableStyle(_grid(0)))
 
-    people: list[list[Any]] = [[_p(h, s.head_cell) for h in ("Role", "Name", "Born (age)", "Relationship", "Note")]]
+    people: list[list[Any]] = [[_cell(h, s.head_cell) for h in ("Role", "Name", "Born (age)", "Relationship", "Note")]]
     for person in case.people:
         name = person.name + (f"\nalso known as {', '.join(person.aliases)}" if person.aliases else "")
         born = f"{person.born} ({person.age})" if person.born and person.age is not None else "Not known"
         note = "Must never receive information about this case" if person.must_not_receive_information else ""
         people.append([
-            _p(_ROLE_LABELS.get(person.role, person.role), s.cell),
-            _p(name, s.cell_bold),
-            _p(born, s.cell),
-            _p(person.relationship, s.cell),
-            _p(note, s.cell),
+            _cell(_ROLE_LABELS.get(person.role, person.role), s.cell),
+            _cell(name, s.cell_bold),
+            _cell(born, s.cell),
+            _cell(person.relationship, s.cell),
+            _cell(note, s.cell),
         ])
     people_table = LongTable(people, colWidths=_widths(width, [0.9, 2.2, 1.3, 1.5, 1.8]), repeatRows=1,
                              splitInRow=_split_rows.get())
@@ -225,18 +282,18 @@ def _return_row(r: PackReturn, s: PackStyles) -> list[Any]:
         status = f"No return – {r.status_label.lower()}" + (f"\n{r.note}" if r.note else "")
     withheld = str(r.entries_withheld) if r.entries_withheld else ""
     return [
-        _p(r.agency, s.cell_bold if r.expected else s.cell),
-        _p("Expected" if r.expected else "Also returned", s.cell),
-        _p(status, s.cell),
-        _p(r.returned_on, s.cell),
-        _p(str(r.entries_shown), s.cell),
-        _p(withheld, s.cell),
+        _cell(r.agency, s.cell_bold if r.expected else s.cell),
+        _cell("Expected" if r.expected else "Also returned", s.cell),
+        _cell(status, s.cell),
+        _cell(r.returned_on, s.cell),
+        _cell(str(r.entries_shown), s.cell),
+        _cell(withheld, s.cell),
     ]
 
 
 def _returns(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
     header = ["Agency", "Expected", "Status", "Answered on", "Entries", "Withheld"]
-    rows: list[list[Any]] = [[_p(h, s.head_cell) for h in header]]
+    rows: list[list[Any]] = [[_cell(h, s.head_cell) for h in header]]
     style = _grid()
     for index, r in enumerate(case.returns, start=1):
         rows.append(_return_row(r, s))
@@ -263,9 +320,8 @@ def _findings(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
     style = _grid(0)
     for index, finding in enumerate(case.findings):
         colour = SEVERITY_COLOURS.get(finding.severity, MUTED)
-        label = Paragraph(para(_SEVERITY_LABELS.get(finding.severity, finding.severity)),
-                          s.cell_bold.clone("sev", textColor=colour))
-        rows.append([label, [_p(finding.message, s.cell), _p(finding.why, s.cell_small)]])
+        label = _cell(_SEVERITY_LABELS.get(finding.severity, finding.severity), s.severity_label(finding.severity))
+        rows.append([label, [_shared(finding.message, s.cell), _shared(finding.why, s.cell_small)]])
         style.append(("LINEBEFORE", (0, index), (0, index), 2.5, colour))
     table = LongTable(rows, colWidths=_widths(width, [0.7, 6.3]), splitInRow=_split_rows.get())
     table.setStyle(TableStyle(style))
@@ -313,9 +369,9 @@ def _entry_rows(entry: PackEntry, s: PackStyles) -> list[list[Any]]:
     No row is taller than a page, so the table splits between rows only and the header is
     repeated at the top of each page, never in the middle of one.
     """
-    when: list[Flowable] = [_p(entry.date_text, s.cell)]
+    when: list[Flowable] = [_shared(entry.date_text, s.cell)]
     if entry.date_note:
-        when.append(_p(entry.date_note, s.cell_small))
+        when.append(_shared(entry.date_note, s.cell_small))
     source = entry.source_ref
     detail = entry.detail
     if len(source) > SOURCE_CELL_MAX:  # a long reference moves under the detail, where it has room
@@ -335,20 +391,20 @@ def _entry_rows(entry: PackEntry, s: PackStyles) -> list[list[Any]]:
     used = 0
     while pieces and (not first_what or used + len(pieces[0][0]) <= 2 * DETAIL_CHUNK):
         text, style = pieces.pop(0)
-        first_what.append(_p(text, style))
+        first_what.append(_shared(text, style))
         used += len(text)
     risk = [f"• {r}" for r in entry.risk_indicators]
     if entry.risk_level:
         risk.append(f"Level given: {entry.risk_level}")
     first = [
         when,
-        _p(entry.agency, s.cell),
-        _p(entry.event_type, s.cell),
+        _cell(entry.agency, s.cell),
+        _cell(entry.event_type, s.cell),
         first_what,
-        _p("\n".join(risk), s.cell_bold.clone("risk", textColor=HIGH) if entry.high_risk else s.cell),
-        _p(source, s.cell_small),
+        _cell("\n".join(risk), s.cell_alert if entry.high_risk else s.cell),
+        _cell(source, s.cell_small),
     ]
-    more = [[_p("continued", s.cell_small), "", "", _p(text, style), "", ""] for text, style in pieces]
+    more = [[_shared("continued", s.cell_small), "", "", _shared(text, style), "", ""] for text, style in pieces]
     return [first, *more]
 
 
@@ -357,7 +413,7 @@ def _chronology(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
     if not case.entries:
         return [heading, _p("No shareable entries have been recorded for this case.", s.body)]
     header = ["Date", "Agency", "Event", "What happened", "Risk indicators", "Source"]
-    rows: list[list[Any]] = [[_p(h, s.head_cell) for h in header]]
+    rows: list[list[Any]] = [[_cell(h, s.head_cell) for h in header]]
     style = _grid()
     for entry in case.entries:
         entry_rows = _entry_rows(entry, s)
@@ -382,7 +438,7 @@ def case_section(case: PackCase, number: int, total: int, s: PackStyles, width: 
         _p(title, s.heading),
     ]
     if case.repeat:
-        out.append(_p("Repeat referral", s.cell_bold.clone("repeat", textColor=HIGH)))
+        out.append(_p("Repeat referral", s.cell_alert))
     out += _summary(case, s, width)
     out += _returns(case, s, width)
     out += _findings(case, s, width)
@@ -393,14 +449,14 @@ def case_section(case: PackCase, number: int, total: int, s: PackStyles, width: 
 
 def appendix(content: PackContent, s: PackStyles, width: float) -> list[Flowable]:
     header = ["Case", "Returned \"nothing known\"", "Did not return", "Entries withheld"]
-    rows: list[list[Any]] = [[_p(h, s.head_cell) for h in header]]
+    rows: list[list[Any]] = [[_cell(h, s.head_cell) for h in header]]
     style = _grid()
     for index, case in enumerate(content.cases, start=1):
         rows.append([
-            _p(case.reference, s.cell_bold),
-            _p(", ".join(case.nothing_known) or "None", s.cell),
-            _p(", ".join(case.not_returned) or "None – every expected agency answered", s.cell),
-            _p(_withheld_text(case) or "None", s.cell),
+            _cell(case.reference, s.cell_bold),
+            _cell(", ".join(case.nothing_known) or "None", s.cell),
+            _cell(", ".join(case.not_returned) or "None – every expected agency answered", s.cell),
+            _cell(_withheld_text(case) or "None", s.cell),
         ])
         if case.not_returned:
             style.append(("BACKGROUND", (2, index), (2, index), GAP_FILL))
@@ -425,6 +481,7 @@ def pack_story(content: PackContent, width: float, *, split_rows: bool = False) 
     than a page, since it also splits ordinary rows at page ends.
     """
     token = _split_rows.set(1 if split_rows else 0)
+    cells_token = _shared_cells.set(None if split_rows else {})
     try:
         s = pack_styles()
         story = cover(content, s, width) + agenda(content, s, width)
@@ -432,5 +489,6 @@ def pack_story(content: PackContent, width: float, *, split_rows: bool = False) 
             story += case_section(case, number, len(content.cases), s, width)
         story += appendix(content, s, width)
     finally:
+        _shared_cells.reset(cells_token)
         _split_rows.reset(token)
     return story

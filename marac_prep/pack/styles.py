@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -24,7 +25,12 @@ SEVERITY_COLOURS = {"high": HIGH, "medium": MEDIUM, "info": INFO}
 
 @dataclass(frozen=True)
 class PackStyles:
-    """Attributes: one ParagraphStyle per use, named after what it sets."""
+    """Attributes: one ParagraphStyle per use, named after what it sets.
+
+    Attributes:
+        cell_alert: bold cell text in the high-risk red (high-risk indicators, "Repeat referral").
+        severity: a finding's severity label, in its colour, by severity.
+    """
 
     title: ParagraphStyle
     heading: ParagraphStyle
@@ -36,6 +42,13 @@ class PackStyles:
     cell_small: ParagraphStyle
     head_cell: ParagraphStyle
     marking: ParagraphStyle
+    cell_alert: ParagraphStyle
+    severity: Mapping[str, ParagraphStyle]
+
+    def severity_label(self, severity: str) -> ParagraphStyle:
+        """The style of a severity's label; an unknown severity is muted."""
+        found = self.severity.get(severity)
+        return found if found is not None else self.cell_bold.clone("severity", textColor=MUTED)
 
 
 @cache
@@ -52,6 +65,7 @@ def pack_styles() -> PackStyles:
             splitLongWords=1, wordWrap=None,
         )
 
+    cell_bold = style("cell_bold", 8, font=bold, leading=10)
     return PackStyles(
         title=style("title", 24, font=bold, leading=30, after=6),
         heading=style("heading", 15, font=bold, leading=19, after=6),
@@ -59,8 +73,11 @@ def pack_styles() -> PackStyles:
         body=style("body", 9.5, leading=12.5, after=4),
         small=style("small", 8, leading=10, colour=MUTED, after=2),
         cell=style("cell", 8, leading=10),
-        cell_bold=style("cell_bold", 8, font=bold, leading=10),
+        cell_bold=cell_bold,
         cell_small=style("cell_small", 7, leading=8.6, colour=MUTED),
         head_cell=style("head_cell", 8, font=bold, leading=10),
         marking=style("marking", 16, font=bold, leading=20, align=1, before=8, after=8),
+        cell_alert=cell_bold.clone("cell_alert", textColor=HIGH),
+        severity={name: cell_bold.clone(f"severity_{name}", textColor=colour)
+                  for name, colour in SEVERITY_COLOURS.items()},
     )
