@@ -7,13 +7,15 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from marac_prep import __version__
 from marac_prep.commands import COMMAND_MODULES
-from marac_prep.commands.context import CommandContext
 from marac_prep.core.errors import MaracError, NotFound, ValidationError
 from marac_prep.logging_setup import configure_logging
+
+if TYPE_CHECKING:
+    from marac_prep.commands.context import CommandContext
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 log = logging.getLogger("marac_prep")
@@ -28,12 +30,7 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="marac-prep",
-        description="Prepare Marac meetings: combined chronology, gap analysis, pre-meeting pack.",
-    )
-    parser.add_argument("--version", action="version", version=f"marac-prep {__version__}")
+def _global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database",
         metavar="PATH_OR_URL",
@@ -46,32 +43,63 @@ def build_parser() -> argparse.ArgumentParser:
         help="a file holding the passphrase of an encrypted database (a new database is then created encrypted)",
     )
     parser.add_argument("--demo", action="store_true", help="open the app on a fresh fictional demo workspace")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="marac-prep",
+        description="Prepare Marac meetings: combined chronology, gap analysis, pre-meeting pack.",
+    )
+    parser.add_argument("--version", action="version", version=f"marac-prep {__version__}")
+    _global_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser
 
 
-def _open_app(ctx: CommandContext, demo: bool) -> int:
+def _app_options(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The global options when the command line just opens the app (no subcommand, no --help or
+    --version), else None.
+
+    The app then starts without importing every subcommand (and the data stack with them), so
+    its window shows before the database is opened.
+    """
+    parser = _Parser(prog="marac-prep", add_help=False)
+    _global_options(parser)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except _UsageError:
+        return None  # the full parser says what is wrong
+    return None if rest else args
+
+
+def _open_app(args: argparse.Namespace) -> int:
     # Imported here so the command line works (and tests run) where Qt is not installed.
     from marac_prep.ui.app import run_app
 
-    return run_app(database_target=ctx.database_target, user_name=ctx.user_name, demo=demo)
+    return run_app(database_target=args.database, user_name=args.user, demo=args.demo)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command; returns the exit status (0 ok, 1 failure, 2 bad input)."""
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except _UsageError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_BAD_INPUT
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _app_options(argv)
+    if args is None:
+        try:
+            args = build_parser().parse_args(argv)
+        except _UsageError as exc:
+            print(exc, file=sys.stderr)
+            return EXIT_BAD_INPUT
     configure_logging()
-    ctx = CommandContext(database_target=args.database, user_name=args.user, passphrase_file=args.passphrase_file)
+    command = getattr(args, "command", None)
+    ctx: CommandContext | None = None
     try:
-        if args.command is None:
-            return _open_app(ctx, args.demo)
+        if command is None:
+            return _open_app(args)
+        from marac_prep.commands.context import CommandContext
+
+        ctx = CommandContext(database_target=args.database, user_name=args.user, passphrase_file=args.passphrase_file)
         return int(args.handler(ctx, args))
     except (ValidationError, NotFound) as exc:
         print(f"marac-prep: {exc}", file=sys.stderr)
@@ -86,8 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"marac-prep: {exc.strerror or exc} ({exc.filename or 'file'}).", file=sys.stderr)
         return EXIT_FAILURE
     except Exception as exc:  # A last resort: never a traceback in front of a user.
-        log.exception("unexpected error in %s", args.command)
+        log.exception("unexpected error in %s", command or "the app")
         print(f"marac-prep: something went wrong ({exc.__class__.__name__}); nothing was saved.", file=sys.stderr)
         return EXIT_FAILURE
     finally:
-        ctx.close()
+        if ctx is not None:
+            ctx.close()

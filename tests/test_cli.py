@@ -95,3 +95,13 @@ def test_cli_user_without_rights_is_refused(tmp_path, capsys, role):
     assert main([*args, "--agency", "Housing"] if role == "agency_rep" else args) == 0
     assert main(["--database", target, "--user", "rhian evans", "meeting", "create", "--date", "2027-01-14"]) == 1
     assert "cannot create or change meetings" in capsys.readouterr().err
+
+
+def test_opening_the_app_skips_the_subcommands_and_anything_else_gets_the_full_parser():
+    from marac_prep.cli import _app_options
+
+    opened = _app_options(["--database", "team.sqlite", "--user", "Cora Ordinator"])
+    assert opened is not None and (opened.database, opened.user, opened.demo) == ("team.sqlite", "Cora Ordinator", False)
+    assert _app_options([]) is not None and _app_options(["--demo"]).demo
+    for argv in (["gaps", "--meeting", "next"], ["--help"], ["--version"], ["--bogus"], ["--database"]):
+        assert _app_options(argv) is None, argv

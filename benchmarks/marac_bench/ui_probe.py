@@ -6,7 +6,8 @@
     python ui_probe.py filter DATABASE CASE_ID RUNS
 
 `bare` and `startup` print "painted" when the window is first painted (the parent times the
-process from its start to that line). `session` opens the case RUNS times, interleaved with the
+process from its start to that line); `startup` then prints "workspace" when the workspace has
+filled the window (meetings listed, the first meeting's cases shown). `session` opens the case RUNS times, interleaved with the
 baseline query, and reports the peak memory after the first open; `filter` times keystrokes.
 PySide6 is imported inside functions: only marac_prep.ui may import it at module level.
 """
@@ -127,12 +128,31 @@ def _main_window(database: str) -> tuple[Any, Any, Any]:
 
 
 def startup(database: str) -> None:
-    app, _db, window = _main_window(database)
+    """The app started as `run_app` starts it: the window first, the workspace on the next turn."""
+    from PySide6.QtCore import QSettings
+
+    from marac_prep.ui.app import start_app
+
+    settings = QSettings(str(Path(tempfile.mkdtemp(prefix="marac-bench-qt-")) / "settings.ini"),
+                         QSettings.Format.IniFormat)
+    window = start_app(database_target=database, user_name=ACTOR, demo=False, settings=settings)
+    opened: list[bool] = []
+    window.workspace_opened.connect(lambda: opened.append(True))
     watcher = _paint_watcher(window)
-    watcher.arm()
-    window.show()
+    watcher.arm()  # show() posts the first paint; nothing has been painted yet
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
     _wait_for(app, lambda: watcher.painted_at is not None)
     print("painted", flush=True)
+    _wait_for(app, lambda: bool(opened) or window.exit_status is not None)
+    if window.exit_status is not None:
+        raise RuntimeError("the workspace could not be opened")
+    # The meetings and the first meeting's cases are on screen at the next paint.
+    watcher.arm()
+    window.update()
+    _wait_for(app, lambda: watcher.painted_at is not None)
+    print("workspace", flush=True)
 
 
 def _open_case(app: Any, window: Any, case_id: int) -> float:

@@ -1,4 +1,8 @@
-"""Starts the desktop application: stylesheet, who-am-I, then the main window."""
+"""Starts the desktop application: the main window first, then the database and who-am-I over it.
+
+Only Qt and light modules are imported before the window is painted; the data stack comes in
+with the database, on the first turn of the event loop (see `MainWindow` for the two steps).
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,26 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
-from marac_prep.core.db import Database, default_database_path, is_encrypted_file, open_database
 from marac_prep.core.errors import MaracError
-from marac_prep.core.models import User
-from marac_prep.core.users import ensure_profile, find_user
 from marac_prep.logging_setup import configure_logging
 from marac_prep.resources import resource_path
 from marac_prep.ui.idle_lock import IdleLock
 from marac_prep.ui.main_window import APPLICATION, ORGANISATION, MainWindow
 from marac_prep.ui.messages import Messages
-from marac_prep.ui.passphrase_dialog import open_encrypted
-from marac_prep.ui.profile_dialog import ProfileDialog
+
+if TYPE_CHECKING:
+    from marac_prep.core.db import Database
+    from marac_prep.core.models import User
 
 log = logging.getLogger("marac_prep.ui")
+# The longest the workspace waits for the window's first paint before it opens anyway.
+FIRST_PAINT_WAIT_MS = 1000
 
 
 def demo_database_path() -> Path:
@@ -43,9 +49,12 @@ def stylesheet() -> str:
 
 def prepare_application() -> QApplication:
     """The QApplication with our names, icon and stylesheet (created if needed)."""
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    if isinstance(existing, QApplication):
+        app = existing
+    else:  # the policy can only be set before the application exists
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(sys.argv[:1])
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANISATION)
     app.setApplicationDisplayName(APPLICATION)
@@ -57,55 +66,106 @@ def prepare_application() -> QApplication:
     return app
 
 
-def choose_actor(database: Database, user_name: str | None) -> User | None:
+def choose_actor(database: Database, user_name: str | None, parent: MainWindow | None = None) -> User | None:
     """The `--user` profile if it exists, else the profile the user picks or creates."""
+    from marac_prep.core.users import find_user
+    from marac_prep.ui.profile_dialog import ProfileDialog
+
     if user_name:
         with database.read_session() as session:
             user = find_user(session, user_name)
         if user is not None and user.active:
             return user
-    return ProfileDialog.choose_profile(None, database, suggested_name=user_name or "")
+    return ProfileDialog.choose_profile(parent, database, suggested_name=user_name or "")
 
 
-def open_app_database(target: str | None) -> Database | None:
+def open_app_database(target: str | None, parent: MainWindow | None = None) -> Database | None:
     """Opens the database, asking for the passphrase first when the file is encrypted.
 
     None when the user cancels the passphrase prompt; other refusals raise `MaracError`.
     """
+    from marac_prep.core.db import default_database_path, is_encrypted_file, open_database
+    from marac_prep.ui.passphrase_dialog import open_encrypted
+
     path = target if target is not None else str(default_database_path())
     if is_encrypted_file(path):
-        return open_encrypted(path)
+        return open_encrypted(path, parent=parent)
     return open_database(path)
 
 
-def run_app(*, database_target: str | None, user_name: str | None, demo: bool) -> int:
-    configure_logging()
-    app = prepare_application()
+def open_workspace(window: MainWindow, *, database_target: str | None, user_name: str | None, demo: bool) -> int | None:
+    """Opens the database and the profile over the shown window, then fills it.
+
+    None when the workspace is open; otherwise the exit status, the window closed: 0 when the
+    user cancelled the passphrase or profile prompt, 1 when the database was refused (said in
+    a message first).
+    """
     try:
         if demo:
             database_target = str(demo_database_path())
-        opened = open_app_database(database_target)
+        opened = open_app_database(database_target, window)
         if opened is None:
             return 0  # the user cancelled at the passphrase prompt: nothing was opened
         db = opened
         if demo:
             from marac_prep.core.demo import build_demo
+            from marac_prep.core.users import ensure_profile
 
+            window.statusBar().showMessage("Making the fictional demo workspace…")
+            QApplication.processEvents()  # the message shows while the demo is written
             with db.session() as session:
                 build_demo(session, actor=ensure_profile(session, name="Demo coordinator"))
             user_name = user_name or "Demo coordinator"
     except MaracError as exc:
-        Messages.error(None, "Marac Prep", str(exc))
+        Messages.error(window, "Marac Prep", str(exc))
         return 1
-    actor = choose_actor(db, user_name)
+    actor = choose_actor(db, user_name, window)
     if actor is None:
         db.close()
         return 0
-    window = MainWindow(db, actor)
+    window.attach(db, actor)
     # Locks the screen after the idle time in settings; unsaved text stays where it was.
     window.idle_lock = IdleLock(window, verify=db.check_passphrase if db.encrypted else None)
+    return None
+
+
+def start_app(
+    *, database_target: str | None, user_name: str | None, demo: bool, settings: QSettings | None = None
+) -> MainWindow:
+    """Shows the main window at once and opens the workspace on the event loop's first turn.
+
+    If the workspace cannot be opened the window closes (which ends the app's event loop) and
+    `window.exit_status` keeps the status `open_workspace` gave.
+    """
+    prepare_application()
+    window = MainWindow(settings=settings)
+    opened: list[bool] = []
+
+    def open_now() -> None:
+        if opened:
+            return
+        opened.append(True)
+        status = open_workspace(window, database_target=database_target, user_name=user_name, demo=demo)
+        if status is not None:
+            # Not QApplication.exit(): outside `exec()` that would stop every later event loop.
+            window.exit_status = status
+            window.close()
+
+    # After the window's first paint, so the user sees it while the database opens; the timer
+    # covers a window that is not painted at once (started minimised, say).
+    window.first_painted.connect(open_now)
+    QTimer.singleShot(FIRST_PAINT_WAIT_MS, open_now)
     window.show()
+    return window
+
+
+def run_app(*, database_target: str | None, user_name: str | None, demo: bool) -> int:
+    configure_logging()
+    app = prepare_application()
+    window = start_app(database_target=database_target, user_name=user_name, demo=demo)
     try:
-        return int(app.exec())
+        code = int(app.exec())
+        return window.exit_status if window.exit_status is not None else code
     finally:
-        db.close()
+        if window.attached:
+            window.database.close()

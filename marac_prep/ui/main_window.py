@@ -2,15 +2,20 @@
 
 Integration points for the other panels (gap matrix, findings, timeline, pack, import, audit,
 idle lock) are all in `MainWindow._integrate_panels` and the File/View menus below.
+
+The window is built in two steps so it shows at once: its frame (menus, status bar, "Opening
+the workspace…") needs only Qt, and `attach` then fills it with a database and a profile. The
+data stack (SQLAlchemy, the services, the views) is therefore imported inside the methods that
+use it, after the first paint, not at the top of this module.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEventLoop, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QEventLoop, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,36 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from marac_prep.core.audit import record_case_opened
-from marac_prep.core.backup import rolling_backup
-from marac_prep.core.casefile import load_meeting_files
-from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
-from marac_prep.core.models import Agency, User
-from marac_prep.core.permissions import allowed
-from marac_prep.core.reference import agencies_by_id
-from marac_prep.core.returns import set_return
-from marac_prep.core.users import get_user
-from marac_prep.ui.audit_view import AuditView
-from marac_prep.ui.background import BackgroundOp, Progress
-from marac_prep.ui.case_dialog import CaseDialog
-from marac_prep.ui.case_view import CaseSnapshot, CaseView
-from marac_prep.ui.dash_dialog import DashDialog
-from marac_prep.ui.entry_dialog import EntryDialog
-from marac_prep.ui.export_actions import export_chronology_file, write_research_requests
-from marac_prep.ui.gap_matrix import GapMatrixRow, GapMatrixView
-from marac_prep.ui.meeting_dialog import MeetingDialog
-from marac_prep.ui.meeting_view import (
-    ID_ROLE,
-    MeetingListModel,
-    MeetingView,
-    load_case_lines,
-    load_meeting_lines,
-    meeting_of,
-)
 from marac_prep.ui.messages import Messages, report_error
-from marac_prep.ui.profile_dialog import ROLE_LABELS, ProfileDialog
 from marac_prep.ui.text import plain_label
+
+if TYPE_CHECKING:
+    from marac_prep.core.db import Database
+    from marac_prep.core.models import Agency, User
+    from marac_prep.ui.background import BackgroundOp, Progress
+    from marac_prep.ui.case_view import CaseSnapshot, CaseView
+    from marac_prep.ui.gap_matrix import GapMatrixRow
+    from marac_prep.ui.idle_lock import IdleLock
+    from marac_prep.ui.meeting_view import MeetingListModel, MeetingView
 
 log = logging.getLogger("marac_prep.ui")
 ORGANISATION, APPLICATION = "MaracPrep", "Marac Prep"
@@ -73,22 +60,66 @@ class MainWindow(QMainWindow):
 
     Signals:
         matrix_loaded(): the meeting's gap matrix has been filled.
+        first_painted(): the window has just been painted for the first time (the frame is on screen).
+        workspace_opened(): `attach` has filled the window with a workspace.
     """
 
     matrix_loaded = Signal()
+    first_painted = Signal()
+    workspace_opened = Signal()
     # How long a failed backup stays on screen before the window closes anyway (tests set 0).
     BACKUP_FAILURE_PAUSE_MS = 2500
 
-    def __init__(self, database: Database, actor: User, *, settings: QSettings | None = None) -> None:
+    def __init__(
+        self, database: Database | None = None, actor: User | None = None, *, settings: QSettings | None = None
+    ) -> None:
+        """The window's frame; with a database and a profile it is filled at once (see `attach`)."""
         super().__init__()
+        self._settings = settings or app_settings()
+        self.attached = False
+        self.idle_lock: IdleLock | None = None
+        self.exit_status: int | None = None  # set when the workspace could not be opened
+        self._painted = False
+        self.setWindowTitle("Marac Prep")
+        self.setObjectName("mainWindow")
+        self.opening = plain_label("Opening the workspace…", self, name="viewSubtitle")
+        self.opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(self.opening)
+        self.who = plain_label("", self, name="statusWho")
+        self.statusBar().addPermanentWidget(self.who)
+        # Permanent, so passing status messages never hide it.
+        self.read_only_notice = plain_label(READ_ONLY_NOTICE, self, name="statusReadOnly")
+        self.read_only_notice.setAccessibleName(READ_ONLY_NOTICE)
+        self.statusBar().addPermanentWidget(self.read_only_notice)
+        self.read_only_notice.hide()
+        self.backup_error: str | None = None
+        self._export_ops: list[BackgroundOp] = []
+        self._make_actions()
+        self._make_menus()
+        for action in self.findChildren(QAction):
+            action.setEnabled(action in (self.quit_action, self.about_action))
+        self._restore_geometry()
+        if database is not None and actor is not None:
+            self.attach(database, actor)
+
+    def event(self, event: QEvent) -> bool:  # Override QObject.event: tells when the window is first on screen.
+        handled = super().event(event)
+        if event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self.first_painted.emit)  # once the paint is over: slots may paint too
+        return handled
+
+    def attach(self, database: Database, actor: User) -> None:
+        """Fills the frame with the workspace: meetings, the first meeting's cases, the case view."""
+        from marac_prep.ui.case_view import CaseView
+        from marac_prep.ui.meeting_view import MeetingListModel, MeetingView
+
         self.database = database
         self.actor = actor
-        self._settings = settings or app_settings()
         self._agencies: dict[int, Agency] = {}
         self.setWindowTitle(f"Marac Prep – {database.location}")
-        self.setObjectName("mainWindow")
 
-        self.meetings_model = MeetingListModel(self)
+        self.meetings_model: MeetingListModel = MeetingListModel(self)
         self.meetings = QListView(self)
         self.meetings.setObjectName("meetingList")
         self.meetings.setAccessibleName("Meetings, next meeting first")
@@ -106,8 +137,8 @@ class MainWindow(QMainWindow):
         self.new_meeting_button = QPushButton("New meeting…", sidebar)
         side_layout.addWidget(self.new_meeting_button)
 
-        self.meeting_view = MeetingView(self)
-        self.case_view = CaseView(database, self)
+        self.meeting_view: MeetingView = MeetingView(self)
+        self.case_view: CaseView = CaseView(database, self)
         self.case_view.may_set_return = lambda agency_id: self.may("set_return", agency_id)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.meeting_view)
@@ -117,25 +148,18 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([230, 1170])
-        self.setCentralWidget(self.splitter)
-
-        self.who = plain_label("", self, name="statusWho")
-        self.statusBar().addPermanentWidget(self.who)
-        # Permanent, so passing status messages never hide it.
-        self.read_only_notice = plain_label(READ_ONLY_NOTICE, self, name="statusReadOnly")
-        self.read_only_notice.setAccessibleName(READ_ONLY_NOTICE)
-        self.statusBar().addPermanentWidget(self.read_only_notice)
+        self.setCentralWidget(self.splitter)  # the "Opening…" label goes with it
         self.read_only_notice.setVisible(database.read_only)
-        self.backup_error: str | None = None
-        self._export_ops: list[BackgroundOp] = []
         self.setAcceptDrops(True)
-        self._make_actions()
-        self._make_menus()
+        for action in self.findChildren(QAction):
+            action.setEnabled(True)  # until _update_actions decides from the role
         self._connect()
         self._integrate_panels()
+        self.attached = True
         self.set_actor(actor)
         self.refresh_meetings()
-        self._restore_state()
+        self._restore_view_state()
+        self.workspace_opened.emit()
 
     # ----- actions and menus ------------------------------------------------------------------
     def _action(self, text: str, slot: Any, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
@@ -213,7 +237,8 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.audit_action)
         self.help_menu = bar.addMenu("&Help")
-        self.help_menu.addAction(self._action("&About Marac Prep", self.about))
+        self.about_action = self._action("&About Marac Prep", self.about)
+        self.help_menu.addAction(self.about_action)
 
     def _connect(self) -> None:
         self.new_meeting_button.clicked.connect(self.new_meeting)
@@ -235,6 +260,8 @@ class MainWindow(QMainWindow):
 
     def _integrate_panels(self) -> None:
         """Adds the panels other parts of the app provide: the meeting's gap matrix, …"""
+        from marac_prep.ui.gap_matrix import GapMatrixView
+
         self._matrix_op: BackgroundOp | None = None
         self.gap_matrix = GapMatrixView(parent=self.meeting_view)
         self.gap_matrix.setAccessibleName("Gap matrix: each case's agencies and their returns")
@@ -244,6 +271,10 @@ class MainWindow(QMainWindow):
         self.gap_matrix.return_activated.connect(self.open_return)
 
     def _load_gap_matrix(self, meeting_id: int | None) -> None:
+        from marac_prep.core.casefile import load_meeting_files
+        from marac_prep.ui.background import BackgroundOp
+        from marac_prep.ui.gap_matrix import GapMatrixRow
+
         if self._matrix_op is not None:
             self._matrix_op.dispose()
             self._matrix_op = None
@@ -280,6 +311,9 @@ class MainWindow(QMainWindow):
 
     # ----- who am I ---------------------------------------------------------------------------
     def set_actor(self, actor: User) -> None:
+        from marac_prep.core.reference import agencies_by_id
+        from marac_prep.ui.profile_dialog import ROLE_LABELS
+
         self.actor = actor
         with self.database.read_session() as session:
             self._agencies = agencies_by_id(session)
@@ -296,7 +330,9 @@ class MainWindow(QMainWindow):
 
         Exports count too: they write an audit event, which a read-only database refuses.
         """
-        return not self.database.read_only and allowed(self.actor, action, agency_id=agency_id)
+        from marac_prep.core.permissions import allowed
+
+        return self.attached and not self.database.read_only and allowed(self.actor, action, agency_id=agency_id)
 
     def _may_some_agency(self, action: str) -> bool:
         return any(self.may(action, a) for a in self._agencies)
@@ -305,6 +341,10 @@ class MainWindow(QMainWindow):
         return self._may_some_agency("edit_entry")
 
     def _update_actions(self) -> None:
+        from marac_prep.core.permissions import allowed
+
+        if not self.attached:
+            return
         in_case = self.stack.currentWidget() is self.case_view and self.case_view.snapshot is not None
         may_meeting = self.may("manage_meeting")
         may_case = self.may("manage_case")
@@ -331,6 +371,8 @@ class MainWindow(QMainWindow):
         self.back_action.setEnabled(in_case)
 
     def switch_profile(self) -> None:
+        from marac_prep.ui.profile_dialog import ProfileDialog
+
         user = ProfileDialog.choose_profile(self, self.database)
         if user is not None:
             self.set_actor(user)
@@ -338,10 +380,16 @@ class MainWindow(QMainWindow):
 
     # ----- meetings ---------------------------------------------------------------------------
     def current_meeting_id(self) -> int | None:
+        from marac_prep.ui.meeting_view import ID_ROLE
+
+        if not self.attached:
+            return None
         index = self.meetings.currentIndex()
         return int(index.data(ID_ROLE)) if index.isValid() else None
 
     def refresh_meetings(self, select_id: int | None = None) -> None:
+        from marac_prep.ui.meeting_view import load_meeting_lines
+
         select_id = select_id if select_id is not None else self.current_meeting_id()
         with self.database.read_session() as session:
             lines = load_meeting_lines(session)
@@ -357,6 +405,8 @@ class MainWindow(QMainWindow):
             self.show_current_meeting()
 
     def show_current_meeting(self) -> None:
+        from marac_prep.ui.meeting_view import load_case_lines, meeting_of
+
         meeting_id = self.current_meeting_id()
         cases = []
         if meeting_id is not None:
@@ -375,18 +425,24 @@ class MainWindow(QMainWindow):
         self.meeting_view.table.setFocus()
 
     def new_meeting(self) -> None:
+        from marac_prep.ui.meeting_dialog import MeetingDialog
+
         meeting_id = MeetingDialog.open_meeting(self, self.database, self.actor)
         if meeting_id is not None:
             self.refresh_meetings(meeting_id)
             self.statusBar().showMessage("Meeting created.", 5000)
 
     def edit_meeting(self) -> None:
+        from marac_prep.ui.meeting_dialog import MeetingDialog
+
         meeting_id = self.current_meeting_id()
         if meeting_id is not None and MeetingDialog.open_meeting(self, self.database, self.actor, meeting_id):
             self.refresh_meetings(meeting_id)
 
     # ----- cases ------------------------------------------------------------------------------
     def new_case(self) -> None:
+        from marac_prep.ui.case_dialog import CaseDialog
+
         case_id = CaseDialog.open_case(self, self.database, self.actor, meeting_id=self.current_meeting_id())
         if case_id is not None:
             self.refresh_meetings()
@@ -394,6 +450,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Case created.", 5000)
 
     def edit_case(self) -> None:
+        from marac_prep.ui.case_dialog import CaseDialog
+
         case_id = (
             self.case_view.case_id
             if self.stack.currentWidget() is self.case_view
@@ -418,6 +476,8 @@ class MainWindow(QMainWindow):
         The case is not shown if the opening cannot be audited: who looked at whose file must be
         in the trail. (A read-only database records nothing and opens the case.)
         """
+        from marac_prep.core.audit import record_case_opened
+
         try:
             with self.database.session() as session:
                 record_case_opened(session, actor=self.actor, case_id=case_id)
@@ -448,6 +508,8 @@ class MainWindow(QMainWindow):
             self.case_view.chronology.focus_search()
 
     def new_entry(self) -> None:
+        from marac_prep.ui.entry_dialog import EntryDialog
+
         case_id = self.case_view.case_id
         if case_id is None or self.stack.currentWidget() is not self.case_view:
             return
@@ -461,6 +523,8 @@ class MainWindow(QMainWindow):
             self.open_entry(entry_id)
 
     def open_entry(self, entry_id: int) -> None:
+        from marac_prep.ui.entry_dialog import EntryDialog
+
         case_id = self.case_view.case_id
         if case_id is None:
             return
@@ -481,6 +545,8 @@ class MainWindow(QMainWindow):
             op.finished.connect(lambda _s: self.case_view.chronology.select_entry(select_entry))
 
     def dash_checklist(self) -> None:
+        from marac_prep.ui.dash_dialog import DashDialog
+
         case_id = self.case_view.case_id
         if case_id is not None and DashDialog.open_checklist(self, self.database, self.actor, case_id=case_id):
             self._reload_case()
@@ -488,6 +554,8 @@ class MainWindow(QMainWindow):
 
     # ----- returns ----------------------------------------------------------------------------
     def record_return(self, agency_id: int, status: str) -> None:
+        from marac_prep.core.returns import set_return
+
         case_id = self.case_view.case_id
         if case_id is None:
             return
@@ -552,6 +620,8 @@ class MainWindow(QMainWindow):
 
     def export_chronology(self) -> None:
         """The combined chronology of the current meeting (or just the open case) as CSV or XLSX."""
+        from marac_prep.ui.export_actions import export_chronology_file
+
         meeting_id = self.current_meeting_id()
         if meeting_id is None:
             Messages.info(self, "Export chronology", "Choose a meeting first.")
@@ -563,6 +633,8 @@ class MainWindow(QMainWindow):
 
     def research_templates(self) -> None:
         """One research request workbook per agency expected at the current meeting."""
+        from marac_prep.ui.export_actions import write_research_requests
+
         meeting_id = self.current_meeting_id()
         if meeting_id is None:
             Messages.info(self, "Research requests", "Choose a meeting first.")
@@ -608,6 +680,8 @@ class MainWindow(QMainWindow):
             )
 
     def show_audit(self) -> None:
+        from marac_prep.ui.audit_view import AuditView
+
         view = AuditView(self.database, self.actor)
         view.setWindowTitle("Audit trail – Marac Prep")
         view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -622,16 +696,19 @@ class MainWindow(QMainWindow):
             self,
             "About Marac Prep",
             f"Marac Prep {__version__}\nPrepares Marac meetings: a combined multi-agency chronology, "
-            f"gap analysis and a redacted pre-meeting pack.\nDatabase: {self.database.location}",
+            "gap analysis and a redacted pre-meeting pack."
+            + (f"\nDatabase: {self.database.location}" if self.attached else ""),
         )
 
     # ----- state ------------------------------------------------------------------------------
-    def _restore_state(self) -> None:
+    def _restore_geometry(self) -> None:
         geometry = self._settings.value("window/geometry") if self._settings.contains("window/geometry") else None
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
+
+    def _restore_view_state(self) -> None:
         splitter = self._settings.value("window/splitter") if self._settings.contains("window/splitter") else None
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
@@ -640,12 +717,19 @@ class MainWindow(QMainWindow):
 
     def save_state(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())
+        if not self.attached:
+            self._settings.sync()
+            return
         self._settings.setValue("window/splitter", self.splitter.saveState())
         self.case_view.chronology.save_state(self._settings)
         self.meeting_view.save_state(self._settings)
         self._settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Override QWidget.closeEvent.
+        if not self.attached:  # closed before a workspace was opened: nothing else to keep
+            self.save_state()
+            event.accept()
+            return
         for op in (self.case_view.op, self._matrix_op, *self.case_view.analysis_ops, *self._export_ops):
             if op is not None:
                 op.wait()
@@ -655,6 +739,8 @@ class MainWindow(QMainWindow):
 
     def make_rolling_backup(self) -> None:
         """The rolling backup taken on close; a failure is logged and shown briefly, never blocks quitting."""
+        from marac_prep.core.backup import rolling_backup
+
         if not self.database.is_sqlite or self.database.read_only:
             return
         try:
@@ -676,5 +762,7 @@ class MainWindow(QMainWindow):
 
     def reload_actor(self) -> None:
         """Re-reads the acting profile (e.g. after a coordinator changed its role)."""
+        from marac_prep.core.users import get_user
+
         with self.database.read_session() as session:
             self.set_actor(get_user(session, self.actor.id or 0))

@@ -127,6 +127,10 @@ def load_case_lines(session: Session, meeting_id: int) -> list[CaseLine]:
     return lines
 
 
+def _cases(count: int) -> str:
+    return f"{count} case" + ("" if count == 1 else "s")
+
+
 class MeetingListModel(QAbstractListModel):
     """The meetings, next meeting first (the core's order)."""
 
@@ -151,13 +155,13 @@ class MeetingListModel(QAbstractListModel):
             return None
         line = self.lines[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            cases = f"{line.case_count} case" + ("" if line.case_count == 1 else "s")
+            cases = _cases(line.case_count)
             area = f"\n{line.area}" if line.area else ""
             return f"{line.meeting_date:%a} {display_day(line.meeting_date)}{area}\n{cases} · {line.status}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip(line.title)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"Meeting {line.title}, {line.case_count} cases, {line.status}"
+            return f"Meeting {line.title}, {_cases(line.case_count)}, {line.status}"
         if role == ID_ROLE:
             return line.meeting_id
         return None
@@ -257,7 +261,7 @@ class MeetingView(QWidget):
         waiting = sum(1 for c in cases if c.answered < c.expected)
         repeats = sum(1 for c in cases if c.repeat)
         self.subtitle.setText(
-            f"{len(cases)} cases · {repeats} repeat · {waiting} still waiting for agency returns · "
+            f"{_cases(len(cases))} · {repeats} repeat · {waiting} still waiting for agency returns · "
             f"status {meeting.status}"
         )
         if current is not None:

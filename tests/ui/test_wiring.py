@@ -61,7 +61,7 @@ def test_a_failed_backup_is_logged_and_shown_but_quitting_goes_ahead(
     def broken(_db):
         raise StorageError("The backup folder /nowhere cannot be made: Permission denied.")
 
-    monkeypatch.setattr(main_window, "rolling_backup", broken)
+    monkeypatch.setattr("marac_prep.core.backup.rolling_backup", broken)
     monkeypatch.setattr(main_window.MainWindow, "BACKUP_FAILURE_PAUSE_MS", 50)
     window = make_window(qtbot, db, ws.coordinator, temporary_settings)
     assert window.close()

@@ -1,0 +1,72 @@
+"""Starting the app: the window first, then the database and profile over it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from marac_prep.core.db import open_database
+from marac_prep.core.demo import build_demo
+from marac_prep.core.users import ensure_profile
+from marac_prep.ui.app import open_workspace, start_app
+from marac_prep.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def workspace_file(tmp_path):
+    path = tmp_path / "workspace.sqlite"
+    db = open_database(str(path))
+    with db.session() as session:
+        build_demo(session, actor=ensure_profile(session, name="Cora Ordinator"), cases=2, entries_per_case=3)
+    db.close()
+    return path
+
+
+def test_the_window_module_loads_without_the_data_stack():
+    # What lets the window paint before SQLAlchemy is imported (the startup benchmark).
+    code = "import sys, marac_prep.ui.app; sys.exit(int('sqlalchemy' in sys.modules or 'sqlmodel' in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_the_window_shows_at_once_and_the_workspace_fills_it_on_the_next_turn(qtbot, workspace_file,
+                                                                               temporary_settings):
+    window = start_app(database_target=str(workspace_file), user_name="Cora Ordinator", demo=False,
+                       settings=temporary_settings)
+    qtbot.addWidget(window)
+    assert window.isVisible() and not window.attached
+    assert window.centralWidget() is window.opening and window.opening.text() == "Opening the workspace…"
+    assert not window.export_action.isEnabled() and window.quit_action.isEnabled()
+    with qtbot.waitSignal(window.workspace_opened, timeout=20_000):
+        pass
+    assert window.attached and window.centralWidget() is window.splitter
+    assert window.meetings_model.rowCount() >= 1 and window.meeting_view.table.model().rowCount() == 2
+    assert str(workspace_file) in window.windowTitle() and window.export_action.isEnabled()
+    assert "Cora Ordinator" in window.who.text()
+    window.close()
+    window.database.close()
+
+
+def test_a_refused_database_is_one_sentence_the_file_is_untouched_and_the_status_is_1(qtbot, tmp_path, messages,
+                                                                                     temporary_settings):
+    notes = tmp_path / "notes.sqlite"
+    notes.write_text("Not a database: a coordinator's notes.\n")
+    window = MainWindow(settings=temporary_settings)
+    qtbot.addWidget(window)
+    window.show()
+    assert open_workspace(window, database_target=str(notes), user_name=None, demo=False) == 1
+    assert len(messages.errors) == 1 and "Traceback" not in messages.errors[0][1]
+    assert notes.read_text() == "Not a database: a coordinator's notes.\n"
+    assert not window.attached
+
+
+def test_the_window_closes_when_the_user_cancels_the_profile_choice(qtbot, workspace_file, temporary_settings,
+                                                                     monkeypatch):
+    from marac_prep.ui.profile_dialog import ProfileDialog
+
+    monkeypatch.setattr(ProfileDialog, "choose_profile", classmethod(lambda cls, *a, **k: None))
+    window = start_app(database_target=str(workspace_file), user_name=None, demo=False, settings=temporary_settings)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=20_000)
+    assert not window.attached and window.exit_status == 0
