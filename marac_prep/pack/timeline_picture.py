@@ -1,13 +1,20 @@
-"""The case timeline as a vector picture: one swimlane per agency, silent agencies shown empty."""
+"""The case timeline as a vector picture: one swimlane per agency, silent agencies shown empty.
+
+Drawn straight onto the canvas by a small Flowable: the picture has one shape per entry, and
+building and rendering a reportlab.graphics Drawing of them (every attribute validated, the
+graphics state tracked node by node) cost more than drawing them. Each shape is still drawn
+in its own saved graphics state with the same colours, widths and geometry as before.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
 
-from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable
 
 from marac_prep.analysis.timeline import Lane, Mark, Timeline
 from marac_prep.pack.fonts import register_fonts
@@ -52,74 +59,151 @@ def _ticks(start: date, end: date) -> list[tuple[date, str]]:
     return [(date(y, 1, 1), str(y)) for y in range(start.year, end.year + 1, step) if start <= date(y, 1, 1) <= end]
 
 
-def timeline_picture(timeline: Timeline, width: float) -> Drawing:
-    """A Drawing `width` points wide; lane labels left, dates along the bottom, legend beneath."""
-    regular, bold = register_fonts()
-    lanes = timeline.lanes
-    height = AXIS_HEIGHT + LEGEND_HEIGHT + LANE_HEIGHT * max(1, len(lanes))
-    drawing = Drawing(width, height)
-    # The renderer's starting font; left at Helvetica it would add a font that is not embedded.
-    drawing.initialFontName = regular
-    plot_left, plot_right = LABEL_WIDTH + 6, width - 6
-    span = max(1, (timeline.end - timeline.start).days)
+class TimelinePicture(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
+    """The timeline `width` points wide; lane labels left, dates along the bottom, legend beneath.
 
-    def x_of(day: date) -> float:
-        offset = min(max((day - timeline.start).days, 0), span)
-        return plot_left + (plot_right - plot_left) * offset / span
+    Attributes:
+        timeline: what is drawn.
+    """
 
-    lanes_bottom = AXIS_HEIGHT + LEGEND_HEIGHT
-    for index, lane in enumerate(lanes):
-        y = lanes_bottom + LANE_HEIGHT * (len(lanes) - 1 - index)
-        _draw_lane(drawing, lane, y, width, x_of, regular, bold)
-    top = lanes_bottom + LANE_HEIGHT * max(1, len(lanes))
-    for day, label in _ticks(timeline.start, timeline.end):
-        x = x_of(day)
-        drawing.add(Line(x, lanes_bottom, x, top, strokeColor=RULE, strokeWidth=0.3, strokeDashArray=[1, 2]))
-        drawing.add(String(x, lanes_bottom - 9, label, fontName=regular, fontSize=6.5, fillColor=MUTED,
-                           textAnchor="middle"))
-    drawing.add(Line(plot_left, lanes_bottom, plot_right, lanes_bottom, strokeColor=MUTED, strokeWidth=0.6))
-    _draw_legend(drawing, regular)
-    return drawing
+    def __init__(self, timeline: Timeline, width: float) -> None:
+        super().__init__()
+        self.timeline = timeline
+        self.width = width
+        self.height = AXIS_HEIGHT + LEGEND_HEIGHT + LANE_HEIGHT * max(1, len(timeline.lanes))
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # Override Flowable.wrap.
+        return self.width, self.height
+
+    def draw(self) -> None:  # Override Flowable.draw.
+        canv: Canvas = self.canv
+        regular, bold = register_fonts()
+        timeline, width = self.timeline, self.width
+        lanes = timeline.lanes
+        plot_left, plot_right = LABEL_WIDTH + 6, width - 6
+        span = max(1, (timeline.end - timeline.start).days)
+
+        def x_of(day: date) -> float:
+            offset = min(max((day - timeline.start).days, 0), span)
+            return plot_left + (plot_right - plot_left) * offset / span
+
+        lanes_bottom = AXIS_HEIGHT + LEGEND_HEIGHT
+        for index, lane in enumerate(lanes):
+            y = lanes_bottom + LANE_HEIGHT * (len(lanes) - 1 - index)
+            _draw_lane(canv, lane, y, width, x_of, regular, bold)
+        top = lanes_bottom + LANE_HEIGHT * max(1, len(lanes))
+        for day, label in _ticks(timeline.start, timeline.end):
+            x = x_of(day)
+            _line(canv, x, lanes_bottom, x, top, RULE, 0.3, dash=(1, 2))
+            _text(canv, x, lanes_bottom - 9, label, regular, 6.5, MUTED, anchor="middle")
+        _line(canv, plot_left, lanes_bottom, plot_right, lanes_bottom, MUTED, 0.6)
+        _draw_legend(canv, regular)
 
 
-def _draw_lane(drawing: Drawing, lane: Lane, y: float, width: float, x_of: Callable[[date], float],
+def timeline_picture(timeline: Timeline, width: float) -> TimelinePicture:
+    """The timeline as a flowable `width` points wide."""
+    return TimelinePicture(timeline, width)
+
+
+def _line(canv: Canvas, x1: float, y1: float, x2: float, y2: float, colour: colors.Color, width: float,
+          *, dash: tuple[float, float] | None = None) -> None:
+    canv.saveState()
+    canv.setStrokeColor(colour)
+    canv.setLineWidth(width)
+    canv.setLineCap(0)
+    canv.setLineJoin(0)
+    if dash:
+        canv.setDash(list(dash), 0)
+    else:
+        canv.setDash()
+    canv.line(x1, y1, x2, y2)
+    canv.restoreState()
+
+
+def _text(canv: Canvas, x: float, y: float, text: str, font: str, size: float, colour: colors.Color,
+          *, anchor: str = "start") -> None:
+    canv.saveState()
+    canv.setFillColor(colour)
+    canv.setFont(font, size)
+    if anchor == "end":
+        canv.drawRightString(x, y, text)
+    elif anchor == "middle":
+        canv.drawCentredString(x, y, text)
+    else:
+        canv.drawString(x, y, text)
+    canv.restoreState()
+
+
+def _shape(canv: Canvas, fill: colors.Color, stroke: colors.Color | None = None, *, opacity: float | None = None,
+           ) -> None:
+    """Sets up a filled (and, given a stroke colour, outlined 0.8 points wide) shape's state; saved first."""
+    canv.saveState()
+    canv.setFillColor(fill)
+    if opacity is not None:
+        canv.setFillAlpha(opacity)
+    if stroke is not None:
+        canv.setStrokeColor(stroke)
+        canv.setLineWidth(0.8)
+        canv.setLineCap(0)
+        canv.setLineJoin(0)
+        canv.setDash()
+
+
+def _rect(canv: Canvas, x: float, y: float, w: float, h: float, fill: colors.Color,
+          stroke: colors.Color | None = None, *, opacity: float | None = None) -> None:
+    _shape(canv, fill, stroke, opacity=opacity)
+    canv.rect(x, y, w, h, stroke=1 if stroke is not None else 0, fill=1)
+    canv.restoreState()
+
+
+def _circle(canv: Canvas, x: float, y: float, r: float, fill: colors.Color, stroke: colors.Color) -> None:
+    _shape(canv, fill, stroke)
+    canv.circle(x, y, r, stroke=1, fill=1)
+    canv.restoreState()
+
+
+def _diamond(canv: Canvas, x: float, y: float, r: float, fill: colors.Color, stroke: colors.Color) -> None:
+    _shape(canv, fill, stroke)
+    path = canv.beginPath()
+    path.moveTo(x, y + r)
+    path.lineTo(x + r, y)
+    path.lineTo(x, y - r)
+    path.lineTo(x - r, y)
+    path.close()
+    canv.drawPath(path, stroke=1, fill=1)
+    canv.restoreState()
+
+
+def _draw_lane(canv: Canvas, lane: Lane, y: float, width: float, x_of: Callable[[date], float],
                regular: str, bold: str) -> None:
     if lane.silent:
-        drawing.add(Rect(LABEL_WIDTH + 6, y + 1, width - LABEL_WIDTH - 12, LANE_HEIGHT - 2,
-                         fillColor=GAP_FILL, strokeColor=None))
-        drawing.add(String(width - 8, y + 4.5, "no return", fontName=regular, fontSize=6.5,
-                           fillColor=HIGH, textAnchor="end"))
+        _rect(canv, LABEL_WIDTH + 6, y + 1, width - LABEL_WIDTH - 12, LANE_HEIGHT - 2, GAP_FILL)
+        _text(canv, width - 8, y + 4.5, "no return", regular, 6.5, HIGH, anchor="end")
     elif lane.status == "nothing_known" and not lane.marks:
-        drawing.add(String(width - 8, y + 4.5, "nothing known", fontName=regular, fontSize=6.5,
-                           fillColor=MUTED, textAnchor="end"))
-    drawing.add(Line(LABEL_WIDTH + 6, y, width - 6, y, strokeColor=RULE, strokeWidth=0.3))
-    label = _fit(lane.agency, bold if lane.expected else regular, 7, LABEL_WIDTH - 4)
-    drawing.add(String(0, y + 4.5, label, fontName=bold if lane.expected else regular, fontSize=7,
-                       fillColor=HIGH if lane.silent else INK))
+        _text(canv, width - 8, y + 4.5, "nothing known", regular, 6.5, MUTED, anchor="end")
+    _line(canv, LABEL_WIDTH + 6, y, width - 6, y, RULE, 0.3)
+    font = bold if lane.expected else regular
+    _text(canv, 0, y + 4.5, _fit(lane.agency, font, 7, LABEL_WIDTH - 4), font, 7, HIGH if lane.silent else INK)
     centre = y + LANE_HEIGHT / 2
     for mark in lane.marks:
-        _draw_mark(drawing, mark, centre, x_of)
+        _draw_mark(canv, mark, centre, x_of)
 
 
-def _draw_mark(drawing: Drawing, mark: Mark, centre: float, x_of: Callable[[date], float]) -> None:
+def _draw_mark(canv: Canvas, mark: Mark, centre: float, x_of: Callable[[date], float]) -> None:
     colour = KIND_COLOURS.get(mark.kind, MUTED)
     x = x_of(mark.day)
     if mark.precision != "day" and mark.last_day is not None:
         # A month- or year-only date is a span, not a point: draw the whole period faintly.
         x_end = x_of(mark.last_day)
-        drawing.add(Rect(x, centre - 1.5, max(1.0, x_end - x), 3, fillColor=colour, strokeColor=None,
-                         fillOpacity=0.35))
+        _rect(canv, x, centre - 1.5, max(1.0, x_end - x), 3, colour, opacity=0.35)
         x = (x + x_end) / 2
     fill = colors.white if mark.approximate else colour
     if mark.kind == "high_risk":
-        r = 4.2
-        drawing.add(Polygon([x, centre + r, x + r, centre, x, centre - r, x - r, centre],
-                            fillColor=fill, strokeColor=colour, strokeWidth=0.8))
+        _diamond(canv, x, centre, 4.2, fill, colour)
     elif mark.kind == "referral":
-        drawing.add(Rect(x - 2.6, centre - 2.6, 5.2, 5.2, fillColor=fill, strokeColor=colour, strokeWidth=0.8))
+        _rect(canv, x - 2.6, centre - 2.6, 5.2, 5.2, fill, colour)
     else:
-        r = 3.0 if mark.kind == "incident" else 2.0
-        drawing.add(Circle(x, centre, r, fillColor=fill, strokeColor=colour, strokeWidth=0.8))
+        _circle(canv, x, centre, 3.0 if mark.kind == "incident" else 2.0, fill, colour)
 
 
 def _fixed(x: float) -> Callable[[date], float]:
@@ -127,7 +211,7 @@ def _fixed(x: float) -> Callable[[date], float]:
     return lambda _day: x
 
 
-def _draw_legend(drawing: Drawing, regular: str) -> None:
+def _draw_legend(canv: Canvas, regular: str) -> None:
     """Two rows under the axis: the mark shapes, then how dates and silences are drawn."""
     rows = [
         [("high_risk", "high-risk indicator"), ("incident", "incident"), ("referral", "referral"),
@@ -140,12 +224,12 @@ def _draw_legend(drawing: Drawing, regular: str) -> None:
         x = 0.0
         for kind, text in row:
             if kind == "approximate":
-                drawing.add(Circle(x + 5, y + 3, 2.6, fillColor=colors.white, strokeColor=MUTED, strokeWidth=0.8))
+                _circle(canv, x + 5, y + 3, 2.6, colors.white, MUTED)
             elif kind == "span":
-                drawing.add(Rect(x, y + 1.5, 10, 3, fillColor=MUTED, strokeColor=None, fillOpacity=0.35))
+                _rect(canv, x, y + 1.5, 10, 3, MUTED, opacity=0.35)
             elif kind == "silent":
-                drawing.add(Rect(x, y, 10, 6, fillColor=GAP_FILL, strokeColor=None))
+                _rect(canv, x, y, 10, 6, GAP_FILL)
             else:
-                _draw_mark(drawing, Mark(0, date.min, "day", False, kind, ""), y + 3, _fixed(x + 5))
-            drawing.add(String(x + 13, y + 0.8, text, fontName=regular, fontSize=6.5, fillColor=MUTED))
+                _draw_mark(canv, Mark(0, date.min, "day", False, kind, ""), y + 3, _fixed(x + 5))
+            _text(canv, x + 13, y + 0.8, text, regular, 6.5, MUTED)
             x += 24 + stringWidth(text, regular, 6.5)

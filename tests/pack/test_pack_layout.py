@@ -1,19 +1,24 @@
-"""The layout shortcuts (lines kept between wraps, Paragraphs shared by cells) draw exactly what plain ReportLab does."""
+"""The layout shortcuts (lines kept between wraps, shared cell Paragraphs, the timeline drawn directly)."""
 
 from __future__ import annotations
 
+from datetime import date
 from io import BytesIO
 from typing import Any
 
 import pikepdf
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, TableStyle
 
+from marac_prep.analysis.timeline import Lane, Mark, Timeline
 from marac_prep.pack.document import page_numbers_pdf
+from marac_prep.pack.fonts import register_fonts
 from marac_prep.pack.markup import para
 from marac_prep.pack.sections import PackParagraph, _grid
 from marac_prep.pack.styles import pack_styles
+from marac_prep.pack.timeline_picture import timeline_picture
 
 LONG = "Officer attended after a neighbour heard shouting and a door being broken; " * 3
 
@@ -66,3 +71,32 @@ def test_page_numbers_pdf_has_one_line_per_page() -> None:
         assert all(page.mediabox == pdf.pages[0].mediabox for page in pdf.pages)
     reader = PdfReader(BytesIO(page_numbers_pdf(12)))
     assert [page.extract_text().strip() for page in reader.pages][6:8] == ["Page 7 of 12", "Page 8 of 12"]
+
+
+def test_timeline_picture_draws_every_kind_of_lane_and_mark_in_our_fonts() -> None:
+    marks = (
+        Mark(1, date(2025, 2, 3), "day", False, "incident", "Incident"),
+        Mark(2, date(2025, 2, 20), "day", True, "high_risk", "Threats to kill"),
+        Mark(3, date(2025, 3, 1), "month", True, "referral", "Referral", last_day=date(2025, 3, 31)),
+        Mark(4, date(2025, 1, 1), "year", False, "other", "Other", last_day=date(2025, 12, 31)),
+    )
+    timeline = Timeline(start=date(2025, 1, 1), end=date(2025, 6, 1), lanes=(
+        Lane(agency="Police", expected=True, silent=False, status="returned", marks=marks),
+        Lane(agency="Housing", expected=True, silent=True, status="", marks=()),
+        Lane(agency="Probation service with a very long name indeed, cut short", expected=False, silent=False,
+             status="nothing_known", marks=()),
+    ))
+    picture = timeline_picture(timeline, 500)
+    assert picture.wrap(500, 800) == (500, 16 + 34 + 3 * 15)
+    buffer = BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, initialFontName=register_fonts()[0])
+    picture.drawOn(canvas, 40, 400)
+    canvas.save()
+    text = PdfReader(BytesIO(buffer.getvalue())).pages[0].extract_text()
+    for expected in ("Police", "Housing", "no return", "nothing known", "Probation service", "…", "Feb", "Jun",
+                     "high-risk indicator", "shaded: expected agency, no return"):
+        assert expected in text, expected
+    with pikepdf.open(BytesIO(buffer.getvalue())) as pdf:
+        fonts = [str(font.BaseFont) for font in pdf.pages[0].Resources.Font.values()]
+        assert fonts and all("Helvetica" not in name for name in fonts)
+        assert "/ExtGState" in pdf.pages[0].Resources  # the faint bars of month- and year-only dates
