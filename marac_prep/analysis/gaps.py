@@ -14,15 +14,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy.orm.attributes import instance_dict
-
 from marac_prep.analysis.language import find_victim_blaming
-from marac_prep.core.casefile import CaseFile
-from marac_prep.core.dates import PartialDate
-from marac_prep.core.models import Case, ChronologyEntry, Person
+from marac_prep.core.casefile import CaseFile, EntryRecord
+from marac_prep.core.models import Case, Person
 from marac_prep.core.returns import ReturnRow
 from marac_prep.core.vocabulary import (
     ANSWERED_STATUSES,
@@ -124,9 +121,9 @@ _WHY = {
 # --- small shared readings of the case -------------------------------------------------------
 
 
-def agency_entries(case_file: CaseFile) -> dict[int, list[ChronologyEntry]]:
+def agency_entries(case_file: CaseFile) -> dict[int, list[EntryRecord]]:
     """Each agency's entries (withdrawn ones are already left out by the loader), in date order."""
-    out: dict[int, list[ChronologyEntry]] = {}
+    out: dict[int, list[EntryRecord]] = {}
     for entry in sorted(case_file.entries, key=_order):
         out.setdefault(entry.agency_id, []).append(entry)
     return out
@@ -137,48 +134,12 @@ def is_silent(row: ReturnRow, entries: Iterable[object]) -> bool:
     return row.expected and row.status not in ANSWERED_STATUSES and not any(True for _ in entries)
 
 
-def _order(entry: ChronologyEntry | _Entry) -> tuple[date, int, int]:
+def _order(entry: EntryRecord) -> tuple[date, int, int]:
     return (entry.event_date, entry.sequence, entry.id or 0)
 
 
-def _last(entry: _Entry) -> date:
+def _last(entry: EntryRecord) -> date:
     return entry.partial_date.last_day()
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class _Entry:
-    """The fields the rules read, copied once from the database record: reading a mapped
-    attribute costs far more than a plain one, and the rules read them many times."""
-
-    id: int | None
-    agency_id: int
-    event_date: date
-    date_precision: str
-    date_approximate: bool
-    sequence: int
-    event_type: str
-    risk_indicators: list[str]
-    subjects: list[str]
-    referred_to_agency_id: int | None
-    risk_level: str | None
-    summary: str
-    detail: str
-
-    @classmethod
-    def of(cls, e: ChronologyEntry) -> _Entry:
-        # The ORM's own dict of loaded values (public API): a tenth of the cost of 13 attribute reads.
-        loaded = instance_dict(e)
-        if not loaded.keys() >= _ENTRY_FIELD_SET:  # something expired or deferred: read it properly
-            loaded = {name: getattr(e, name) for name in _ENTRY_FIELDS}
-        return cls(*[loaded[name] for name in _ENTRY_FIELDS])
-
-    @property
-    def partial_date(self) -> PartialDate:
-        return PartialDate(self.event_date, self.date_precision, self.date_approximate)
-
-
-_ENTRY_FIELDS = tuple(f.name for f in fields(_Entry))
-_ENTRY_FIELD_SET = frozenset(_ENTRY_FIELDS)
 
 
 @dataclass
@@ -190,26 +151,26 @@ class _View:
     """
 
     file: CaseFile
-    ordered: list[_Entry]
+    ordered: list[EntryRecord]
     last: dict[int, date]  # by id(entry)
-    by_agency: dict[int, list[_Entry]]
+    by_agency: dict[int, list[EntryRecord]]
 
     @classmethod
     def of(cls, case_file: CaseFile) -> _View:
-        ordered = sorted((_Entry.of(e) for e in case_file.entries), key=_order)
-        by_agency: dict[int, list[_Entry]] = {}
+        ordered = sorted(case_file.entries, key=_order)
+        by_agency: dict[int, list[EntryRecord]] = {}
         for entry in ordered:
             by_agency.setdefault(entry.agency_id, []).append(entry)
         return cls(case_file, ordered, {id(e): _last(e) for e in ordered}, by_agency)
 
-    def last_day(self, entry: _Entry) -> date:
+    def last_day(self, entry: EntryRecord) -> date:
         return self.last[id(entry)]
 
-    def by_last_day(self, entries: Iterable[_Entry]) -> _ByLastDay:
+    def by_last_day(self, entries: Iterable[EntryRecord]) -> _ByLastDay:
         ordered = sorted(entries, key=self.last_day)  # stable: chronology order within a day
         return _ByLastDay(ordered, [self.last_day(e) for e in ordered])
 
-    def before(self, entries: _ByLastDay, day: date, sequence: int | None) -> list[_Entry]:
+    def before(self, entries: _ByLastDay, day: date, sequence: int | None) -> list[EntryRecord]:
         """Those of `entries` that definitely came before `day` (or earlier that day by sequence),
         ordered by their last possible day."""
         cut = bisect_left(entries.lasts, day)
@@ -226,11 +187,11 @@ class _View:
 class _ByLastDay:
     """Entries sorted by their last possible day, with those days alongside for `bisect`."""
 
-    entries: list[_Entry]
+    entries: list[EntryRecord]
     lasts: list[date]
 
 
-def _when(entry: _Entry) -> str:
+def _when(entry: EntryRecord) -> str:
     return entry.partial_date.display()
 
 
@@ -241,7 +202,7 @@ def _finding(
     message: str,
     *,
     agency: str | None = None,
-    entries: Iterable[_Entry] = (),
+    entries: Iterable[EntryRecord] = (),
 ) -> GapFinding:
     ids = tuple(dict.fromkeys(e.id for e in entries if e.id is not None))
     return GapFinding(
@@ -389,7 +350,7 @@ class _Assessment:
     agency_id: int
     day: date
     level: str
-    entry: _Entry | None
+    entry: EntryRecord | None
 
 
 def _assessments(view: _View) -> list[_Assessment]:
@@ -417,7 +378,7 @@ def assessed_without_known_risk(view: _View, gs: GapSettings) -> list[GapFinding
     holding = view.by_last_day(e for e in view.ordered if set(e.risk_indicators) & gs.high_risk_indicators)
     # The first entry per agency and indicator names what was known and by whom. Assessments come
     # in date order, so what was held before each one is built up once, not rescanned each time.
-    first: dict[tuple[int, str], _Entry] = {}
+    first: dict[tuple[int, str], EntryRecord] = {}
     taken = 0
     found = []
     for assessment in _assessments(view):
@@ -427,7 +388,7 @@ def assessed_without_known_risk(view: _View, gs: GapSettings) -> list[GapFinding
                 first.setdefault((e.agency_id, indicator), e)
         taken = max(taken, cut)
         sequence = assessment.entry.sequence if assessment.entry is not None else None
-        same_day: dict[tuple[int, str], _Entry] = {}
+        same_day: dict[tuple[int, str], EntryRecord] = {}
         for e in view.before(_ByLastDay(holding.entries[cut:], holding.lasts[cut:]), assessment.day, sequence):
             for indicator in gs.high_risk_indicators.intersection(e.risk_indicators):
                 same_day.setdefault((e.agency_id, indicator), e)
@@ -510,7 +471,7 @@ def escalation(view: _View, gs: GapSettings) -> list[GapFinding]:
     case_file = view.file
     if "potential_escalation" in case_file.case.criteria:
         return []
-    incidents: dict[tuple[date, str], list[_Entry]] = {}
+    incidents: dict[tuple[date, str], list[EntryRecord]] = {}
     for e in view.ordered:
         if e.event_type in gs.incident_types:
             key = (e.event_date, e.date_precision) if e.date_precision == "day" else (e.event_date, f"{e.id}")
@@ -518,7 +479,7 @@ def escalation(view: _View, gs: GapSettings) -> list[GapFinding]:
     groups = sorted(incidents.values(), key=lambda g: g[0].event_date)
     starts = [g[0].event_date for g in groups]
     ends = [max(view.last_day(e) for e in g) for g in groups]
-    best: list[list[_Entry]] = []
+    best: list[list[EntryRecord]] = []
     for i, start in enumerate(starts):
         limit = start + timedelta(days=gs.escalation_window_days)
         stop = bisect_right(starts, limit)  # later groups start after the window closes
@@ -545,7 +506,7 @@ def escalation(view: _View, gs: GapSettings) -> list[GapFinding]:
 def single_agency_risks(view: _View, gs: GapSettings) -> list[GapFinding]:
     """A high-risk indicator that only one agency's entries evidence."""
     case_file = view.file
-    holders: dict[str, dict[int, list[_Entry]]] = {}
+    holders: dict[str, dict[int, list[EntryRecord]]] = {}
     for e in view.ordered:
         for indicator in e.risk_indicators:
             if indicator in gs.high_risk_indicators:

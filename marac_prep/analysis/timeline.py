@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from marac_prep.analysis.gaps import agency_entries, is_silent
-from marac_prep.core.casefile import CaseFile
-from marac_prep.core.models import ChronologyEntry
+from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.vocabulary import (
     event_type_label,
     high_risk_indicators,
@@ -67,7 +66,7 @@ class Timeline:
     lanes: tuple[Lane, ...]
 
 
-def mark_kind(entry: ChronologyEntry) -> str:
+def mark_kind(entry: EntryRecord) -> str:
     if set(entry.risk_indicators) & high_risk_indicators():
         return "high_risk"
     if entry.event_type in incident_event_types():
@@ -77,7 +76,7 @@ def mark_kind(entry: ChronologyEntry) -> str:
     return "other"
 
 
-def _mark(entry: ChronologyEntry) -> Mark:
+def _mark(entry: EntryRecord) -> Mark:
     label = event_type_label(entry.event_type)
     indicators = [risk_indicator_label(i) for i in entry.risk_indicators]
     if indicators:

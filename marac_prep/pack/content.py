@@ -14,9 +14,9 @@ from datetime import date, datetime
 
 from marac_prep.analysis.gaps import GapFinding, analyse_case
 from marac_prep.analysis.timeline import Timeline, build_timeline
-from marac_prep.core.casefile import CaseFile
+from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.dates import display_day
-from marac_prep.core.models import ChronologyEntry, Person
+from marac_prep.core.models import Person
 from marac_prep.core.returns import return_progress
 from marac_prep.core.vocabulary import (
     RETURN_STATUS_LABELS,
@@ -183,7 +183,7 @@ def _person(person: Person, scrub: Scrubber, on: date) -> PackPerson:
     )
 
 
-def _entry(entry: ChronologyEntry, case_file: CaseFile, scrub: Scrubber) -> PackEntry:
+def _entry(entry: EntryRecord, case_file: CaseFile, scrub: Scrubber) -> PackEntry:
     partial = entry.partial_date
     notes = [_PRECISION_NOTES[partial.precision]] if partial.precision != "day" else []
     if partial.approximate:

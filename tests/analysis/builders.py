@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from marac_prep.core.casefile import CaseFile
+from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.dates import PartialDate
-from marac_prep.core.models import Agency, AgencyReturn, Case, ChronologyEntry, Person, RiskAssessment
+from marac_prep.core.models import Agency, AgencyReturn, Case, Person, RiskAssessment
 from marac_prep.core.returns import ReturnRow, expected_agency_ids
 from marac_prep.core.vocabulary import default_agencies
 
@@ -49,7 +49,7 @@ class CaseBuilder:
         )
         self.people = [victim or person("Alys PRITCHARD", date(1990, 4, 3))]
         self.people += [person(f"Child{i} PRITCHARD", date(2018, 1, 5), role="child") for i in range(children)]
-        self.entries: list[ChronologyEntry] = []
+        self.entries: list[EntryRecord] = []
         self.statuses: dict[str, AgencyReturn | None] = {}
         self.assessments: list[RiskAssessment] = []
         self.earlier: list[tuple[Case, list[Person]]] = []
@@ -71,7 +71,7 @@ class CaseBuilder:
         when = on if isinstance(on, PartialDate) else PartialDate(on)
         self._next += 1
         self.entries.append(
-            ChronologyEntry(
+            EntryRecord(
                 id=self._next,
                 case_id=self.case.id,
                 agency_id=AGENCIES[agency].id,
@@ -85,8 +85,6 @@ class CaseBuilder:
                 risk_level=level,
                 referred_to_agency_id=AGENCIES[to].id if to else None,
                 subjects=list(subjects),
-                created_at=NOW,
-                updated_at=NOW,
             )
         )
         return self._next
