@@ -109,7 +109,8 @@ def run(ws: Workspace, db_path: str, *, runs: int, names: list[str], case_open_r
             results.append(Result(
                 "case_open", data["case_open"], data["one_query"], target=CASE_OPEN_TARGET,
                 note=f"open the {ws.size.big_case_entries:,}-entry case from the meeting page until its chronology is "
-                "painted with rows (read and rows formatted off the GUI thread, then the panels filled); baseline "
+                "painted with rows (entries read as plain records and formatted off the GUI thread; findings and "
+                "timeline worked out after that first paint); baseline "
                 f"one SQLModel SELECT of those rows, run when the app is idle{late}",
             ))
             results.append(Result(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -168,11 +168,7 @@ def _history(session: Session, case: Case, people: list[Person]) -> list[tuple[C
     return list(found.values())
 
 
-def load_case_file(
-    session: Session, case_id: int, *, with_history: bool = True, with_entries: bool = True
-) -> CaseFile:
-    """The case's `CaseFile`; `with_entries=False` leaves `entries` empty, for a caller that reads
-    the chronology itself (the case view shows its rows from `entry_columns_for_case`)."""
+def load_case_file(session: Session, case_id: int, *, with_history: bool = True) -> CaseFile:
     case = get_case(session, case_id)
     people = people_of(session, case_id)
     agencies = {a.id: a for a in session.exec(select(Agency)).all() if a.id is not None}
@@ -180,12 +176,17 @@ def load_case_file(
         case=case,
         people=people,
         addresses=addresses_of(session, case_id),
-        entries=entry_records(session, [case_id])[case_id] if with_entries else [],
+        entries=entry_records(session, [case_id])[case_id],
         returns=returns_for_case(session, case_id),
         assessments=assessments_for_case(session, case_id),
         agencies=agencies,
         earlier_cases=_history(session, case, people) if with_history else [],
     )
+
+
+def with_history(session: Session, case_file: CaseFile) -> CaseFile:
+    """The case file with its `earlier_cases` read (for a file loaded with `with_history=False`)."""
+    return replace(case_file, earlier_cases=_history(session, case_file.case, case_file.people))
 
 
 def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list[CaseFile]]:

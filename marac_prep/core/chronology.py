@@ -285,25 +285,3 @@ def entries_for_case(session: Session, case_id: int, *, include_withdrawn: bool 
     if not include_withdrawn:
         query = query.where(col(ChronologyEntry.withdrawn_at).is_(None))
     return list(session.exec(query.order_by(*_CHRONOLOGICAL)).all())
-
-
-# The columns a chronology table shows, in this order (see `entry_columns_for_case`).
-DISPLAY_COLUMNS = (
-    "id", "version", "event_date", "date_precision", "date_approximate", "event_time", "sequence", "agency_id",
-    "event_type", "summary", "detail", "risk_indicators", "source_ref", "recorded_by", "fact_or_opinion",
-)
-
-
-def entry_columns_for_case(session: Session, case_id: int) -> list[tuple[Any, ...]]:
-    """The case's current entries as plain tuples of `DISPLAY_COLUMNS`, in `entries_for_case` order.
-
-    For showing a long chronology quickly: building 10,000 ORM objects costs as much again as
-    reading the rows, and a table needs only these values.
-    """
-    table = ChronologyEntry.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
-    query = (
-        select(*(table.c[name] for name in DISPLAY_COLUMNS))
-        .where(table.c.case_id == case_id, table.c.withdrawn_at.is_(None))
-        .order_by(*_CHRONOLOGICAL)
-    )
-    return [tuple(row) for row in session.exec(query).all()]

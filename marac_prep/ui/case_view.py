@@ -23,14 +23,13 @@ from sqlmodel import Session
 
 from marac_prep.analysis.gaps import GapFinding, analyse_case
 from marac_prep.analysis.timeline import Timeline, build_timeline
-from marac_prep.core.casefile import CaseFile, load_case_file
-from marac_prep.core.chronology import entry_columns_for_case
+from marac_prep.core.casefile import CaseFile, load_case_file, with_history
 from marac_prep.core.dates import display_day
 from marac_prep.core.db import Database
 from marac_prep.core.returns import return_progress
 from marac_prep.core.vocabulary import criteria, risk_level
 from marac_prep.ui.background import BackgroundOp, Progress
-from marac_prep.ui.chronology_model import ChronologyRow, fold_search_texts, rows_from_columns
+from marac_prep.ui.chronology_model import ChronologyRow, chronology_rows, fold_search_texts
 from marac_prep.ui.chronology_view import ChronologyPanel
 from marac_prep.ui.findings_panel import FindingsPanel, entry_labels
 from marac_prep.ui.people_model import PeopleTableModel, PersonLine, people_lines
@@ -43,9 +42,8 @@ from marac_prep.ui.timeline_view import TimelineView
 class CaseSnapshot:
     """What the case view shows first, read in one session off the GUI thread.
 
-    `case_file` has the case, people, returns and assessments but no `entries`: the chronology
-    is in `rows`, read as plain columns. The analysis (findings, timeline) comes after the rows
-    are on screen, in a `CaseAnalysis`.
+    `case_file` is read without earlier cases (the repeat check's history): the analysis reads
+    those after the rows are on screen, and works out the findings and timeline in a `CaseAnalysis`.
     """
 
     case_file: CaseFile
@@ -69,12 +67,9 @@ class CaseAnalysis:
 
 def load_snapshot(session: Session, case_id: int, progress: Progress) -> CaseSnapshot:
     progress(0, 0, "Reading the case…")
-    case_file = load_case_file(session, case_id, with_history=False, with_entries=False)
-    columns = entry_columns_for_case(session, case_id)
-    rows = rows_from_columns(
-        columns,
-        case_file.agencies,
-        lambda done, total: progress(done, total, f"Preparing {total:,} chronology entries…"),
+    case_file = load_case_file(session, case_id, with_history=False)
+    rows = chronology_rows(
+        case_file, lambda done, total: progress(done, total, f"Preparing {total:,} chronology entries…")
     )
     return CaseSnapshot(
         case_file=case_file,
@@ -85,13 +80,10 @@ def load_snapshot(session: Session, case_id: int, progress: Progress) -> CaseSna
 
 
 def load_analysis(session: Session, snapshot: CaseSnapshot) -> CaseAnalysis:
-    """Findings and timeline from the whole case file (with earlier cases for the repeat check).
-
-    Read in a session of its own once the rows are shown; a change saved in between is seen
-    here and shown in the rows on the reload every save triggers.
-    """
+    """Findings and timeline of the case file shown, with its earlier cases for the repeat check
+    (read here, after the first paint); the find box's texts are worked out here too."""
     fold_search_texts(snapshot.rows)
-    case_file = load_case_file(session, snapshot.case_id)
+    case_file = with_history(session, snapshot.case_file)
     return CaseAnalysis(
         findings=tuple(analyse_case(case_file)),
         timeline=build_timeline(case_file),

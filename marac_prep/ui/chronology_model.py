@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -115,37 +115,7 @@ def chronology_rows(case_file: CaseFile, progress: Callable[[int, int], None] | 
                 fact_or_opinion=entry.fact_or_opinion,
             )
         )
-        # Folded here, on the loading thread, so the first keystroke in the find box is as quick as the rest.
-        _ = rows[-1].search_text, rows[-1].sort_key
         if progress is not None and (number % 500 == 0 or number == total):
-            progress(number, total)
-    return rows
-
-
-def rows_from_columns(
-    columns: list[tuple[Any, ...]],
-    agencies: Mapping[int, Any],
-    progress: Callable[[int, int], None] | None = None,
-) -> list[ChronologyRow]:
-    """Display rows from `entry_columns_for_case` tuples (the case's rows without ORM objects).
-
-    The find box's folded text is left to `fold_search_texts`, run once the rows are on screen.
-    """
-    rows: list[ChronologyRow] = []
-    total = len(columns)
-    for number, (entry_id, version, day, precision, approximate, time, sequence, agency_id, event_type, summary,
-                 detail, risks, source_ref, recorded_by, fact_or_opinion) in enumerate(columns, start=1):
-        agency = agencies.get(agency_id)
-        rows.append(
-            ChronologyRow(
-                entry_id=entry_id, version=version, when=PartialDate(day, precision, approximate), time=time or "",
-                sequence=sequence, agency_id=agency_id, agency_name=agency.name if agency else "",
-                agency_code=agency.short_code if agency else "", event_type=event_type, summary=summary,
-                detail=detail, risk_indicators=tuple(risks or ()), source_ref=source_ref, recorded_by=recorded_by,
-                fact_or_opinion=fact_or_opinion,
-            )
-        )
-        if progress is not None and (number % 2000 == 0 or number == total):
             progress(number, total)
     return rows
 

@@ -188,19 +188,21 @@ def test_the_selected_entry_stays_selected_while_the_find_text_changes(qtbot):
     assert panel.count.text() == "3 entries"
 
 
-def test_the_case_view_reads_the_same_rows_as_the_case_file_gives_without_withdrawn_entries(ws):
-    from marac_prep.core.chronology import withdraw_entry
+def test_the_case_view_shows_the_current_entries_and_analyses_exactly_what_it_shows(ws):
+    from marac_prep.analysis.gaps import analyse_case
+    from marac_prep.core.chronology import entries_for_case, withdraw_entry
     from marac_prep.ui.case_view import load_analysis, load_snapshot
 
     _meeting, case = _case_with_entries(ws)
     gone = ws.entry(case, "POL", on=date(2025, 2, 2), summary="Entered on the wrong case.")
     withdraw_entry(ws.session, actor=ws.coordinator, entry_id=gone.id, expected_version=gone.version,
                    reason="Wrong case")
-    expected = chronology_rows(load_case_file(ws.session, case.id))
     snapshot = load_snapshot(ws.session, case.id, lambda *_: None)
-    assert list(snapshot.rows) == expected  # same values, same order, the withdrawn entry left out
-    assert [r.search_text for r in snapshot.rows] == [r.search_text for r in expected]
-    assert snapshot.case_file.entries == []  # the analysis reads the entries itself, after the first paint
+    current = entries_for_case(ws.session, case.id)  # the withdrawn entry left out
+    assert [r.entry_id for r in snapshot.rows] == [e.id for e in current]
+    assert [r.summary for r in snapshot.rows] == [e.summary for e in current]
+    assert snapshot.case_file.earlier_cases == []  # read by the analysis, after the first paint
     analysis = load_analysis(ws.session, snapshot)
-    assert set(analysis.entry_labels) == {r.entry_id for r in expected}
-    assert sum(len(lane.marks) for lane in analysis.timeline.lanes) == len(expected)
+    assert list(analysis.findings) == analyse_case(load_case_file(ws.session, case.id))
+    assert set(analysis.entry_labels) == {e.id for e in current}
+    assert sum(len(lane.marks) for lane in analysis.timeline.lanes) == len(current)
