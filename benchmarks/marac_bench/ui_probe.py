@@ -7,8 +7,9 @@
 
 `bare` and `startup` print "painted" when the window is first painted (the parent times the
 process from its start to that line); `startup` then prints "workspace" when the workspace has
-filled the window (meetings listed, the first meeting's cases shown). `session` opens the case RUNS times, interleaved with the
-baseline query, and reports the peak memory after the first open; `filter` times keystrokes.
+filled the window (meetings listed, the first meeting's cases shown). `session` opens the case
+RUNS times, interleaved with the baseline query, and reports the peak memory after the first
+open; `filter` times keystrokes.
 PySide6 is imported inside functions: only marac_prep.ui may import it at module level.
 """
 
