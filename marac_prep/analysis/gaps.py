@@ -372,6 +372,12 @@ def _assessments(view: _View) -> list[_Assessment]:
     return sorted(out.values(), key=lambda a: (a.day, a.agency_id))
 
 
+def _high_risk(entry: EntryRecord, gs: GapSettings) -> list[str]:
+    """The entry's high-risk indicators in its own order (a set's order would change the wording
+    of a finding from one run to the next)."""
+    return [i for i in entry.risk_indicators if i in gs.high_risk_indicators]
+
+
 def assessed_without_known_risk(view: _View, gs: GapSettings) -> list[GapFinding]:
     """A standard or medium rating while other agencies already held high-risk indicators."""
     case_file = view.file
@@ -384,13 +390,13 @@ def assessed_without_known_risk(view: _View, gs: GapSettings) -> list[GapFinding
     for assessment in _assessments(view):
         cut = bisect_left(holding.lasts, assessment.day)
         for e in holding.entries[taken:cut]:
-            for indicator in gs.high_risk_indicators.intersection(e.risk_indicators):
+            for indicator in _high_risk(e, gs):
                 first.setdefault((e.agency_id, indicator), e)
         taken = max(taken, cut)
         sequence = assessment.entry.sequence if assessment.entry is not None else None
         same_day: dict[tuple[int, str], EntryRecord] = {}
         for e in view.before(_ByLastDay(holding.entries[cut:], holding.lasts[cut:]), assessment.day, sequence):
-            for indicator in gs.high_risk_indicators.intersection(e.risk_indicators):
+            for indicator in _high_risk(e, gs):
                 same_day.setdefault((e.agency_id, indicator), e)
         others = {key: e for key, e in {**same_day, **first}.items() if key[0] != assessment.agency_id}
         if not others:
