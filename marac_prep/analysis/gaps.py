@@ -593,7 +593,7 @@ def victim_blaming(view: _View, gs: GapSettings) -> list[GapFinding]:
     case_file = view.file
     found = []
     for e in view.ordered:
-        if e.subjects == ["perpetrator"]:
+        if e.subjects == ("perpetrator",):
             continue  # "did not engage" about a perpetrator's programme is a fact, not victim-blaming
         matches = find_victim_blaming(f"{e.summary}\n{e.detail}")
         if not matches:

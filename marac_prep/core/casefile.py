@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, String, func, or_, type_coerce
 from sqlmodel import Session, col, select
@@ -29,13 +29,13 @@ from marac_prep.core.risk import assessments_for_case
 from marac_prep.core.vocabulary import PERSON_ROLES
 
 
-@dataclass(frozen=True, slots=True)
-class EntryRecord:
+class EntryRecord(NamedTuple):
     """A current chronology entry as analysis and packs read it: plain values, no ORM object.
 
-    Reading the columns is about a third of the cost of building ORM objects for them, which
-    is most of a meeting's gap analysis. The fields and defaults are `ChronologyEntry`'s, less
-    the withdrawal and bookkeeping columns (a case file never holds a withdrawn entry).
+    Reading the columns into these costs a quarter of building ORM objects for them, which was
+    most of a meeting's gap analysis; a named tuple is the cheapest record Python makes. The
+    fields and defaults are `ChronologyEntry`'s, less the withdrawal and bookkeeping columns (a
+    case file never holds a withdrawn entry); its lists are tuples, shared between entries.
     """
 
     id: int
@@ -50,10 +50,10 @@ class EntryRecord:
     sequence: int = 0
     source_ref: str = ""
     recorded_by: str = ""
-    subjects: list[str] = field(default_factory=list)
+    subjects: tuple[str, ...] = ()
     detail: str = ""
     fact_or_opinion: str = "fact"
-    risk_indicators: list[str] = field(default_factory=list)
+    risk_indicators: tuple[str, ...] = ()
     risk_level: str | None = None
     referred_to_agency_id: int | None = None
     shareable: bool = True
@@ -65,8 +65,8 @@ class EntryRecord:
         return PartialDate(self.event_date, self.date_precision, self.date_approximate)
 
 
-_RECORD_COLUMNS = tuple(f.name for f in fields(EntryRecord))
-_LIST_COLUMNS = ("subjects", "risk_indicators")
+_RECORD_COLUMNS = EntryRecord._fields
+_SUBJECTS, _RISKS = _RECORD_COLUMNS.index("subjects"), _RECORD_COLUMNS.index("risk_indicators")
 
 
 @lru_cache(maxsize=4096)
@@ -74,13 +74,13 @@ def _decoded(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
-def _string_list(value: str | list[str] | None) -> list[str]:
-    """A JSON list column's value as a new list. Read as text (SQLite) it is decoded through a
-    cache: entries share a few dozen distinct lists, and decoding 10,000 of them one by one was
-    a third of reading a meeting. (PostgreSQL's driver hands over lists already.)"""
+def _strings(value: str | list[str] | None) -> tuple[str, ...]:
+    """A JSON list column's value. Read as text (SQLite) it is decoded through a cache: entries
+    share a few dozen distinct lists, and decoding 10,000 of them one by one was a third of
+    reading a meeting. (PostgreSQL's driver hands over lists already.)"""
     if value is None:
-        return []
-    return list(_decoded(value)) if isinstance(value, str) else list(value)
+        return ()
+    return _decoded(value) if isinstance(value, str) else tuple(value)
 
 
 def entry_records(session: Session, case_ids: list[int]) -> dict[int, list[EntryRecord]]:
@@ -88,9 +88,9 @@ def entry_records(session: Session, case_ids: list[int]) -> dict[int, list[Entry
     then sequence, then time, then entry order, as `entries_for_case` gives them)."""
     table: Any = ChronologyEntry.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
     columns = [
-        type_coerce(table.c[name], String) if name in _LIST_COLUMNS else table.c[name] for name in _RECORD_COLUMNS
+        type_coerce(table.c[name], String) if index in (_SUBJECTS, _RISKS) else table.c[name]
+        for index, name in enumerate(_RECORD_COLUMNS)
     ]
-    lists = [_RECORD_COLUMNS.index(name) for name in _LIST_COLUMNS]
     query = (
         select(*columns)
         .where(table.c.case_id.in_(case_ids), table.c.withdrawn_at.is_(None))
@@ -99,10 +99,8 @@ def entry_records(session: Session, case_ids: list[int]) -> dict[int, list[Entry
     found: dict[int, list[EntryRecord]] = {i: [] for i in case_ids}
     for row in session.exec(query).all():
         values = list(row)
-        for index in lists:
-            values[index] = _string_list(values[index])
-        record = EntryRecord(*values)
-        found[record.case_id].append(record)
+        values[_SUBJECTS], values[_RISKS] = _strings(values[_SUBJECTS]), _strings(values[_RISKS])
+        found[values[1]].append(EntryRecord._make(values))
     return found
 
 

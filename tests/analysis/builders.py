@@ -81,10 +81,10 @@ class CaseBuilder:
                 sequence=sequence,
                 event_type=event_type,
                 summary=summary,
-                risk_indicators=list(indicators),
+                risk_indicators=tuple(indicators),
                 risk_level=level,
                 referred_to_agency_id=AGENCIES[to].id if to else None,
-                subjects=list(subjects),
+                subjects=tuple(subjects),
             )
         )
         return self._next

@@ -16,8 +16,10 @@ def test_case_file_entries_are_plain_records_equal_to_the_current_entries(ws, se
     case_file = load_case_file(session, case.id)
     assert all(type(e) is EntryRecord for e in case_file.entries)
     current = entries_for_case(session, case.id)
-    names = [name for name in EntryRecord.__dataclass_fields__]
-    assert [[getattr(e, n) for n in names] for e in case_file.entries] == [[getattr(e, n) for n in names] for e in current]
+    def values(entry):
+        return [tuple(v) if isinstance(v, list) else v for v in (getattr(entry, n) for n in EntryRecord._fields)]
+
+    assert [values(e) for e in case_file.entries] == [values(e) for e in current]
     before = analyse_case(case_file)
     session.expunge_all()  # the records need no session: the analysis reads only what was loaded
     assert analyse_case(case_file) == before
