@@ -16,12 +16,11 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
-from marac_prep.core.errors import MaracError
 from marac_prep.logging_setup import configure_logging
 from marac_prep.resources import resource_path
 from marac_prep.ui.idle_lock import IdleLock
 from marac_prep.ui.main_window import APPLICATION, ORGANISATION, MainWindow
-from marac_prep.ui.messages import Messages
+from marac_prep.ui.messages import report_error
 
 if TYPE_CHECKING:
     from marac_prep.core.db import Database
@@ -96,17 +95,17 @@ def open_app_database(target: str | None, parent: MainWindow | None = None) -> D
 def open_workspace(window: MainWindow, *, database_target: str | None, user_name: str | None, demo: bool) -> int | None:
     """Opens the database and the profile over the shown window, then fills it.
 
-    None when the workspace is open; otherwise the exit status, the window closed: 0 when the
-    user cancelled the passphrase or profile prompt, 1 when the database was refused (said in
-    a message first).
+    None when the workspace is open; otherwise the exit status, the window to be closed: 0 when
+    the user cancelled the passphrase or profile prompt, 1 when the database was refused or
+    anything else went wrong (said in one sentence first, never a traceback).
     """
+    db: Database | None = None
     try:
         if demo:
             database_target = str(demo_database_path())
-        opened = open_app_database(database_target, window)
-        if opened is None:
+        db = open_app_database(database_target, window)
+        if db is None:
             return 0  # the user cancelled at the passphrase prompt: nothing was opened
-        db = opened
         if demo:
             from marac_prep.core.demo import build_demo
             from marac_prep.core.users import ensure_profile
@@ -116,14 +115,16 @@ def open_workspace(window: MainWindow, *, database_target: str | None, user_name
             with db.session() as session:
                 build_demo(session, actor=ensure_profile(session, name="Demo coordinator"))
             user_name = user_name or "Demo coordinator"
-    except MaracError as exc:
-        Messages.error(window, "Marac Prep", str(exc))
+        actor = choose_actor(db, user_name, window)
+        if actor is None:
+            db.close()
+            return 0
+        window.attach(db, actor)
+    except Exception as exc:  # A slot of the event loop: nothing above it would catch this.
+        report_error(window, exc, doing="open the workspace")
+        if db is not None:
+            db.close()
         return 1
-    actor = choose_actor(db, user_name, window)
-    if actor is None:
-        db.close()
-        return 0
-    window.attach(db, actor)
     # Locks the screen after the idle time in settings; unsaved text stays where it was.
     window.idle_lock = IdleLock(window, verify=db.check_passphrase if db.encrypted else None)
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.casefile import CaseFile, load_case_file, with_history
 from marac_prep.core.dates import display_day
 from marac_prep.core.db import Database
+from marac_prep.core.errors import MaracError
 from marac_prep.core.returns import return_progress
 from marac_prep.core.vocabulary import criteria, risk_level
 from marac_prep.ui.background import BackgroundOp, Progress
@@ -36,6 +38,8 @@ from marac_prep.ui.people_model import PeopleTableModel, PersonLine, people_line
 from marac_prep.ui.returns_panel import ReturnLine, ReturnsPanel
 from marac_prep.ui.text import plain_label
 from marac_prep.ui.timeline_view import TimelineView
+
+log = logging.getLogger("marac_prep.ui")
 
 
 @dataclass(frozen=True)
@@ -266,7 +270,7 @@ class CaseView(QWidget):
         # No progress dialog: the user can work in the chronology while the analysis runs.
         op.progress.setMinimumDuration(24 * 3600 * 1000)
         op.finished.connect(lambda analysis: self._on_analysed(snapshot, analysis))
-        op.failed.connect(self.load_failed)
+        op.failed.connect(lambda exc: self._on_analysis_failed(snapshot, exc))
         op.finished.connect(lambda _r: self._forget(op))
         op.failed.connect(lambda _e: self._forget(op))
         self.analysis_ops.append(op)
@@ -278,6 +282,18 @@ class CaseView(QWidget):
         if op in self.analysis_ops:
             self.analysis_ops.remove(op)
             op.dispose()
+
+    def _on_analysis_failed(self, snapshot: CaseSnapshot, exc: object) -> None:
+        """Says so in the two tabs the analysis fills; the chronology shown stays as it is."""
+        if self.snapshot is not snapshot:
+            return  # about a case the user has left
+        reason = str(exc) if isinstance(exc, MaracError) else "something went wrong; the details are in the log file"
+        if not isinstance(exc, MaracError):
+            log.error("the gap analysis failed with %s", exc.__class__.__name__,
+                      exc_info=(type(exc), exc, None) if isinstance(exc, BaseException) else None)
+        self.findings.summary.setText(f"The gap analysis could not be done: {reason}")
+        self.tabs.setTabText(self.tabs.indexOf(self.findings), "&Findings (not done)")
+        self.timeline.set_timeline(None, placeholder="The timeline could not be built.")
 
     def _on_analysed(self, snapshot: CaseSnapshot, analysis: CaseAnalysis) -> None:
         if self.snapshot is not snapshot:

@@ -182,7 +182,8 @@ class ChronologyPanel(QWidget):
             for action in self.agencies.menu().actions():
                 action.setChecked(action.data() in chosen)
         self.model.set_rows(rows)
-        self._update_count()
+        # The agencies still chosen may be fewer (or none, which is "all"): filter by what the button says.
+        self._on_filter_changed()
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)

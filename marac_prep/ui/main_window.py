@@ -97,7 +97,8 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self._make_menus()
         for action in self.findChildren(QAction):
-            action.setEnabled(action in (self.quit_action, self.about_action))
+            if action.menu() is None:  # a menu's own action would grey out the whole menu
+                action.setEnabled(action in (self.quit_action, self.about_action))
         self._restore_geometry()
         if database is not None and actor is not None:
             self.attach(database, actor)

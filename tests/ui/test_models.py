@@ -206,3 +206,20 @@ def test_the_case_view_shows_the_current_entries_and_analyses_exactly_what_it_sh
     assert list(analysis.findings) == analyse_case(load_case_file(ws.session, case.id))
     assert set(analysis.entry_labels) == {e.id for e in current}
     assert sum(len(lane.marks) for lane in analysis.timeline.lanes) == len(current)
+
+
+def test_a_new_case_without_the_chosen_agency_shows_all_its_rows_and_says_so(qtbot):
+    from marac_prep.ui.chronology_view import ChronologyPanel
+
+    panel = ChronologyPanel()
+    qtbot.addWidget(panel)
+    panel.set_rows(_rows(["knife seen", "welfare call", "knife threat"]), [(1, "Housing"), (0, "Police")])
+    housing = next(a for a in panel.agencies.menu().actions() if a.data() == 1)
+    housing.setChecked(True)
+    assert panel.proxy.rowCount() == 2  # entries 2 and 3 are Housing's
+    from dataclasses import replace
+
+    panel.set_rows([replace(r, agency_id=7, agency_name="Probation") for r in _rows(["one", "two"])],
+                   [(7, "Probation")])
+    assert panel.agencies.text() == "Agencies: all"
+    assert panel.proxy.rowCount() == 2 and panel.count.text() == "2 entries"

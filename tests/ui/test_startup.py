@@ -38,6 +38,8 @@ def test_the_window_shows_at_once_and_the_workspace_fills_it_on_the_next_turn(qt
     assert window.isVisible() and not window.attached
     assert window.centralWidget() is window.opening and window.opening.text() == "Opening the workspace…"
     assert not window.export_action.isEnabled() and window.quit_action.isEnabled()
+    # The menus stay open-able, so File > Quit and Help > About work while the workspace opens.
+    assert window.file_menu.menuAction().isEnabled() and window.help_menu.menuAction().isEnabled()
     with qtbot.waitSignal(window.workspace_opened, timeout=20_000):
         pass
     assert window.attached and window.centralWidget() is window.splitter
@@ -70,3 +72,43 @@ def test_the_window_closes_when_the_user_cancels_the_profile_choice(qtbot, works
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=20_000)
     assert not window.attached and window.exit_status == 0
+
+
+def test_an_unexpected_failure_while_opening_is_one_sentence_and_closes_the_window_with_status_1(
+    qtbot, workspace_file, temporary_settings, messages, monkeypatch
+):
+    import marac_prep.ui.app as app_module
+
+    def broken(target, parent=None):
+        raise ValueError("invalid literal for int() with base 10: 'notaport'")
+
+    monkeypatch.setattr(app_module, "open_app_database", broken)
+    window = start_app(database_target="postgresql://u@127.0.0.1:notaport/db", user_name=None, demo=False,
+                       settings=temporary_settings)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=20_000)
+    assert window.exit_status == 1 and not window.attached
+    assert messages.errors == [("Marac Prep", "Something went wrong while trying to open the workspace; nothing was "
+                                "saved. The details are in the log file.")]
+
+
+def test_a_failure_after_the_database_opened_closes_the_database_too(qtbot, workspace_file, temporary_settings,
+                                                                      messages, monkeypatch):
+    from marac_prep.core.db import Database
+
+    closed: list[bool] = []
+    real_close = Database.close
+
+    def spy_close(self):
+        closed.append(True)
+        real_close(self)
+
+    def broken_attach(self, database, actor):
+        raise RuntimeError("the meeting list could not be read")
+
+    monkeypatch.setattr(Database, "close", spy_close)
+    monkeypatch.setattr(MainWindow, "attach", broken_attach)
+    window = MainWindow(settings=temporary_settings)
+    qtbot.addWidget(window)
+    assert open_workspace(window, database_target=str(workspace_file), user_name="Cora Ordinator", demo=False) == 1
+    assert closed and len(messages.errors) == 1
