@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
@@ -111,3 +112,18 @@ class Workspace:
             summary=summary,
             **fields,
         )
+
+
+def demo_file(path: Path, *, cases: int, entries_per_case: int) -> Path:
+    """A closed SQLite file holding a fictional demo workspace (profile "Cora Ordinator"), for
+    tests that start the app or another process on a file."""
+    from marac_prep.core.db import open_database
+    from marac_prep.core.demo import build_demo
+    from marac_prep.core.users import ensure_profile
+
+    db = open_database(str(path))
+    with db.session() as session:
+        build_demo(session, actor=ensure_profile(session, name="Cora Ordinator"), cases=cases,
+                   entries_per_case=entries_per_case)
+    db.close()
+    return path

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+from tests.factories import demo_file
+
 _SCRIPT = """
 import hashlib, sys
 from marac_prep.analysis.gaps import analyse_meeting
@@ -25,15 +27,7 @@ print(len(text), hashlib.sha256("\\n".join(text).encode()).hexdigest())
 
 
 def test_findings_are_worded_the_same_under_any_hash_seed(tmp_path):
-    from marac_prep.core.db import open_database
-    from marac_prep.core.demo import build_demo
-    from marac_prep.core.users import ensure_profile
-
-    path = tmp_path / "demo.sqlite"
-    db = open_database(str(path))
-    with db.session() as session:
-        build_demo(session, actor=ensure_profile(session, name="Cora Ordinator"), cases=12, entries_per_case=40)
-    db.close()
+    path = demo_file(tmp_path / "demo.sqlite", cases=12, entries_per_case=40)
     outputs = set()
     for seed in ("1", "2", "3", "4"):
         done = subprocess.run(

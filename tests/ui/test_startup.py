@@ -7,21 +7,14 @@ import sys
 
 import pytest
 
-from marac_prep.core.db import open_database
-from marac_prep.core.demo import build_demo
-from marac_prep.core.users import ensure_profile
 from marac_prep.ui.app import open_workspace, start_app
 from marac_prep.ui.main_window import MainWindow
+from tests.factories import demo_file
 
 
 @pytest.fixture
 def workspace_file(tmp_path):
-    path = tmp_path / "workspace.sqlite"
-    db = open_database(str(path))
-    with db.session() as session:
-        build_demo(session, actor=ensure_profile(session, name="Cora Ordinator"), cases=2, entries_per_case=3)
-    db.close()
-    return path
+    return demo_file(tmp_path / "workspace.sqlite", cases=2, entries_per_case=3)
 
 
 def test_the_window_module_loads_without_the_data_stack():
