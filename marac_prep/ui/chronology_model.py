@@ -20,7 +20,7 @@ from marac_prep.core.casefile import CaseFile
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.vocabulary import event_type_label, high_risk_indicators, risk_indicator_label
 from marac_prep.ui.line_model import LineTableModel
-from marac_prep.ui.text import agency_colour, agency_tint, tooltip
+from marac_prep.ui.text import agency_colour, agency_tint
 
 ENTRY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -145,16 +145,7 @@ class ChronologyTableModel(LineTableModel):
     def row_of_entry(self, entry_id: int) -> int:
         return next((i for i, r in enumerate(self.lines) if r.entry_id == entry_id), -1)
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Override QAbstractItemModel.data."""
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        row = self.rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, column)
+    def _role(self, row: ChronologyRow, column: int, role: int) -> Any:
         if role == ENTRY_ID_ROLE:
             return row.entry_id
         if role == SORT_ROLE:
@@ -165,8 +156,6 @@ class ChronologyTableModel(LineTableModel):
             return agency_tint(row.agency_code)
         if role == Qt.ItemDataRole.FontRole and column == RISK and row.has_high_risk:
             return self._bold
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{COLUMNS[column]}: {self._display(row, column)}"
         return None
 
     @staticmethod
@@ -185,15 +174,15 @@ class ChronologyTableModel(LineTableModel):
         return row.source_text
 
     @staticmethod
-    def _tooltip(row: ChronologyRow, column: int) -> str:
+    def _tooltip_text(row: ChronologyRow, column: int) -> str:
         if column == DATE:
             precision = _PRECISION_WORDS.get(row.when.precision, row.when.precision)
             approx = ", approximate" if row.when.approximate else ""
-            return tooltip(f"{row.when.display()} ({precision}{approx})")
+            return f"{row.when.display()} ({precision}{approx})"
         if column == SUMMARY:
             text = row.summary + (f"\n\n{row.detail}" if row.detail else "")
-            return tooltip(f"{text}\n\n({row.fact_or_opinion})")
-        return tooltip(ChronologyTableModel._display(row, column))
+            return f"{text}\n\n({row.fact_or_opinion})"
+        return ChronologyTableModel._display(row, column)
 
     @staticmethod
     def sort_value(row: ChronologyRow, column: int) -> str:

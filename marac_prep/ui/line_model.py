@@ -1,4 +1,9 @@
-"""The table model shared by the app's simple tables: a list of plain line records, fixed columns."""
+"""The table model shared by the app's tables: a list of plain line records, fixed columns.
+
+A subclass says what a cell shows (`_display`) and anything else it adds (`_role`); the text,
+the tooltip (always shown literally, as user text may hold `<b>`) and the screen-reader text of
+every cell are worked out here, the same way for every table.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,13 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
+from marac_prep.ui.text import tooltip
+
 _Index = QModelIndex | QPersistentModelIndex
 
 
 class LineTableModel(QAbstractTableModel):
-    """Rows are `lines` (plain records prepared off the GUI thread); subclasses supply `data()`.
+    """Rows are `lines` (plain records prepared off the GUI thread); subclasses supply `_display`.
 
     Attributes:
         COLUMNS: the column titles, set by each subclass.
@@ -46,4 +53,30 @@ class LineTableModel(QAbstractTableModel):
             and 0 <= section < len(self.COLUMNS)
         ):
             return self.COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel.data."""
+        if not index.isValid() or not 0 <= index.row() < len(self.lines):
+            return None
+        line = self.lines[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(line, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip(self._tooltip_text(line, column))
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{self.COLUMNS[column]}: {self._display(line, column)}"
+        return self._role(line, column, role)
+
+    def _display(self, line: Any, column: int) -> str:
+        """The cell's text."""
+        raise NotImplementedError
+
+    def _tooltip_text(self, line: Any, column: int) -> str:
+        """The cell's tooltip, unescaped (the cell's text unless a subclass says more)."""
+        return self._display(line, column)
+
+    def _role(self, line: Any, column: int, role: int) -> Any:
+        """Any other role's value for the cell (ids, colours, fonts), or None."""
         return None

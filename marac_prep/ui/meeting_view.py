@@ -16,7 +16,6 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -28,7 +27,7 @@ from marac_prep.core.models import Agency, AgencyReturn, Case, Person
 from marac_prep.core.returns import return_progress, return_rows
 from marac_prep.core.vocabulary import risk_level
 from marac_prep.ui.line_model import LineTableModel
-from marac_prep.ui.text import plain_label, tooltip
+from marac_prep.ui.text import ALERT, plain_label, tooltip
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 _Index = QModelIndex | QPersistentModelIndex
@@ -187,27 +186,16 @@ class CaseTableModel(LineTableModel):
             line.status.capitalize(),
         )[column]
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Override QAbstractItemModel.data."""
-        if not index.isValid() or not 0 <= index.row() < len(self.lines):
-            return None
-        line = self.lines[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(line, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(self._display(line, column))
+    def _role(self, line: CaseLine, column: int, role: int) -> Any:
         if role == ID_ROLE:
             return line.case_id
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == 5 and line.answered < line.expected:
-                return QColor("#a3261b")
+                return ALERT
             if column == 3 and line.dash_score is not None and risk_level(line.dash_score) == "high":
-                return QColor("#a3261b")
+                return ALERT
         if role == Qt.ItemDataRole.FontRole and column in (0, 4):
             return self._bold
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{CASE_COLUMNS[column]}: {self._display(line, column)}"
         return None
 
 

@@ -7,12 +7,11 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
 
 from marac_prep.core.casefile import CaseFile
 from marac_prep.core.dates import display_day
 from marac_prep.ui.line_model import LineTableModel
-from marac_prep.ui.text import tooltip
+from marac_prep.ui.text import ALERT
 
 MASKED_ADDRESS = "●●●●●● Confidential address – hidden"
 COLUMNS = ("Role", "Name", "Date of birth", "Relationship", "School", "Address", "Handling")
@@ -79,22 +78,14 @@ class PeopleTableModel(LineTableModel):
             handling,
         )[column]
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Override QAbstractItemModel.data."""
-        if not index.isValid() or not 0 <= index.row() < len(self.lines):
-            return None
-        line = self.lines[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(line, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column == 5 and line.address_confidential:
-                return tooltip("A confidential address (e.g. a refuge): it is never shown here or put in a pack.")
-            return tooltip(self._display(line, column))
+    def _tooltip_text(self, line: PersonLine, column: int) -> str:
+        if column == 5 and line.address_confidential:
+            return "A confidential address (e.g. a refuge): it is never shown here or put in a pack."
+        return self._display(line, column)
+
+    def _role(self, line: PersonLine, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and (
             (column == 5 and line.address_confidential) or (column == 6 and line.must_not_receive_information)
         ):
-            return QColor("#a3261b")
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{COLUMNS[column]}: {self._display(line, column)}"
+            return ALERT
         return None

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,7 +21,7 @@ from marac_prep.core.dates import display_day
 from marac_prep.core.returns import ReturnRow
 from marac_prep.core.vocabulary import ANSWERED_STATUSES, RETURN_STATUS_LABELS
 from marac_prep.ui.line_model import LineTableModel
-from marac_prep.ui.text import agency_colour, plain_label, tooltip
+from marac_prep.ui.text import ALERT, ALERT_TINT, agency_colour, plain_label
 
 AGENCY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 OUTSTANDING_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -99,16 +98,10 @@ class ReturnsTableModel(LineTableModel):
         )
         return values[column]
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Override QAbstractItemModel.data."""
-        if not index.isValid() or not 0 <= index.row() < len(self.lines):
-            return None
-        line = self.lines[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(line, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(line.note if column == 6 else self._display(line, column))
+    def _tooltip_text(self, line: ReturnLine, column: int) -> str:
+        return line.note if column == 6 else self._display(line, column)
+
+    def _role(self, line: ReturnLine, column: int, role: int) -> Any:
         if role == AGENCY_ID_ROLE:
             return line.agency_id
         if role == OUTSTANDING_ROLE:
@@ -116,13 +109,11 @@ class ReturnsTableModel(LineTableModel):
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return agency_colour(line.agency_code)
         if role == Qt.ItemDataRole.BackgroundRole and line.outstanding:
-            return QColor("#fdecea")
+            return ALERT_TINT
         if role == Qt.ItemDataRole.ForegroundRole and line.outstanding and column == 1:
-            return QColor("#a3261b")
+            return ALERT
         if role == Qt.ItemDataRole.FontRole and line.outstanding and column in (0, 1):
             return self._bold
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{COLUMNS[column]}: {self._display(line, column)}"
         return None
 
 

@@ -9,6 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QWidget
 
+# What needs attention in a table: text (an outstanding return, a high Dash score) and row background.
+ALERT = QColor("#a3261b")
+ALERT_TINT = QColor("#fdecea")
+
 # Soft, distinguishable hues; an agency keeps its colour because it is picked from its short code.
 _AGENCY_HUES = (210, 140, 20, 280, 340, 180, 45, 100, 250, 0, 310, 160)
 _FIXED_HUE = {
