@@ -100,7 +100,8 @@ def entry_records(session: Session, case_ids: list[int]) -> dict[int, list[Entry
     for row in session.exec(query).all():
         values = list(row)
         values[_SUBJECTS], values[_RISKS] = _strings(values[_SUBJECTS]), _strings(values[_RISKS])
-        found[values[1]].append(EntryRecord._make(values))
+        record = EntryRecord._make(values)
+        found[record.case_id].append(record)
     return found
 
 

@@ -181,9 +181,12 @@ class ChronologyPanel(QWidget):
         if chosen:
             for action in self.agencies.menu().actions():
                 action.setChecked(action.data() in chosen)
-        self.model.set_rows(rows)
-        # The agencies still chosen may be fewer (or none, which is "all"): filter by what the button says.
-        self._on_filter_changed()
+        self.model.set_rows(rows)  # the proxy filters the new rows as it stands
+        if self.agencies.chosen() != chosen:
+            # A chosen agency is not in this case (none left means "all"): filter by what the button says.
+            self._on_filter_changed()
+        else:
+            self._update_count()
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
