@@ -38,7 +38,7 @@ from marac_prep.core.cases import (
 )
 from marac_prep.core.dates import display_day
 from marac_prep.core.db import Database
-from marac_prep.core.errors import MaracError, ValidationError
+from marac_prep.core.errors import ValidationError
 from marac_prep.core.meetings import list_meetings
 from marac_prep.core.models import Case, User
 from marac_prep.core.vocabulary import criteria, risk_level
@@ -49,10 +49,9 @@ from marac_prep.ui.forms import (
     choice,
     fill_agency_combo,
     inline_error,
+    saving,
     select_data,
-    show_inline,
 )
-from marac_prep.ui.messages import report_error
 from marac_prep.ui.people_model import MASKED_ADDRESS
 from marac_prep.ui.person_dialog import PersonDialog, _tri_combo
 
@@ -293,8 +292,7 @@ class CaseDialog(QDialog):
         self._refresh_people()
 
     def save(self) -> bool:
-        show_inline(self.error, "")
-        try:
+        with saving(self, self.error, doing="save the case") as saved:
             referral_date = self.referral_date.day()
             assert referral_date is not None  # required field
             values = dict(
@@ -333,14 +331,7 @@ class CaseDialog(QDialog):
                     while self._removed:
                         remove_person(session, actor=self._actor, person_id=self._removed[0])
                         self._removed.pop(0)
-        except ValidationError as exc:
-            show_inline(self.error, str(exc))
-            return False
-        except MaracError as exc:
-            report_error(self, exc, doing="save the case")
-            return False
-        self.accept()
-        return True
+        return saved.ok
 
     @classmethod
     def open_case(

@@ -19,21 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from marac_prep.core.db import Database
-from marac_prep.core.errors import MaracError, ValidationError
+from marac_prep.core.errors import ValidationError
 from marac_prep.core.models import RiskAssessment, User
 from marac_prep.core.permissions import allowed
 from marac_prep.core.risk import Answer, dash_score, record_risk_assessment
 from marac_prep.core.vocabulary import dash_questions, dash_tool, risk_level, settings
-from marac_prep.ui.forms import (
-    UkDateField,
-    agencies,
-    choice,
-    fill_agency_combo,
-    inline_error,
-    select_data,
-    show_inline,
-)
-from marac_prep.ui.messages import report_error
+from marac_prep.ui.forms import UkDateField, agencies, choice, fill_agency_combo, inline_error, saving, select_data
 from marac_prep.ui.text import plain_label
 
 _ANSWER_LABELS = (("yes", "Yes"), ("no", "No"), ("dont_know", "Don't know"))
@@ -130,8 +121,7 @@ class DashDialog(QDialog):
         )
 
     def save(self) -> bool:
-        show_inline(self.error, "")
-        try:
+        with saving(self, self.error, doing="save the risk assessment") as saved:
             day = self.assessed_on.day()
             assert day is not None
             if choice(self.agency) is None:
@@ -145,14 +135,7 @@ class DashDialog(QDialog):
                     assessed_on=day,
                     answers=self.answers(),
                 )
-        except ValidationError as exc:
-            show_inline(self.error, str(exc))
-            return False
-        except MaracError as exc:
-            report_error(self, exc, doing="save the risk assessment")
-            return False
-        self.accept()
-        return True
+        return saved.ok
 
     @classmethod
     def open_checklist(cls, parent: QWidget | None, database: Database, actor: User, *, case_id: int) -> bool:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
 from sqlmodel import Session, select
 
 from marac_prep.core.dates import PartialDate, parse_uk_date, parse_uk_day
-from marac_prep.core.errors import ValidationError
+from marac_prep.core.errors import MaracError, ValidationError
 from marac_prep.core.models import Agency
+from marac_prep.ui.messages import report_error
 from marac_prep.ui.text import plain_label
 
 _PRECISION = {"day": "exact day", "month": "month only", "year": "year only"}
@@ -27,6 +31,32 @@ def inline_error(parent: QWidget) -> QLabel:
 def show_inline(label: QLabel, message: str) -> None:
     label.setText(message)
     label.setVisible(bool(message))
+
+
+@dataclass
+class Saved:
+    """Whether the block under `saving` went through (and the dialog was accepted)."""
+
+    ok: bool = False
+
+
+@contextmanager
+def saving(dialog: QDialog, error: QLabel, *, doing: str) -> Iterator[Saved]:
+    """Runs a dialog's save: the error line is cleared first; a problem with what was typed goes
+    on it and any other refusal in a message, the dialog staying open with everything typed; on
+    success the dialog is accepted. `doing` ends "Something went wrong while trying to …"."""
+    show_inline(error, "")
+    saved = Saved()
+    try:
+        yield saved
+    except ValidationError as exc:
+        show_inline(error, str(exc))
+        return
+    except MaracError as exc:
+        report_error(dialog, exc, doing=doing)
+        return
+    saved.ok = True
+    dialog.accept()
 
 
 class UkDateField(QWidget):

@@ -5,12 +5,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from marac_prep.core.db import Database
-from marac_prep.core.errors import MaracError, ValidationError
 from marac_prep.core.meetings import create_meeting, get_meeting, update_meeting
 from marac_prep.core.models import Meeting, User
 from marac_prep.core.vocabulary import MEETING_STATUSES
-from marac_prep.ui.forms import UkDateField, choice, inline_error, select_data, show_inline
-from marac_prep.ui.messages import report_error
+from marac_prep.ui.forms import UkDateField, choice, inline_error, saving, select_data
 
 
 class MeetingDialog(QDialog):
@@ -60,8 +58,7 @@ class MeetingDialog(QDialog):
             self.status.setEnabled(False)
 
     def save(self) -> bool:
-        show_inline(self.error, "")
-        try:
+        with saving(self, self.error, doing="save the meeting") as saved:
             day = self.date.day()
             assert day is not None  # the field is required
             with self._database.session() as session:
@@ -77,14 +74,7 @@ class MeetingDialog(QDialog):
                         area=self.area.text(),
                         status=choice(self.status),
                     )
-        except ValidationError as exc:
-            show_inline(self.error, str(exc))
-            return False
-        except MaracError as exc:
-            report_error(self, exc, doing="save the meeting")
-            return False
-        self.accept()
-        return True
+        return saved.ok
 
     @classmethod
     def open_meeting(

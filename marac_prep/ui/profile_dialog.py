@@ -17,11 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from marac_prep.core.db import Database
-from marac_prep.core.errors import MaracError, ValidationError
+from marac_prep.core.errors import ValidationError
 from marac_prep.core.models import User
 from marac_prep.core.users import create_profile, get_user, list_users
-from marac_prep.ui.forms import agencies, choice, fill_agency_combo, inline_error, show_inline
-from marac_prep.ui.messages import report_error
+from marac_prep.ui.forms import agencies, choice, fill_agency_combo, inline_error, saving
 from marac_prep.ui.text import plain_label
 
 ROLE_LABELS = {
@@ -95,26 +94,17 @@ class ProfileDialog(QDialog):
 
     def choose(self) -> bool:
         """Uses a typed new profile if a name is given, else the selected existing one."""
-        show_inline(self.error, "")
-        try:
-            with self._database.session() as session:
-                if self.name.text().strip():
-                    self.user = create_profile(
-                        session, name=self.name.text(), role=choice(self.role), agency_id=choice(self.agency)
-                    )
-                else:
-                    item = self.profiles.currentItem()
-                    if item is None or not item.isSelected():
-                        raise ValidationError("Pick your profile from the list, or type your name to create one.")
-                    self.user = get_user(session, int(item.data(Qt.ItemDataRole.UserRole)))
-        except ValidationError as exc:
-            show_inline(self.error, str(exc))
-            return False
-        except MaracError as exc:
-            report_error(self, exc, doing="choose a profile")
-            return False
-        self.accept()
-        return True
+        with saving(self, self.error, doing="choose a profile") as saved, self._database.session() as session:
+            if self.name.text().strip():
+                self.user = create_profile(
+                    session, name=self.name.text(), role=choice(self.role), agency_id=choice(self.agency)
+                )
+            else:
+                item = self.profiles.currentItem()
+                if item is None or not item.isSelected():
+                    raise ValidationError("Pick your profile from the list, or type your name to create one.")
+                self.user = get_user(session, int(item.data(Qt.ItemDataRole.UserRole)))
+        return saved.ok
 
     @classmethod
     def choose_profile(cls, parent: QWidget | None, database: Database, suggested_name: str = "") -> User | None:
