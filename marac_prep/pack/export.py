@@ -19,8 +19,8 @@ from sqlmodel import Session
 
 from marac_prep import __version__
 from marac_prep.core import audit
-from marac_prep.core.casefile import CaseFile, load_case_file
-from marac_prep.core.cases import case_by_reference, cases_for_meeting
+from marac_prep.core.casefile import load_case_file, load_meeting_files
+from marac_prep.core.cases import case_by_reference
 from marac_prep.core.dates import display_day
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import StorageError, ValidationError
@@ -28,7 +28,7 @@ from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import User
 from marac_prep.core.permissions import require
 from marac_prep.core.vocabulary import settings
-from marac_prep.pack.content import PackContent, pack_case
+from marac_prep.pack.content import PackCase, PackContent, pack_case
 from marac_prep.pack.document import PackCancelled, PackDocTemplate, page_numbers_pdf
 from marac_prep.pack.markup import clean
 from marac_prep.pack.sections import pack_story
@@ -92,8 +92,8 @@ def load_pack_content(
 ) -> PackContent:
     """The meeting's (or one case's) content, redacted, for a user allowed to export.
 
-    Progress counts the whole export (2 steps a case: loading and laying out, then 1 for the
-    page numbers and the file), so the loading reports about its first half.
+    Progress counts the whole export (2 steps a case: analysing and laying out, then 1 for the
+    page numbers and the file), so this reports about its first half.
     """
     require(actor, "export")
     marking = check_marking(marking)
@@ -105,15 +105,16 @@ def load_pack_content(
                 f'Case "{case.reference}" is not on the agenda of the meeting on '
                 f"{display_day(meeting.meeting_date)}."
             )
-        cases = [case]
+        files = [load_case_file(session, case.id or 0)]
     else:
-        cases = cases_for_meeting(session, meeting_id)
-    total = 2 * len(cases) + 1
-    files: list[CaseFile] = []
-    for done, case in enumerate(cases, start=1):
+        # The whole agenda in a few queries (one per kind of record), not seven or so per case.
+        _, files = load_meeting_files(session, meeting_id)
+    total = 2 * len(files) + 1
+    cases: list[PackCase] = []
+    for done, case_file in enumerate(files, start=1):  # each case analysed and redacted
         if cancelled and cancelled():
             raise PackCancelled()
-        files.append(load_case_file(session, case.id or 0))
+        cases.append(pack_case(case_file, on=meeting.meeting_date))
         if progress:
             progress(done, total)
     return PackContent(
@@ -123,7 +124,7 @@ def load_pack_content(
         scope="case" if case_reference else "meeting",
         generated_by=clean(actor.name),
         generated_at=datetime.now(),
-        cases=tuple(pack_case(f, on=meeting.meeting_date) for f in files),
+        cases=tuple(cases),
     )
 
 
