@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
+from marac_prep.ui.text import plain_label
 
 log = logging.getLogger("marac_prep.ui")
 
@@ -61,6 +62,8 @@ class BackgroundOp(QObject):
         # The thread object belongs to this op, so it lives exactly as long as the op does.
         self._runner = _Runner(work, self)
         self.progress = QProgressDialog(label, "", 0, 0, parent)
+        # Its own label would read markup in the text, which may quote a file name.
+        self.progress.setLabel(plain_label(label))
         self.progress.setWindowTitle("Marac Prep")
         self.progress.setCancelButton(None)
         self.progress.setWindowModality(Qt.WindowModality.WindowModal)

@@ -30,7 +30,7 @@ from marac_prep.ui.chronology_model import (
     ChronologyRow,
     ChronologyTableModel,
 )
-from marac_prep.ui.text import plain_label
+from marac_prep.ui.text import literal_menu_text, plain_label
 
 _HEADER_KEY = "chronology/header"
 
@@ -56,7 +56,7 @@ class ChoiceButton(QToolButton):
         menu = self.menu()
         menu.clear()
         for value, label in choices:
-            action = QAction(label, menu)
+            action = QAction(literal_menu_text(label), menu)
             action.setCheckable(True)
             action.setData(value)
             action.toggled.connect(self._on_toggled)
@@ -64,7 +64,7 @@ class ChoiceButton(QToolButton):
         self._refresh_text()
 
     def actions_by_label(self) -> dict[str, QAction]:
-        return {a.text(): a for a in self.menu().actions()}
+        return {a.text().replace("&&", "&"): a for a in self.menu().actions()}
 
     def chosen(self) -> list[object] | None:
         """The chosen values, or None when nothing is ticked (meaning: all)."""

@@ -41,6 +41,12 @@ def plain_label(text: str = "", parent: QWidget | None = None, *, name: str = ""
     return label
 
 
+def literal_menu_text(text: str) -> str:
+    """Text for a menu item or button shown as typed: Qt reads "&" there as a shortcut marker
+    ("A&E attendance" would show as "AE attendance" with the E underlined)."""
+    return text.replace("&", "&&")
+
+
 def tooltip(text: str) -> str:
     """Tooltip text shown literally: Qt guesses rich text for tooltips, so user text is escaped."""
     if not text:

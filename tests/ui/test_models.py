@@ -223,3 +223,16 @@ def test_a_new_case_without_the_chosen_agency_shows_all_its_rows_and_says_so(qtb
                    [(7, "Probation")])
     assert panel.agencies.text() == "Agencies: all"
     assert panel.proxy.rowCount() == 2 and panel.count.text() == "2 entries"
+
+
+def test_an_ampersand_in_an_agency_or_event_type_shows_as_typed_in_the_filter(qtbot):
+    from marac_prep.ui.chronology_view import ChronologyPanel
+
+    panel = ChronologyPanel()
+    qtbot.addWidget(panel)
+    panel.set_rows(_rows(["knife seen"]), [(0, "Health & Care")])
+    accident = panel.event_types.actions_by_label()["A&E attendance"]
+    accident.setChecked(True)
+    assert panel.event_types.text() == "Event types: A&&E attendance"  # shown as "A&E attendance"
+    health = panel.agencies.actions_by_label()["Health & Care"]
+    assert health.text() == "Health && Care"

@@ -105,3 +105,4 @@ def test_a_failure_after_the_database_opened_closes_the_database_too(qtbot, work
     qtbot.addWidget(window)
     assert open_workspace(window, database_target=str(workspace_file), user_name="Cora Ordinator", demo=False) == 1
     assert closed and len(messages.errors) == 1
+
