@@ -118,8 +118,8 @@ def demo_file(path: Path, *, cases: int, entries_per_case: int) -> Path:
     """A closed SQLite file holding a fictional demo workspace (profile "Cora Ordinator"), for
     tests that start the app or another process on a file."""
     from marac_prep.core.db import open_database
-    from marac_prep.core.demo import build_demo
     from marac_prep.core.users import ensure_profile
+    from marac_prep.demo import build_demo
 
     db = open_database(str(path))
     with db.session() as session:

@@ -8,9 +8,9 @@ from marac_prep.core.casefile import CaseFile, load_case_file, load_meeting_file
 from marac_prep.core.cases import cases_for_meeting
 from marac_prep.core.chronology import withdraw_entry
 from marac_prep.core.dates import PartialDate
-from marac_prep.core.demo import build_demo
 from marac_prep.core.returns import set_return
 from marac_prep.core.risk import record_risk_assessment
+from marac_prep.demo import build_demo
 
 
 def _shape(cf: CaseFile) -> dict[str, object]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from marac_prep.core.demo import build_demo
 from marac_prep.core.models import AgencyReturn, Case, ChronologyEntry, Person
 from marac_prep.core.vocabulary import event_types
+from marac_prep.demo import build_demo
 
 
 def test_default_demo_covers_every_event_type_and_return_status(ws, session):

@@ -23,7 +23,7 @@ CACHE = Path(__file__).resolve().parent.parent / ".cache"
 # A fixed "today" keeps a cached workspace identical whatever day it is rebuilt on.
 TODAY = date(2025, 6, 2)
 ACTOR = "Benchmark coordinator"
-_SHAPING_CODE = ("marac_prep/core/demo.py", "marac_prep/core/models.py", "marac_prep/core/migrations/versions")
+_SHAPING_CODE = ("marac_prep/demo", "marac_prep/core/models.py", "marac_prep/core/migrations/versions")
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,8 @@ def _say(message: str) -> None:
 
 def _build(path: Path, size: Size) -> None:
     from marac_prep.core.db import open_database
-    from marac_prep.core.demo import build_demo
     from marac_prep.core.users import ensure_profile
+    from marac_prep.demo import build_demo
 
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".part")

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from marac_prep.commands.context import CommandContext
-from marac_prep.core.demo import build_demo
+from marac_prep.demo import build_demo
 
 
 def _positive(text: str) -> int:

@@ -26,6 +26,7 @@ from marac_prep.core.models import (
 )
 from marac_prep.core.returns import ReturnRow, return_rows, returns_for_case
 from marac_prep.core.risk import assessments_for_case
+from marac_prep.core.signals import TextSignal
 from marac_prep.core.vocabulary import PERSON_ROLES
 
 
@@ -113,6 +114,8 @@ class CaseFile:
         agencies: every agency by id, for naming agencies in entries and returns.
         earlier_cases: other cases whose victim may be the same person (for repeat checks);
             filled by `load_meeting_files` / `load_case_file` with `with_history=True`.
+        signals: what each entry's text says (`core.signals.TextSignal`), by entry id; empty
+            until the text reader fills it.
     """
 
     case: Case
@@ -123,6 +126,7 @@ class CaseFile:
     assessments: list[RiskAssessment]
     agencies: dict[int, Agency]
     earlier_cases: list[tuple[Case, list[Person]]] = field(default_factory=list)
+    signals: dict[int, tuple[TextSignal, ...]] = field(default_factory=dict)
 
     @property
     def victim(self) -> Person | None:

@@ -107,8 +107,8 @@ def open_workspace(window: MainWindow, *, database_target: str | None, user_name
         if db is None:
             return 0  # the user cancelled at the passphrase prompt: nothing was opened
         if demo:
-            from marac_prep.core.demo import build_demo
             from marac_prep.core.users import ensure_profile
+            from marac_prep.demo import build_demo
 
             window.statusBar().showMessage("Making the fictional demo workspace…")
             QApplication.processEvents()  # the message shows while the demo is written

@@ -345,8 +345,8 @@ def test_geometry_and_column_widths_are_remembered(qtbot, workspace, temporary_s
 
 
 def test_a_large_case_loads_off_the_gui_thread_with_progress(qtbot, sqlite_db, temporary_settings):
-    from marac_prep.core.demo import build_demo
     from marac_prep.core.users import ensure_profile
+    from marac_prep.demo import build_demo
 
     with sqlite_db.session() as s:
         actor = ensure_profile(s, name="Cora Ordinator")
