@@ -19,6 +19,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from marac_prep.resources import load_json, resource_path
@@ -52,6 +53,11 @@ class SignalPattern:
     unless_preceded_by: frozenset[str] = frozenset()
     needs_any: frozenset[str] = frozenset()
     why: str = ""
+
+    @property
+    def has_gap(self) -> bool:
+        """True when the pattern skips words (*3): its matches of one start differ in length."""
+        return any(str(t.get("OP", "")).startswith("{") for t in self.tokens)
 
 
 @dataclass(frozen=True)
@@ -156,7 +162,8 @@ def _piece(text: str, *, tokenizer: Any) -> list[TokenPattern]:
             words: set[str] = set()
             for alternative in alternatives:
                 if alternative.startswith("@"):
-                    words |= {v for w in lexicon()["words"][alternative[1:]] for v in _apostrophe_variants(w.casefold())}
+                    listed = lexicon()["words"][alternative[1:]]
+                    words |= {v for w in listed for v in _apostrophe_variants(w.casefold())}
                 elif alternative.startswith("="):
                     words |= _apostrophe_variants(alternative[1:].casefold())
                 else:
@@ -258,8 +265,14 @@ def rules_version() -> str:
     Stored with every entry's signals: when the patterns change, the fingerprint changes and
     stored signals are read again.
     """
+    return fingerprint(resource_path("reading"))
+
+
+def fingerprint(folder: Path) -> str:
+    """The fingerprint of the pattern files in `folder` (their parsed content, so layout is free)."""
     digest = hashlib.sha256(READER_CODE_VERSION.encode())
     for name in FILES:
-        with resource_path("reading", name).open("rb") as handle:
+        with (folder / name).open("rb") as handle:
+            digest.update(name.encode())
             digest.update(json.dumps(json.load(handle), sort_keys=True).encode())
     return digest.hexdigest()[:16]

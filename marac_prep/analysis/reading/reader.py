@@ -106,13 +106,22 @@ class Reader:
         self.nlp.add_pipe("sentencizer", config={"punct_chars": [".", "!", "?", "\n", "\n\n"]})
         self.groups: dict[tuple[str, str], SignalGroup] = {}
         self.patterns: dict[str, SignalPattern] = {}
-        self.matcher = Matcher(self.nlp.vocab)
+        # One Matcher per signal, run only on texts holding one of its patterns' anchor words: most
+        # texts name few signals, and spaCy's Matcher costs time for every pattern it tries.
+        self.matchers: list[tuple[frozenset[str] | None, Any]] = []
+        self._ids: dict[int, int] = {}
         for group in signal_groups(tokenizer=self.nlp.tokenizer):
             self.groups[(group.kind, group.code)] = group
+            matcher = Matcher(self.nlp.vocab)
+            anchors: set[str] | None = set()
             for index, pattern in enumerate(group.patterns):
                 key = f"{group.kind}|{group.code}|{index}"
                 self.patterns[key] = pattern
-                self.matcher.add(key, [list(pattern.tokens)])
+                self._ids[id(pattern)] = self.nlp.vocab.strings.add(key)
+                matcher.add(key, [list(pattern.tokens)])
+                anchor = _anchor(pattern.tokens)
+                anchors = None if anchor is None or anchors is None else anchors | anchor
+            self.matchers.append((frozenset(anchors) if anchors is not None else None, matcher))
         self.agencies = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._agency_codes: dict[str, str] = {}
         for words, code in agency_names():
@@ -148,11 +157,13 @@ class Reader:
             if found - group.exempt - {"TERMINATE", "PSEUDO"}:
                 continue
             kept.append((kind, code, start, end))
-        kept = self._suppress(kept)
+        kept = _one_event_per_sentence(doc, self._suppress(kept))
         results = []
         for kind, code, start, end in kept:
-            span = doc[start:end]
             agency = self._agency(doc, start, end) if self.groups[(kind, code)].wants_agency else None
+            if agency is not None:  # quote the agency with the referral: "referred to the Idva service"
+                start, end = min(start, agency[2]), max(end, agency[3])
+            span = doc[start:end]
             results.append(
                 Found(
                     kind=kind, code=code, start=span.start_char, end=span.end_char, words=span.text,
@@ -166,11 +177,25 @@ class Reader:
         """Pattern matches that pass their own word checks, the longest per signal where they overlap."""
         by_code: dict[tuple[str, str], list[tuple[int, int, SignalPattern]]] = {}
         strings = self.nlp.vocab.strings
-        for match_id, start, end in self.matcher(doc):
+        words = {t.lower_ for t in doc}
+        matches = [m for anchors, matcher in self.matchers if anchors is None or not anchors.isdisjoint(words)
+                   for m in matcher(doc)]
+        shortest: dict[tuple[int, int], int] = {}  # a pattern with a gap (*3) quotes the fewest words
+        for match_id, start, end in matches:
             key = strings[match_id]
             pattern = self.patterns[key]
-            if _passes(doc, start, end, pattern):
-                by_code.setdefault((pattern.kind, pattern.code), []).append((start, end, pattern))
+            if not _passes(doc, start, end, pattern):
+                continue
+            if pattern.has_gap:
+                if (match_id, start) in shortest and shortest[(match_id, start)] <= end:
+                    continue
+                shortest[(match_id, start)] = end
+            by_code.setdefault((pattern.kind, pattern.code), []).append((start, end, pattern))
+        for matches_of_code in by_code.values():
+            matches_of_code[:] = [
+                (s, e, p) for s, e, p in matches_of_code
+                if not p.has_gap or shortest.get((self._ids[id(p)], s)) == e
+            ]
         found = []
         for (kind, code), matches in by_code.items():
             matches.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
@@ -197,18 +222,58 @@ class Reader:
                 result.append((kind, code, start, end))
         return result
 
-    def _agency(self, doc: Any, start: int, end: int) -> tuple[str, str] | None:
-        """The agency named from the match's start to a few words after it, in the same sentence."""
-        sentence_end = doc[start].sent.end
+    def _agency(self, doc: Any, start: int, end: int) -> tuple[str, str, int, int] | None:
+        """The agency named from just before the match to a few words after it, in the same sentence
+        ("Housing referral made", "referred to Children's Social Care")."""
+        sentence = doc[start].sent
+        first, last = max(sentence.start, start - 3), min(sentence.end, end + 7)
         best: tuple[int, int, str] | None = None
-        first = max(doc[start].sent.start, start - 3)  # "Housing referral made"
-        for match_id, s, e in self.agencies(doc[first:min(sentence_end, end + 7)]):
-            s, e = s + first, e + first
+        for match_id, s, e in self.agencies(doc):
+            if s < first or e > last:
+                continue
             if best is None or (s, -(e - s)) < (best[0], -(best[1] - best[0])):
                 best = (s, e, self._agency_codes[self.nlp.vocab.strings[match_id]])
         if best is None:
             return None
-        return doc[best[0]:best[1]].text, best[2]
+        return doc[best[0] : best[1]].text, best[2], best[0], best[1]
+
+
+# Words too common to tell whether a pattern can match (its anchor is another of its words).
+_COMMON = frozenset({"he", "she", "her", "him", "his", "the", "a", "an", "to", "of", "and", "was", "is", "has", "had",
+                     "have", "not", "n't", "n’t", "no", "with", "on", "in", "at", "be", "been", "by", "for", "it",
+                     "that", "this", "they", "them", "their", "my", "your", "its"})
+
+
+def _anchor(tokens: tuple[dict[str, Any], ...]) -> set[str] | None:
+    """The smallest set of words a match must contain one of, or None when no such set is cheap to test."""
+    best: set[str] | None = None
+    for token in tokens:
+        if token.get("OP") or "IN" not in token.get("LOWER", {}):
+            continue
+        words = set(token["LOWER"]["IN"])
+        if words & _COMMON:
+            continue
+        if best is None or len(words) < len(best):
+            best = words
+    return best
+
+
+def _one_event_per_sentence(doc: Any, kept: list[tuple[str, str, int, int]]) -> list[tuple[str, str, int, int]]:
+    """An event told in one sentence is one event: its pieces ("discussed referring to Marac" … "agreed
+    to monitor") become one signal quoting the words from the first to the last."""
+    merged: dict[tuple[str, int], tuple[str, str, int, int]] = {}
+    result: list[tuple[str, str, int, int]] = []
+    for kind, code, start, end in kept:
+        if kind != "event":
+            result.append((kind, code, start, end))
+            continue
+        key = (code, doc[start].sent.start)
+        if key in merged:
+            _k, _c, first, last = merged[key]
+            merged[key] = (kind, code, min(first, start), max(last, end))
+        else:
+            merged[key] = (kind, code, start, end)
+    return result + list(merged.values())
 
 
 def _token_matches(token: Any, words: frozenset[str]) -> bool:
@@ -231,10 +296,7 @@ def _passes(doc: Any, start: int, end: int, pattern: SignalPattern) -> bool:
         before = doc[max(sentence.start, start - 3):start]
         if any(t.lower_ in pattern.unless_preceded_by for t in before):
             return False
-    if pattern.needs_any:
-        if not any(t.lower_ in pattern.needs_any for t in sentence):
-            return False
-    return True
+    return not (pattern.needs_any and not any(t.lower_ in pattern.needs_any for t in sentence))
 
 
 def _make_other(name: str, nlp: Any, rules: Iterable[ContextRule]) -> ContextStage:
