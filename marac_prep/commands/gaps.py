@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from marac_prep.analysis.gaps import GapFinding, analyse_case
+from marac_prep.analysis.reading import attach_signals
 from marac_prep.commands.context import CommandContext
 from marac_prep.core.casefile import CaseFile, load_meeting_files
 from marac_prep.core.dates import display_day
@@ -31,6 +32,7 @@ def _gaps(ctx: CommandContext, args: argparse.Namespace) -> int:
     with ctx.database().read_session() as session:
         meeting = resolve_meeting(session, args.meeting)
         _, files = load_meeting_files(session, meeting.id or 0)
+        attach_signals(session, files)  # what the entries' words say: stored, or read now and stored
     if args.case:
         wanted = args.case.strip().casefold()
         files = [f for f in files if f.case.reference.casefold() == wanted]

@@ -252,3 +252,29 @@ class AuditEvent(SQLModel, table=True):
     details: dict[str, Any] = _json_dict()
     prev_hash: str = ""
     hash: str = ""
+
+
+# --- Text reading (issue 12): what each entry's words say, read once per entry version -----------
+
+
+class EntrySignals(SQLModel, table=True):
+    """The signals the text reader found in one entry (`analysis.reading`), kept so that each entry
+    version is read once. Derived data: re-read whenever the entry's version or the reader's rules
+    version differs, so it is never audited or edited.
+
+    Attributes:
+        entry_id: the chronology entry.
+        entry_version: the entry's `version` when its text was read.
+        rules_version: the fingerprint of the reader's pattern files it was read with.
+        signals: JSON list of [kind, code, field, start, end, words, target_agency,
+            target_agency_code]; "" when the text says nothing the reader looks for.
+    """
+
+    __tablename__ = "entry_signals"
+    entry_id: int = Field(
+        primary_key=True, foreign_key="chronology_entry.id", ondelete="CASCADE",
+        sa_column_kwargs={"autoincrement": False},
+    )
+    entry_version: int
+    rules_version: str
+    signals: str = ""

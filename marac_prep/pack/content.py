@@ -167,7 +167,10 @@ def scrubber_for(case_file: CaseFile) -> Scrubber:
 
 def shareable_only(case_file: CaseFile) -> CaseFile:
     """The case file without withheld entries, so no analysis or picture can reveal them."""
-    return dataclasses.replace(case_file, entries=[e for e in case_file.entries if e.shareable])
+    entries = [e for e in case_file.entries if e.shareable]
+    shown = {e.id for e in entries}
+    signals = {i: s for i, s in case_file.signals.items() if i in shown}  # a withheld entry's words too
+    return dataclasses.replace(case_file, entries=entries, signals=signals)
 
 
 def _person(person: Person, scrub: Scrubber, on: date) -> PackPerson:

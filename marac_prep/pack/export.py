@@ -18,6 +18,7 @@ from reportlab.platypus.doctemplate import LayoutError
 from sqlmodel import Session
 
 from marac_prep import __version__
+from marac_prep.analysis.reading import attach_signals
 from marac_prep.core import audit
 from marac_prep.core.casefile import load_case_file, load_meeting_files
 from marac_prep.core.cases import case_by_reference
@@ -109,6 +110,7 @@ def load_pack_content(
     else:
         # The whole agenda in a few queries (one per kind of record), not seven or so per case.
         _, files = load_meeting_files(session, meeting_id)
+    attach_signals(session, files)  # what the entries' words say, read once and kept
     total = 2 * len(files) + 1
     cases: list[PackCase] = []
     for done, case_file in enumerate(files, start=1):  # each case analysed and redacted

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from sqlmodel import Session
 
 from marac_prep.analysis.gaps import GapFinding, analyse_case
+from marac_prep.analysis.reading import attach_signals
 from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.casefile import CaseFile, load_case_file, with_history
 from marac_prep.core.dates import display_day
@@ -88,6 +89,7 @@ def load_analysis(session: Session, snapshot: CaseSnapshot) -> CaseAnalysis:
     (read here, after the first paint); the find box's texts are worked out here too."""
     fold_search_texts(snapshot.rows)
     case_file = with_history(session, snapshot.case_file)
+    attach_signals(session, [case_file])  # what the entries' words say: stored, or read now and stored
     return CaseAnalysis(
         findings=tuple(analyse_case(case_file)),
         timeline=build_timeline(case_file),

@@ -1,0 +1,106 @@
+"""Signals read from entries' text are kept: read once per entry version and rules version, stored,
+and attached to case files for analysis (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from marac_prep.analysis.reading import attach_signals, store
+from marac_prep.core.casefile import load_meeting_files
+from marac_prep.core.chronology import edit_entry, withdraw_entry
+from marac_prep.core.models import EntrySignals
+from tests.factories import Workspace
+
+
+@pytest.fixture
+def meeting(session):
+    ws = Workspace(session)
+    meeting = ws.meeting()
+    case = ws.case(meeting)
+    entries = [
+        ws.entry(case, "IDVA", summary="Alys disclosed that Gethin put his hands round her neck."),
+        ws.entry(case, "HLTH", summary="Seen by the GP for a chest infection."),
+        ws.entry(case, "HSG", summary="She declined the support offered.", detail="Discussed referring to Marac "
+                 "but agreed to monitor."),
+    ]
+    return ws, meeting, case, entries
+
+
+def read(session, meeting_id):
+    _meeting, files = load_meeting_files(session, meeting_id)
+    attach_signals(session, files)
+    return files
+
+
+def codes(case_file):
+    return {(entry_id, s.code) for entry_id, found in case_file.signals.items() for s in found}
+
+
+def test_signals_are_read_stored_and_attached(db, session, meeting):
+    _ws, m, _case, (neck, chest, declined) = meeting
+    [case_file] = read(session, m.id)
+    assert codes(case_file) == {
+        (neck.id, "strangulation"), (declined.id, "support_refused"), (declined.id, "referral_considered_not_made"),
+    }
+    [strangled] = case_file.signals[neck.id]
+    assert strangled.words == "put his hands round her neck" and strangled.field == "summary"
+    with db.read_session() as s:
+        rows = {r.entry_id: r for r in s.exec(select(EntrySignals)).all()}
+    assert set(rows) == {neck.id, chest.id, declined.id}, "an entry that says nothing is stored as read too"
+    assert rows[chest.id].signals == ""
+
+
+def test_stored_signals_are_not_read_again(db, session, meeting, monkeypatch):
+    _ws, m, _case, _entries = meeting
+    read(session, m.id)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the text was read again")
+
+    monkeypatch.setattr(store, "read_entry", no_reading)
+    with db.read_session() as s:
+        [case_file] = read(s, m.id)
+    assert len(case_file.signals) == 2
+
+
+def test_an_edited_entry_is_read_again_and_its_old_signals_go(db, session, meeting, monkeypatch):
+    ws, m, _case, (neck, _chest, _declined) = meeting
+    read(session, m.id)
+    edit_entry(session, actor=ws.coordinator, entry_id=neck.id, expected_version=1,
+               summary="Alys attended the appointment with her Idva.")
+    seen = []
+    monkeypatch.setattr(store, "read_entry", lambda i, s, d: seen.append(i) or ())
+    [case_file] = read(session, m.id)
+    assert seen == [neck.id]
+    assert neck.id not in case_file.signals
+
+
+def test_changed_patterns_mean_every_entry_is_read_again(db, session, meeting, monkeypatch):
+    _ws, m, _case, entries = meeting
+    read(session, m.id)
+    monkeypatch.setattr(store, "rules_version", lambda: "changed-rules")
+    seen = []
+    real = store.read_entry
+    monkeypatch.setattr(store, "read_entry", lambda i, s, d: seen.append(i) or real(i, s, d))
+    [case_file] = read(session, m.id)
+    assert sorted(seen) == sorted(e.id for e in entries)
+    assert len(case_file.signals) == 2
+    with db.read_session() as s:
+        assert {r.rules_version for r in s.exec(select(EntrySignals)).all()} == {"changed-rules"}
+
+
+def test_a_withdrawn_entry_gives_no_signals(db, session, meeting):
+    ws, m, _case, (neck, _chest, _declined) = meeting
+    withdraw_entry(session, actor=ws.coordinator, entry_id=neck.id, expected_version=1, reason="Entered twice.")
+    [case_file] = read(session, m.id)
+    assert neck.id not in case_file.signals
+
+
+def test_the_callers_transaction_is_left_alone(db, session, meeting):
+    _ws, m, _case, _entries = meeting
+    with db.read_session() as s:
+        read(s, m.id)
+        assert not s.new and not s.dirty
+    with db.read_session() as s:
+        assert len(s.exec(select(EntrySignals)).all()) == 3
