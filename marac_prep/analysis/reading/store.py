@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -75,14 +75,18 @@ def _store(session: Session, rows: list[tuple[int, int, str]], version: str) -> 
     holds the write lock, and a second connection would wait for it."""
     if session.new or session.dirty or session.deleted:
         return
-    table: Any = EntrySignals.__table__  # type: ignore[attr-defined]
     try:
+        connection = session.connection()
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        # Plain DB-API statements: SQLAlchemy's per-row parameter handling cost more than the reading.
         for first in range(0, len(rows), _CHUNK):
             chunk = rows[first : first + _CHUNK]
-            session.execute(delete(table).where(table.c.entry_id.in_([r[0] for r in chunk])))
-            session.execute(
-                insert(table),
-                [{"entry_id": i, "entry_version": v, "rules_version": version, "signals": s} for i, v, s in chunk],
+            ids = ",".join(str(int(r[0])) for r in chunk)  # integers only: nothing to escape
+            connection.exec_driver_sql(f"DELETE FROM entry_signals WHERE entry_id IN ({ids})")
+            connection.exec_driver_sql(
+                f"INSERT INTO entry_signals (entry_id, entry_version, rules_version, signals) "
+                f"VALUES ({mark}, {mark}, {mark}, {mark})",
+                [(i, v, version, s) for i, v, s in chunk],
             )
         session.commit()
     except SQLAlchemyError as exc:
