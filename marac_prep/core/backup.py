@@ -16,7 +16,7 @@ from marac_prep.core import audit
 from marac_prep.core.db import Database, is_read_only, unit_of_work
 from marac_prep.core.errors import StorageError, ValidationError
 from marac_prep.core.models import User
-from marac_prep.core.vocabulary import settings
+from marac_prep.core.settings import current
 
 log = logging.getLogger(__name__)
 ROLLING_PREFIX = "marac-prep-"
@@ -155,7 +155,9 @@ def rolling_backup(
     """
     if not db.is_sqlite:
         return None
-    keep = int(settings().get("rolling_backups", 5)) if keep is None else keep
+    if keep is None:
+        with db.read_session() as session:
+            keep = current(session).rolling_backups
     if keep <= 0:
         return None
     folder = folder or default_backup_folder(db)

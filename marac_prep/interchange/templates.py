@@ -16,13 +16,13 @@ from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Agency, Case, Meeting, Person, User
 from marac_prep.core.permissions import require
 from marac_prep.core.returns import expected_agency_ids
+from marac_prep.core.settings import current
 from marac_prep.core.vocabulary import (
     FACT_OR_OPINION,
     RISK_LEVELS,
     SUBJECTS,
     dash_questions,
     event_types,
-    settings,
 )
 from marac_prep.interchange.cells import guard_formula
 from marac_prep.interchange.columns import RETURN_COLUMNS
@@ -93,14 +93,19 @@ def _safe_name(text: str) -> str:
 
 
 def write_template(
-    path: Path, *, agency: Agency, meeting: Meeting, case_rows: list[list[Any]], agencies: list[Agency]
+    path: Path,
+    *,
+    agency: Agency,
+    meeting: Meeting,
+    case_rows: list[list[Any]],
+    agencies: list[Agency],
+    marking: str,
 ) -> None:
     """One agency's research request workbook: Return (imported), Cases, Instructions, Lists."""
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    marking = str(settings().get("default_marking", "OFFICIAL-SENSITIVE"))
     book = openpyxl.Workbook()
     ret = book.active
     assert ret is not None
@@ -189,6 +194,7 @@ def write_templates(session: Session, *, actor: User, meeting_id: int, folder: P
             has_children = any(p.role == "child" for p in people_of(session, case.id))
             for agency_id in expected_agency_ids(agencies, has_children=has_children):
                 wanted.setdefault(agency_id, []).append(case)
+        marking = current(session).default_marking
         folder.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
         for agency in agencies:
@@ -196,7 +202,7 @@ def write_templates(session: Session, *, actor: User, meeting_id: int, folder: P
                 continue
             path = folder / f"research-request-{meeting.meeting_date:%Y-%m-%d}-{_safe_name(agency.short_code)}.xlsx"
             write_template(path, agency=agency, meeting=meeting, case_rows=_case_rows(session, wanted[agency.id]),
-                           agencies=agencies)
+                           agencies=agencies, marking=marking)
             written.append(path)
         audit.record(
             session, actor=actor, action="export", object_type="meeting", object_id=meeting.id,

@@ -27,7 +27,7 @@ from marac_prep.core.errors import StorageError, ValidationError
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import User
 from marac_prep.core.permissions import require
-from marac_prep.core.vocabulary import settings
+from marac_prep.core.settings import current
 from marac_prep.pack.content import PackCase, PackContent, pack_case
 from marac_prep.pack.document import PackCancelled, PackDocTemplate, page_numbers_pdf
 from marac_prep.pack.markup import clean
@@ -54,13 +54,9 @@ class PackResult:
     encrypted: bool
 
 
-def default_marking() -> str:
-    return str(settings().get("default_marking", "OFFICIAL-SENSITIVE"))
-
-
-def check_marking(marking: str | None) -> str:
+def check_marking(marking: str) -> str:
     """The protective marking, trimmed; one line of at most 60 characters."""
-    text = " ".join(clean(marking if marking is not None else default_marking()).split())
+    text = " ".join(clean(marking).split())
     if not text:
         raise ValidationError("The protective marking cannot be empty, e.g. OFFICIAL-SENSITIVE.")
     if len(text) > MARKING_MAX:
@@ -96,7 +92,7 @@ def load_pack_content(
     page numbers and the file), so this reports about its first half.
     """
     require(actor, "export")
-    marking = check_marking(marking)
+    marking = check_marking(marking if marking is not None else current(session).default_marking)
     meeting = get_meeting(session, meeting_id)
     if case_reference:
         case = case_by_reference(session, case_reference)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from marac_prep.core.errors import MaracError
 from marac_prep.ui.messages import Messages, report_error
+from marac_prep.ui.settings_dialog import settings_action
 from marac_prep.ui.text import plain_label
 
 if TYPE_CHECKING:
@@ -237,6 +238,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.refresh_action)
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.audit_action)
+        self.view_menu.addAction(settings_action(self))
         self.help_menu = bar.addMenu("&Help")
         self.about_action = self._action("&About Marac Prep", self.about)
         self.help_menu.addAction(self.about_action)
