@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _list(ctx: CommandContext, args: argparse.Namespace) -> int:
-    with ctx.database().read_session() as session:
+    with ctx.database(create=False).read_session() as session:
         lines = setting_lines(session)
     for line in lines:
         notes = []

@@ -12,6 +12,7 @@ from marac_prep.core import audit
 from marac_prep.core.cases import addresses_of, cases_for_meeting, people_of
 from marac_prep.core.dates import display_day
 from marac_prep.core.db import unit_of_work
+from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Agency, Case, Meeting, Person, User
 from marac_prep.core.permissions import require
@@ -90,6 +91,16 @@ def _case_rows(session: Session, cases: list[Case]) -> list[list[Any]]:
 
 def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "agency"
+
+
+def _template_name(meeting: Meeting, agency: Agency, taken: set[str]) -> str:
+    """The agency's file name, unique in this run: two codes that read alike once made safe for a
+    file name ("A&E", "A-E") get their agency id added, so no file is written over another."""
+    stem = f"research-request-{meeting.meeting_date:%Y-%m-%d}-{_safe_name(agency.short_code)}"
+    if stem.casefold() in taken:
+        stem = f"{stem}-{agency.id}"
+    taken.add(stem.casefold())
+    return f"{stem}.xlsx"
 
 
 def write_template(
@@ -172,12 +183,8 @@ def write_template(
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     guide["A1"].font = guide["A2"].font = Font(bold=True)
     book.active = 0
-    temporary = path.with_name(path.name + ".part")
-    try:
-        book.save(temporary)
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with atomic_write(path) as pending:
+        book.save(pending.stream)
 
 
 def write_templates(session: Session, *, actor: User, meeting_id: int, folder: Path) -> list[Path]:
@@ -197,10 +204,11 @@ def write_templates(session: Session, *, actor: User, meeting_id: int, folder: P
         marking = current(session).default_marking
         folder.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
+        taken: set[str] = set()
         for agency in agencies:
             if agency.id not in wanted:
                 continue
-            path = folder / f"research-request-{meeting.meeting_date:%Y-%m-%d}-{_safe_name(agency.short_code)}.xlsx"
+            path = folder / _template_name(meeting, agency, taken)
             write_template(path, agency=agency, meeting=meeting, case_rows=_case_rows(session, wanted[agency.id]),
                            agencies=agencies, marking=marking)
             written.append(path)

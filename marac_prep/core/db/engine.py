@@ -26,6 +26,7 @@ from marac_prep.core.db.probing import (
 )
 from marac_prep.core.db.schema import check_revision, migrate
 from marac_prep.core.errors import StorageError, ValidationError
+from marac_prep.core.files import create_new
 
 APP_NAME = "MaracPrep"
 ENV_DATABASE = "MARAC_PREP_DATABASE"
@@ -119,18 +120,26 @@ def _sqlite_engine(path: Path, *, read_only: bool, cipher: Cipher | None) -> Eng
 
 
 def _open_sqlite(
-    path: Path, *, passphrase: str | None, read_only: bool, lookup: FilesystemLookup
+    path: Path, *, passphrase: str | None, read_only: bool, lookup: FilesystemLookup, create: bool
 ) -> Database:
     refuse_network_filesystem(path, lookup)
+    if not create and not path.exists():
+        raise StorageError(f"There is no Marac Prep database at {path}; check the path. Nothing was created.")
     revision, _empty, cipher = inspect_sqlite_file(path, passphrase)
+    if not create and revision is None:
+        raise StorageError(f"{path} holds no Marac Prep data yet; check the path. It was left unchanged.")
     read_only = read_only or file_write_protected(path)
     if read_only and revision is None:
         raise StorageError(f"{path} cannot be written, so a new database cannot be made there.")
     if not read_only:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                # Created new and owner-only before SQLite opens it (its -wal and -shm files take
+                # the same permissions): the file holds everything the Marac knows.
+                os.close(create_new(path))
         except OSError as exc:
-            raise StorageError(f"The folder for {path} cannot be created: {exc.strerror}.") from None
+            raise StorageError(f"The database {path} cannot be created: {exc.strerror}.") from None
     engine = _sqlite_engine(path, read_only=read_only, cipher=cipher)
     db = Database(
         engine=engine, location=str(path), read_only=read_only,
@@ -163,7 +172,7 @@ def _postgres_url(target: str) -> str:
     return target
 
 
-def _open_postgres(target: str) -> Database:
+def _open_postgres(target: str, *, create: bool = True) -> Database:
     engine = create_engine(_postgres_url(target), pool_pre_ping=True)
     location = engine.url.render_as_string(hide_password=True)
     try:
@@ -179,6 +188,9 @@ def _open_postgres(target: str) -> Database:
     if revision is None and tables:
         engine.dispose()
         raise StorageError(f"{location} holds tables of another program, not Marac Prep.")
+    if revision is None and not create:
+        engine.dispose()
+        raise StorageError(f"{location} holds no Marac Prep database yet; check the address. Nothing was created.")
     check_revision(revision, location)
     db = Database(engine=engine, location=location)
     migrate(db, revision)
@@ -192,6 +204,7 @@ def open_database(
     passphrase: str | None = None,
     read_only: bool = False,
     filesystem_lookup: FilesystemLookup | None = None,
+    create: bool = True,
 ) -> Database:
     """Opens (creating if new) the database at a file path or PostgreSQL URL.
 
@@ -205,6 +218,8 @@ def open_database(
             is write-protected).
         filesystem_lookup: tells a path's file-system type; tests inject one to stand for a
             network drive.
+        create: False for reading commands: a path or server holding no database is an error
+            (a mistyped path must not quietly become a new, empty database).
     """
     if passphrase is not None and not passphrase:
         raise ValidationError("The passphrase is empty.")
@@ -216,8 +231,8 @@ def open_database(
                 "A passphrase applies to a database file on this computer; a PostgreSQL "
                 "server is protected by the server's own encryption and access rules."
             )
-        return _open_postgres(str(target))
+        return _open_postgres(str(target), create=create)
     return _open_sqlite(
         Path(target).expanduser(), passphrase=passphrase, read_only=read_only,
-        lookup=filesystem_lookup or filesystem_type,
+        lookup=filesystem_lookup or filesystem_type, create=create,
     )
