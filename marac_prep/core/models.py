@@ -117,6 +117,7 @@ class Person(SQLModel, table=True):
     phone: str = ""
     safe_to_call: bool | None = None
     must_not_receive_information: bool = False
+    version: int = 1
 
 
 class Address(SQLModel, table=True):
