@@ -7,9 +7,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -17,7 +15,7 @@ from marac_prep.analysis.reading.patterns import rules_version
 from marac_prep.analysis.reading.reader import read_entry
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.db import is_read_only
-from marac_prep.core.models import ChronologyEntry, EntrySignals
+from marac_prep.core.models import ChronologyEntry
 from marac_prep.core.signals import TextSignal
 
 log = logging.getLogger(__name__)
@@ -52,17 +50,20 @@ def decode(entry_id: int, text: str) -> tuple[TextSignal, ...]:
     )
 
 
-def stored_signals(session: Session, entry_ids: Iterable[int]) -> dict[int, tuple[int, str, str]]:
-    """entry id -> (entry version, rules version, stored JSON) for these entries, where stored."""
-    table: Any = EntrySignals.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
-    ids = list(entry_ids)
+def stored_signals(session: Session, case_ids: Iterable[int]) -> dict[int, tuple[int, str, str]]:
+    """entry id -> (entry version, rules version, stored JSON) for the current entries of these
+    cases that have stored signals: one query (a plain DB-API one: SQLAlchemy's statement and row
+    handling cost more than the database's own work here)."""
+    ids = sorted({int(i) for i in case_ids})  # integers only: nothing to escape
     found: dict[int, tuple[int, str, str]] = {}
-    for first in range(0, len(ids), 5 * _CHUNK):
-        chunk = ids[first : first + 5 * _CHUNK]
-        query = select(table.c.entry_id, table.c.entry_version, table.c.rules_version, table.c.signals).where(
-            table.c.entry_id.in_(chunk)
-        )
-        for entry_id, version, rules, text in session.execute(query):
+    connection = session.connection()
+    for first in range(0, len(ids), _CHUNK):
+        listed = ",".join(str(i) for i in ids[first : first + _CHUNK])
+        rows = connection.exec_driver_sql(
+            "SELECT s.entry_id, s.entry_version, s.rules_version, s.signals FROM entry_signals s "
+            f"JOIN chronology_entry e ON e.id = s.entry_id WHERE e.case_id IN ({listed}) AND e.withdrawn_at IS NULL"
+        ).fetchall()
+        for entry_id, version, rules, text in rows:
             found[entry_id] = (version, rules, text)
     return found
 
@@ -107,7 +108,7 @@ def attach_signals(session: Session, case_files: Sequence[CaseFile], *, store: b
             f.signals = {}
         return
     version = rules_version()
-    stored = stored_signals(session, [e.id for e in entries])
+    stored = stored_signals(session, [f.case.id or 0 for f in case_files])
     fresh: list[tuple[int, int, str]] = []
     for case_file in case_files:
         signals: dict[int, tuple[TextSignal, ...]] = {}
