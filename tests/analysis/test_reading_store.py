@@ -104,3 +104,17 @@ def test_the_callers_transaction_is_left_alone(db, session, meeting):
         assert not s.new and not s.dirty
     with db.read_session() as s:
         assert len(s.exec(select(EntrySignals)).all()) == 3
+
+
+def test_the_gaps_command_reads_and_keeps_the_meetings_text(db, session, meeting):
+    import io
+
+    from marac_prep.cli import build_parser
+    from marac_prep.commands.context import CommandContext
+
+    _ws, m, _case, entries = meeting
+    session.commit()
+    args = build_parser().parse_args(["gaps", "--meeting", str(m.id), "--json"])
+    assert args.handler(CommandContext(out=io.StringIO(), _database=db), args) == 0
+    with db.read_session() as s:
+        assert {r.entry_id for r in s.exec(select(EntrySignals)).all()} == {e.id for e in entries}
