@@ -118,3 +118,20 @@ def test_the_gaps_command_reads_and_keeps_the_meetings_text(db, session, meeting
     assert args.handler(CommandContext(out=io.StringIO(), _database=db), args) == 0
     with db.read_session() as s:
         assert {r.entry_id for r in s.exec(select(EntrySignals)).all()} == {e.id for e in entries}
+
+
+def test_analysis_of_stored_entries_never_reads_their_text_again(db, session, meeting, monkeypatch):
+    from marac_prep.analysis.gaps import analyse_case
+    from marac_prep.analysis.reading import reader as reader_module
+
+    _ws, m, _case, _entries = meeting
+    read(session, m.id)
+    reader_module.forget_texts()  # as in a new process
+
+    def no_reading(self, text):
+        raise AssertionError(f"read again: {text!r}")
+
+    monkeypatch.setattr(reader_module.Reader, "read", no_reading)
+    [case_file] = read(session, m.id)
+    findings = analyse_case(case_file)
+    assert any(f.kind == "victim_blaming_language" and "declined the support" in f.message for f in findings)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, Protocol
 
 from marac_prep.analysis.reading.patterns import (
@@ -358,10 +358,36 @@ def reader() -> Reader:
     return Reader()
 
 
-@lru_cache(maxsize=65536)
+_CACHE_SIZE = 65536
+_read: dict[str, tuple[Found, ...]] = {}
+
+
 def read_text(text: str) -> tuple[Found, ...]:
-    """Every signal in one text (cached: agencies' entries repeat the same wording often)."""
-    return reader().read(text)
+    """Every signal in one text (kept: agencies' entries repeat the same wording often, and an
+    entry's stored signals are remembered here so its text is not read again)."""
+    found = _read.get(text)
+    if found is None:
+        found = reader().read(text)
+        remember(text, found)
+    return found
+
+
+def remember(text: str, found: tuple[Found, ...]) -> None:
+    """Keeps what a text was read to say (from reading it, or from the signals stored for it)."""
+    if len(_read) >= _CACHE_SIZE:
+        _read.clear()  # simplest bound; a full cache is refilled from the store and the reader
+    _read[text] = found
+
+
+def forget_texts() -> None:
+    """Empties the kept texts (the cold benchmark; tests)."""
+    _read.clear()
+
+
+def entry_text(summary: str, detail: str) -> str:
+    """An entry's text as it is read: "summary\ndetail" (a line break ends a sentence, so nothing is
+    read across them), the same text the victim-blaming finder is given for an entry."""
+    return f"{summary}\n{detail or ''}"
 
 
 def read_entry(entry_id: int, summary: str, detail: str) -> tuple[TextSignal, ...]:
@@ -371,8 +397,7 @@ def read_entry(entry_id: int, summary: str, detail: str) -> tuple[TextSignal, ..
     read across them): one pass instead of two, and the same text the victim-blaming finder is
     given for an entry, so each is read once.
     """
-    detail = detail or ""
-    text = f"{summary}\n{detail}"  # as gaps.victim_blaming gives it to find_victim_blaming
+    text = entry_text(summary, detail)
     signals = []
     for found in read_text(text or ""):
         field, start, end = "summary", found.start, found.end
