@@ -73,3 +73,19 @@ def test_display_and_iso_round_trip(day, precision, approximate):
     assert parse_uk_date(value.display(), today=TODAY) == value
     assert parse_uk_date(value.iso(), today=TODAY) == value
     assert value.value <= value.last_day()
+
+
+@pytest.mark.parametrize(
+    ("value", "last"),
+    [
+        (PartialDate(date(2024, 1, 1), "year"), date(2024, 12, 31)),
+        (PartialDate(date(2023, 1, 1), "year", True), date(2023, 12, 31)),
+        (PartialDate(date(2024, 2, 1), "month"), date(2024, 2, 29)),
+        (PartialDate(date(2023, 2, 1), "month"), date(2023, 2, 28)),
+        (PartialDate(date(2024, 12, 1), "month"), date(2024, 12, 31)),
+        (PartialDate(date(2024, 4, 1), "month"), date(2024, 4, 30)),
+        (PartialDate(date(2024, 7, 9), "day"), date(2024, 7, 9)),
+    ],
+)
+def test_a_partial_dates_last_day_is_the_end_of_its_period(value, last):
+    assert value.last_day() == last

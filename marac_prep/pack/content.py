@@ -17,6 +17,7 @@ from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.dates import display_day
 from marac_prep.core.models import Person
+from marac_prep.core.redaction import Redactor
 from marac_prep.core.returns import return_progress
 from marac_prep.core.vocabulary import (
     RETURN_STATUS_LABELS,
@@ -24,7 +25,7 @@ from marac_prep.core.vocabulary import (
     high_risk_indicators,
     risk_indicator_label,
 )
-from marac_prep.pack.markup import Scrubber, clean
+from marac_prep.pack.markup import clean
 
 _PRECISION_NOTES = {"day": "", "month": "month only", "year": "year only"}
 
@@ -156,11 +157,18 @@ def age_on(born: date | None, on: date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+class Scrubber:
+    """Text for the pack: cleaned (`markup.clean`), then redacted by the core's one redactor."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+
+    def __call__(self, text: object) -> str:
+        return self.redactor(clean(text))
+
+
 def scrubber_for(case_file: CaseFile) -> Scrubber:
-    return Scrubber(
-        addresses=[a.text for a in case_file.addresses if a.confidential],
-        phones=[p.phone for p in case_file.people if p.phone],
-    )
+    return Scrubber(Redactor.for_case(case_file.addresses, case_file.people))
 
 
 def shareable_only(case_file: CaseFile) -> CaseFile:
