@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from marac_prep.core.chronology import SUMMARY_MAX, add_entry, edit_entry, get_entry
+from marac_prep.core.chronology import add_entry, edit_entry, get_entry
 from marac_prep.core.db import Database
+from marac_prep.core.entry_rules import SUMMARY_MAX, check_entry
 from marac_prep.core.errors import ConflictError, MaracError, PermissionDenied, ValidationError
 from marac_prep.core.models import ChronologyEntry, User
 from marac_prep.core.permissions import allowed
@@ -347,6 +348,12 @@ class EntryDialog(QDialog):
             fields = self.fields()
             if agency_id is None:
                 raise ValidationError("Choose the agency this entry belongs to.")
+            # Every broken rule at once, before the services refuse the first (core.entry_rules).
+            check_entry(
+                event_type=fields["event_type"], summary=fields["summary"], shareable=fields["shareable"],
+                withheld_reason=fields["withheld_reason"],
+                has_referred_agency=fields["referred_to_agency_id"] is not None,
+            )
             with self._database.session() as session:
                 if self.entry is None:
                     saved = add_entry(session, actor=self._actor, case_id=self._case_id, agency_id=agency_id, **fields)

@@ -72,7 +72,7 @@ def test_a_messy_return_imports_with_every_row_accounted_for(ws, session, tmp_pa
     bad = rejects[3:]
     assert [r[0] for r in bad] == ["MAR-26-001", "MAR-26-404", "MAR-26-001"]
     assert "not a real date" in bad[0][-1] and "no case" in bad[1][-1]
-    assert "not a known event type" in bad[2][-1] and "summary is missing" in bad[2][-1]
+    assert "not a known event type" in bad[2][-1] and "needs a brief summary" in bad[2][-1]
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "import")).all()
     assert len(events) == 1 and events[0].details["imported"] == 3
 
