@@ -93,17 +93,15 @@ class Case(SQLModel, table=True):
     version: int = 1
 
 
-class Person(SQLModel, table=True):
-    """Someone in a case: the victim, a perpetrator, a child or another person.
+class PersonFields(SQLModel):
+    """What a referral says about one person; shared by the table (`Person`) and the services'
+    input (`cases.PersonInput`), as in the SQLModel project template's base classes.
 
     Attributes:
         phone / safe_to_call: safe contact details; they never leave the database in a pack.
         must_not_receive_information: this person must never be told about the case.
     """
 
-    __tablename__ = "person"
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="marac_case.id", index=True)
     role: str
     name: str
     aliases: list[str] = _json_list()
@@ -117,6 +115,14 @@ class Person(SQLModel, table=True):
     phone: str = ""
     safe_to_call: bool | None = None
     must_not_receive_information: bool = False
+
+
+class Person(PersonFields, table=True):
+    """Someone in a case: the victim, a perpetrator, a child or another person."""
+
+    __tablename__ = "person"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="marac_case.id", index=True)
 
 
 class Address(SQLModel, table=True):

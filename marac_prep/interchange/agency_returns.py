@@ -13,6 +13,7 @@ from sqlmodel import Session, SQLModel, col, select
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.entry_rules import check_date, entry_problems
 from marac_prep.core.errors import MaracError, ValidationError
+from marac_prep.core.formulas import unguard_formula
 from marac_prep.core.models import Agency, AgencyReturn, Case, ChronologyEntry, Meeting, User
 from marac_prep.core.permissions import require
 from marac_prep.core.vocabulary import (
@@ -24,7 +25,6 @@ from marac_prep.core.vocabulary import (
     norm_key,
     risk_indicator_id,
 )
-from marac_prep.interchange.cells import unguard_formula
 from marac_prep.interchange.lookups import AgencyLookup, read_date, read_time, split_items, yes_no
 from marac_prep.interchange.plan import DUPLICATE, IMPORTED, REJECTED, ImportPlan, Progress, RowOutcome, RowReader
 

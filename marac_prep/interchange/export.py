@@ -15,6 +15,7 @@ from marac_prep.core.dates import PartialDate
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.files import atomic_write
+from marac_prep.core.formulas import guard_formula
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Case, User
 from marac_prep.core.permissions import require
@@ -22,7 +23,6 @@ from marac_prep.core.redaction import Redactor
 from marac_prep.core.reference import agencies_by_id
 from marac_prep.core.returns import returns_for_case
 from marac_prep.core.vocabulary import event_type_label, risk_indicator_label
-from marac_prep.interchange.cells import guard_formula
 from marac_prep.interchange.columns import RETURN_COLUMNS
 
 FORMATS = (".csv", ".xlsx")

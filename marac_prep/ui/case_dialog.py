@@ -107,26 +107,9 @@ class CaseDialog(QDialog):
                 self.case = get_case(session, case_id)
                 addresses = {a.person_id: a for a in addresses_of(session, case_id)}
                 for p in people_of(session, case_id):
-                    address = addresses.get(p.id)
                     self._slots.append(
                         _PersonSlot(
-                            PersonInput(
-                                role=p.role,
-                                name=p.name,
-                                aliases=list(p.aliases),
-                                date_of_birth=p.date_of_birth,
-                                gender=p.gender,
-                                ethnicity=p.ethnicity,
-                                disability=p.disability,
-                                lgbt=p.lgbt,
-                                relationship=p.relationship,
-                                school=p.school,
-                                phone=p.phone,
-                                safe_to_call=p.safe_to_call,
-                                must_not_receive_information=p.must_not_receive_information,
-                                address=address.text if address else "",
-                                address_confidential=bool(address and address.confidential),
-                            ),
+                            PersonInput.of(p, addresses.get(p.id)),
                             person_id=p.id,
                         )
                     )

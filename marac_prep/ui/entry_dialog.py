@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -52,12 +52,7 @@ class EntryDialog(QDialog):
     Attributes:
         entry: the stored entry being edited (None for a new entry).
         read_only: the user's role does not allow changing this entry.
-
-    Signals:
-        entry_saved(int): the entry id after a successful save.
     """
-
-    entry_saved = Signal(int)
 
     def __init__(
         self,
@@ -381,7 +376,6 @@ class EntryDialog(QDialog):
             return False
         self.entry = saved
         self._saved_state = self._state()
-        self.entry_saved.emit(saved.id or 0)
         self.accept()
         return True
 
