@@ -115,6 +115,7 @@ class PersonFields(SQLModel):
     phone: str = ""
     safe_to_call: bool | None = None
     must_not_receive_information: bool = False
+    version: int = 1
 
 
 class Person(PersonFields, table=True):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session
 
 from marac_prep.core import audit
@@ -24,6 +25,9 @@ from marac_prep.interchange.plan import DUPLICATE, IMPORTED, REJECTED, ImportPla
 from marac_prep.interchange.sheets import Sheet, read_sheet
 
 HEADER_SEARCH_ROWS = 30
+# The class of the PostgreSQL advisory lock that serialises imports into one meeting (the second
+# number is the meeting's id). SQLite's BEGIN IMMEDIATE already serialises every writer.
+_PG_IMPORT_LOCK = 7243010
 FORMAT_NAMES = {columns.RETURNS: "agency return", columns.LIST: "Marac list"}
 
 
@@ -136,6 +140,18 @@ def write_rejects(plan: ImportPlan, target: Path) -> None:
                 writer.writerow(cells + [""] * (width - len(cells)) + [f"line {outcome.row.number}: {outcome.reason}"])
 
 
+def hold_import_lock(session: Session, meeting_id: int) -> None:
+    """Makes a second import into the same meeting wait until this transaction ends.
+
+    Duplicates are found by reading what is stored; two imports of the same file checking at the
+    same moment would each find nothing and store every row twice. With the lock held from
+    before the check to the commit, the second import sees the first one's rows (as duplicates).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:kind, :meeting)"),
+                        {"kind": _PG_IMPORT_LOCK, "meeting": meeting_id})
+
+
 def import_file(
     session: Session,
     *,
@@ -158,6 +174,7 @@ def import_file(
         plan.records["default_agency"] = agency
     rejects: Path | None = None
     with unit_of_work(session):
+        hold_import_lock(session, meeting_id)
         meeting = get_meeting(session, meeting_id)
         check_plan(session, actor=actor, meeting=meeting, plan=plan, progress=progress)
         if plan.layout.format == columns.RETURNS:
