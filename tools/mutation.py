@@ -10,6 +10,7 @@ surviving mutant is equivalent. `--list` shows the modules; `--survivors` prints
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -102,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, (target, tests) in MODULES.items():
             print(f"{name:12} {target}  <-  {' '.join(tests)}")
         return 0
+    if importlib.util.find_spec("mutmut") is None:
+        print("mutation.py: mutmut is not installed; run `pip install mutmut` first.", file=sys.stderr)
+        return 2
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     for name in args.modules or list(MODULES):
         results[name] = run(name, args.workdir, show_survivors=args.survivors)
