@@ -196,3 +196,23 @@ def test_exact_days_and_their_display():
             parse_uk_day(text, today=TODAY)
     assert display_day(date(2026, 1, 12)) == "12 Jan 2026"
     assert display_day(None) == ""
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-02-30", "30 Feb 2026", "Jan 0000", "0000", "2026-00", "?13/2026"]
+)
+def test_an_impossible_date_is_named_as_typed(text):
+    with pytest.raises(ValidationError) as refused:
+        parse_uk_date(text, today=TODAY)
+    assert str(refused.value).startswith(f'"{text}" is not a real date')
+
+
+def test_a_month_written_with_a_slash_keeps_its_doubt():
+    assert parse_uk_date("?03/2026", today=TODAY) == PartialDate(date(2026, 3, 1), "month", True)
+
+
+def test_an_exact_day_reads_two_digit_years_against_the_given_today():
+    from marac_prep.core.dates import parse_uk_day
+
+    assert parse_uk_day("1/1/30", today=date(2029, 6, 1)) == date(2030, 1, 1)
+    assert parse_uk_day("1/1/30", today=date(2026, 6, 1)) == date(1930, 1, 1)
