@@ -46,6 +46,8 @@ class CaseBuilder:
             referring_agency_id=AGENCIES["POL"].id,
             criteria=list(criteria),
             repeat=repeat,
+            victim_aware=True,
+            victim_consent=True,
         )
         self.people = [victim or person("Alys PRITCHARD", date(1990, 4, 3))]
         self.people += [person(f"Child{i} PRITCHARD", date(2018, 1, 5), role="child") for i in range(children)]
