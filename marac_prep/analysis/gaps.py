@@ -42,7 +42,6 @@ from marac_prep.core.models import Case, Person
 from marac_prep.core.returns import ReturnRow
 from marac_prep.core.signals import TextSignal
 from marac_prep.core.vocabulary import (
-    ANSWERED_STATUSES,
     RETURN_STATUS_LABELS,
     event_type_label,
     high_risk_indicators,
@@ -127,7 +126,7 @@ class GapSettings:
 
 def answered(row: ReturnRow) -> bool:
     """Whether the agency has answered: returned, or "nothing known". Declining is never an answer."""
-    return row.status in ANSWERED_STATUSES and row.status != "declined"
+    return row.answered
 
 
 def agency_entries(case_file: CaseFile) -> dict[int, list[EntryRecord]]:

@@ -111,7 +111,7 @@ def set_return(
             record.requested_on = record.requested_on or on
             record.chased_on = on
             record.chase_count += 1
-        elif status in ANSWERED_STATUSES:
+        elif status in ANSWERED_STATUSES or status == "declined":
             record.returned_on = on
         elif status == "not_requested":
             record.requested_on = record.chased_on = record.returned_on = None

@@ -125,7 +125,7 @@ def test_findings_panel_for_a_well_served_case_says_no_gaps(qtbot):
     cf = well_served_case().build()
     panel = FindingsPanel(analyse_case(cf), entry_labels(cf))
     qtbot.addWidget(panel)
-    assert panel.summary.text() == "No gaps found. 4 notes."
+    assert panel.summary.text() == "No gaps found. 5 notes."
 
 
 def test_timeline_view_paints_lanes_and_opens_clicked_entries(qtbot, tmp_path):
