@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Literal, get_args
+
+from marac_prep.core.reviews import Review
 
 FindingKind = Literal[
     "agency_silent",
@@ -90,15 +91,6 @@ class Instance:
     severity: Severity
     entry_ids: tuple[int, ...] = ()
     quotes: tuple[Quote, ...] = ()
-
-
-@dataclass(frozen=True)
-class Review:
-    """A coordinator's review of a finding, kept across re-analysis by the finding's key."""
-
-    note: str
-    reviewed_by: str
-    reviewed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -206,3 +198,11 @@ def headline(findings: Iterable[GapFinding]) -> str:
 def with_reviews(findings: Iterable[GapFinding], reviews: dict[str, Review]) -> list[GapFinding]:
     """The findings with each one's review (by key) attached; findings without one are unchanged."""
     return [replace(f, review=reviews[f.key]) if f.key in reviews else f for f in findings]
+
+
+def new_since_review(finding: GapFinding) -> tuple[int, ...]:
+    """The entries a reviewed finding rests on that were not there when it was reviewed."""
+    if finding.review is None:
+        return ()
+    seen = set(finding.review.entry_ids)
+    return tuple(i for i in finding.entry_ids if i not in seen)

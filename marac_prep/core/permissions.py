@@ -18,6 +18,7 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "import",
             "export",
             "view_audit",
+            "review_finding",
         }
     ),
     "idva": frozenset({"manage_case", "export"}),
@@ -42,6 +43,7 @@ _DESCRIPTIONS = {
     "import": "import agency returns",
     "export": "export case information",
     "view_audit": "see the audit trail",
+    "review_finding": "mark gap findings reviewed",
 }
 _ROLE_NAMES = {
     "coordinator": "a coordinator",
@@ -70,7 +72,5 @@ def require(actor: User, action: str, *, agency_id: int | None = None) -> None:
     if not actor.active:
         raise PermissionDenied(f"{actor.name}'s profile is inactive, so it cannot {what}.")
     if action in _OWN_AGENCY.get(actor.role, frozenset()):
-        raise PermissionDenied(
-            f"As {role}, {actor.name} can {what} only for their own agency; nothing was changed."
-        )
+        raise PermissionDenied(f"As {role}, {actor.name} can {what} only for their own agency; nothing was changed.")
     raise PermissionDenied(f"As {role}, {actor.name} cannot {what}; nothing was changed.")

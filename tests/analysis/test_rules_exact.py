@@ -24,9 +24,11 @@ def of(kind: str, b: CaseBuilder, settings: GapSettings | None = None) -> list[G
 # --- dates that stand for more than one day ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("reply", "fires"), [(date(2025, 6, 3), False), (date(2025, 6, 25), False), (date(2025, 7, 2), True)])
+@pytest.mark.parametrize(
+    ("reply", "fires"), [(date(2025, 6, 3), False), (date(2025, 6, 25), False), (date(2025, 7, 2), True)]
+)
 def test_approximate_referral_is_a_window_of_days(reply, fires):
-    """"?10 Jun" may be 3–17 Jun (±7 days): a reply on 25 Jun may be within 14 days of it."""
+    """ "?10 Jun" may be 3–17 Jun (±7 days): a reply on 25 Jun may be within 14 days of it."""
     b = CaseBuilder()
     b.entry("POL", PartialDate(D, "day", approximate=True), "referral_made", to="HSG")
     b.entry("HSG", reply, "referral_received")
