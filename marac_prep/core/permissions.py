@@ -72,5 +72,7 @@ def require(actor: User, action: str, *, agency_id: int | None = None) -> None:
     if not actor.active:
         raise PermissionDenied(f"{actor.name}'s profile is inactive, so it cannot {what}.")
     if action in _OWN_AGENCY.get(actor.role, frozenset()):
-        raise PermissionDenied(f"As {role}, {actor.name} can {what} only for their own agency; nothing was changed.")
+        raise PermissionDenied(
+            f"As {role}, {actor.name} can {what} only for their own agency; nothing was changed."
+        )
     raise PermissionDenied(f"As {role}, {actor.name} cannot {what}; nothing was changed.")
