@@ -116,7 +116,7 @@ def test_findings_panel_lists_most_severe_first_and_links_entries(qtbot):
     tree.setCurrentItem(first)
     assert "Why this matters" in panel.detail.text()
     assert panel.detail.textFormat() == Qt.TextFormat.PlainText
-    assert panel.summary.text() == "1 high, 1 medium. 1 note."
+    assert panel.summary.text() == "1 high: referral not made; 1 medium: agency silent. 1 note."
     panel.show_notes.setChecked(False)
     assert tree.topLevelItem(2).isHidden() and not tree.topLevelItem(0).isHidden()
 

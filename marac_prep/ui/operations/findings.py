@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from marac_prep.analysis.gaps import GapFinding
 from marac_prep.core.errors import MaracError
 from marac_prep.ui.messages import report_error
 from marac_prep.ui.operations import Changes
 
 if TYPE_CHECKING:
+    from marac_prep.analysis.gaps import GapFinding
     from marac_prep.ui.main_window import MainWindow
 
 
