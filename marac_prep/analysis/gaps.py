@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from marac_prep.analysis.findings import (
@@ -38,7 +38,7 @@ from marac_prep.analysis.incidents import Incident, incidents
 from marac_prep.analysis.language import find_victim_blaming
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.dates import APPROXIMATE_DAYS
-from marac_prep.core.models import Case, Person
+from marac_prep.core.models import Case, Person, RiskAssessment
 from marac_prep.core.returns import ReturnRow
 from marac_prep.core.signals import TextSignal
 from marac_prep.core.vocabulary import (
@@ -161,15 +161,65 @@ class _View:
     ordered: list[EntryRecord]
     spans: dict[int, tuple[date, date]]  # by id(entry)
     by_agency: dict[int, list[EntryRecord]]
+    by_type: dict[str, list[EntryRecord]]
+    signalled: dict[tuple[str, str], list[EntryRecord]]  # (signal kind, code) -> entries, in order
+    indicators: dict[int, list[tuple[str, tuple[Quote, ...]]]]  # by id(entry), entries with any
+    high: dict[int, list[tuple[str, tuple[Quote, ...]]]]  # the high-risk ones, by id(entry)
+    with_indicators: list[EntryRecord]  # entries with any indicator, coded or read, in order
+    dash_yes: list[tuple[RiskAssessment, str]]  # (assessment record, question answered "yes")
+    counted: list[Incident] | None = None
 
     @classmethod
     def of(cls, case_file: CaseFile, gs: GapSettings) -> _View:
         ordered = sorted(case_file.entries, key=_order)
         by_agency: dict[int, list[EntryRecord]] = {}
+        by_type: dict[str, list[EntryRecord]] = {}
+        signalled: dict[tuple[str, str], list[EntryRecord]] = {}
+        spans: dict[int, tuple[date, date]] = {}
+        indicators: dict[int, list[tuple[str, tuple[Quote, ...]]]] = {}
+        high: dict[int, list[tuple[str, tuple[Quote, ...]]]] = {}
+        with_indicators: list[EntryRecord] = []
+        all_signals = case_file.signals
+        high_risk = gs.high_risk_indicators
+        approximate_days = gs.approximate_date_days
         for entry in ordered:
             by_agency.setdefault(entry.agency_id, []).append(entry)
-        spans = {id(e): e.partial_date.span(gs.approximate_date_days) for e in ordered}
-        return cls(case_file, gs, ordered, spans, by_agency)
+            by_type.setdefault(entry.event_type, []).append(entry)
+            if entry.date_precision == "day" and not entry.date_approximate:
+                spans[id(entry)] = (entry.event_date, entry.event_date)  # most entries: no PartialDate needed
+            else:
+                spans[id(entry)] = entry.partial_date.span(approximate_days)
+            said = all_signals.get(entry.id) if all_signals else None
+            if said:
+                for signal in said:
+                    found = signalled.setdefault((signal.kind, signal.code), [])
+                    if not found or found[-1] is not entry:
+                        found.append(entry)
+            if entry.risk_indicators or said:
+                read = _read_indicators(entry, said or ())
+                if read:
+                    indicators[id(entry)] = read
+                    with_indicators.append(entry)
+                    risky = [(code, quotes) for code, quotes in read if code in high_risk]
+                    if risky:
+                        high[id(entry)] = risky
+        dash_yes = [
+            (record, question)
+            for record in case_file.assessments
+            for question, answer in (record.answers or {}).items()
+            if isinstance(answer, dict) and answer.get("answer") == "yes"
+        ]
+        return cls(
+            case_file, gs, ordered, spans, by_agency, by_type, signalled, indicators, high, with_indicators, dash_yes
+        )
+
+    def typed_or_read(self, event_type: str) -> list[EntryRecord]:
+        """Entries of this event type, or whose text was read as that event, in chronological order."""
+        typed = self.by_type.get(event_type, [])
+        read = self.signalled.get(("event", event_type), [])
+        if not read:
+            return typed
+        return sorted({id(e): e for e in [*typed, *read]}.values(), key=_order)
 
     def first_day(self, entry: EntryRecord) -> date:
         return self.spans[id(entry)][0]
@@ -225,8 +275,11 @@ def _finding(
     entries: Iterable[EntryRecord] = (),
     group: str | None = None,
     quotes: tuple[Quote, ...] = (),
+    instances: tuple[Instance, ...] | None = None,
+    key: str | None = None,
+    entry_ids: tuple[int, ...] | None = None,
 ) -> GapFinding:
-    ids = tuple(dict.fromkeys(e.id for e in entries if e.id is not None))
+    ids = entry_ids if entry_ids is not None else tuple(dict.fromkeys(e.id for e in entries if e.id is not None))
     return GapFinding(
         kind=kind,
         case_id=case_file.case.id or 0,
@@ -236,8 +289,8 @@ def _finding(
         severity=severity,
         message=message,
         why=WHY[kind],
-        key=finding_key(kind, agency, group),
-        instances=(Instance(message, severity, ids, quotes),),
+        key=key if key is not None else finding_key(kind, agency, group),
+        instances=instances if instances is not None else (Instance(message, severity, ids, quotes),),
         from_text=quotes,
     )
 
@@ -391,7 +444,7 @@ def _agency_named(case_file: CaseFile, words: str | None) -> int | None:
 def _referrals(view: _View) -> list[tuple[EntryRecord, int, tuple[Quote, ...]]]:
     """(entry, receiving agency id, quoted words) for each referral made, typed or read from the text."""
     found = []
-    for entry in view.ordered:
+    for entry in view.typed_or_read("referral_made"):
         targets: dict[int, tuple[Quote, ...]] = {}
         if entry.event_type == "referral_made" and entry.referred_to_agency_id is not None:
             targets[entry.referred_to_agency_id] = ()
@@ -442,7 +495,7 @@ def referrals_considered_not_made(view: _View) -> list[GapFinding]:
     """Referrals considered and not made: the event type, or the event read from the text."""
     case_file = view.file
     grouper = _grouper(view, "referral_considered_not_made", "{agency} considered {n} referrals and did not make them.")
-    for entry in view.ordered:
+    for entry in view.typed_or_read("referral_considered_not_made"):
         typed = entry.event_type == "referral_considered_not_made"
         read = view.signals(entry, "event", "referral_considered_not_made")
         if not typed and not read:
@@ -492,25 +545,28 @@ def _assessments(view: _View) -> list[_Assessment]:
     return sorted(out.values(), key=lambda a: (a.first, a.agency_id))
 
 
-def _indicators(view: _View, entry: EntryRecord) -> list[tuple[str, tuple[Quote, ...]]]:
+def _read_indicators(entry: EntryRecord, said: Iterable[TextSignal]) -> list[tuple[str, tuple[Quote, ...]]]:
     """The entry's risk indicators in its own order: coded ones, then those read from its text
     (with the words); a set's order would change a finding's wording from one run to the next."""
     found: dict[str, tuple[Quote, ...]] = {code: () for code in entry.risk_indicators}
-    for signal in view.signals(entry, "risk_indicator"):
-        if signal.code not in found:
+    for signal in said:
+        if signal.kind == "risk_indicator" and signal.code not in found:
             found[signal.code] = _quoted([signal], risk_indicator_label(signal.code).lower())
     return list(found.items())
 
 
+_NONE: list[tuple[str, tuple[Quote, ...]]] = []
+
+
 def _high_risk(view: _View, entry: EntryRecord) -> list[tuple[str, tuple[Quote, ...]]]:
-    return [(i, q) for i, q in _indicators(view, entry) if i in view.gs.high_risk_indicators]
+    return view.high.get(id(entry), _NONE)
 
 
 def assessed_without_known_risk(view: _View) -> list[GapFinding]:
     """A standard or medium rating (chronology entry or assessment record) while other agencies
     already held high-risk indicators, coded or read from the text."""
     case_file = view.file
-    holding = view.by_last_day(e for e in view.ordered if _high_risk(view, e))
+    holding = view.by_last_day(e for e in view.with_indicators if id(e) in view.high)
     # The first entry per agency and indicator names what was known and by whom. Assessments come
     # in date order, so what was held before each one is built up once, not rescanned each time.
     first: dict[tuple[int, str], tuple[EntryRecord, tuple[Quote, ...]]] = {}
@@ -576,8 +632,11 @@ def counter_allegations(view: _View) -> list[GapFinding]:
     incidents_by = view.by_last_day(
         e for e in view.ordered if e.event_type in gs.incident_types and "perpetrator" in e.subjects
     )
+    candidates = view.typed_or_read("counter_allegation")
+    if not candidates:
+        return []
     allegations: list[tuple[EntryRecord, tuple[Quote, ...]]] = []
-    for entry in view.ordered:
+    for entry in candidates:
         if entry.event_type == "counter_allegation":
             allegations.append((entry, ()))
         elif read := view.signals(entry, "event", "counter_allegation"):
@@ -637,23 +696,27 @@ def counter_allegations(view: _View) -> list[GapFinding]:
         f"{head}; {pattern}.",
         agency=recorded_by,
         entries=entries,
-        group=alleger,
         quotes=quotes_all,
+        instances=tuple(instances),
+        key=finding_key("counter_allegation", None, alleger),
     )
-    return [replace(finding, instances=tuple(instances), key=finding_key("counter_allegation", None, alleger))]
+    return [finding]
 
 
-def _incidents_before_referral(view: _View) -> tuple[list[Incident], date, date]:
-    """Incidents certainly within the escalation window before the referral (its day included)."""
-    gs = view.gs
-    end = view.file.case.referral_date
-    start = end - timedelta(days=gs.escalation_window_days)
-    found = incidents(
-        (e for e in view.ordered if e.event_type in gs.incident_types),
-        view.spans,
-        same_incident_hours=gs.same_incident_hours,
-    )
-    return [i for i in found if start <= i.first and i.last <= end], start, end
+def _incidents_before_referral(view: _View) -> list[Incident]:
+    """Incidents certainly within the escalation window before the referral (its day included);
+    worked out once per case (escalation and the homicide markers both read them)."""
+    if view.counted is None:
+        gs = view.gs
+        end = view.file.case.referral_date
+        start = end - timedelta(days=gs.escalation_window_days)
+        found = incidents(
+            (e for e in view.ordered if e.event_type in gs.incident_types),
+            view.spans,
+            same_incident_hours=gs.same_incident_hours,
+        )
+        view.counted = [i for i in found if start <= i.first and i.last <= end]
+    return view.counted
 
 
 def _incident_when(incident: Incident) -> str:
@@ -668,7 +731,7 @@ def escalation(view: _View) -> list[GapFinding]:
     case_file, gs = view.file, view.gs
     if "potential_escalation" in case_file.case.criteria:
         return []
-    counted, _start, _end = _incidents_before_referral(view)
+    counted = _incidents_before_referral(view)
     if len(counted) < gs.escalation_incident_count:
         return []
     instances = tuple(
@@ -690,8 +753,9 @@ def escalation(view: _View) -> list[GapFinding]:
         f"{_incident_when(counted[0])} and {_incident_when(counted[-1])}, known to {agencies}; the case was not "
         "referred on the potential-escalation criterion.",
         entries=entries,
+        instances=instances,
     )
-    return [replace(finding, instances=instances)]
+    return [finding]
 
 
 def single_agency_risks(view: _View) -> list[GapFinding]:
@@ -699,14 +763,12 @@ def single_agency_risks(view: _View) -> list[GapFinding]:
     text, or its own Dash answers): one finding per agency listing each such indicator."""
     case_file = view.file
     holders: dict[str, dict[int, list[tuple[EntryRecord, tuple[Quote, ...]]]]] = {}
-    for e in view.ordered:
+    for e in view.with_indicators:
         for indicator, quotes in _high_risk(view, e):
             holders.setdefault(indicator, {}).setdefault(e.agency_id, []).append((e, quotes))
-    for record in case_file.assessments:
-        for indicator, answer in (record.answers or {}).items():
-            yes = isinstance(answer, dict) and answer.get("answer") == "yes"
-            if yes and indicator in holders:
-                holders[indicator].setdefault(record.agency_id, [])
+    for record, indicator in view.dash_yes:
+        if indicator in holders:
+            holders[indicator].setdefault(record.agency_id, [])
     grouper = _grouper(view, "single_agency_risk", "{n} high-risk indicators are known only to {agency}.")
     order = sorted(
         holders,
@@ -744,7 +806,7 @@ def risks_in_text_not_coded(view: _View) -> list[GapFinding]:
     grouper = _grouper(
         view, "risk_in_text_not_coded", "{n} entries of {agency} name risks in words but do not code them."
     )
-    for e in view.ordered:
+    for e in view.with_indicators:
         uncoded = [s for s in view.signals(e, "risk_indicator") if s.code not in e.risk_indicators]
         if not uncoded:
             continue
@@ -781,8 +843,8 @@ def homicide_markers(view: _View) -> list[GapFinding]:
     entry_ids: dict[str, list[int]] = {}
     quotes: dict[str, list[Quote]] = {}
     recent_separation = False
-    for e in view.ordered:
-        for indicator, said in _indicators(view, e):
+    for e in view.with_indicators:
+        for indicator, said in view.indicators[id(e)]:
             if indicator not in HOMICIDE_MARKERS:
                 continue
             place = f"{case_file.agency_name(e.agency_id)} {_when(e)}" + (" (read from the text)" if said else "")
@@ -791,15 +853,13 @@ def homicide_markers(view: _View) -> list[GapFinding]:
             quotes.setdefault(indicator, []).extend(said)
             if indicator == "separation" and start <= view.first_day(e) and view.last_day(e) <= end:
                 recent_separation = True
-    for record in case_file.assessments:
-        for indicator, answer in (record.answers or {}).items():
-            if indicator in HOMICIDE_MARKERS and isinstance(answer, dict) and answer.get("answer") == "yes":
-                where.setdefault(indicator, []).append(
-                    f"{case_file.agency_name(record.agency_id)} Dash {_day(record.assessed_on)}"
-                )
-                if indicator == "separation" and start <= record.assessed_on <= end:
-                    recent_separation = True
-    counted, _s, _e = _incidents_before_referral(view)
+    for record, indicator in view.dash_yes:
+        if indicator in HOMICIDE_MARKERS:
+            where.setdefault(indicator, []).append(
+                f"{case_file.agency_name(record.agency_id)} Dash {_day(record.assessed_on)}"
+            )
+            if indicator == "separation" and start <= record.assessed_on <= end:
+                recent_separation = True
     lines: list[Instance] = []
     for indicator in HOMICIDE_MARKERS:
         if indicator not in where:
@@ -816,7 +876,10 @@ def homicide_markers(view: _View) -> list[GapFinding]:
                 tuple(quotes.get(indicator, [])),
             )
         )
-    if len(counted) >= gs.escalation_incident_count:
+    if "potential_escalation" in case_file.case.criteria:
+        # Referred on it: said by the referral, so the incidents need not be counted again here.
+        lines.append(Instance("Escalation: the case was referred on the potential-escalation criterion.", "info"))
+    elif len(counted := _incidents_before_referral(view)) >= gs.escalation_incident_count:
         lines.append(
             Instance(
                 f"Escalation: {len(counted)} incidents in the 12 months before the referral.",
@@ -837,15 +900,17 @@ def homicide_markers(view: _View) -> list[GapFinding]:
         if high
         else ""
     )
-    finding = _finding(
-        case_file,
-        "homicide_markers",
-        severity,
-        f"Homicide markers present: {_list(names)}.{note} They inform the discussion; they are not a score.",
-    )
-    ids = tuple(dict.fromkeys(i for line in lines for i in line.entry_ids))
-    from_text = tuple(q for line in lines for q in line.quotes)
-    return [replace(finding, instances=tuple(lines), entry_ids=ids, from_text=from_text)]
+    return [
+        _finding(
+            case_file,
+            "homicide_markers",
+            severity,
+            f"Homicide markers present: {_list(names)}.{note} They inform the discussion; they are not a score.",
+            quotes=tuple(q for line in lines for q in line.quotes),
+            instances=tuple(lines),
+            entry_ids=tuple(dict.fromkeys(i for line in lines for i in line.entry_ids)),
+        )
+    ]
 
 
 def consent_not_recorded(view: _View) -> list[GapFinding]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from marac_prep.core.casefile import EntryRecord
 
@@ -28,6 +29,9 @@ class Incident:
     @property
     def agency_ids(self) -> list[int]:
         return list(dict.fromkeys(e.agency_id for e in self.entries))
+
+
+_NO_GROUPS: list[int] = []
 
 
 def _minutes(time: str | None) -> int | None:
@@ -73,35 +77,54 @@ def incidents(
     Args:
         spans: each entry's (first, last) possible day, by `id(entry)`.
     """
-    ordered = sorted(entries, key=lambda e: (spans[id(e)][1] - spans[id(e)][0], spans[id(e)][0], e.sequence))
-    groups: list[tuple[list[EntryRecord], date, date]] = []
+    exact: list[EntryRecord] = []
+    vague: list[EntryRecord] = []
+    for entry in entries:
+        first, last = spans[id(entry)]
+        (exact if first == last else vague).append(entry)
+    # Exact days first (in the order given, chronological), so vaguer records join them and
+    # never join each other first; the vaguer ones narrowest first.
+    vague.sort(key=lambda e: (spans[id(e)][1] - spans[id(e)][0], spans[id(e)][0], e.sequence))
+    groups: list[tuple[list[EntryRecord], date, date, frozenset[str]]] = []
     by_day: dict[date, list[int]] = {}  # one-day groups by their day, so a case's records are not rescanned
     wider: list[int] = []  # groups that may lie on several days (few: vaguely dated records)
-    for entry in ordered:  # exact days first, so vaguer records join them and never join each other first
+    days: list[date] = []  # the one-day groups' days in order, once the exact records are in
+    for n, entry in enumerate(exact + vague):
         first, last = spans[id(entry)]
         subjects = frozenset(entry.subjects)
         if first == last:
-            candidates = by_day.get(first, []) + wider
+            candidates = by_day.get(first, _NO_GROUPS)
+            if wider:
+                candidates = candidates + wider
         else:
-            days = (first + timedelta(days=n) for n in range((last - first).days + 1))
-            candidates = [i for day in days for i in by_day.get(day, [])] + wider
+            if n == len(exact) or not days:
+                days = sorted(by_day)
+            inside = days[bisect_left(days, first) : bisect_right(days, last)]
+            candidates = [i for day in inside for i in by_day[day]] + wider
         for index in candidates:
-            members, g_first, g_last = groups[index]
-            if first > g_last or g_first > last or frozenset(members[0].subjects) != subjects:
+            members, g_first, g_last, g_subjects = groups[index]
+            if first > g_last or g_first > last or g_subjects != subjects:
                 continue
             if any(_distinct(entry, other, same_incident_hours) for other in members):
                 continue
             members.append(entry)
-            groups[index] = (members, max(first, g_first), min(last, g_last))
+            groups[index] = (members, max(first, g_first), min(last, g_last), g_subjects)
             break
         else:
-            groups.append(([entry], first, last))
+            groups.append(([entry], first, last, subjects))
             if first == last:
                 by_day.setdefault(first, []).append(len(groups) - 1)
             else:
                 wider.append(len(groups) - 1)
     found = [
-        Incident(tuple(sorted(members, key=lambda e: (spans[id(e)][0], e.sequence))), first, last)
-        for members, first, last in groups
+        Incident(
+            tuple(members)
+            if len(members) == 1
+            else tuple(sorted(members, key=lambda e: (spans[id(e)][0], e.sequence))),
+            first,
+            last,
+        )
+        for members, first, last, _subjects in groups
     ]
-    return sorted(found, key=lambda i: (i.first, i.last))
+    found.sort(key=lambda i: (i.first, i.last))
+    return found
