@@ -914,21 +914,28 @@ def homicide_markers(view: _View) -> list[GapFinding]:
 
 
 def consent_not_recorded(view: _View) -> list[GapFinding]:
-    """A case whose victim's awareness or consent is not recorded, or recorded as not
-    consenting without the reason sharing is still necessary."""
+    """A case whose victim's awareness or consent is not recorded (a note: ask the referrer), or
+    recorded as not consenting without the reason sharing is still necessary (a gap: sharing
+    without consent is lawful only when necessary, and the reason must be written down)."""
     case = view.file.case
     missing = []
     if case.victim_aware is None:
         missing.append("whether the victim is aware of the referral")
     if case.victim_consent is None:
         missing.append("whether the victim consented")
-    if missing:
-        message = f"The referral does not record {_list(missing)}; record it, or why sharing is necessary without it."
-    elif case.victim_consent is False and not case.consent_reason.strip():
+    severity: Severity
+    if case.victim_consent is False and not case.consent_reason.strip():
+        severity = "medium"
         message = "The victim did not consent, and the referral does not record why sharing is still necessary."
+    elif missing:
+        severity = "info"
+        message = (
+            f"The referral does not record {_list(missing)}; ask the referrer, and record why sharing is "
+            "necessary without consent."
+        )
     else:
         return []
-    return [_finding(view.file, "consent_not_recorded", "medium", message)]
+    return [_finding(view.file, "consent_not_recorded", severity, message)]
 
 
 _NAME_SPLIT = re.compile(r"[^\w]+")

@@ -236,19 +236,20 @@ def test_an_agency_holding_only_nothing_known_entries_keeps_its_note():
 
 
 @pytest.mark.parametrize(
-    ("aware", "consent", "reason", "fires"),
+    ("aware", "consent", "reason", "severity"),
     [
-        (None, None, "", True),
-        (True, None, "", True),
-        (True, False, "", True),
-        (True, False, "Risk to the children outweighs consent.", False),
-        (True, True, "", False),
+        (None, None, "", "info"),  # not recorded: a note to ask the referrer
+        (True, None, "", "info"),
+        (None, False, "", "medium"),
+        (True, False, "", "medium"),  # no consent and no reason: a gap
+        (True, False, "Risk to the children outweighs consent.", None),
+        (True, True, "", None),
     ],
 )
-def test_consent_not_recorded(aware, consent, reason, fires):
+def test_consent_not_recorded(aware, consent, reason, severity):
     b = well_served_case()
     b.case.victim_aware, b.case.victim_consent, b.case.consent_reason = aware, consent, reason
-    assert bool(of("consent_not_recorded", b)) is fires
+    assert [f.severity for f in of("consent_not_recorded", b)] == ([severity] if severity else [])
 
 
 # --- what the text says ---------------------------------------------------------------------------
