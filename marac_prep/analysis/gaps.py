@@ -14,7 +14,7 @@ what was read from the text is marked so in the message, with the words quoted.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -168,6 +168,7 @@ class _View:
     with_indicators: list[EntryRecord]  # entries with any indicator, coded or read, in order
     dash_yes: list[tuple[RiskAssessment, str]]  # (assessment record, question answered "yes")
     counted: list[Incident] | None = None
+    _starts: dict[int, list[date]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, case_file: CaseFile, gs: GapSettings) -> _View:
@@ -212,6 +213,13 @@ class _View:
         return cls(
             case_file, gs, ordered, spans, by_agency, by_type, signalled, indicators, high, with_indicators, dash_yes
         )
+
+    def starts(self, agency_id: int) -> list[date]:
+        """The agency's entries' dates as written, in order (for `bisect`), worked out once."""
+        found = self._starts.get(agency_id)
+        if found is None:
+            found = self._starts[agency_id] = [e.event_date for e in self.by_agency.get(agency_id, [])]
+        return found
 
     def typed_or_read(self, event_type: str) -> list[EntryRecord]:
         """Entries of this event type, or whose text was read as that event, in chronological order."""
@@ -416,9 +424,16 @@ def _on(day: date | None) -> str:
 
 def _has_entry_between(view: _View, agency_id: int, earliest: date, latest: date) -> bool:
     """Whether the agency has an entry (not "nothing known") that could fall in [earliest, latest]."""
+    entries = view.by_agency.get(agency_id, [])  # in order of first day as written
+    starts = view.starts(agency_id)
+    # A date spans at most a year and the approximate margin either side, so only entries
+    # written from then on can reach into the window.
+    reach = timedelta(days=366 + view.gs.approximate_date_days)
+    low = bisect_left(starts, earliest - reach)
+    high = bisect_right(starts, latest + timedelta(days=view.gs.approximate_date_days))
     return any(
         e.event_type != "nothing_known" and view.first_day(e) <= latest and view.last_day(e) >= earliest
-        for e in view.by_agency.get(agency_id, [])
+        for e in entries[low:high]
     )
 
 

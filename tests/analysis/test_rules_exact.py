@@ -353,3 +353,27 @@ def test_victim_is_not_needed_for_counter_allegation_names():
     b.entry("POL", D, "counter_allegation")
     [found] = of("counter_allegation", b)
     assert found.key == "counter_allegation||the perpetrator"
+
+
+def test_dash_yes_answers_count_as_markers_and_as_holders():
+    b = CaseBuilder()
+    b.entry("POL", date(2025, 11, 1), "incident", indicators=("strangulation",))
+    b.assessments.append(
+        RiskAssessment(
+            case_id=1,
+            agency_id=2,  # Idva service
+            assessed_on=date(2025, 12, 1),
+            score=16,
+            answers={"separation": {"answer": "yes"}, "strangulation": {"answer": "yes"}},
+        )
+    )
+    [markers] = of("homicide_markers", b)
+    assert markers.severity == "high" and any("Idva service Dash 1 Dec 2025" in i.message for i in markers.instances)
+    assert of("single_agency_risk", b) == []  # the Idva's Dash says it knew of the strangulation too
+
+
+def test_a_text_referral_to_an_agency_that_cannot_be_told_apart_is_not_guessed():
+    b = CaseBuilder()
+    e = b.entry("IDVA", D, "contact", summary="Referred her to services.")
+    b.signal(e, "event", "referral_made", "Referred her to services", target="services")
+    assert of("referral_not_received", b) == []
