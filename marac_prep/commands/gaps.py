@@ -57,7 +57,7 @@ def _review(ctx: CommandContext, args: argparse.Namespace) -> int:
 
 
 def _gaps(ctx: CommandContext, args: argparse.Namespace) -> int:
-    with ctx.database().read_session() as session:
+    with ctx.database(create=False).read_session() as session:
         meeting = resolve_meeting(session, args.meeting)
         _, files = load_meeting_files(session, meeting.id or 0)
         reviews = reviews_by_key(session, [f.case.id or 0 for f in files])

@@ -19,6 +19,7 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "export",
             "view_audit",
             "review_finding",
+            "manage_settings",
         }
     ),
     "idva": frozenset({"manage_case", "export"}),
@@ -44,6 +45,7 @@ _DESCRIPTIONS = {
     "export": "export case information",
     "view_audit": "see the audit trail",
     "review_finding": "mark gap findings reviewed",
+    "manage_settings": "change this Marac's settings",
 }
 _ROLE_NAMES = {
     "coordinator": "a coordinator",

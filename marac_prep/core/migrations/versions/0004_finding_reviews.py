@@ -1,7 +1,7 @@
 """Finding reviews: a coordinator's note on a gap finding, kept by the finding's stable key
 
 Revision ID: 0004_finding_reviews
-Revises: 0002
+Revises: 0008_import_guard
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0004_finding_reviews"
-down_revision = "0002"
+down_revision = "0008_import_guard"
 branch_labels = None
 depends_on = None
 
