@@ -279,3 +279,32 @@ class Setting(SQLModel, table=True):
     version: int = 1
     changed_at: datetime
     changed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# --- Finding reviews (gap analysis, issue 12) ---------------------------------------------------
+
+
+class FindingReview(SQLModel, table=True):
+    """A coordinator's review of a gap finding ("raised at the meeting", "not a concern because …").
+
+    Findings are worked out afresh on each analysis; the review is kept by the finding's stable
+    key (kind, agency, group), so it survives re-analysis.
+
+    Attributes:
+        finding_key: `GapFinding.key` of the finding reviewed.
+        kind: the finding's kind, kept for reading the table without the analysis.
+        entry_ids: the entries the finding rested on when it was reviewed.
+    """
+
+    __tablename__ = "finding_review"
+    __table_args__ = (UniqueConstraint("case_id", "finding_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="marac_case.id", index=True)
+    finding_key: str
+    kind: str
+    note: str
+    entry_ids: list[int] = _json_list()
+    reviewed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    reviewed_by_name: str = ""
+    reviewed_at: datetime
+    version: int = 1
