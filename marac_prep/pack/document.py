@@ -122,8 +122,8 @@ class PackDocTemplate(BaseDocTemplate):  # type: ignore[misc]  # ReportLab ships
         canv.saveState()
         canv.setFillGray(WATERMARK_GREY)
         canv.translate(width / 2, height / 2)
-        canv.rotate(52)
-        size = fitted_size(self.prepared_for, bold, 30, height * 0.95, 12)
+        canv.rotate(90)  # upright text (0 or 90 degrees) is read apart from the page text by extractors
+        size = fitted_size(self.prepared_for, bold, 34, height * 0.8, 12)
         canv.setFont(bold, size)
         canv.drawCentredString(0, 0, self.prepared_for)
         canv.restoreState()

@@ -52,6 +52,7 @@ class PackResult:
     cases: int
     withheld: int
     encrypted: bool
+    prepared_for: str = ""
 
 
 def default_marking() -> str:
@@ -292,7 +293,7 @@ def number_pages(data: bytes, *, password: str | None = None, front: bytes = b""
                 # Both A4: the numbers page maps onto the pack page one to one.
                 page.add_overlay(number, pikepdf.Rectangle(page.mediabox))
         _describe(pdf, title=title, seal=seal)
-        pdf.save(out, encryption=_encryption(password) if password else None, force_version="1.7")
+        pdf.save(out, encryption=_encryption(password) if password else None, min_version="1.7")
     return out.getvalue(), pages
 
 
@@ -422,4 +423,4 @@ def export_pack(
             os.unlink(path if replaced else temporary)
         raise
     return PackResult(path=path, pages=pages, cases=len(content.cases), withheld=content.withheld_total,
-                      encrypted=bool(password))
+                      encrypted=bool(password), prepared_for=content.prepared_for)

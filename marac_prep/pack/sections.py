@@ -258,7 +258,7 @@ def agenda(content: PackContent, s: PackStyles, width: float,
     The pack is laid out with the column empty, then the cover and agenda alone again with the
     pages known (see `export._layout`); the column is one line in both, so no row changes height.
     """
-    header = ["No.", "Case", "Victim", "Referred by", "Dash", "Repeat", "High findings", "Returns", "Pages"]
+    header = ["No.", "Case", "Victim", "Referred by", "Dash", "Repeat", "High", "Returns", "Pages"]
     rows: list[list[Any]] = [[_cell(h, s.head_cell) for h in header]]
     style = _grid()
     for number, case in enumerate(content.cases, start=1):
@@ -279,7 +279,7 @@ def agenda(content: PackContent, s: PackStyles, width: float,
     case_width = _reference_width(content, s)
     victim_width = _name_width([c.victim_name for c in content.cases], s, 70.0)
     pages_width = stringWidth("888–888", s.cell.fontName, s.cell.fontSize) + 8
-    rest = _widths(width - case_width - victim_width - pages_width, [0.4, 1.55, 0.85, 0.8, 0.75, 0.95])
+    rest = _widths(width - case_width - victim_width - pages_width, [0.55, 1.55, 0.8, 0.85, 0.6, 0.95])
     table = LongTable(rows, colWidths=[rest[0], case_width, victim_width, *rest[1:], pages_width], repeatRows=1,
                       splitInRow=_split_rows.get())
     table.setStyle(TableStyle(style))
@@ -287,7 +287,7 @@ def agenda(content: PackContent, s: PackStyles, width: float,
     if not content.cases:
         return [*out, _p("There are no cases on this meeting's agenda yet.", s.body)]
     note = _p("Pages: where each case starts and ends in this pack. Repeat: referred within 12 months of an "
-              "earlier Marac. Returns: expected agencies that answered (declined agencies are not counted as "
+              "earlier Marac. High: high-severity findings. Returns: expected agencies that answered (declined agencies are not counted as "
               "answers), declined, and silent.", s.small)
     return [*out, table, Spacer(1, 4), note]
 
