@@ -531,20 +531,30 @@ def _timeline(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
 DETAIL_CHUNK = 1200
 
 
-def detail_chunks(text: str, limit: int = DETAIL_CHUNK) -> list[str]:
-    """A long detail cut into pieces of at most `limit` characters, at line breaks or spaces.
+DETAIL_LINES = 30
+
+
+def detail_chunks(text: str, limit: int = DETAIL_CHUNK, lines: int = DETAIL_LINES) -> list[str]:
+    """A long detail cut into pieces of at most `limit` characters and `lines` lines, at line breaks
+    or spaces.
 
     Each piece becomes its own table row, so a very long entry flows over pages row by row
     (header repeated) instead of as one row taller than a page.
     """
     pieces: list[str] = []
     rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit)
-        if cut < limit // 2:
-            cut = limit
+    while True:
+        end = limit
+        breaks = [i for i, ch in enumerate(rest[:limit]) if ch == "\n"]
+        if len(breaks) >= lines:
+            end = breaks[lines - 1]
+        if len(rest) <= end:
+            break
+        cut = rest.rfind("\n", 0, end + 1)
+        if cut < end // 2:
+            cut = rest.rfind(" ", 0, end)
+        if cut < end // 2:
+            cut = end
         pieces.append(rest[:cut].rstrip("\n"))
         rest = rest[cut:].lstrip("\n ")
     if rest or not pieces:
@@ -577,6 +587,10 @@ def _entry_rows(entry: PackEntry, s: PackStyles, what_width: float) -> list[list
         when.append(_shared(entry.date_note, s.cell_small))
     pieces: list[tuple[str, Any]] = [(chunk, s.cell) for chunk in detail_chunks(entry.summary)]
     pieces += [(chunk, s.cell_small) for chunk in (detail_chunks(entry.detail) if entry.detail else [])]
+    source_ref = entry.source_ref
+    if len(source_ref) > SOURCE_LINE_MAX:  # no single line could hold it: it flows as detail text
+        pieces += [(chunk, s.cell_small) for chunk in detail_chunks(f"Source: {source_ref}")]
+        source_ref = ""
     notes = []
     if entry.opinion:
         notes.append("Professional opinion")
@@ -587,11 +601,11 @@ def _entry_rows(entry: PackEntry, s: PackStyles, what_width: float) -> list[list
     # Short pieces share the first row; each long one gets a row of its own.
     first_what: list[Flowable] = []
     used = 0
-    while pieces and (not first_what or used + len(pieces[0][0]) <= 2 * DETAIL_CHUNK):
+    while pieces and (not first_what or used + len(pieces[0][0]) <= DETAIL_CHUNK):
         text, style = pieces.pop(0)
         first_what.append(_shared(text, style))
         used += len(text)
-    source = _source_para(entry.source_ref, s, what_width - 6) if entry.source_ref else None
+    source = _source_para(source_ref, s, what_width - 6) if source_ref else None
     if source is not None and not pieces:
         first_what.append(source)
     risk = [f"• {r}" for r in entry.risk_indicators]
@@ -611,6 +625,7 @@ def _entry_rows(entry: PackEntry, s: PackStyles, what_width: float) -> list[list
 
 
 CHRONOLOGY_COLUMNS = [1.05, 1.55, 5.0, 1.5]
+SOURCE_LINE_MAX = 80
 
 
 def _chronology(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:

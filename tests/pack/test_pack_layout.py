@@ -18,7 +18,7 @@ from marac_prep.pack.fonts import register_fonts
 from marac_prep.pack.markup import para
 from marac_prep.pack.sections import PackParagraph, _grid
 from marac_prep.pack.styles import pack_styles
-from marac_prep.pack.timeline_picture import timeline_picture
+from marac_prep.pack.timeline_picture import AXIS_HEIGHT, LANE_HEIGHT, LEGEND_HEIGHT, timeline_picture
 
 LONG = "Officer attended after a neighbour heard shouting and a door being broken; " * 3
 
@@ -87,14 +87,14 @@ def test_timeline_picture_draws_every_kind_of_lane_and_mark_in_our_fonts() -> No
              status="nothing_known", marks=()),
     ))
     picture = timeline_picture(timeline, 500)
-    assert picture.wrap(500, 800) == (500, 16 + 34 + 3 * 15)
+    assert picture.wrap(500, 800) == (500, AXIS_HEIGHT + LEGEND_HEIGHT + 3 * LANE_HEIGHT)
     buffer = BytesIO()
     canvas = Canvas(buffer, pagesize=A4, initialFontName=register_fonts()[0])
     picture.drawOn(canvas, 40, 400)
     canvas.save()
     text = PdfReader(BytesIO(buffer.getvalue())).pages[0].extract_text()
     for expected in ("Police", "Housing", "no return", "nothing known", "Probation service", "…", "Feb", "Jun",
-                     "high-risk indicator", "shaded: expected agency, no return"):
+                     "high-risk indicator", "shaded red: expected agency, no return"):
         assert expected in text, expected
     with pikepdf.open(BytesIO(buffer.getvalue())) as pdf:
         fonts = [str(font.BaseFont) for font in pdf.pages[0].Resources.Font.values()]

@@ -102,9 +102,14 @@ def test_long_entry_flows_over_pages_with_the_header_only_at_page_tops() -> None
     positions = [joined.find(f"line {i} of the officer's account") for i in (0, 199, 399)]
     assert -1 not in positions and positions == sorted(positions)
     assert "9" * 50 in re.sub(r"\s+", "", joined)  # the long source reference is kept, under the detail
-    continued = [t for t in texts if "continued" in t]
+    # Pages where the entry continues: each repeats the table header once, and the entry's date.
+    continued = [t for t in texts if "12Jan2026(continued)" in re.sub(r"\s+", "", t)]
     assert len(continued) >= 3
     assert all(t.count("What happened") == 1 for t in continued)
+    # Every page of the case names it in the running header, "continued" after its first page.
+    case_pages = [t for t in texts if "case 1 of 1" in t]
+    assert len(case_pages) == pages - 3  # all but the cover, the agenda and the appendix
+    assert sum("case 1 of 1 (continued)" in t for t in case_pages) == len(case_pages) - 1
 
 
 def test_text_too_big_for_any_page_still_builds() -> None:
