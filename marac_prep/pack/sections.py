@@ -287,8 +287,8 @@ def agenda(content: PackContent, s: PackStyles, width: float,
     if not content.cases:
         return [*out, _p("There are no cases on this meeting's agenda yet.", s.body)]
     note = _p("Pages: where each case starts and ends in this pack. Repeat: referred within 12 months of an "
-              "earlier Marac. High: high-severity findings. Returns: expected agencies that answered (declined agencies are not counted as "
-              "answers), declined, and silent.", s.small)
+              "earlier Marac. High: high-severity findings. Returns: expected agencies that answered (declined "
+              "agencies are not counted as answers), declined, and silent.", s.small)
     return [*out, table, Spacer(1, 4), note]
 
 
