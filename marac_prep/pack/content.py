@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from marac_prep.analysis.gaps import GapFinding, GapSettings, analyse_case, same_person
+from marac_prep.analysis.gaps import GapFinding, analyse_case, same_person
 from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.dates import display_day
@@ -22,12 +22,10 @@ from marac_prep.core.models import Person
 from marac_prep.core.returns import return_progress
 from marac_prep.core.vocabulary import (
     RETURN_STATUS_LABELS,
-    criteria,
     dash_questions,
     event_type_label,
     high_risk_indicators,
     risk_indicator_label,
-    risk_level,
 )
 from marac_prep.pack.markup import Scrubber, clean
 
@@ -352,7 +350,7 @@ def pack_case(case_file: CaseFile, *, on: date, meeting_dates: Mapping[int, date
     visible = shareable_only(case_file)
     withheld = Counter(case_file.agency_name(e.agency_id) for e in case_file.entries if not e.shareable)
     shown = Counter(case_file.agency_name(e.agency_id) for e in visible.entries)
-    criterion_labels = dict(criteria())
+    criterion_labels = dict(case_file.settings.criteria)
     victim = case_file.victim
     returns = tuple(
         PackReturn(
@@ -378,7 +376,7 @@ def pack_case(case_file: CaseFile, *, on: date, meeting_dates: Mapping[int, date
         criteria=tuple(criterion_labels.get(c, c) for c in case.criteria),
         criteria_notes=scrub(case.criteria_notes),
         dash_score=case.dash_score,
-        dash_level=risk_level(case.dash_score) or "",
+        dash_level=case_file.settings.risk_level(case.dash_score) or "",
         repeat=case.repeat,
         victim_aware=case.victim_aware,
         victim_consent=case.victim_consent,
@@ -405,5 +403,5 @@ def pack_case(case_file: CaseFile, *, on: date, meeting_dates: Mapping[int, date
         victim_wishes=scrub(case.victim_wishes),
         dash_yes=dash_yes,
         dash_source=dash_source,
-        history=_history(case_file, meeting_dates or {}, GapSettings.from_settings().repeat_window_days),
+        history=_history(case_file, meeting_dates or {}, case_file.settings.repeat_window_days),
     )

@@ -36,7 +36,8 @@ from marac_prep.core.errors import MaracError
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import User
 from marac_prep.core.reference import agencies_by_id
-from marac_prep.pack import PackResult, default_marking, export_pack
+from marac_prep.core.settings import current
+from marac_prep.pack import PackResult, export_pack
 from marac_prep.pack.export import PASSWORD_MIN
 from marac_prep.ui.forms import inline_error, show_inline
 from marac_prep.ui.messages import Messages, report_error
@@ -118,6 +119,7 @@ class PackDialog(QDialog):
             meeting = get_meeting(session, meeting_id)
             self._meeting_date = meeting.meeting_date
             references, self._warnings = _load_scope(session, meeting_id)
+            marking = current(session).default_marking
             recipients = [(a.name, a.short_code) for a in agencies_by_id(session).values() if a.active]
 
         self.scope = QComboBox(self)
@@ -134,7 +136,7 @@ class PackDialog(QDialog):
         self.recipient.addItem("The meeting (no recipient watermark)", None)
         for name, code in sorted(recipients):
             self.recipient.addItem(f"{name}'s representative", code)
-        self.marking = QLineEdit(default_marking(), self)
+        self.marking = QLineEdit(marking, self)
         self.marking.setAccessibleName("Protective marking")
         self.marking.setMaxLength(60)
         self.protect = QCheckBox("Protect the PDF with a password (AES-256)", self)
