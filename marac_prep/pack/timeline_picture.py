@@ -70,6 +70,7 @@ def _ticks(start: date, end: date) -> list[tuple[date, str]]:
 # A lane whose marks would sit closer than this (points, on average over the busiest month) is
 # drawn as counts per month instead of one mark per entry (a 300-entry case stays legible).
 DENSE_SPACING = 7.0
+DENSE_MIN_MARKS = 20  # fewer marks than this are always drawn one by one
 
 
 def _month_start(day: date) -> date:
@@ -82,7 +83,7 @@ def _next_month(day: date) -> date:
 
 def is_dense(lane: Lane, plot_width: float, span_days: int) -> bool:
     """Whether the lane's busiest month holds more marks than fit side by side."""
-    if len(lane.marks) < 8:
+    if len(lane.marks) < DENSE_MIN_MARKS:
         return False
     per_month = Counter(_month_start(m.day) for m in lane.marks)
     month_width = plot_width * 30.4 / max(span_days, 1)

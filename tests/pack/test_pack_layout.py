@@ -100,3 +100,20 @@ def test_timeline_picture_draws_every_kind_of_lane_and_mark_in_our_fonts() -> No
         fonts = [str(font.BaseFont) for font in pdf.pages[0].Resources.Font.values()]
         assert fonts and all("Helvetica" not in name for name in fonts)
         assert "/ExtGState" in pdf.pages[0].Resources  # the faint bars of month- and year-only dates
+
+
+def test_a_busy_lane_is_drawn_as_counts_and_a_sparse_one_as_marks() -> None:
+    from marac_prep.pack.timeline_picture import is_dense
+
+    busy = Lane(agency="Police", expected=True, silent=False, status="returned", marks=tuple(
+        Mark(i, date(2025, 1 + i % 12, 1 + i % 28), "day", False, "incident", "") for i in range(300)))
+    sparse = Lane(agency="Housing", expected=True, silent=False, status="returned", marks=busy.marks[:12])
+    assert is_dense(busy, 380, 365) and not is_dense(sparse, 380, 365)
+    timeline = Timeline(start=date(2025, 1, 1), end=date(2025, 12, 31), lanes=(busy, sparse))
+    buffer = BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, initialFontName=register_fonts()[0])
+    timeline_picture(timeline, 500).drawOn(canvas, 40, 400)
+    canvas.save()
+    text = PdfReader(BytesIO(buffer.getvalue())).pages[0].extract_text()
+    assert "25" in text.split()  # 300 entries over 12 months: 25 a month, written in each bar
+    assert "Jan 2025" in text and "Jan 2026" not in text
