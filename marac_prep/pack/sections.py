@@ -6,6 +6,7 @@ a Paragraph; only the markup written here (bold, breaks) is ever interpreted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -562,17 +563,36 @@ def detail_chunks(text: str, limit: int = DETAIL_CHUNK, lines: int = DETAIL_LINE
     return pieces
 
 
+def _source_lines(text: str, font: str, size: float, width: float) -> str:
+    """The text broken into lines that fit `width`, each break made *before* a hyphen, slash or
+    underscore ("…-ATTENDANCE" / "-NOTE-…"): a line ending in a hyphen is joined to the next with
+    the hyphen dropped by text extractors (poppler de-hyphenates), one starting with it is not."""
+    lines: list[str] = []
+    line = ""
+    for token in re.split(r"(?=[-/_])", text):
+        if line and stringWidth(line + token, font, size) > width:
+            lines.append(line)
+            line = token
+        else:
+            line += token
+    lines.append(line)
+    return "\n".join(lines)
+
+
 def _source_para(source: str, s: PackStyles, width: float) -> Paragraph:
     """ "Source: REF" on one line, the reference never broken (so it extracts intact), shrunk to fit
-    down to 6.5 pt; only a reference wider than that still wraps."""
+    down to 6.5 pt; a longer one breaks only before a hyphen, slash or underscore."""
     text = f"Source: {source}"
     size = s.cell_small.fontSize
-    needed = stringWidth(text, s.cell_small.fontName, size)
-    if needed > width:
-        size = max(6.5, size * width / needed)
-    style = s.cell_small if size == s.cell_small.fontSize else s.cell_small.clone(
-        f"source_{size:.2f}", fontSize=size, leading=size * 1.22)
-    return _shared(text, style)
+    font = s.cell_small.fontName
+    needed = stringWidth(text, font, size)
+    if needed <= width:
+        return _shared(text, s.cell_small)
+    smaller = size * width / needed
+    if smaller >= SOURCE_MIN_SIZE:
+        style = s.cell_small.clone(f"source_{smaller:.2f}", fontSize=smaller, leading=smaller * 1.22)
+        return _shared(text, style)
+    return _shared(_source_lines(text, font, size, width), s.cell_small)
 
 
 def _entry_rows(entry: PackEntry, s: PackStyles, what_width: float) -> list[list[Any]]:
@@ -625,7 +645,8 @@ def _entry_rows(entry: PackEntry, s: PackStyles, what_width: float) -> list[list
 
 
 CHRONOLOGY_COLUMNS = [1.05, 1.55, 5.0, 1.5]
-SOURCE_LINE_MAX = 80
+SOURCE_LINE_MAX = 300  # a longer reference flows as detail text, in rows of its own
+SOURCE_MIN_SIZE = 6.5
 
 
 def _chronology(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:

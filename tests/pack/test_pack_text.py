@@ -118,3 +118,19 @@ def test_text_too_big_for_any_page_still_builds() -> None:
     data, pages = render_pack(content)
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(BytesIO(data)).pages))
     assert pages > 6 and "Ł" * 200 in text and "Ż" * 200 in text
+
+
+def test_a_source_reference_wrapping_at_a_hyphen_extracts_intact(tmp_path) -> None:
+    import subprocess
+
+    reference = "HOSP-ED-2025-11-04-000123-ATTENDANCE-NOTE-TRIAGE-NURSE-RECORD-SYSTEM-A"
+    content = _with(_content("Short summary.", "Detail.", "Alys PRITCHARD"),
+                    entry_changes={"source_ref": reference}, case_changes={})
+    data, _ = render_pack(content)
+    path = tmp_path / "ref.pdf"
+    path.write_bytes(data)
+    by_pypdf = "".join(p.extract_text() for p in PdfReader(BytesIO(data)).pages)
+    by_poppler = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    # Wrapped (it is wider than the column), but never at a line-ending hyphen that poppler would drop.
+    assert reference not in by_poppler
+    assert reference in re.sub(r"\s+", "", by_poppler) and reference in re.sub(r"\s+", "", by_pypdf)
