@@ -117,3 +117,19 @@ def test_a_busy_lane_is_drawn_as_counts_and_a_sparse_one_as_marks() -> None:
     text = PdfReader(BytesIO(buffer.getvalue())).pages[0].extract_text()
     assert "25" in text.split()  # 300 entries over 12 months: 25 a month, written in each bar
     assert "Jan 2025" in text and "Jan 2026" not in text
+
+
+def test_type_sizes_and_a_long_marking_fits_its_own_header_line() -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from marac_prep.pack.document import MARGIN, fitted_size
+    from marac_prep.pack.export import MARKING_MAX
+
+    s = pack_styles()
+    assert min(s.body.fontSize, s.cell.fontSize, s.cell_bold.fontSize, s.cell_name.fontSize) >= 9
+    assert min(s.small.fontSize, s.cell_small.fontSize) >= 8
+    width = A4[0] - 2 * MARGIN
+    bold = register_fonts()[1]
+    marking = "W" * MARKING_MAX  # the widest marking the check allows
+    size = fitted_size(marking, bold, 10, width, 7)
+    assert stringWidth(marking, bold, size) <= width + 0.01
