@@ -74,6 +74,9 @@ class Case(SQLModel, table=True):
             potential_escalation, repeat).
         victim_aware / victim_consent: None when not recorded.
         consent_reason: why information is shared without consent.
+        referral_reason: the referrer's own words on why the case is referred (the referral
+            form's free text), printed on the pack's front sheet.
+        victim_wishes: the victim's wishes and the Idva's view, filled in by the Idva.
     """
 
     __tablename__ = "marac_case"
@@ -90,6 +93,9 @@ class Case(SQLModel, table=True):
     victim_consent: bool | None = None
     consent_reason: str = ""
     status: str = "open"
+    # The pack's case front sheet (SafeLives practice).
+    referral_reason: str = ""
+    victim_wishes: str = ""
     version: int = 1
 
 
