@@ -1,14 +1,14 @@
 """The case front sheet's free text: the referrer's reason for referral, the victim's wishes / Idva's view
 
 Revision ID: 0009_case_front_sheet
-Revises: 0008_import_guard
+Revises: 0004_finding_reviews
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_case_front_sheet"
-down_revision = "0008_import_guard"
+down_revision = "0004_finding_reviews"
 branch_labels = None
 depends_on = None
 
