@@ -1,7 +1,7 @@
 """What each chronology entry's text says, read once per entry version (issue 12)
 
 Revision ID: 0005_entry_signals
-Revises: 0008_import_guard
+Revises: 0009_case_front_sheet
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0005_entry_signals"
-down_revision = "0008_import_guard"
+down_revision = "0009_case_front_sheet"
 branch_labels = None
 depends_on = None
 
