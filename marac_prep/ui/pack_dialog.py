@@ -34,8 +34,8 @@ from marac_prep.core.casefile import load_meeting_files
 from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
 from marac_prep.core.meetings import get_meeting
-from marac_prep.core.reference import agencies_by_id
 from marac_prep.core.models import User
+from marac_prep.core.reference import agencies_by_id
 from marac_prep.core.settings import current
 from marac_prep.pack import PackResult, export_pack
 from marac_prep.pack.export import PASSWORD_MIN
