@@ -91,6 +91,8 @@ def create_case(
     victim_consent: bool | None = None,
     consent_reason: str = "",
     people: list[PersonInput] | None = None,
+    referral_reason: str = "",
+    victim_wishes: str = "",
 ) -> Case:
     """Creates a case from a referral with its people; one victim is required.
 
@@ -129,6 +131,8 @@ def create_case(
             victim_aware=victim_aware,
             victim_consent=victim_consent,
             consent_reason=consent_reason.strip(),
+            referral_reason=referral_reason.strip(),
+            victim_wishes=victim_wishes.strip(),
         )
         session.add(case)
         session.flush()
@@ -163,6 +167,8 @@ _CASE_FIELDS = frozenset(
         "victim_consent",
         "consent_reason",
         "status",
+        "referral_reason",
+        "victim_wishes",
     }
 )
 

@@ -11,7 +11,7 @@ from marac_prep.core import audit
 from marac_prep.core.cases import get_case
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, ValidationError
-from marac_prep.core.models import Agency, AgencyReturn, Case, Person, User
+from marac_prep.core.models import Agency, AgencyReturn, Case, ChronologyEntry, Person, User
 from marac_prep.core.permissions import require
 from marac_prep.core.versioning import load_current, save_versioned
 from marac_prep.core.vocabulary import ANSWERED_STATUSES, RETURN_STATUSES, check_choice
@@ -73,6 +73,19 @@ def return_progress(rows: list[ReturnRow]) -> tuple[int, int]:
     return sum(1 for r in expected if r.answered), len(expected)
 
 
+def _holds_entries(session: Session, *, case_id: int, agency_id: int) -> bool:
+    """Whether the agency has current entries of its own on the case (other than "nothing known")."""
+    found = session.exec(
+        select(ChronologyEntry.id).where(
+            ChronologyEntry.case_id == case_id,
+            ChronologyEntry.agency_id == agency_id,
+            col(ChronologyEntry.withdrawn_at).is_(None),
+            ChronologyEntry.event_type != "nothing_known",
+        )
+    ).first()
+    return found is not None
+
+
 RETURN_CONFLICT = "Someone else changed this return meanwhile; reload it and try again."
 
 
@@ -90,6 +103,10 @@ def set_return(
 ) -> AgencyReturn:
     """Records an agency's return status for a case ("nothing known" is a full answer).
 
+    "Nothing known" is refused while the agency holds entries of its own on the case (as the
+    importer refuses it): one of the two would be wrong. "Declined" is recorded, but never
+    counts as an answer.
+
     `on` is the date of the request, chase or answer (today by default). Passing
     `expected_version` makes the change fail with `ConflictError` if someone changed it meanwhile.
     """
@@ -102,6 +119,11 @@ def set_return(
         case: Case = get_case(session, case_id)
         if session.get(Agency, agency_id) is None:
             raise ValidationError("That agency does not exist.")
+        if status == "nothing_known" and _holds_entries(session, case_id=case_id, agency_id=agency_id):
+            raise ValidationError(
+                "This agency has entries for this case, so it cannot also answer 'nothing known'; "
+                "withdraw the entries first, or record the return as returned."
+            )
         record_id = session.exec(
             select(AgencyReturn.id).where(AgencyReturn.case_id == case.id, AgencyReturn.agency_id == agency_id)
         ).first()
@@ -118,7 +140,7 @@ def set_return(
             record.requested_on = record.requested_on or on
             record.chased_on = on
             record.chase_count += 1
-        elif status in ANSWERED_STATUSES:
+        elif status in ANSWERED_STATUSES or status == "declined":
             record.returned_on = on
         elif status == "not_requested":
             record.requested_on = record.chased_on = record.returned_on = None

@@ -30,7 +30,8 @@ RETURN_STATUS_LABELS = {
     "declined": "Declined",
 }
 # A return counts as "answered" when the agency has told us something, including that it holds nothing.
-ANSWERED_STATUSES = frozenset({"returned", "nothing_known", "declined"})
+# Declining is never an answer: the meeting still does not know what the agency holds.
+ANSWERED_STATUSES = frozenset({"returned", "nothing_known"})
 MEETING_STATUSES = ("planned", "held", "closed")
 CASE_STATUSES = ("open", "discussed", "closed")
 FACT_OR_OPINION = ("fact", "opinion")

@@ -101,9 +101,14 @@ def test_long_entry_flows_over_pages_with_the_header_only_at_page_tops() -> None
     positions = [joined.find(f"line {i} of the officer's account") for i in (0, 199, 399)]
     assert -1 not in positions and positions == sorted(positions)
     assert "9" * 50 in re.sub(r"\s+", "", joined)  # the long source reference is kept, under the detail
-    continued = [t for t in texts if "continued" in t]
+    # Pages where the entry continues: each repeats the table header once, and the entry's date.
+    continued = [t for t in texts if "12Jan2026(continued)" in re.sub(r"\s+", "", t)]
     assert len(continued) >= 3
     assert all(t.count("What happened") == 1 for t in continued)
+    # Every page of the case names it in the running header, "continued" after its first page.
+    case_pages = [t for t in texts if "case 1 of 1" in t]
+    assert len(case_pages) == pages - 3  # all but the cover, the agenda and the appendix
+    assert sum("case 1 of 1 (continued)" in t for t in case_pages) == len(case_pages) - 1
 
 
 def test_text_too_big_for_any_page_still_builds() -> None:
@@ -112,3 +117,19 @@ def test_text_too_big_for_any_page_still_builds() -> None:
     data, pages = render_pack(content)
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(BytesIO(data)).pages))
     assert pages > 6 and "Ł" * 200 in text and "Ż" * 200 in text
+
+
+def test_a_source_reference_wrapping_at_a_hyphen_extracts_intact(tmp_path) -> None:
+    import subprocess
+
+    reference = "HOSP-ED-2025-11-04-000123-ATTENDANCE-NOTE-TRIAGE-NURSE-RECORD-SYSTEM-A"
+    content = _with(_content("Short summary.", "Detail.", "Alys PRITCHARD"),
+                    entry_changes={"source_ref": reference}, case_changes={})
+    data, _ = render_pack(content)
+    path = tmp_path / "ref.pdf"
+    path.write_bytes(data)
+    by_pypdf = "".join(p.extract_text() for p in PdfReader(BytesIO(data)).pages)
+    by_poppler = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    # Wrapped (it is wider than the column), but never at a line-ending hyphen that poppler would drop.
+    assert reference not in by_poppler
+    assert reference in re.sub(r"\s+", "", by_poppler) and reference in re.sub(r"\s+", "", by_pypdf)
