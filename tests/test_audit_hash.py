@@ -110,3 +110,37 @@ def test_filters_take_whole_days_and_the_newest_first(ws, session):
     users = users_in_trail(session)
     assert (rep.id, "aled Rees") in users
     assert [name.casefold() for _, name in users] == sorted(name.casefold() for _, name in users)
+
+
+def test_exported_times_are_utc_whatever_the_machines_zone(monkeypatch):
+    import time
+
+    from marac_prep.core.audit import event_row
+
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    try:
+        summer = _event(occurred_at=datetime(2026, 7, 4, 9, 30))  # stored naive, meaning UTC
+        assert event_row(summer)[1] == "2026-07-04T09:30:00+00:00"
+        aware = _event(occurred_at=datetime(2026, 7, 4, 9, 30, tzinfo=UTC))
+        assert event_row(aware)[1] == "2026-07-04T09:30:00+00:00"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_opening_a_case_and_exporting_the_trail_are_audited_as_the_actor(ws, session, tmp_path):
+    from sqlmodel import select
+
+    from marac_prep.core.audit import export_events, record_case_opened
+    from marac_prep.core.models import AuditEvent as Event
+
+    case = ws.case()
+    record_case_opened(session, actor=ws.coordinator, case_id=case.id)
+    opened = session.exec(select(Event).where(Event.action == "case.open")).one()
+    assert (opened.user_id, opened.user_name, opened.object_type, opened.object_id, opened.case_id) == (
+        ws.coordinator.id, ws.coordinator.name, "case", case.id, case.id
+    )
+    export_events(session, actor=ws.coordinator, path=tmp_path / "trail.csv")
+    exported = session.exec(select(Event).where(Event.action == "audit.export")).one()
+    assert (exported.user_id, exported.object_type, exported.case_id) == (ws.coordinator.id, "audit_event", None)

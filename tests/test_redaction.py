@@ -57,3 +57,35 @@ def test_for_case_uses_only_confidential_addresses_and_every_phone():
 
 def test_short_numbers_are_not_phone_numbers():
     assert Redactor(addresses=[], phones=["999", ""]).patterns == []
+
+
+@pytest.mark.parametrize(
+    ("address", "pieces"),
+    [
+        # A first line alone is not a piece unless it has a number or is long.
+        ("The Lodge, Farm Road, Northmoor", ["The Lodge, Farm Road, Northmoor", "The Lodge, Farm Road"]),
+        # Leading lines of exactly 8 characters count; a 14-character line counts on its own.
+        ("Ab, Cd e, Town", ["Ab, Cd e, Town", "Ab, Cd e"]),
+        ("Fourteen Chars, Town", ["Fourteen Chars, Town", "Fourteen Chars"]),
+        ("Thirteen Char, Town", ["Thirteen Char, Town"]),
+    ],
+)
+def test_which_pieces_of_an_address_are_confidential_on_their_own(address, pieces):
+    assert address_pieces(address) == pieces
+
+
+@pytest.mark.parametrize(
+    ("phone", "text", "expected"),
+    [
+        ("+44 161 496 000", "ring 0161 496 000 now", f"ring {P} now"),  # stored with +44, typed with 0
+        ("+44 7700 900123", "ring 07700 900123", f"ring {P}"),
+        ("44 1234 5678", "call 012345678", "call 012345678"),  # ten digits from 44 are not +44
+        ("44 1234 5678", "call 4412345678", f"call {P}"),
+        ("7700 900123", "ring 7700 900123", f"ring {P}"),  # no leading 0: the digits as they are
+        ("7700 900123", "ring 07700 900123", "ring 07700 900123"),
+        ("12 34 56", "code 123456", f"code {P}"),  # six digits are enough
+        ("12 34 5", "code 12345", "code 12345"),
+    ],
+)
+def test_phone_numbers_match_as_stored_and_as_typed(phone, text, expected):
+    assert Redactor(addresses=[], phones=[phone])(text) == expected

@@ -27,7 +27,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "dates": ("marac_prep/core/dates.py", ["tests/test_dates.py", "tests/interchange/test_dates_property.py"]),
     "permissions": ("marac_prep/core/permissions.py", ["tests/test_permissions.py"]),
     "audit": ("marac_prep/core/audit.py", ["tests/test_audit_hash.py", "tests/trust/test_audit_trail.py"]),
-    "chronology": ("marac_prep/core/chronology.py", ["tests/test_entry_fields.py", "tests/test_services.py"]),
+    "chronology": ("marac_prep/core/chronology.py", ["tests/test_entry_fields.py"]),
     "redaction": ("marac_prep/core/redaction.py", ["tests/test_redaction.py", "tests/pack/test_pack_text.py"]),
     "gaps": ("marac_prep/analysis/gaps.py", ["tests/analysis/test_gap_rules.py"]),
 }

@@ -85,5 +85,7 @@ def _loose_digits(phone: str) -> re.Pattern[str] | None:
         digits = "0" + digits[2:]
     sep = r"[\s\-().]*"
     body = sep.join(digits[1:]) if digits.startswith("0") else sep.join(digits)
-    lead = r"(?:\+?44" + sep + r"(?:\(0\))?" + sep + r"|0)" if digits.startswith("0") else ""
-    return re.compile(r"(?<!\d)" + lead + sep + body + r"(?!\d)")
+    # With a leading 0 it may be typed +44, +44 (0) or 0; without one, the digits as they are (a
+    # separator is allowed after the prefix, never before the number, so the space before stays).
+    lead = r"(?:\+?44" + sep + r"(?:\(0\))?" + sep + r"|0)" + sep if digits.startswith("0") else ""
+    return re.compile(r"(?<!\d)" + lead + body + r"(?!\d)")
