@@ -8,11 +8,11 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from marac_prep.core import audit
-from marac_prep.core.cases import get_case
+from marac_prep.core.cases import cases_for_meeting, get_case
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, ValidationError
 from marac_prep.core.models import Agency, AgencyReturn, Case, Person, User
-from marac_prep.core.permissions import require
+from marac_prep.core.permissions import allowed, require
 from marac_prep.core.vocabulary import ANSWERED_STATUSES, RETURN_STATUSES, check_choice
 
 
@@ -86,8 +86,11 @@ def set_return(
 ) -> AgencyReturn:
     """Records an agency's return status for a case ("nothing known" is a full answer).
 
-    `on` is the date of the request, chase or answer (today by default). Passing
-    `expected_version` makes the change fail with `ConflictError` if someone changed it meanwhile.
+    `on` is the date of the request, chase or answer (today by default). Each status changes only
+    its own date: a request keeps an earlier request's date and withdraws an answer (its returned
+    date goes); a chase needs a request first; an answer sets the returned date. "declined" needs
+    the agency's reason in `note`. Passing `expected_version` makes the change fail with
+    `ConflictError` if someone changed it meanwhile.
     """
     status = check_choice(status, RETURN_STATUSES, "return status")
     on = on or date.today()
@@ -98,20 +101,27 @@ def set_return(
         case: Case = get_case(session, case_id)
         if session.get(Agency, agency_id) is None:
             raise ValidationError("That agency does not exist.")
-        record = session.exec(
-            select(AgencyReturn).where(AgencyReturn.case_id == case.id, AgencyReturn.agency_id == agency_id)
-        ).first()
+        record = _record_of(session, case.id or 0, agency_id)
         if record is None:
             record = AgencyReturn(case_id=case_id, agency_id=agency_id, version=0)
         elif expected_version is not None and record.version != expected_version:
             raise ConflictError("Someone else changed this return meanwhile; reload it and try again.")
         if status == "requested":
-            record.requested_on = on
-        elif status == "chased":
             record.requested_on = record.requested_on or on
+            record.returned_on = None  # no longer answered
+        elif status == "chased":
+            if record.requested_on is None:
+                agency = session.get(Agency, agency_id)
+                raise ValidationError(
+                    f"{agency.name if agency else 'That agency'} has not been asked yet: "
+                    "mark it requested before recording a chase."
+                )
             record.chased_on = on
             record.chase_count += 1
+            record.returned_on = None
         elif status in ANSWERED_STATUSES:
+            if status == "declined" and not (note or "").strip() and not record.note.strip():
+                raise ValidationError("Say why the agency declined (its reason goes in the note).")
             record.returned_on = on
         elif status == "not_requested":
             record.requested_on = record.chased_on = record.returned_on = None
@@ -134,3 +144,131 @@ def set_return(
             details={"agency_id": agency_id, "status": status},
         )
     return record
+
+
+@dataclass(frozen=True)
+class ReturnState:
+    """What one agency's return held before a change, so the change can be undone."""
+
+    status: str
+    requested_on: date | None
+    chased_on: date | None
+    chase_count: int
+    returned_on: date | None
+    representative: str
+    note: str
+
+    @classmethod
+    def of(cls, record: AgencyReturn | None) -> ReturnState:
+        if record is None:
+            return cls("not_requested", None, None, 0, None, "", "")
+        return cls(
+            record.status,
+            record.requested_on,
+            record.chased_on,
+            record.chase_count,
+            record.returned_on,
+            record.representative,
+            record.note,
+        )
+
+
+def _record_of(session: Session, case_id: int, agency_id: int) -> AgencyReturn | None:
+    return session.exec(
+        select(AgencyReturn).where(AgencyReturn.case_id == case_id, AgencyReturn.agency_id == agency_id)
+    ).first()
+
+
+def return_state(session: Session, *, case_id: int, agency_id: int) -> ReturnState:
+    return ReturnState.of(_record_of(session, case_id, agency_id))
+
+
+def restore_return(
+    session: Session,
+    *,
+    actor: User,
+    case_id: int,
+    agency_id: int,
+    state: ReturnState,
+    expected_version: int | None = None,
+) -> AgencyReturn:
+    """Puts an agency's return back as it was (undo); audited as "return.restored"."""
+    with unit_of_work(session):
+        require(actor, "set_return", agency_id=agency_id)
+        get_case(session, case_id)
+        record = _record_of(session, case_id, agency_id)
+        if record is None:
+            record = AgencyReturn(case_id=case_id, agency_id=agency_id, version=0)
+        elif expected_version is not None and record.version != expected_version:
+            raise ConflictError("Someone else changed this return meanwhile, so it was not undone.")
+        before = record.status
+        record.status = check_choice(state.status, RETURN_STATUSES, "return status")
+        for name in ("requested_on", "chased_on", "chase_count", "returned_on", "representative", "note"):
+            setattr(record, name, getattr(state, name))
+        record.version += 1
+        session.add(record)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="return.restored",
+            object_type="agency_return",
+            object_id=record.id,
+            case_id=case_id,
+            details={"agency_id": agency_id, "from": before, "status": state.status},
+        )
+    return record
+
+
+def set_return_note(
+    session: Session,
+    *,
+    actor: User,
+    case_id: int,
+    agency_id: int,
+    note: str,
+    representative: str | None = None,
+    expected_version: int | None = None,
+) -> AgencyReturn:
+    """Changes only the note (and, if given, the representative) of an agency's return."""
+    with unit_of_work(session):
+        require(actor, "set_return", agency_id=agency_id)
+        get_case(session, case_id)
+        if session.get(Agency, agency_id) is None:
+            raise ValidationError("That agency does not exist.")
+        record = _record_of(session, case_id, agency_id)
+        if record is None:
+            record = AgencyReturn(case_id=case_id, agency_id=agency_id, version=0)
+        elif expected_version is not None and record.version != expected_version:
+            raise ConflictError("Someone else changed this return meanwhile; reload it and try again.")
+        if record.status == "declined" and not note.strip():
+            raise ValidationError("A declined return keeps the agency's reason: the note cannot be empty.")
+        record.note = note.strip()
+        if representative is not None:
+            record.representative = representative.strip()
+        record.version += 1
+        session.add(record)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="return.note",
+            object_type="agency_return",
+            object_id=record.id,
+            case_id=case_id,
+            details={"agency_id": agency_id},
+        )
+    return record
+
+
+def mark_meeting_requested(session: Session, *, actor: User, meeting_id: int, on: date | None = None) -> int:
+    """Marks every expected, not yet requested agency return on the meeting's cases as requested
+    `on` (today); agencies the actor may not set are left alone. Returns how many were marked."""
+    marked = 0
+    for case in cases_for_meeting(session, meeting_id):  # each request is its own audited change
+        for row in returns_for_case(session, case.id or 0):
+            agency_id = row.agency.id or 0
+            if row.expected and row.status == "not_requested" and allowed(actor, "set_return", agency_id=agency_id):
+                set_return(session, actor=actor, case_id=case.id or 0, agency_id=agency_id, status="requested", on=on)
+                marked += 1
+    return marked

@@ -371,6 +371,8 @@ class EntryDialog(QDialog):
             fields = self.fields()
             if agency_id is None:
                 raise ValidationError("Choose the agency this entry belongs to.")
+            if not self._may_replace_nothing_known(agency_id):
+                return False
             with self._database.session() as session:
                 if self.entry is None:
                     saved = add_entry(session, actor=self._actor, case_id=self._case_id, agency_id=agency_id, **fields)
@@ -401,6 +403,27 @@ class EntryDialog(QDialog):
         self.entry_saved.emit(saved.id or 0)
         self.accept()
         return True
+
+    def _may_replace_nothing_known(self, agency_id: int) -> bool:
+        """An entry from an agency that answered "nothing known" turns that answer into "returned":
+        asked first, since the answer may have been the agency's considered reply."""
+        from marac_prep.core.returns import return_state
+
+        if self.entry is not None and self.entry.agency_id == agency_id:
+            return True
+        with self._database.read_session() as session:
+            status = return_state(session, case_id=self._case_id, agency_id=agency_id).status
+        if status != "nothing_known":
+            return True
+        agency = next((a.name for a in self._agencies if a.id == agency_id), "This agency")
+        return Messages.ask(
+            self,
+            "The agency said nothing known",
+            f"{agency} answered \"nothing known\" for this case. Saving this entry changes its answer to "
+            "\"returned with information\".",
+            yes="Save and change the answer",
+            no="Keep editing",
+        )
 
     def _on_conflict(self, exc: ConflictError) -> None:
         show_inline(self.error, str(exc))

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from marac_prep.ui.gap_matrix import GapMatrixRow
     from marac_prep.ui.idle_lock import IdleLock
     from marac_prep.ui.meeting_view import MeetingListModel, MeetingView
+    from marac_prep.ui.operations.returns import ReturnUndo
 
 log = logging.getLogger("marac_prep.ui")
 ORGANISATION, APPLICATION = "MaracPrep", "Marac Prep"
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self.actor = actor
         self._agencies: dict[int, Agency] = {}
         self._shown_meeting_id: int | None = None
+        self.return_undo: ReturnUndo | None = None
         self.setWindowTitle(f"Marac Prep – {database.location}")
 
         self.meetings_model: MeetingListModel = MeetingListModel(self)
@@ -197,6 +199,8 @@ class MainWindow(QMainWindow):
         """Shows again what an operation changed: the meetings, the open case, a selection, a message."""
         if changes.meetings:
             self.refresh_meetings(changes.select_meeting)
+        elif changes.agenda:
+            self.show_current_meeting()
         if changes.select_case is not None:
             self.meeting_view.select_case(changes.select_case)
         case_id = self.open_case_id()
@@ -289,7 +293,10 @@ class MainWindow(QMainWindow):
         self.meeting_view.case_activated.connect(self.open_case)
         self.case_view.back_requested.connect(self.show_meeting_page)
         self.case_view.chronology.entry_activated.connect(self.open_entry)
-        self.case_view.returns.action_requested.connect(self.record_return)
+        returns = self.case_view.returns
+        returns.action_requested.connect(lambda ids, status: returns_ops.record_returns(self, ids, status))
+        returns.note_requested.connect(lambda agency_id: self.run(returns_ops.edit_note, agency_id))
+        returns.undo_requested.connect(lambda: returns_ops.undo_return(self))
         self.case_view.loaded.connect(self._on_case_loaded)
         self.case_view.load_failed.connect(lambda exc: report_error(self, exc, doing="open the case"))
         self.stack.currentChanged.connect(lambda _i: self._update_actions())
@@ -491,6 +498,8 @@ class MainWindow(QMainWindow):
         self.case_view.load(case_id)
 
     def _on_case_loaded(self, snapshot: CaseSnapshot) -> None:
+        if self.return_undo is not None and self.return_undo.case_id != snapshot.case_id:
+            self.set_return_undo(None)  # undo belongs to the case it was made on
         self.stack.setCurrentWidget(self.case_view)
         self.statusBar().showMessage(f"{len(snapshot.rows):,} chronology entries loaded.", 5000)
         self._update_actions()
@@ -518,7 +527,12 @@ class MainWindow(QMainWindow):
 
     # ----- returns ----------------------------------------------------------------------------
     def record_return(self, agency_id: int, status: str) -> None:
-        self.run(returns_ops.record_return, agency_id, status)
+        returns_ops.record_return(self, agency_id, status)
+
+    def set_return_undo(self, undo: ReturnUndo | None) -> None:
+        """The return change the returns tab's Undo button takes back (one step)."""
+        self.return_undo = undo
+        self.case_view.returns.set_undo(undo.description if undo else None)
 
     # ----- other panels -----------------------------------------------------------------------
     def keep_op(self, op: BackgroundOp | None) -> None:

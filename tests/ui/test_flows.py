@@ -247,6 +247,7 @@ def test_an_edit_the_role_forbids_is_disabled_and_refused(qtbot, workspace, temp
     with db.read_session() as s:
         assert get_entry(s, entry.id).summary == "Police record."
     window.record_return(ws.agency["POL"].id, "nothing_known")
+    qtbot.waitUntil(lambda: not window._export_ops, timeout=20_000)  # the change runs off the GUI thread
     assert "only for their own agency" in messages.errors[-1][1]
 
 

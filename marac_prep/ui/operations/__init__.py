@@ -16,6 +16,7 @@ class Changes:
 
     Attributes:
         meetings: the meeting list, the current meeting's case list and its gap matrix.
+        agenda: the current meeting's case list and gap matrix only.
         case: the open case (reloaded from the database).
         select_meeting: the meeting to select afterwards.
         select_case: the case to select in the meeting's case list.
@@ -25,6 +26,7 @@ class Changes:
     """
 
     meetings: bool = False
+    agenda: bool = False
     case: bool = False
     select_meeting: int | None = None
     select_case: int | None = None
