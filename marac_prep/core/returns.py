@@ -13,6 +13,7 @@ from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, ValidationError
 from marac_prep.core.models import Agency, AgencyReturn, Case, Person, User
 from marac_prep.core.permissions import allowed, require
+from marac_prep.core.versioning import load_current, save_versioned
 from marac_prep.core.vocabulary import ANSWERED_STATUSES, RETURN_STATUSES, check_choice
 
 
@@ -72,6 +73,9 @@ def return_progress(rows: list[ReturnRow]) -> tuple[int, int]:
     return sum(1 for r in expected if r.answered), len(expected)
 
 
+RETURN_CONFLICT = "Someone else changed this return meanwhile; reload it and try again."
+
+
 def set_return(
     session: Session,
     *,
@@ -101,11 +105,7 @@ def set_return(
         case: Case = get_case(session, case_id)
         if session.get(Agency, agency_id) is None:
             raise ValidationError("That agency does not exist.")
-        record = _record_of(session, case.id or 0, agency_id)
-        if record is None:
-            record = AgencyReturn(case_id=case_id, agency_id=agency_id, version=0)
-        elif expected_version is not None and record.version != expected_version:
-            raise ConflictError("Someone else changed this return meanwhile; reload it and try again.")
+        record, read_version = _current_record(session, case.id or 0, agency_id, expected_version)
         if status == "requested":
             record.requested_on = record.requested_on or on
             record.returned_on = None  # no longer answered
@@ -131,9 +131,9 @@ def set_return(
             record.representative = representative.strip()
         if note is not None:
             record.note = note.strip()
-        record.version += 1
-        session.add(record)
-        session.flush()
+        if record.id is None:
+            record.version = 1
+        save_versioned(session, record, expected_version=read_version, conflict=RETURN_CONFLICT)
         audit.record(
             session,
             actor=actor,
@@ -179,6 +179,22 @@ def _record_of(session: Session, case_id: int, agency_id: int) -> AgencyReturn |
     ).first()
 
 
+def _current_record(
+    session: Session, case_id: int, agency_id: int, expected_version: int | None
+) -> tuple[AgencyReturn, int]:
+    """The return as stored now (a new one if none), and the version read, for `save_versioned`."""
+    record_id = session.exec(
+        select(AgencyReturn.id).where(AgencyReturn.case_id == case_id, AgencyReturn.agency_id == agency_id)
+    ).first()
+    if record_id is None:
+        record = AgencyReturn(case_id=case_id, agency_id=agency_id, version=0)
+    else:
+        record = load_current(session, AgencyReturn, record_id, missing=RETURN_CONFLICT)
+        if expected_version is not None and record.version != expected_version:
+            raise ConflictError(RETURN_CONFLICT)
+    return record, record.version
+
+
 def return_state(session: Session, *, case_id: int, agency_id: int) -> ReturnState:
     return ReturnState.of(_record_of(session, case_id, agency_id))
 
@@ -196,18 +212,14 @@ def restore_return(
     with unit_of_work(session):
         require(actor, "set_return", agency_id=agency_id)
         get_case(session, case_id)
-        record = _record_of(session, case_id, agency_id)
-        if record is None:
-            record = AgencyReturn(case_id=case_id, agency_id=agency_id, version=0)
-        elif expected_version is not None and record.version != expected_version:
-            raise ConflictError("Someone else changed this return meanwhile, so it was not undone.")
+        record, read_version = _current_record(session, case_id, agency_id, expected_version)
         before = record.status
         record.status = check_choice(state.status, RETURN_STATUSES, "return status")
         for name in ("requested_on", "chased_on", "chase_count", "returned_on", "representative", "note"):
             setattr(record, name, getattr(state, name))
-        record.version += 1
-        session.add(record)
-        session.flush()
+        if record.id is None:
+            record.version = 1
+        save_versioned(session, record, expected_version=read_version, conflict=RETURN_CONFLICT)
         audit.record(
             session,
             actor=actor,
@@ -236,19 +248,15 @@ def set_return_note(
         get_case(session, case_id)
         if session.get(Agency, agency_id) is None:
             raise ValidationError("That agency does not exist.")
-        record = _record_of(session, case_id, agency_id)
-        if record is None:
-            record = AgencyReturn(case_id=case_id, agency_id=agency_id, version=0)
-        elif expected_version is not None and record.version != expected_version:
-            raise ConflictError("Someone else changed this return meanwhile; reload it and try again.")
+        record, read_version = _current_record(session, case_id, agency_id, expected_version)
         if record.status == "declined" and not note.strip():
             raise ValidationError("A declined return keeps the agency's reason: the note cannot be empty.")
         record.note = note.strip()
         if representative is not None:
             record.representative = representative.strip()
-        record.version += 1
-        session.add(record)
-        session.flush()
+        if record.id is None:
+            record.version = 1
+        save_versioned(session, record, expected_version=read_version, conflict=RETURN_CONFLICT)
         audit.record(
             session,
             actor=actor,
