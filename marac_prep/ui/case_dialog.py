@@ -47,9 +47,12 @@ from marac_prep.ui.forms import (
     add_choice,
     agencies,
     choice,
+    clear_when_edited,
     fill_agency_combo,
+    fit_to_screen,
     inline_error,
     saving,
+    scrolling,
     select_data,
 )
 from marac_prep.ui.people_model import MASKED_ADDRESS
@@ -131,7 +134,6 @@ class CaseDialog(QDialog):
                         )
                     )
         self.setWindowTitle("New case from a referral" if self.case is None else f"Case {self.case.reference}")
-        self.setMinimumWidth(820)
         self._build()
         if self.case is not None:
             self._fill(self.case)
@@ -139,6 +141,8 @@ class CaseDialog(QDialog):
             select_data(self.meeting, meeting_id)
             self.referral_date.set_day(date.today())
         self._refresh_people()
+        clear_when_edited(self, self.error)
+        fit_to_screen(self, self.body)
 
     def _build(self) -> None:
         self.reference = QLineEdit(self)
@@ -235,8 +239,11 @@ class CaseDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(grid)
-        layout.addWidget(people_box, 1)
+        body = QVBoxLayout()
+        body.addLayout(grid)
+        body.addWidget(people_box, 1)
+        self.body = scrolling(self, body)
+        layout.addWidget(self.body, 1)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.dash.valueChanged.connect(self._update_level)

@@ -35,8 +35,11 @@ from marac_prep.ui.forms import (
     add_choice,
     agencies,
     choice,
+    clear_when_edited,
     fill_agency_combo,
+    fit_to_screen,
     inline_error,
+    scrolling,
     select_data,
     show_inline,
 )
@@ -72,7 +75,6 @@ class EntryDialog(QDialog):
         self.entry: ChronologyEntry | None = None
         self.setWindowTitle("New chronology entry" if entry_id is None else "Chronology entry")
         self.setObjectName("entryDialog")
-        self.setMinimumWidth(900)
         with database.read_session() as session:
             self._agencies = agencies(session)
             if entry_id is not None:
@@ -90,6 +92,8 @@ class EntryDialog(QDialog):
             self._lock()
         self._saved_state = self._state()
         self._update_counter()
+        clear_when_edited(self, self.error)
+        fit_to_screen(self, self.body)
 
     # ----- building -------------------------------------------------------------------------
     def _build(self) -> None:
@@ -145,9 +149,14 @@ class EntryDialog(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.risks.addItem(item)
-        self.risks.setMinimumHeight(150)
-        self.risks.setMinimumWidth(330)
+        # All 24 at once, none cut: the dialog's body scrolls instead of the list.
+        self.risks.setWordWrap(True)
         self.risks.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.risks.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.risks.setMinimumWidth(self.risks.sizeHintForColumn(0) + 2 * self.risks.frameWidth() + 8)
+        self.risks.setMinimumHeight(
+            sum(self.risks.sizeHintForRow(row) for row in range(self.risks.count())) + 2 * self.risks.frameWidth() + 4
+        )
         self.risk_level = QComboBox(self)
         self.risk_level.setAccessibleName("Risk level given")
         add_choice(self.risk_level, "—", None)
@@ -220,7 +229,8 @@ class EntryDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
-        layout.addLayout(grid)
+        self.body = scrolling(self, grid)
+        layout.addWidget(self.body, 1)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.summary.textChanged.connect(self._update_counter)

@@ -19,7 +19,17 @@ from PySide6.QtWidgets import (
 from marac_prep.core.cases import PersonInput
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.vocabulary import PERSON_ROLES
-from marac_prep.ui.forms import UkDateField, add_choice, choice, inline_error, select_data, show_inline
+from marac_prep.ui.forms import (
+    UkDateField,
+    add_choice,
+    choice,
+    clear_when_edited,
+    fit_to_screen,
+    inline_error,
+    scrolling,
+    select_data,
+    show_inline,
+)
 
 
 def _tri_combo(parent: QWidget, name: str) -> QComboBox:
@@ -93,13 +103,16 @@ class PersonDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        self.body = scrolling(self, form)
+        layout.addWidget(self.body, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self._fill(self.person)
         self.confidential.toggled.connect(self._update_masking)
         self.show_address.toggled.connect(self._update_masking)
         self._update_masking()
+        clear_when_edited(self, self.error)
+        fit_to_screen(self, self.body)
 
     def _fill(self, p: PersonInput) -> None:
         select_data(self.role, p.role)
