@@ -30,7 +30,7 @@ from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
 from marac_prep.core.returns import return_progress
 from marac_prep.ui.background import BackgroundOp, Progress
-from marac_prep.ui.chronology_model import ChronologyRow, chronology_rows, fold_search_texts
+from marac_prep.ui.chronology_model import ChronologyRow, chronology_rows, fold_search_texts, withdrawn_rows
 from marac_prep.ui.chronology_view import ChronologyPanel
 from marac_prep.ui.findings_panel import FindingsPanel, entry_labels
 from marac_prep.ui.people_model import PeopleTableModel, PersonLine, people_lines
@@ -53,6 +53,7 @@ class CaseSnapshot:
     rows: tuple[ChronologyRow, ...]
     returns: tuple[ReturnLine, ...]
     people: tuple[PersonLine, ...]
+    withdrawn: tuple[ChronologyRow, ...] = ()
 
     @property
     def case_id(self) -> int:
@@ -79,6 +80,7 @@ def load_snapshot(session: Session, case_id: int, progress: Progress) -> CaseSna
         rows=tuple(rows),
         returns=tuple(ReturnLine.from_row(r) for r in case_file.returns),
         people=tuple(people_lines(case_file)),
+        withdrawn=tuple(withdrawn_rows(session, case_file)),
     )
 
 
@@ -190,6 +192,7 @@ class CaseView(QWidget):
         self.tabs.addTab(people_page, "&People and referral")
         # An entry picked in any tab opens in the entry editor.
         self.findings.entry_activated.connect(self.chronology.entry_activated)
+        self.chronology.show_withdrawn_changed.connect(self._on_show_withdrawn)
         self.timeline.entry_activated.connect(self.chronology.entry_activated)
 
         heading = QHBoxLayout()
@@ -249,11 +252,24 @@ class CaseView(QWidget):
         self.subtitle.setText(" · ".join(parts))
         involved = {r.agency_id: r.agency_name for r in snapshot.rows}
         involved.update({line.agency_id: line.agency_name for line in snapshot.returns})
-        self.chronology.set_rows(list(snapshot.rows), sorted(involved.items(), key=lambda kv: kv[1]))
+        self.chronology.set_rows(self.shown_rows(snapshot), sorted(involved.items(), key=lambda kv: kv[1]))
         self.returns.set_lines(list(snapshot.returns), may_set=self.may_set_return)
         self.people_model.set_lines(snapshot.people)
         self.referral.setPlainText(referral_text(cf))
         self._analyse(snapshot)
+
+    def shown_rows(self, snapshot: CaseSnapshot) -> list[ChronologyRow]:
+        """The chronology's rows, with the withdrawn ones (struck through) when asked for."""
+        if not self.chronology.show_withdrawn.isChecked() or not snapshot.withdrawn:
+            return list(snapshot.rows)
+        return sorted([*snapshot.rows, *snapshot.withdrawn], key=lambda r: r.sort_key)
+
+    def _on_show_withdrawn(self, _shown: bool) -> None:
+        if self.snapshot is not None:
+            current = self.chronology.current_entry_id()
+            self.chronology.model.set_rows(self.shown_rows(self.snapshot))
+            if current is not None:
+                self.chronology.select_entry(current)
 
     def _analyse(self, snapshot: CaseSnapshot) -> None:
         """Runs the gap analysis and builds the timeline once the chronology is on screen (they

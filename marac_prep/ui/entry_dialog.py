@@ -85,8 +85,11 @@ class EntryDialog(QDialog):
         else:
             self._default_agency()
         # A read-only database shows the entry but offers no saving (the services refuse anyway).
-        self.read_only = database.read_only or (
-            self.entry is not None and not allowed(actor, "edit_entry", agency_id=self.entry.agency_id)
+        self.withdrawn = self.entry is not None and self.entry.withdrawn_at is not None
+        self.read_only = (
+            database.read_only
+            or self.withdrawn
+            or (self.entry is not None and not allowed(actor, "edit_entry", agency_id=self.entry.agency_id))
         )
         if self.read_only:
             self._lock()
@@ -278,7 +281,12 @@ class EntryDialog(QDialog):
 
     def _lock(self) -> None:
         agency = next((a.name for a in self._agencies if self.entry and a.id == self.entry.agency_id), "another agency")
-        if self._database.read_only:
+        if self.withdrawn and self.entry is not None:
+            self.banner.setText(
+                f"This entry was withdrawn ({self.entry.withdrawn_reason or 'no reason given'}). "
+                "It is kept on record and can be read, but no longer changed."
+            )
+        elif self._database.read_only:
             self.banner.setText("You can read this entry. The database is open read-only, so changes cannot be saved.")
         else:
             self.banner.setText(

@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
 
     def _make_actions(self) -> None:
         self.new_meeting_action = self._action("New &meeting…", self._op(meeting_ops.new_meeting), "Ctrl+Shift+M")
-        self.edit_meeting_action = self._action("Edit meeting…", self._op(meeting_ops.edit_meeting))
+        self.edit_meeting_action = self._action("E&dit meeting…", self._op(meeting_ops.edit_meeting))
         self.new_case_action = self._action("New &case from referral…", self._op(case_ops.new_case), "Ctrl+Shift+N")
         self.edit_case_action = self._action("Edit case and &people…", self._op(case_ops.edit_case), "Ctrl+Shift+E")
         self.new_entry_action = self._action(
@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
             "&Import agency return…", lambda: interchange_ops.import_returns(self), "Ctrl+I"
         )
         self.export_chronology_action = self._action(
-            "Export &chronology…",
+            "Export c&hronology…",
             lambda: interchange_ops.export_chronology(self),
             tip="The combined chronology as a CSV or XLSX file",
         )
@@ -243,6 +243,21 @@ class MainWindow(QMainWindow):
             "Research request &templates…",
             lambda: interchange_ops.research_templates(self),
             tip="One XLSX per expected agency, to fill in and import back",
+        )
+        self.print_action = self._action(
+            "P&rint chronology…",
+            lambda: case_ops.print_chronology(self, preview=False),
+            QKeySequence.StandardKey.Print,
+            "The open case's chronology as shown (filters, order and columns)",
+        )
+        self.print_preview_action = self._action(
+            "Print pre&view…", lambda: case_ops.print_chronology(self, preview=True), "Ctrl+Shift+P"
+        )
+        self.history_action = self._action(
+            "Entry &history…", lambda: self._for_current_entry(entry_ops.show_history), "Ctrl+H"
+        )
+        self.withdraw_action = self._action(
+            "&Withdraw entry…", lambda: self._for_current_entry(entry_ops.withdraw_entry)
         )
         self.profile_action = self._action("S&witch profile…", self.switch_profile)
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -272,13 +287,24 @@ class MainWindow(QMainWindow):
             self.export_chronology_action,
             self.templates_action,
             None,
+            self.print_action,
+            self.print_preview_action,
+            None,
             self.profile_action,
             None,
             self.quit_action,
         ):
             self.file_menu.addSeparator() if action is None else self.file_menu.addAction(action)
         self.edit_menu = bar.addMenu("&Edit")
-        for action in (self.new_entry_action, self.open_entry_action, self.find_action, None, self.dash_action):
+        for action in (
+            self.new_entry_action,
+            self.open_entry_action,
+            self.history_action,
+            self.withdraw_action,
+            self.find_action,
+            None,
+            self.dash_action,
+        ):
             self.edit_menu.addSeparator() if action is None else self.edit_menu.addAction(action)
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addAction(self.back_action)
@@ -295,6 +321,10 @@ class MainWindow(QMainWindow):
         self.meeting_view.case_activated.connect(self.open_case)
         self.case_view.back_requested.connect(self.show_meeting_page)
         self.case_view.chronology.entry_activated.connect(self.open_entry)
+        chronology = self.case_view.chronology
+        chronology.history_requested.connect(lambda entry_id: entry_ops.show_history(self, entry_id))
+        chronology.withdraw_requested.connect(lambda entry_id: self.run(entry_ops.withdraw_entry, entry_id))
+        chronology.may_withdraw = lambda row: self.may("edit_entry", row.agency_id)  # type: ignore[method-assign]
         returns = self.case_view.returns
         returns.action_requested.connect(lambda ids, status: returns_ops.record_returns(self, ids, status))
         returns.note_requested.connect(lambda agency_id: self.run(returns_ops.edit_note, agency_id))
@@ -424,6 +454,9 @@ class MainWindow(QMainWindow):
         self.import_action.setEnabled(has_meeting and self._may_some_agency("import"))
         self.audit_action.setEnabled(allowed(self.actor, "view_audit"))
         self.find_action.setEnabled(in_case)
+        for action in (self.print_action, self.print_preview_action, self.history_action):
+            action.setEnabled(in_case)
+        self.withdraw_action.setEnabled(in_case and self._may_edit_some_entry())
         self.back_action.setEnabled(in_case)
 
     def switch_profile(self) -> None:
@@ -518,6 +551,11 @@ class MainWindow(QMainWindow):
         if self.stack.currentWidget() is self.case_view:
             self.case_view.tabs.setCurrentWidget(self.case_view.chronology)
             self.case_view.chronology.focus_search()
+
+    def _for_current_entry(self, operation: Callable[..., Changes | None]) -> None:
+        entry_id = self.case_view.chronology.current_entry_id()
+        if entry_id is not None and self.open_case_id() is not None:
+            self.run(operation, entry_id)
 
     def open_current_entry(self) -> None:
         entry_id = self.case_view.chronology.current_entry_id()
