@@ -187,7 +187,7 @@ class CaseView(QWidget):
         timeline_scroll = QScrollArea(self)
         timeline_scroll.setWidget(self.timeline)
         timeline_scroll.setWidgetResizable(True)
-        self.tabs.addTab(self.findings, "&Findings")
+        self.tabs.addTab(self.findings, "F&indings")
         self.tabs.addTab(timeline_scroll, "&Timeline")
         self.tabs.addTab(people_page, "&People and referral")
         # An entry picked in any tab opens in the entry editor.
@@ -276,7 +276,7 @@ class CaseView(QWidget):
         read the whole case file, which takes a while on big cases)."""
         self.findings.set_findings([], {})
         self.findings.summary.setText("Looking for gaps and patterns…")
-        self.tabs.setTabText(self.tabs.indexOf(self.findings), "&Findings (…)")
+        self.tabs.setTabText(self.tabs.indexOf(self.findings), "F&indings (…)")
         self.timeline.set_timeline(None, placeholder="Building the timeline…")
         op = BackgroundOp.read_op(
             self, self._database, lambda session, _progress: load_analysis(session, snapshot), label="Looking for gaps…"
@@ -306,7 +306,7 @@ class CaseView(QWidget):
             log.error("the gap analysis failed with %s", exc.__class__.__name__,
                       exc_info=(type(exc), exc, None) if isinstance(exc, BaseException) else None)
         self.findings.summary.setText(f"The gap analysis could not be done: {reason}")
-        self.tabs.setTabText(self.tabs.indexOf(self.findings), "&Findings (not done)")
+        self.tabs.setTabText(self.tabs.indexOf(self.findings), "F&indings (not done)")
         self.timeline.set_timeline(None, placeholder="The timeline could not be built.")
 
     def _on_analysed(self, snapshot: CaseSnapshot, analysis: CaseAnalysis) -> None:
@@ -318,7 +318,7 @@ class CaseView(QWidget):
         high = sum(1 for f in findings if f.severity == "high")
         self.tabs.setTabText(
             self.tabs.indexOf(self.findings),
-            f"&Findings ({len(findings)})" + (f" · {high} high" if high else ""),
+            f"F&indings ({len(findings)})" + (f" · {high} high" if high else ""),
         )
         self.analysed.emit(snapshot)
 

@@ -196,7 +196,7 @@ class EntryDialog(QDialog):
         when.addWidget(QLabel("Order in day", self))
         when.addWidget(self.sequence)
         when.addStretch(1)
-        time_label = QLabel("&Time", self)
+        time_label = QLabel("Ti&me", self)
         time_label.setBuddy(self.time)
         left.addRow(time_label, when)
         left.addRow("&Event type", self.event_type)

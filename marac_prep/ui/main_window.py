@@ -271,6 +271,14 @@ class MainWindow(QMainWindow):
             self.tab_actions.append(action)
             self.addAction(action)
         self.audit_action = self._action("&Audit trail…", self.show_audit)
+        # Next and previous case tab, as in browsers and office software.
+        self.next_tab_action = self._action("Next tab", lambda: self._step_tab(1))
+        self.next_tab_action.setShortcuts([QKeySequence("Ctrl+Tab"), QKeySequence("Ctrl+PgDown")])
+        self.previous_tab_action = self._action("Previous tab", lambda: self._step_tab(-1))
+        self.previous_tab_action.setShortcuts([QKeySequence("Ctrl+Shift+Tab"), QKeySequence("Ctrl+PgUp")])
+        for action in (self.next_tab_action, self.previous_tab_action):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(action)
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -541,6 +549,11 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         self.apply(Changes(meetings=True, case=True))
+
+    def _step_tab(self, step: int) -> None:
+        if self.attached and self.stack.currentWidget() is self.case_view:
+            tabs = self.case_view.tabs
+            tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
 
     def _show_tab(self, index: int) -> None:
         if self.stack.currentWidget() is self.case_view and index < self.case_view.tabs.count():

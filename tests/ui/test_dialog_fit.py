@@ -59,3 +59,43 @@ def test_the_big_dialogs_fit_a_small_screen(qtbot, workspace):
         assert dialog.width() <= room.width() and dialog.height() <= room.height(), type(dialog).__name__
         assert dialog.minimumSizeHint().width() <= room.width(), type(dialog).__name__
         dialog.hide()
+
+
+def test_person_lists_and_no_school_or_safe_to_call_for_a_perpetrator(qtbot):
+    from marac_prep.ui.person_dialog import ETHNICITIES, GENDERS
+
+    dialog = PersonDialog(PersonInput(role="perpetrator", name="Piotr KOWALSKI", gender="Male"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.school.isVisible() and not dialog.safe_to_call.isVisible()
+    assert dialog.gender.currentText() == "Male" and dialog.gender.count() == len(GENDERS)
+    assert "Not recorded" in GENDERS and "Other ethnic group" in ETHNICITIES
+    dialog.ethnicity.setCurrentText("White other")
+    assert dialog.save()
+    assert dialog.person.ethnicity == "White other" and dialog.person.school == ""
+    victim = PersonDialog(PersonInput(role="victim", name="Anna KOWALSKA"))
+    qtbot.addWidget(victim)
+    victim.show()
+    assert victim.safe_to_call.isVisible()
+    victim.gender.setCurrentText("Not recorded")
+    assert victim.save() and victim.person.gender == ""
+
+
+def test_case_rules_in_the_dialog(qtbot, workspace, monkeypatch):
+    ws, db = workspace
+    meeting = ws.meeting()
+    ws.session.commit()
+    dialog = CaseDialog(db, ws.coordinator, meeting_id=meeting.id)
+    qtbot.addWidget(dialog)
+    assert dialog.reference.text().startswith("MAR-")  # a suggested reference
+    monkeypatch.setattr(
+        PersonDialog, "edit_person", classmethod(lambda cls, parent, person: PersonInput(role="victim", name="Ana NOWAK"))
+    )
+    dialog.add_person("victim")
+    assert not dialog.save() and "criterion" in dialog.error.text()
+    dialog.dash.setValue(15)
+    box = dialog.criteria["visible_high_risk"]
+    assert box.isChecked() and not box.isEnabled()  # a Dash of 14+ cannot be downgraded
+    assert not hasattr(dialog, "repeat")  # one "Repeat": the criterion
+    dialog.dash.setValue(9)
+    assert box.isEnabled()
