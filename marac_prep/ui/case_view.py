@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +31,13 @@ from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
 from marac_prep.core.returns import return_progress
 from marac_prep.ui.background import BackgroundOp, Progress
-from marac_prep.ui.chronology_model import ChronologyRow, chronology_rows, fold_search_texts, withdrawn_rows
+from marac_prep.ui.chronology_model import (
+    ChronologyRow,
+    chronology_rows,
+    entry_row,
+    fold_search_texts,
+    withdrawn_rows,
+)
 from marac_prep.ui.chronology_view import ChronologyPanel
 from marac_prep.ui.findings_panel import FindingsPanel, entry_labels
 from marac_prep.ui.people_model import PeopleTableModel, PersonLine, people_lines
@@ -257,6 +264,60 @@ class CaseView(QWidget):
         self.people_model.set_lines(snapshot.people)
         self.referral.setPlainText(referral_text(cf))
         self._analyse(snapshot)
+
+    def entry_saved(self, entry_id: int) -> None:
+        """Shows one saved entry without reloading the case: its row is put in place at once, then
+        the findings and timeline are worked out again in the background from the stored case."""
+        from dataclasses import replace
+
+        from marac_prep.core.chronology import get_entry
+
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        with self._database.read_session() as session:  # one row by its key: bounded
+            entry = get_entry(session, entry_id)
+            row = entry_row(entry, snapshot.case_file.agencies.get(entry.agency_id))
+        rows = [r for r in snapshot.rows if r.entry_id != entry_id]
+        if not row.withdrawn:
+            bisect.insort(rows, row, key=lambda r: r.sort_key)
+        withdrawn = [w for w in snapshot.withdrawn if w.entry_id != entry_id] + ([row] if row.withdrawn else [])
+        self.snapshot = replace(snapshot, rows=tuple(rows), withdrawn=tuple(withdrawn))
+        if row.withdrawn and not self.chronology.show_withdrawn.isChecked():
+            self.chronology.model.remove_entry(entry_id)
+        else:
+            self.chronology.model.put_row(row)
+        self.chronology.select_entry(entry_id)
+        self._reanalyse()
+
+    def _reanalyse(self) -> None:
+        """The findings and timeline of the case as now stored, off the GUI thread; the table stays."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        case_id = snapshot.case_id
+
+        def work(session: Session, _progress: Progress) -> tuple[CaseSnapshot, CaseAnalysis]:
+            fresh = load_case_file(session, case_id, with_history=False)
+            current = CaseSnapshot(fresh, snapshot.rows, snapshot.returns, snapshot.people, snapshot.withdrawn)
+            return current, load_analysis(session, current)
+
+        op = BackgroundOp.read_op(self, self._database, work, label="Looking for gaps…")
+        op.progress.setMinimumDuration(24 * 3600 * 1000)  # no dialog: the user keeps working
+        op.finished.connect(lambda result: self._on_reanalysed(*result))
+        op.failed.connect(lambda exc: self._on_analysis_failed(snapshot, exc))
+        op.finished.connect(lambda _r: self._forget(op))
+        op.failed.connect(lambda _e: self._forget(op))
+        self.analysis_ops.append(op)
+        op.start()
+
+    def _on_reanalysed(self, fresh: CaseSnapshot, analysis: CaseAnalysis) -> None:
+        if self.snapshot is None or self.snapshot.case_id != fresh.case_id:
+            return
+        from dataclasses import replace
+
+        self.snapshot = replace(self.snapshot, case_file=fresh.case_file)
+        self._on_analysed(self.snapshot, analysis)
 
     def shown_rows(self, snapshot: CaseSnapshot) -> list[ChronologyRow]:
         """The chronology's rows, with the withdrawn ones (struck through) when asked for."""

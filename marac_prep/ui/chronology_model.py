@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -118,33 +119,38 @@ class ChronologyRow:
         return bool(set(self.risk_indicators) & high_risk_indicators())
 
 
+def entry_row(entry: Any, agency: Any) -> ChronologyRow:
+    """One entry (a stored `ChronologyEntry` or a case file's record) as a display row."""
+    withdrawn_at = getattr(entry, "withdrawn_at", None)
+    return ChronologyRow(
+        entry_id=entry.id or 0,
+        version=entry.version,
+        when=entry.partial_date,
+        time=entry.event_time or "",
+        sequence=entry.sequence,
+        agency_id=entry.agency_id,
+        agency_name=agency.name if agency else "",
+        agency_code=agency.short_code if agency else "",
+        event_type=entry.event_type,
+        summary=entry.summary,
+        detail=entry.detail,
+        risk_indicators=tuple(entry.risk_indicators),
+        source_ref=entry.source_ref,
+        recorded_by=entry.recorded_by,
+        fact_or_opinion=entry.fact_or_opinion,
+        shareable=entry.shareable,
+        withheld_reason=entry.withheld_reason,
+        withdrawn=withdrawn_at is not None,
+        withdrawn_reason=getattr(entry, "withdrawn_reason", "") if withdrawn_at is not None else "",
+    )
+
+
 def chronology_rows(case_file: CaseFile, progress: Callable[[int, int], None] | None = None) -> list[ChronologyRow]:
     """The case's entries as display rows, by date then sequence (the core's order)."""
     rows: list[ChronologyRow] = []
     total = len(case_file.entries)
     for number, entry in enumerate(case_file.entries, start=1):
-        agency = case_file.agencies.get(entry.agency_id)
-        rows.append(
-            ChronologyRow(
-                entry_id=entry.id or 0,
-                version=entry.version,
-                when=entry.partial_date,
-                time=entry.event_time or "",
-                sequence=entry.sequence,
-                agency_id=entry.agency_id,
-                agency_name=agency.name if agency else "",
-                agency_code=agency.short_code if agency else "",
-                event_type=entry.event_type,
-                summary=entry.summary,
-                detail=entry.detail,
-                risk_indicators=tuple(entry.risk_indicators),
-                source_ref=entry.source_ref,
-                recorded_by=entry.recorded_by,
-                fact_or_opinion=entry.fact_or_opinion,
-                shareable=entry.shareable,
-                withheld_reason=entry.withheld_reason,
-            )
-        )
+        rows.append(entry_row(entry, case_file.agencies.get(entry.agency_id)))
         if progress is not None and (number % 500 == 0 or number == total):
             progress(number, total)
     return rows
@@ -159,33 +165,7 @@ def withdrawn_rows(session: Session, case_file: CaseFile) -> list[ChronologyRow]
     query = select(ChronologyEntry).where(
         ChronologyEntry.case_id == (case_file.case.id or 0), col(ChronologyEntry.withdrawn_at).is_not(None)
     )
-    rows = []
-    for entry in session.exec(query).all():
-        agency = case_file.agencies.get(entry.agency_id)
-        rows.append(
-            ChronologyRow(
-                entry_id=entry.id or 0,
-                version=entry.version,
-                when=entry.partial_date,
-                time=entry.event_time or "",
-                sequence=entry.sequence,
-                agency_id=entry.agency_id,
-                agency_name=agency.name if agency else "",
-                agency_code=agency.short_code if agency else "",
-                event_type=entry.event_type,
-                summary=entry.summary,
-                detail=entry.detail,
-                risk_indicators=tuple(entry.risk_indicators),
-                source_ref=entry.source_ref,
-                recorded_by=entry.recorded_by,
-                fact_or_opinion=entry.fact_or_opinion,
-                shareable=entry.shareable,
-                withheld_reason=entry.withheld_reason,
-                withdrawn=True,
-                withdrawn_reason=entry.withdrawn_reason,
-            )
-        )
-    return rows
+    return [entry_row(e, case_file.agencies.get(e.agency_id)) for e in session.exec(query).all()]
 
 
 def fold_search_texts(rows: Iterable[ChronologyRow]) -> None:
@@ -209,6 +189,28 @@ class ChronologyTableModel(LineTableModel):
 
     def row_at(self, row: int) -> ChronologyRow:
         return self.lines[row]
+
+    def put_row(self, row: ChronologyRow) -> None:
+        """Shows one saved entry without resetting the table: replaced in place, or inserted in date order."""
+        at = self.row_of_entry(row.entry_id)
+        if at >= 0 and self.lines[at].sort_key == row.sort_key:
+            self.lines[at] = row
+            self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.COLUMNS) - 1))
+            return
+        if at >= 0:
+            self.remove_entry(row.entry_id)
+        keys = [line.sort_key for line in self.lines]
+        position = bisect.bisect_right(keys, row.sort_key)
+        self.beginInsertRows(QModelIndex(), position, position)
+        self.lines.insert(position, row)
+        self.endInsertRows()
+
+    def remove_entry(self, entry_id: int) -> None:
+        at = self.row_of_entry(entry_id)
+        if at >= 0:
+            self.beginRemoveRows(QModelIndex(), at, at)
+            del self.lines[at]
+            self.endRemoveRows()
 
     def row_of_entry(self, entry_id: int) -> int:
         return next((i for i, r in enumerate(self.lines) if r.entry_id == entry_id), -1)

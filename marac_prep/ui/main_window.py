@@ -213,6 +213,12 @@ class MainWindow(QMainWindow):
             if changes.select_agency is not None:
                 agency_id = changes.select_agency
                 op.finished.connect(lambda _s: self.case_view.returns.select_agency(agency_id))
+        if changes.entry is not None and case_id is not None and not changes.case:
+            try:
+                self.case_view.entry_saved(changes.entry)
+            except MaracError as exc:  # e.g. deleted meanwhile: the whole case is read again
+                log.info("showing the saved entry failed (%s); reloading the case", exc.__class__.__name__)
+                self.case_view.load(case_id)
         if changes.message:
             self.statusBar().showMessage(changes.message, 5000)
 

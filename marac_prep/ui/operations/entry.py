@@ -23,7 +23,7 @@ def new_entry(window: MainWindow) -> Changes | None:
     saved = EntryDialog.open_entry(window, window.database, window.actor, case_id=case_id)
     if saved is None:
         return None
-    return Changes(case=True, select_entry=saved, message="Entry added.")
+    return Changes(entry=saved, agenda=True, message="Entry added.")
 
 
 def open_entry(window: MainWindow, entry_id: int) -> Changes | None:
@@ -39,7 +39,7 @@ def open_entry(window: MainWindow, entry_id: int) -> Changes | None:
         return None
     if saved is None:
         return None
-    return Changes(case=True, select_entry=saved, message="Entry saved.")
+    return Changes(entry=saved, agenda=True, message="Entry saved.")
 
 
 class EntryInputs:
@@ -80,4 +80,4 @@ def withdraw_entry(window: MainWindow, entry_id: int) -> Changes | None:
     except MaracError as exc:
         report_error(window, exc, doing="withdraw the entry")
         return None
-    return Changes(case=True, agenda=True, message=f"Entry of {row.date_text} withdrawn: {reason.strip()}")
+    return Changes(entry=entry_id, agenda=True, message=f"Entry of {row.date_text} withdrawn: {reason.strip()}")
