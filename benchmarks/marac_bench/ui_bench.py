@@ -19,6 +19,7 @@ TYPED = "incident"  # as ui_probe.TYPED
 STARTUP_TARGET = 2.0
 CASE_OPEN_TARGET = 2.0
 FILTER_LIMIT_S = 0.030
+ENTRY_SAVE_TARGET = 2.0
 TIMEOUT_S = 600
 
 
@@ -118,6 +119,19 @@ def run(ws: Workspace, db_path: str, *, runs: int, names: list[str], case_open_r
                 note="peak resident set size (ru_maxrss) of the app process after opening that case once and "
                 "analysing it" + (" (measured when stopped at the time limit)" if data["timed_out"]
                                   or data["analysis_timed_out"] else ""),
+            ))
+    if "entry_save" in names:
+        print("entry_save …", file=sys.stderr, flush=True)
+        try:
+            data = _probe_json(["save", db_path, str(ws.big_case_id), str(runs)])
+        except Exception as exc:
+            results += _failed(["entry_save"], exc)
+        else:
+            results.append(Result(
+                "entry_save", data["ours"], data["bare"], target=ENTRY_SAVE_TARGET,
+                note=f"one new entry saved on the {ws.size.big_case_entries:,}-entry case as the app saves it "
+                "(the service call, then the row put in place until the table repaints; findings re-worked in "
+                "the background afterwards); baseline the bare add_entry service call in a session",
             ))
     if "filter" in names:
         print("filter …", file=sys.stderr, flush=True)

@@ -265,6 +265,9 @@ class CaseView(QWidget):
         self.referral.setPlainText(referral_text(cf))
         self._analyse(snapshot)
 
+    # How long after a saved entry is shown the findings are worked out again.
+    REANALYSE_AFTER_MS = 250
+
     def entry_saved(self, entry_id: int) -> None:
         """Shows one saved entry without reloading the case: its row is put in place at once, then
         the findings and timeline are worked out again in the background from the stored case."""
@@ -288,7 +291,8 @@ class CaseView(QWidget):
         else:
             self.chronology.model.put_row(row)
         self.chronology.select_entry(entry_id)
-        self._reanalyse()
+        # After the row's paint: the analysis thread would otherwise share the interpreter with it.
+        QTimer.singleShot(self.REANALYSE_AFTER_MS, self._reanalyse)
 
     def _reanalyse(self) -> None:
         """The findings and timeline of the case as now stored, off the GUI thread; the table stays."""

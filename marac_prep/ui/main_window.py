@@ -200,6 +200,9 @@ class MainWindow(QMainWindow):
         """Shows again what an operation changed: the meetings, the open case, a selection, a message."""
         if changes.meetings:
             self.refresh_meetings(changes.select_meeting)
+        elif changes.agenda and changes.entry is not None and self.open_case_id() is not None:
+            # The meeting page is behind the open case: refreshed once the saved row is on screen.
+            QTimer.singleShot(self.case_view.REANALYSE_AFTER_MS, self.show_current_meeting)
         elif changes.agenda:
             self.show_current_meeting()
         if changes.select_case is not None:
@@ -515,7 +518,11 @@ class MainWindow(QMainWindow):
         if meeting_id is not None:
             with self.database.read_session() as session:
                 cases = load_case_lines(session, meeting_id)
-        self.meeting_view.show_meeting(meeting_of(self.meetings_model.lines, meeting_id), cases)
+        meeting = meeting_of(self.meetings_model.lines, meeting_id)
+        self.meeting_view.show_meeting(meeting, cases)
+        # Once, and saying where the user is: the meeting, and the workspace file.
+        where = f"Marac meeting {meeting.title} – " if meeting is not None else ""
+        self.setWindowTitle(f"Marac Prep – {where}{self.database.location}")
         self._shown_meeting_id = meeting_id
         self._load_gap_matrix(meeting_id)
         self._update_actions()

@@ -140,3 +140,13 @@ def test_ctrl_tab_and_ctrl_page_down_switch_case_tabs(qtbot, workspace, temporar
     assert tabs.currentIndex() == 2
     qtbot.keyClick(tabs.currentWidget(), Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
     assert tabs.currentIndex() == 1
+
+
+def test_the_title_names_the_meeting_once_and_an_empty_meeting_says_what_to_do(qtbot, workspace, temporary_settings):
+    ws, db = workspace
+    ws.meeting()
+    ws.session.commit()
+    window = make_window(qtbot, db, ws.coordinator, temporary_settings)
+    title = window.windowTitle()
+    assert title.startswith("Marac Prep – Marac meeting ") and title.count("Marac Prep") == 1
+    assert "No cases yet" in window.meeting_view.subtitle.text() and "Import" in window.meeting_view.subtitle.text()
