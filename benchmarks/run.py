@@ -33,7 +33,7 @@ from marac_bench import gaps_bench, import_bench, pack_bench, ui_bench  # noqa: 
 from marac_bench.measure import Result  # noqa: E402
 from marac_bench.workspace import Size, Workspace, copy_of, workspace  # noqa: E402
 
-NAMES = ("pack", "import", "gaps", "startup", "case_open", "filter", "memory", "entry_save")
+NAMES = ("pack", "import", "gaps", "startup", "startup_usable", "case_open", "filter", "memory", "entry_save")
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
                                                                        runs=slow_runs)))
         if "gaps" in wanted:
             results.append(_guarded("gaps", lambda: gaps_bench.run(working, db_path, runs=runs)))
-        ui_names = [n for n in ("startup", "case_open", "filter", "memory", "entry_save") if n in wanted]
+        ui_names = [
+            n for n in ("startup", "startup_usable", "case_open", "filter", "memory", "entry_save") if n in wanted
+        ]
         if ui_names:
             ui_results = ui_bench.run(working, db_path, runs=runs, names=ui_names, case_open_runs=slow_runs,
                                       open_limit_s=plan.open_limit_s)

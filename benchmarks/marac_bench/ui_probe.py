@@ -8,7 +8,8 @@
 
 `bare` and `startup` print "painted" when the window is first painted (the parent times the
 process from its start to that line); `startup` then prints "workspace" when the workspace has
-filled the window (meetings listed, the first meeting's cases shown). `session` opens the case
+filled the window (meetings listed, the first meeting's cases shown) and "usable" when the gap
+matrix of that meeting is filled too. `session` opens the case
 RUNS times, interleaved with the baseline query, and reports the peak memory after the first
 open; `filter` times keystrokes.
 PySide6 is imported inside functions: only marac_prep.ui may import it at module level.
@@ -140,6 +141,8 @@ def startup(database: str) -> None:
     window = start_app(database_target=database, user_name=ACTOR, demo=False, settings=settings)
     opened: list[bool] = []
     window.workspace_opened.connect(lambda: opened.append(True))
+    matrix: list[bool] = []
+    window.matrix_loaded.connect(lambda: matrix.append(True))
     watcher = _paint_watcher(window)
     watcher.arm()  # show() posts the first paint; nothing has been painted yet
     from PySide6.QtWidgets import QApplication
@@ -155,6 +158,14 @@ def startup(database: str) -> None:
     window.update()
     _wait_for(app, lambda: watcher.painted_at is not None)
     print("workspace", flush=True)
+    # Usable: the upcoming meeting's case list and its gap matrix filled and painted.
+    _wait_for(app, lambda: bool(matrix))
+    watcher.arm()
+    window.update()
+    _wait_for(app, lambda: watcher.painted_at is not None)
+    if window.meeting_view.table.model().rowCount() == 0:
+        raise RuntimeError("the meeting's case list is empty")
+    print("usable", flush=True)
 
 
 def _open_case(app: Any, window: Any, case_id: int) -> float:
