@@ -11,7 +11,7 @@ from marac_prep.core import audit
 from marac_prep.core.cases import cases_for_meeting, get_case
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, ValidationError
-from marac_prep.core.models import Agency, AgencyReturn, Case, Person, User
+from marac_prep.core.models import Agency, AgencyReturn, Case, ChronologyEntry, Person, User
 from marac_prep.core.permissions import allowed, require
 from marac_prep.core.versioning import load_current, save_versioned
 from marac_prep.core.vocabulary import ANSWERED_STATUSES, RETURN_STATUSES, check_choice
@@ -73,6 +73,19 @@ def return_progress(rows: list[ReturnRow]) -> tuple[int, int]:
     return sum(1 for r in expected if r.answered), len(expected)
 
 
+def _holds_entries(session: Session, *, case_id: int, agency_id: int) -> bool:
+    """Whether the agency has current entries of its own on the case (other than "nothing known")."""
+    found = session.exec(
+        select(ChronologyEntry.id).where(
+            ChronologyEntry.case_id == case_id,
+            ChronologyEntry.agency_id == agency_id,
+            col(ChronologyEntry.withdrawn_at).is_(None),
+            ChronologyEntry.event_type != "nothing_known",
+        )
+    ).first()
+    return found is not None
+
+
 RETURN_CONFLICT = "Someone else changed this return meanwhile; reload it and try again."
 
 
@@ -90,6 +103,10 @@ def set_return(
 ) -> AgencyReturn:
     """Records an agency's return status for a case ("nothing known" is a full answer).
 
+    "Nothing known" is refused while the agency holds entries of its own on the case (as the
+    importer refuses it): one of the two would be wrong. "Declined" is recorded, but never
+    counts as an answer.
+
     `on` is the date of the request, chase or answer (today by default). Each status changes only
     its own date: a request keeps an earlier request's date and withdraws an answer (its returned
     date goes); a chase needs a request first; an answer sets the returned date. "declined" needs
@@ -105,6 +122,11 @@ def set_return(
         case: Case = get_case(session, case_id)
         if session.get(Agency, agency_id) is None:
             raise ValidationError("That agency does not exist.")
+        if status == "nothing_known" and _holds_entries(session, case_id=case_id, agency_id=agency_id):
+            raise ValidationError(
+                "This agency has entries for this case, so it cannot also answer 'nothing known'; "
+                "withdraw the entries first, or record the return as returned."
+            )
         record, read_version = _current_record(session, case.id or 0, agency_id, expected_version)
         if status == "requested":
             record.requested_on = record.requested_on or on
@@ -119,7 +141,7 @@ def set_return(
             record.chased_on = on
             record.chase_count += 1
             record.returned_on = None
-        elif status in ANSWERED_STATUSES:
+        elif status in ANSWERED_STATUSES or status == "declined":
             if status == "declined" and not (note or "").strip() and not record.note.strip():
                 raise ValidationError("Say why the agency declined (its reason goes in the note).")
             record.returned_on = on

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 from sqlmodel import Session
 
+from marac_prep.analysis.findings import with_reviews
 from marac_prep.analysis.gaps import GapFinding, analyse_case
 from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.casefile import CaseFile, load_case_file, with_history
@@ -30,6 +31,7 @@ from marac_prep.core.dates import display_day
 from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
 from marac_prep.core.returns import return_progress
+from marac_prep.core.reviews import reviews_by_key
 from marac_prep.ui.background import BackgroundOp, Progress
 from marac_prep.ui.chronology_model import (
     ChronologyRow,
@@ -96,8 +98,10 @@ def load_analysis(session: Session, snapshot: CaseSnapshot) -> CaseAnalysis:
     (read here, after the first paint); the find box's texts are worked out here too."""
     fold_search_texts(snapshot.rows)
     case_file = with_history(session, snapshot.case_file)
+    case_id = case_file.case.id or 0
+    reviews = reviews_by_key(session, [case_id]).get(case_id, {})
     return CaseAnalysis(
-        findings=tuple(analyse_case(case_file)),
+        findings=tuple(with_reviews(analyse_case(case_file), reviews)),
         timeline=build_timeline(case_file),
         entry_labels=entry_labels(case_file),
     )

@@ -187,9 +187,6 @@ class ChronologyTableModel(LineTableModel):
     def set_rows(self, rows: Iterable[ChronologyRow]) -> None:
         self.set_lines(rows)
 
-    def row_at(self, row: int) -> ChronologyRow:
-        return self.lines[row]
-
     def put_row(self, row: ChronologyRow) -> None:
         """Shows one saved entry without resetting the table: replaced in place, or inserted in date order."""
         at = self.row_of_entry(row.entry_id)

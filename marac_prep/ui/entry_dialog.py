@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from marac_prep.core.chronology import SUMMARY_MAX, add_entry, edit_entry, get_entry
+from marac_prep.core.chronology import add_entry, edit_entry, get_entry
 from marac_prep.core.db import Database
+from marac_prep.core.entry_rules import SUMMARY_MAX, check_entry
 from marac_prep.core.errors import ConflictError, MaracError, PermissionDenied, ValidationError
 from marac_prep.core.models import ChronologyEntry, User
 from marac_prep.core.permissions import allowed
@@ -54,12 +55,7 @@ class EntryDialog(QDialog):
     Attributes:
         entry: the stored entry being edited (None for a new entry).
         read_only: the user's role does not allow changing this entry.
-
-    Signals:
-        entry_saved(int): the entry id after a successful save.
     """
-
-    entry_saved = Signal(int)
 
     def __init__(
         self,
@@ -389,6 +385,12 @@ class EntryDialog(QDialog):
             fields = self.fields()
             if agency_id is None:
                 raise ValidationError("Choose the agency this entry belongs to.")
+            # Every broken rule at once, before the services refuse the first (core.entry_rules).
+            check_entry(
+                event_type=fields["event_type"], summary=fields["summary"], shareable=fields["shareable"],
+                withheld_reason=fields["withheld_reason"],
+                has_referred_agency=fields["referred_to_agency_id"] is not None,
+            )
             if not self._may_replace_nothing_known(agency_id):
                 return False
             with self._database.session() as session:
@@ -418,7 +420,6 @@ class EntryDialog(QDialog):
             return False
         self.entry = saved
         self._saved_state = self._state()
-        self.entry_saved.emit(saved.id or 0)
         self.accept()
         return True
 

@@ -35,6 +35,7 @@ from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.operations import Changes
 from marac_prep.ui.operations import case as case_ops
 from marac_prep.ui.operations import entry as entry_ops
+from marac_prep.ui.operations import findings as findings_ops
 from marac_prep.ui.operations import interchange as interchange_ops
 from marac_prep.ui.operations import meeting as meeting_ops
 from marac_prep.ui.operations import pack as pack_ops
@@ -346,6 +347,9 @@ class MainWindow(QMainWindow):
         returns.action_requested.connect(lambda ids, status: returns_ops.record_returns(self, ids, status))
         returns.note_requested.connect(lambda agency_id: self.run(returns_ops.edit_note, agency_id))
         returns.undo_requested.connect(lambda: returns_ops.undo_return(self))
+        self.case_view.findings.review_requested.connect(
+            lambda finding, note: self.run(findings_ops.review_finding, finding, note)
+        )
         self.case_view.loaded.connect(self._on_case_loaded)
         self.case_view.load_failed.connect(lambda exc: report_error(self, exc, doing="open the case"))
         self.stack.currentChanged.connect(lambda _i: self._update_actions())
@@ -470,6 +474,7 @@ class MainWindow(QMainWindow):
         self.templates_action.setEnabled(may_export)
         self.import_action.setEnabled(has_meeting and self._may_some_agency("import"))
         self.audit_action.setEnabled(allowed(self.actor, "view_audit"))
+        self.case_view.findings.set_may_review(in_case and self.may("review_finding"))
         self.find_action.setEnabled(in_case)
         for action in (self.print_action, self.print_preview_action, self.history_action):
             action.setEnabled(in_case)

@@ -74,7 +74,10 @@ def record_returns(window: MainWindow, agency_ids: list[int], status: str) -> No
     lines = [line for line in panel.model.lines if line.agency_id in agency_ids]
     if case_id is None or not lines:
         return
-    replaced = [line for line in lines if line.status in ANSWERED_STATUSES and line.status != status]
+    # Declining is not an answer the meeting can use, but it is the agency's word: asked too.
+    replaced = [
+        line for line in lines if line.status in (*ANSWERED_STATUSES, "declined") and line.status != status
+    ]
     if replaced:
         answers = "; ".join(
             f"{line.agency_name}: {RETURN_STATUS_LABELS.get(line.status, line.status)}" for line in replaced
