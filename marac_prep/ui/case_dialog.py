@@ -235,7 +235,7 @@ class CaseDialog(QDialog):
         consent.addRow("Victim aware", self.aware)
         consent.addRow("Consented", self.consent)
         consent.addRow("Reason if not", self.consent_reason)
-        consent.addRow("Referrer's &reason", self.referral_reason)
+        consent.addRow("Re&ferrer's reason", self.referral_reason)
         consent.addRow("Victim's &wishes / Idva's view", self.victim_wishes)
         crit = QGroupBox("Criteria met", self)
         crit_layout = QVBoxLayout(crit)
