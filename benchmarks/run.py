@@ -40,8 +40,10 @@ from marac_bench import (  # noqa: E402
 from marac_bench.measure import Result  # noqa: E402
 from marac_bench.workspace import Size, Workspace, copy_of, workspace  # noqa: E402
 
-NAMES = ("pack", "pack_password", "import", "gaps", "gaps_cold", "text_quality", "startup", "case_open", "filter",
-         "memory")
+NAMES = (
+    "pack", "pack_password", "import", "gaps", "gaps_cold", "text_quality", "startup", "startup_usable",
+    "case_open", "filter", "memory", "entry_save",
+)
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append(_guarded("gaps_cold", lambda: gaps_cold_bench.run(cold_ws, runs=slow_runs)))
         if "text_quality" in wanted:
             results.append(_guarded("text_quality", text_quality_bench.run))
-        ui_names = [n for n in ("startup", "case_open", "filter", "memory") if n in wanted]
+        ui_names = [
+            n for n in ("startup", "startup_usable", "case_open", "filter", "memory", "entry_save") if n in wanted
+        ]
         if ui_names:
             ui_results = ui_bench.run(working, db_path, runs=runs, names=ui_names, case_open_runs=slow_runs,
                                       open_limit_s=plan.open_limit_s)
