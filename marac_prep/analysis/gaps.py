@@ -37,7 +37,7 @@ from marac_prep.analysis.findings import (
 from marac_prep.analysis.incidents import Incident, incidents
 from marac_prep.analysis.language import find_victim_blaming
 from marac_prep.core.casefile import CaseFile, EntryRecord
-from marac_prep.core.dates import APPROXIMATE_DAYS
+from marac_prep.core.dates import APPROXIMATE_DAYS, PartialDate
 from marac_prep.core.models import Case, Person, RiskAssessment
 from marac_prep.core.returns import ReturnRow
 from marac_prep.core.settings import Settings, packaged
@@ -252,9 +252,8 @@ class _View:
         cut = bisect_left(entries.lasts, first)
         found = entries.entries[:cut]
         if sequence is not None:
-            found += [
-                e for e in entries.entries[cut:] if self.exact(e) and e.event_date == first and e.sequence < sequence
-            ]
+            same_day = entries.entries[cut : bisect_right(entries.lasts, first)]
+            found += [e for e in same_day if self.exact(e) and e.event_date == first and e.sequence < sequence]
         return found
 
 
@@ -267,11 +266,16 @@ class _ByLastDay:
 
 
 def _when(entry: EntryRecord) -> str:
+    if entry.date_precision == "day" and not entry.date_approximate:
+        return _day(entry.event_date)  # most entries: no PartialDate needed
     return entry.partial_date.display()
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _day(day: date) -> str:
-    return f"{day.day} {day.strftime('%b %Y')}"
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def _finding(
@@ -661,11 +665,18 @@ def counter_allegations(view: _View) -> list[GapFinding]:
         return []
     alleger = _alleger(case_file)
     instances = []
-    prior_all: dict[int, EntryRecord] = {}
+    # What came before each allegation is a prefix of the incidents (by last day) plus a few of
+    # the same day: the union over all allegations is the longest prefix and those few.
+    longest: list[EntryRecord] = []
+    same_day: dict[int, EntryRecord] = {}
     for entry, quotes in allegations:
-        prior = view.before(incidents_by, view.first_day(entry), entry.sequence if view.exact(entry) else None)
-        for e in prior:
-            prior_all.setdefault(id(e), e)
+        first = view.first_day(entry)
+        prior = view.before(incidents_by, first, entry.sequence if view.exact(entry) else None)
+        cut = bisect_left(incidents_by.lasts, first)
+        if cut > len(longest):
+            longest = incidents_by.entries[:cut]
+        for e in prior[cut:]:
+            same_day.setdefault(id(e), e)
         agency = case_file.agency_name(entry.agency_id)
         instances.append(
             Instance(
@@ -673,11 +684,11 @@ def counter_allegations(view: _View) -> list[GapFinding]:
                 f"{len(prior)} earlier incident{'s' if len(prior) != 1 else ''} with the alleger as the reported "
                 "perpetrator.",
                 "high" if prior else "medium",
-                tuple(e.id for e in [entry, *prior]),
+                (entry.id,),
                 quotes,
             )
         )
-    prior = sorted(prior_all.values(), key=_order)
+    prior = sorted({id(e): e for e in [*longest, *same_day.values()]}.values(), key=_order)
     if prior:
         # The most recent few are named; every one stays linked through entry_ids.
         shown = [f"{_when(e)} ({case_file.agency_name(e.agency_id)})" for e in prior[-_LISTED_INCIDENTS:]]
@@ -822,6 +833,8 @@ def risks_in_text_not_coded(view: _View) -> list[GapFinding]:
     grouper = _grouper(
         view, "risk_in_text_not_coded", "{n} entries of {agency} name risks in words but do not code them."
     )
+    if not view.file.signals:
+        return []
     for e in view.with_indicators:
         uncoded = [s for s in view.signals(e, "risk_indicator") if s.code not in e.risk_indicators]
         if not uncoded:
@@ -855,20 +868,31 @@ def homicide_markers(view: _View) -> list[GapFinding]:
     case_file, gs = view.file, view.gs
     end = case_file.case.referral_date
     start = end - timedelta(days=365)
-    where: dict[str, list[str]] = {}
-    entry_ids: dict[str, list[int]] = {}
-    quotes: dict[str, list[Quote]] = {}
+    held: dict[str, list[tuple[EntryRecord, tuple[Quote, ...]]]] = {}
     recent_separation = False
     for e in view.with_indicators:
         for indicator, said in view.indicators[id(e)]:
-            if indicator not in HOMICIDE_MARKERS:
-                continue
-            place = f"{case_file.agency_name(e.agency_id)} {_when(e)}" + (" (read from the text)" if said else "")
-            where.setdefault(indicator, []).append(place)
-            entry_ids.setdefault(indicator, []).append(e.id)
-            quotes.setdefault(indicator, []).extend(said)
-            if indicator == "separation" and start <= view.first_day(e) and view.last_day(e) <= end:
-                recent_separation = True
+            if indicator in HOMICIDE_MARKERS:
+                held.setdefault(indicator, []).append((e, said))
+                if indicator == "separation" and start <= view.first_day(e) and view.last_day(e) <= end:
+                    recent_separation = True
+    where: dict[str, list[str]] = {}
+    entry_ids: dict[str, list[int]] = {}
+    quotes: dict[str, list[Quote]] = {}
+    for indicator, found in held.items():
+        # Only the first few places are named; the rest are counted (as dates, agencies and
+        # whether read from the text), so a long history is not formatted entry by entry.
+        distinct = dict.fromkeys(
+            (e.agency_id, e.event_date, e.date_precision, e.date_approximate, bool(q)) for e, q in found
+        )
+        places = []
+        for agency_id, day, precision, approximate, read in list(distinct)[: _LISTED_INCIDENTS + 1]:
+            when = PartialDate(day, precision, approximate).display()
+            places.append(f"{case_file.agency_name(agency_id)} {when}" + (" (read from the text)" if read else ""))
+        places += [""] * (len(distinct) - len(places))  # counted, not shown
+        where[indicator] = places
+        entry_ids[indicator] = [e.id for e, _q in found]
+        quotes[indicator] = [q for _e, qs in found for q in qs]
     for record, indicator in view.dash_yes:
         if indicator in HOMICIDE_MARKERS:
             where.setdefault(indicator, []).append(
@@ -880,7 +904,7 @@ def homicide_markers(view: _View) -> list[GapFinding]:
     for indicator in HOMICIDE_MARKERS:
         if indicator not in where:
             continue
-        places = list(dict.fromkeys(where[indicator]))
+        places = where[indicator]
         shown = places[:_LISTED_INCIDENTS] + (
             [f"{len(places) - _LISTED_INCIDENTS} more"] if len(places) > _LISTED_INCIDENTS else []
         )

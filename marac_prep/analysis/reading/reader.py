@@ -57,20 +57,26 @@ class MedspacyContext:
         from medspacy.context import ConText, ConTextRule
 
         self._context = ConText(
-            nlp, name="marac_context", rules=None, span_attrs=None, input_span_type="group",
+            nlp,
+            name="marac_context",
+            rules=None,
+            span_attrs=None,
+            input_span_type="group",
             span_group_name=SPAN_GROUP,
         )
-        self._context.add([
-            ConTextRule(
-                literal=rule.literal,
-                category=rule.category,
-                pattern=[dict(t) for t in rule.tokens],
-                direction=rule.direction,
-                allowed_types={k.upper() for k in rule.applies_to} or None,
-                max_scope=rule.max_scope,
-            )
-            for rule in rules
-        ])
+        self._context.add(
+            [
+                ConTextRule(
+                    literal=rule.literal,
+                    category=rule.category,
+                    pattern=[dict(t) for t in rule.tokens],
+                    direction=rule.direction,
+                    allowed_types={k.upper() for k in rule.applies_to} or None,
+                    max_scope=rule.max_scope,
+                )
+                for rule in rules
+            ]
+        )
 
     def categories(self, doc: Any, targets: list[Any]) -> list[set[str]]:
         self._context(doc)
@@ -129,8 +135,8 @@ class Reader:
             self._agency_codes[key] = code
             self.agencies.add(key, [self.nlp.make_doc(words)])
         rules = context_rules(tokenizer=self.nlp.tokenizer)
-        self.context: ContextStage = MedspacyContext(self.nlp, rules) if context == "medspacy" else _make_other(
-            context, self.nlp, rules
+        self.context: ContextStage = (
+            MedspacyContext(self.nlp, rules) if context == "medspacy" else _make_other(context, self.nlp, rules)
         )
         self._lock = threading.Lock()
 
@@ -166,8 +172,13 @@ class Reader:
             span = doc[start:end]
             results.append(
                 Found(
-                    kind=kind, code=code, start=span.start_char, end=span.end_char, words=span.text,
-                    target_agency=agency[0] if agency else None, target_agency_code=agency[1] if agency else None,
+                    kind=kind,
+                    code=code,
+                    start=span.start_char,
+                    end=span.end_char,
+                    words=span.text,
+                    target_agency=agency[0] if agency else None,
+                    target_agency_code=agency[1] if agency else None,
                 )
             )
         results.sort(key=lambda f: (f.start, -f.end, f.kind, f.code))
@@ -178,8 +189,12 @@ class Reader:
         by_code: dict[tuple[str, str], list[tuple[int, int, SignalPattern]]] = {}
         strings = self.nlp.vocab.strings
         words = {t.lower_ for t in doc}
-        matches = [m for anchors, matcher in self.matchers if anchors is None or not anchors.isdisjoint(words)
-                   for m in matcher(doc)]
+        matches = [
+            m
+            for anchors, matcher in self.matchers
+            if anchors is None or not anchors.isdisjoint(words)
+            for m in matcher(doc)
+        ]
         shortest: dict[tuple[int, int], int] = {}  # a pattern with a gap (*3) quotes the fewest words
         for match_id, start, end in matches:
             key = strings[match_id]
@@ -193,8 +208,7 @@ class Reader:
             by_code.setdefault((pattern.kind, pattern.code), []).append((start, end, pattern))
         for matches_of_code in by_code.values():
             matches_of_code[:] = [
-                (s, e, p) for s, e, p in matches_of_code
-                if not p.has_gap or shortest.get((self._ids[id(p)], s)) == e
+                (s, e, p) for s, e, p in matches_of_code if not p.has_gap or shortest.get((self._ids[id(p)], s)) == e
             ]
         found = []
         for (kind, code), matches in by_code.items():
@@ -239,9 +253,47 @@ class Reader:
 
 
 # Words too common to tell whether a pattern can match (its anchor is another of its words).
-_COMMON = frozenset({"he", "she", "her", "him", "his", "the", "a", "an", "to", "of", "and", "was", "is", "has", "had",
-                     "have", "not", "n't", "n’t", "no", "with", "on", "in", "at", "be", "been", "by", "for", "it",
-                     "that", "this", "they", "them", "their", "my", "your", "its"})
+_COMMON = frozenset(
+    {
+        "he",
+        "she",
+        "her",
+        "him",
+        "his",
+        "the",
+        "a",
+        "an",
+        "to",
+        "of",
+        "and",
+        "was",
+        "is",
+        "has",
+        "had",
+        "have",
+        "not",
+        "n't",
+        "n’t",
+        "no",
+        "with",
+        "on",
+        "in",
+        "at",
+        "be",
+        "been",
+        "by",
+        "for",
+        "it",
+        "that",
+        "this",
+        "they",
+        "them",
+        "their",
+        "my",
+        "your",
+        "its",
+    }
+)
 
 
 def _anchor(tokens: tuple[dict[str, Any], ...]) -> set[str] | None:
@@ -289,11 +341,11 @@ def _passes(doc: Any, start: int, end: int, pattern: SignalPattern) -> bool:
         elif not _token_matches(doc[end], pattern.only_followed_by):
             return False
     if pattern.unless_followed_by:
-        after = doc[end:min(end + 2, sentence.end)]
+        after = doc[end : min(end + 2, sentence.end)]
         if any(_token_matches(t, pattern.unless_followed_by) for t in after):
             return False
     if pattern.unless_preceded_by:
-        before = doc[max(sentence.start, start - 3):start]
+        before = doc[max(sentence.start, start - 3) : start]
         if any(t.lower_ in pattern.unless_preceded_by for t in before):
             return False
     return not (pattern.needs_any and not any(t.lower_ in pattern.needs_any for t in sentence))
