@@ -33,7 +33,7 @@ from marac_bench import gaps_bench, import_bench, pack_bench, ui_bench  # noqa: 
 from marac_bench.measure import Result  # noqa: E402
 from marac_bench.workspace import Size, Workspace, copy_of, workspace  # noqa: E402
 
-NAMES = ("pack", "import", "gaps", "startup", "case_open", "filter", "memory")
+NAMES = ("pack", "pack_password", "import", "gaps", "startup", "case_open", "filter", "memory")
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         db_path = str(working.path)
         if "pack" in wanted:
             results.append(_guarded("pack", lambda: pack_bench.run(working, db_path, runs=slow_runs)))
+        if "pack_password" in wanted:
+            results.append(_guarded("pack_password", lambda: pack_bench.run_password(working, db_path,
+                                                                                      runs=slow_runs)))
         if "import" in wanted:
             import_ws = workspace(IMPORT_SIZE)
             results.append(_guarded("import", lambda: import_bench.run(import_ws, rows=plan.import_rows,

@@ -34,7 +34,7 @@ _MONTHS = {
     for name in names
 }
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_APPROX = re.compile(r"^(\?|c\.|c\s|ca\.|circa\s|approx\.?|approximately\s)\s*", re.IGNORECASE)
+_APPROX = re.compile(r"^(\?|c\.|c\s|ca\.|circa\s|approximately\s|approx\.?)\s*", re.IGNORECASE)
 _ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)
 
 

@@ -74,6 +74,9 @@ class Case(SQLModel, table=True):
             potential_escalation, repeat).
         victim_aware / victim_consent: None when not recorded.
         consent_reason: why information is shared without consent.
+        referral_reason: the referrer's own words on why the case is referred (the referral
+            form's free text), printed on the pack's front sheet.
+        victim_wishes: the victim's wishes and the Idva's view, filled in by the Idva.
     """
 
     __tablename__ = "marac_case"
@@ -90,20 +93,21 @@ class Case(SQLModel, table=True):
     victim_consent: bool | None = None
     consent_reason: str = ""
     status: str = "open"
+    # The pack's case front sheet (SafeLives practice).
+    referral_reason: str = ""
+    victim_wishes: str = ""
     version: int = 1
 
 
-class Person(SQLModel, table=True):
-    """Someone in a case: the victim, a perpetrator, a child or another person.
+class PersonFields(SQLModel):
+    """What a referral says about one person; shared by the table (`Person`) and the services'
+    input (`cases.PersonInput`), as in the SQLModel project template's base classes.
 
     Attributes:
         phone / safe_to_call: safe contact details; they never leave the database in a pack.
         must_not_receive_information: this person must never be told about the case.
     """
 
-    __tablename__ = "person"
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="marac_case.id", index=True)
     role: str
     name: str
     aliases: list[str] = _json_list()
@@ -118,6 +122,14 @@ class Person(SQLModel, table=True):
     safe_to_call: bool | None = None
     must_not_receive_information: bool = False
     version: int = 1
+
+
+class Person(PersonFields, table=True):
+    """Someone in a case: the victim, a perpetrator, a child or another person."""
+
+    __tablename__ = "person"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="marac_case.id", index=True)
 
 
 class Address(SQLModel, table=True):

@@ -203,7 +203,7 @@ SPECS: dict[str, SettingSpec] = {
         _whole_number("same_incident_hours", 0, 24),
         _text("default_marking", 60),
         _whole_number("idle_lock_minutes", 1, 240),
-        _whole_number("rolling_backups", 1, 100),
+        _whole_number("rolling_backups", 0, 100),
         SettingSpec(
             "criteria",
             _check_criteria,

@@ -107,26 +107,9 @@ class CaseDialog(QDialog):
                 self.case = get_case(session, case_id)
                 addresses = {a.person_id: a for a in addresses_of(session, case_id)}
                 for p in people_of(session, case_id):
-                    address = addresses.get(p.id)
                     self._slots.append(
                         _PersonSlot(
-                            PersonInput(
-                                role=p.role,
-                                name=p.name,
-                                aliases=list(p.aliases),
-                                date_of_birth=p.date_of_birth,
-                                gender=p.gender,
-                                ethnicity=p.ethnicity,
-                                disability=p.disability,
-                                lgbt=p.lgbt,
-                                relationship=p.relationship,
-                                school=p.school,
-                                phone=p.phone,
-                                safe_to_call=p.safe_to_call,
-                                must_not_receive_information=p.must_not_receive_information,
-                                address=address.text if address else "",
-                                address_confidential=bool(address and address.confidential),
-                            ),
+                            PersonInput.of(p, addresses.get(p.id)),
                             person_id=p.id,
                         )
                     )
@@ -177,6 +160,17 @@ class CaseDialog(QDialog):
         self.consent_reason = QLineEdit(self)
         self.consent_reason.setAccessibleName("Why information is shared without consent")
         self.consent_reason.setPlaceholderText("Needed when the victim has not consented")
+        # The pack's front sheet: the referrer's own words, and the victim's wishes / Idva's view.
+        self.referral_reason = QPlainTextEdit(self)
+        self.referral_reason.setAccessibleName("Referrer's reason for referral")
+        self.referral_reason.setPlaceholderText("Why the referrer is referring, in their words")
+        self.referral_reason.setTabChangesFocus(True)
+        self.referral_reason.setFixedHeight(50)
+        self.victim_wishes = QPlainTextEdit(self)
+        self.victim_wishes.setAccessibleName("Victim's wishes and the Idva's view")
+        self.victim_wishes.setPlaceholderText("Filled in by the Idva")
+        self.victim_wishes.setTabChangesFocus(True)
+        self.victim_wishes.setFixedHeight(50)
 
         self.people = QListWidget(self)
         self.people.setAccessibleName("People in the referral")
@@ -216,6 +210,8 @@ class CaseDialog(QDialog):
         consent.addRow("Victim aware", self.aware)
         consent.addRow("Consented", self.consent)
         consent.addRow("Reason if not", self.consent_reason)
+        consent.addRow("Referrer's &reason", self.referral_reason)
+        consent.addRow("Victim's &wishes / Idva's view", self.victim_wishes)
         crit = QGroupBox("Criteria met", self)
         crit_layout = QVBoxLayout(crit)
         crit_layout.addLayout(criteria_box)
@@ -255,6 +251,8 @@ class CaseDialog(QDialog):
         select_data(self.aware, case.victim_aware)
         select_data(self.consent, case.victim_consent)
         self.consent_reason.setText(case.consent_reason)
+        self.referral_reason.setPlainText(case.referral_reason)
+        self.victim_wishes.setPlainText(case.victim_wishes)
 
     def _update_level(self, *_args: object) -> None:
         score = self.dash.value()
@@ -308,6 +306,8 @@ class CaseDialog(QDialog):
                 victim_aware=choice(self.aware),
                 victim_consent=choice(self.consent),
                 consent_reason=self.consent_reason.text(),
+                referral_reason=self.referral_reason.toPlainText().strip(),
+                victim_wishes=self.victim_wishes.toPlainText().strip(),
             )
             if not any(s.person.role == "victim" for s in self._slots):
                 raise ValidationError("A case needs its victim: use Add victim.")

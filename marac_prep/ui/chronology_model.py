@@ -158,9 +158,6 @@ class ChronologyTableModel(LineTableModel):
     def set_rows(self, rows: Iterable[ChronologyRow]) -> None:
         self.set_lines(rows)
 
-    def row_at(self, row: int) -> ChronologyRow:
-        return self.lines[row]
-
     def row_of_entry(self, entry_id: int) -> int:
         return next((i for i, r in enumerate(self.lines) if r.entry_id == entry_id), -1)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from marac_prep.core.chronology import SUMMARY_MAX, add_entry, edit_entry, get_entry
+from marac_prep.core.chronology import add_entry, edit_entry, get_entry
 from marac_prep.core.db import Database
+from marac_prep.core.entry_rules import SUMMARY_MAX, check_entry
 from marac_prep.core.errors import ConflictError, MaracError, PermissionDenied, ValidationError
 from marac_prep.core.models import ChronologyEntry, User
 from marac_prep.core.permissions import allowed
@@ -51,12 +52,7 @@ class EntryDialog(QDialog):
     Attributes:
         entry: the stored entry being edited (None for a new entry).
         read_only: the user's role does not allow changing this entry.
-
-    Signals:
-        entry_saved(int): the entry id after a successful save.
     """
-
-    entry_saved = Signal(int)
 
     def __init__(
         self,
@@ -371,6 +367,12 @@ class EntryDialog(QDialog):
             fields = self.fields()
             if agency_id is None:
                 raise ValidationError("Choose the agency this entry belongs to.")
+            # Every broken rule at once, before the services refuse the first (core.entry_rules).
+            check_entry(
+                event_type=fields["event_type"], summary=fields["summary"], shareable=fields["shareable"],
+                withheld_reason=fields["withheld_reason"],
+                has_referred_agency=fields["referred_to_agency_id"] is not None,
+            )
             with self._database.session() as session:
                 if self.entry is None:
                     saved = add_entry(session, actor=self._actor, case_id=self._case_id, agency_id=agency_id, **fields)
@@ -398,7 +400,6 @@ class EntryDialog(QDialog):
             return False
         self.entry = saved
         self._saved_state = self._state()
-        self.entry_saved.emit(saved.id or 0)
         self.accept()
         return True
 
