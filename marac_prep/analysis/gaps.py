@@ -324,14 +324,16 @@ def _read(quotes: Iterable[Quote]) -> str:
     return f" (read from the text: {_list(words)})" if words else ""
 
 
-_SHOWN = 4
+_SHOWN = 6
 
 
 def _grouped(head: str, instances: list[Instance]) -> str:
-    """A group's message: what it is, then its first few instances (every one stays listed)."""
-    shown = " ".join(i.message for i in instances[:_SHOWN])
-    more = len(instances) - _SHOWN
-    return f"{head} {shown}" + (f" … and {more} more." if more > 0 else "")
+    """A group's message: what it is, then its instances named shortly (each stays listed in
+    full in `instances`)."""
+    shorts = [i.short for i in instances if i.short]
+    if len(shorts) > _SHOWN:
+        shorts = [*shorts[:_SHOWN], f"{len(shorts) - _SHOWN} more"]
+    return f"{head}: {_list(shorts)}." if shorts else f"{head}."
 
 
 def _grouper(view: _View, kind: FindingKind, head: str) -> Grouper:
@@ -483,7 +485,17 @@ def referrals_not_received(view: _View) -> list[GapFinding]:
     for every day the referral can have been made on; says the receiver's return status."""
     case_file, gs = view.file, view.gs
     rows = {r.agency.id: r for r in case_file.returns}
-    grouper = _grouper(view, "referral_not_received", "{n} referrals to {agency} have no entry of its own after them.")
+    said_status: dict[str, str] = {}  # the receiver's return status, the same for all its referrals
+    grouper = Grouper(
+        case_file.case.id or 0,
+        case_file.case.reference,
+        "referral_not_received",
+        lambda agency, _group, items: _grouped(
+            f"{len(items)} referrals to {agency} have no entry of its own after them "
+            f"(its return: {said_status.get(agency or '', '')})",
+            items,
+        ),
+    )
     for referral, target, quotes in _referrals(view):
         earliest, last = view.spans[id(referral)]
         latest = last + timedelta(days=gs.referral_window_days)
@@ -497,6 +509,7 @@ def referrals_not_received(view: _View) -> list[GapFinding]:
         # Asked and answered without it, or declined: the referral is lost. Never asked, or not
         # yet answered: worth a line, but the receiving agency has not yet been heard.
         severity: Severity = "high" if status in ("returned", "nothing_known", "declined") else "medium"
+        said_status[receiver] = RETURN_STATUS_LABELS.get(status, status).lower()
         grouper.add(
             Instance(
                 f"{sender} referred to {receiver} on {_when(referral)}{_read(quotes)}; {receiver} has no entry "
@@ -505,6 +518,7 @@ def referrals_not_received(view: _View) -> list[GapFinding]:
                 severity,
                 (referral.id,),
                 quotes,
+                short=f"{sender} on {_when(referral)}{_read(quotes)}",
             ),
             agency=receiver,
         )
@@ -514,7 +528,7 @@ def referrals_not_received(view: _View) -> list[GapFinding]:
 def referrals_considered_not_made(view: _View) -> list[GapFinding]:
     """Referrals considered and not made: the event type, or the event read from the text."""
     case_file = view.file
-    grouper = _grouper(view, "referral_considered_not_made", "{agency} considered {n} referrals and did not make them.")
+    grouper = _grouper(view, "referral_considered_not_made", "{agency} considered {n} referrals and did not make them")
     for entry in view.typed_or_read("referral_considered_not_made"):
         typed = entry.event_type == "referral_considered_not_made"
         read = view.signals(entry, "event", "referral_considered_not_made")
@@ -529,6 +543,7 @@ def referrals_considered_not_made(view: _View) -> list[GapFinding]:
                 "high",
                 (entry.id,),
                 quotes,
+                short=f"{_when(entry)}{to}{_read(quotes)}",
             ),
             agency=agency,
         )
@@ -592,7 +607,9 @@ def assessed_without_known_risk(view: _View) -> list[GapFinding]:
     first: dict[tuple[int, str], tuple[EntryRecord, tuple[Quote, ...]]] = {}
     taken = 0
     grouper = _grouper(
-        view, "assessed_without_known_risk", "{agency} rated the risk low {n} times while others knew more."
+        view,
+        "assessed_without_known_risk",
+        "{agency} rated the risk below high {n} times while other agencies already held high-risk indicators",
     )
     for assessment in _assessments(view):
         cut = bisect_left(holding.lasts, assessment.first)
@@ -629,6 +646,7 @@ def assessed_without_known_risk(view: _View) -> list[GapFinding]:
                 "high",
                 ids,
                 tuple(read),
+                short=f"{assessment.level} on {assessment.label} ({what})",
             ),
             agency=agency,
         )
@@ -796,7 +814,7 @@ def single_agency_risks(view: _View) -> list[GapFinding]:
     for record, indicator in view.dash_yes:
         if indicator in holders:
             holders[indicator].setdefault(record.agency_id, [])
-    grouper = _grouper(view, "single_agency_risk", "{n} high-risk indicators are known only to {agency}.")
+    grouper = _grouper(view, "single_agency_risk", "{n} high-risk indicators are known only to {agency}")
     order = sorted(
         holders,
         key=lambda i: (
@@ -814,13 +832,14 @@ def single_agency_risks(view: _View) -> list[GapFinding]:
         quotes = tuple(q for _e, qs in held for q in qs)
         coded = any(not qs for _e, qs in held)
         read = "" if coded else _read(quotes)
+        when = _list(list(dict.fromkeys(_when(e) for e, _q in held)))
         grouper.add(
             Instance(
-                f"{risk_indicator_label(indicator)} is known only to {agency} "
-                f"({_list(list(dict.fromkeys(_when(e) for e, _q in held)))}){read}.",
+                f"{risk_indicator_label(indicator)} is known only to {agency} ({when}){read}.",
                 "medium",
                 tuple(e.id for e, _q in held),
                 quotes,
+                short=f"{risk_indicator_label(indicator).lower()} ({when}){read}",
             ),
             agency=agency,
         )
@@ -831,7 +850,7 @@ def risks_in_text_not_coded(view: _View) -> list[GapFinding]:
     """Risk indicators an entry's words name but its coded indicators leave out."""
     case_file, gs = view.file, view.gs
     grouper = _grouper(
-        view, "risk_in_text_not_coded", "{n} entries of {agency} name risks in words but do not code them."
+        view, "risk_in_text_not_coded", "{n} entries of {agency} name risks in words but do not code them"
     )
     if not view.file.signals:
         return []
@@ -853,6 +872,7 @@ def risks_in_text_not_coded(view: _View) -> list[GapFinding]:
                 "medium" if high else "info",
                 (e.id,),
                 tuple(Quote(s.entry_id, s.words, risk_indicator_label(s.code).lower()) for s in uncoded),
+                short=f"{_when(e)} {words} ({_list(labels)})",
             ),
             agency=agency,
         )
@@ -1036,7 +1056,7 @@ def victim_blaming(view: _View) -> list[GapFinding]:
     Where the text reader has read an entry (`CaseFile.signals`), its victim-blaming signals are
     used; otherwise the phrase list is matched here."""
     case_file = view.file
-    grouper = _grouper(view, "victim_blaming_language", "{n} entries of {agency} use wording that blames the victim.")
+    grouper = _grouper(view, "victim_blaming_language", "{n} entries of {agency} use wording that blames the victim")
     for e in view.ordered:
         if e.subjects == ("perpetrator",):
             continue  # "did not engage" about a perpetrator's programme is a fact, not victim-blaming
@@ -1061,6 +1081,7 @@ def victim_blaming(view: _View) -> list[GapFinding]:
                 "medium",
                 (e.id,),
                 tuple(Quote(e.id, w, "victim-blaming language") for w in dict.fromkeys(words)),
+                short=f"{_when(e)} {phrases}",
             ),
             agency=agency,
         )
