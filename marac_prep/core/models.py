@@ -53,6 +53,12 @@ class User(SQLModel, table=True):
     agency_id: int | None = Field(default=None, foreign_key="agency.id")
     role: str = "viewer"
     active: bool = True
+    # How the person proves who they are (issue 13; see docs/security.md). On SQLite a profile
+    # is bound to an operating-system account or protected by its own passphrase (an scrypt
+    # hash, never the passphrase); on PostgreSQL it is the database login it connects as.
+    os_account: str | None = None
+    passphrase_hash: str | None = Field(default=None, repr=False)
+    db_login: str | None = Field(default=None, index=True, unique=True)
 
 
 class Meeting(SQLModel, table=True):
@@ -252,3 +258,20 @@ class AuditEvent(SQLModel, table=True):
     details: dict[str, Any] = _json_dict()
     prev_hash: str = ""
     hash: str = ""
+
+
+# --- identity (issue 13, helper "identity") ---------------------------------------------------
+
+
+class DatabaseCreator(SQLModel, table=True):
+    """The operating-system account that created a SQLite database: its first coordinator.
+
+    One row, written when the schema is created (migration 0007_trust_identity). Only that
+    account may create the first coordinator profile; every later profile is made by a
+    coordinator.
+    """
+
+    __tablename__ = "database_creator"
+    id: int | None = Field(default=None, primary_key=True)
+    os_account: str
+    created_at: datetime

@@ -321,17 +321,25 @@ def test_dash_checklist_scores_live_and_saves_with_tool_and_version(qtbot, works
     assert assessment.answers["injury"] == {"answer": "yes", "source": "police record"}
 
 
-def test_who_am_i_creates_a_profile(qtbot, workspace):
+def test_who_am_i_never_creates_a_profile_and_wants_proof(qtbot, workspace):
+    """The attack: the chooser let anyone type a name and become a coordinator; now it only
+    proves existing profiles, and a passphrase-protected one needs its passphrase."""
+    from marac_prep.core.users import create_profile
+
     ws, db = workspace
+    with db.session() as s:
+        create_profile(s, actor=ws.coordinator, name="Priya Idva", role="idva", agency_id=ws.agency["IDVA"].id,
+                       passphrase="correct horse battery")
     dialog = ProfileDialog(db)
     qtbot.addWidget(dialog)
-    dialog.name.setText("Priya Idva")
-    dialog.role.setCurrentIndex(dialog.role.findData("idva"))
-    select_data(dialog.agency, None)
-    assert dialog.choose() is False and "must belong to an agency" in dialog.error.text()
-    dialog.agency.setCurrentIndex(dialog.agency.findData(ws.agency["IDVA"].id))
+    assert not dialog.first_profile and not dialog.name.isVisibleTo(dialog)
+    row = next(i for i in range(dialog.profiles.count()) if dialog.profiles.item(i).text().startswith("Priya"))
+    dialog.profiles.setCurrentRow(row)
+    dialog.passphrase.setText("wrong guess at it")
+    assert dialog.choose() is False and "not Priya Idva's passphrase" in dialog.error.text()
+    dialog.passphrase.setText("correct horse battery")
     assert dialog.choose() is True
-    assert (dialog.user.name, dialog.user.role, dialog.user.agency_id) == ("Priya Idva", "idva", ws.agency["IDVA"].id)
+    assert (dialog.user.name, dialog.user.role) == ("Priya Idva", "idva")
 
 
 def test_geometry_and_column_widths_are_remembered(qtbot, workspace, temporary_settings):
