@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 from marac_prep.core.cases import PersonInput, create_case
 from marac_prep.core.chronology import add_entry
 from marac_prep.core.dates import PartialDate
+from marac_prep.core.identity import current_os_account
 from marac_prep.core.meetings import create_meeting
 from marac_prep.core.models import Agency, Case, ChronologyEntry, Meeting, User
-from marac_prep.core.identity import current_os_account
 from marac_prep.core.users import create_profile
 
 

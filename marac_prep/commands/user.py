@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
 from marac_prep.commands.context import CommandContext
 from marac_prep.core.errors import PermissionDenied, ValidationError
 from marac_prep.core.identity import is_postgres
+from marac_prep.core.models import User
 from marac_prep.core.reference import agencies_by_id, find_agency
 from marac_prep.core.server_roles import create_login_sql, login_name_for
 from marac_prep.core.users import bind_profile, create_profile, find_user, list_users
@@ -68,9 +73,9 @@ def _create(ctx: CommandContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def _create_with_login(session, *, actor, args, agency_id, login, statement):  # type: ignore[no-untyped-def]
-    from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError
+def _create_with_login(
+    session: Session, *, actor: User, args: argparse.Namespace, agency_id: int | None, login: str, statement: str
+) -> User:
 
     try:
         # The login first, in its own statement: if the server refuses (no CREATEROLE), nothing
@@ -80,7 +85,9 @@ def _create_with_login(session, *, actor, args, agency_id, login, statement):  #
     except DBAPIError as exc:
         session.rollback()
         if "already exists" in str(exc):
-            raise ValidationError(f"The database login {login} already exists; use `user bind --login {login}`.") from None
+            raise ValidationError(
+                f"The database login {login} already exists; use `user bind --login {login}`."
+            ) from None
         raise PermissionDenied(
             "Your database login cannot create logins on this server; rerun with --print-sql and "
             "give the SQL to the server's administrator. Nothing was changed."

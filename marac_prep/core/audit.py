@@ -48,6 +48,25 @@ def event_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256((prev_hash + "\n" + _content(event)).encode("utf-8")).hexdigest()
 
 
+def chain_head(session: Session, *, lock: bool = True) -> tuple[int, str]:
+    """(id, hash) of the last event, (0, "") for none; on PostgreSQL under the chain's lock.
+
+    On PostgreSQL the head is read through `marac_audit_head()` (SECURITY DEFINER): row-level
+    security lets most logins see only their own events, yet every event chains to the last.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        if lock:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+        row = session.execute(text("SELECT head_id, head_hash FROM marac_audit_head()")).first()
+    else:
+        row = session.execute(
+            select(AuditEvent.id, AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)
+        ).first()
+    if row is None or row[0] is None:
+        return 0, ""
+    return int(row[0]), str(row[1])
+
+
 def record(
     session: Session,
     *,
@@ -63,10 +82,7 @@ def record(
     `details` must never hold personal data beyond ids and field names: it is shown in the
     Audit view and exported.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
-    last = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
-    prev_hash = last or ""
+    prev_hash = chain_head(session)[1]
     agency_name = ""
     if actor is not None and actor.agency_id is not None:
         agency = session.get(Agency, actor.agency_id)

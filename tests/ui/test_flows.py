@@ -14,7 +14,6 @@ from marac_prep.core.models import AgencyReturn, Meeting, RiskAssessment
 from marac_prep.ui.case_dialog import CaseDialog
 from marac_prep.ui.dash_dialog import DashDialog
 from marac_prep.ui.entry_dialog import EntryDialog
-from marac_prep.ui.forms import select_data
 from marac_prep.ui.meeting_dialog import MeetingDialog
 from marac_prep.ui.people_model import MASKED_ADDRESS
 from marac_prep.ui.person_dialog import PersonDialog
