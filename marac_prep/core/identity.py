@@ -9,16 +9,18 @@ through SQL anyway). See docs/security.md and decisions 0030-0031.
 from __future__ import annotations
 
 import base64
-import getpass
 import hashlib
 import hmac
+import os
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
+from marac_prep.core.db import Database
 from marac_prep.core.errors import PermissionDenied, ValidationError
 from marac_prep.core.models import DatabaseCreator, User
 
@@ -29,10 +31,23 @@ MIN_PASSPHRASE = 12
 
 
 def current_os_account() -> str:
-    """The operating-system account this process runs as ("" when it cannot be told)."""
+    """The operating-system account this process runs as ("" when it cannot be told).
+
+    Asked of the operating system, never of LOGNAME/USER/USERNAME (which `getpass.getuser`
+    reads first and anyone can set on the command line).
+    """
+    if sys.platform == "win32":
+        import ctypes
+
+        size = ctypes.c_uint32(257)
+        buffer = ctypes.create_unicode_buffer(size.value)
+        advapi32 = getattr(ctypes, "windll").advapi32  # noqa: B009 (absent on other platforms)
+        return str(buffer.value) if advapi32.GetUserNameW(buffer, ctypes.byref(size)) else ""
+    import pwd
+
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
         return ""
 
 
@@ -232,3 +247,25 @@ def _first_coordinator(session: Session, *, name: str, proof: Proof, db_login: s
         os_account=None if db_login else proof.os_account, db_login=db_login,
     )
 
+
+
+def unlock_check(database: Database, user: User) -> Callable[[str], bool] | None:
+    """What unlocks the idle lock for `user`: the same proof as signing in.
+
+    Their own profile passphrase when the profile has one (read afresh, so a changed or
+    deactivated profile counts); else the database passphrase of an encrypted file; None when
+    the profile is proved by the operating-system account alone, which the lock cannot ask
+    for (the computer's own screen lock protects that; docs/security.md says so).
+    """
+    if user.passphrase_hash:
+        user_id = user.id
+
+        def check(typed: str) -> bool:
+            with database.read_session() as session:
+                current = session.get(User, user_id)
+                return bool(current and current.active and passphrase_matches(current.passphrase_hash, typed))
+
+        return check
+    if database.encrypted:
+        return database.check_passphrase
+    return None

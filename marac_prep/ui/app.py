@@ -128,8 +128,11 @@ def open_workspace(window: MainWindow, *, database_target: str | None, user_name
         if db is not None:
             db.close()
         return 1
-    # Locks the screen after the idle time in settings; unsaved text stays where it was.
-    window.idle_lock = IdleLock(window, verify=db.check_passphrase if db.encrypted else None)
+    # Locks the screen after the idle time in settings; unsaved text stays where it was; the
+    # same proof as signing in unlocks it.
+    from marac_prep.core.identity import unlock_check
+
+    window.idle_lock = IdleLock(window, verify=unlock_check(db, window.actor))
     return None
 
 

@@ -49,6 +49,7 @@ class ProfileDialog(QDialog):
         self._database = database
         self.user: User | None = None
         self.setWindowTitle("Who are you?")
+        self.setMinimumWidth(420)
         self._proof = Proof.of_this_process()
         with database.read_session() as session:
             users = [u for u in list_users(session) if u.active]
@@ -75,7 +76,7 @@ class ProfileDialog(QDialog):
         self.passphrase = QLineEdit(self)
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setAccessibleName("Profile passphrase")
-        self.passphrase.setPlaceholderText("Passphrase (not needed for a profile bound to your account)")
+        self.passphrase.setPlaceholderText("Passphrase, if your profile has one")
         self.passphrase.returnPressed.connect(self.choose)
         new = QGroupBox("This database has no profiles yet: you become its first coordinator", self)
         self.name = QLineEdit(new)

@@ -9,7 +9,6 @@ Revision ID: 0007_trust_identity
 Revises: 0002
 """
 
-import getpass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -22,10 +21,9 @@ depends_on = None
 
 
 def _os_account() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""
+    from marac_prep.core.identity import current_os_account
+
+    return current_os_account()
 
 
 def upgrade() -> None:
