@@ -7,12 +7,13 @@ import hashlib
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from marac_prep.core.db import is_read_only, unit_of_work
@@ -291,8 +292,89 @@ def append_only_protection_missing(session: Session) -> bool:
         names = set(session.exec(  # type: ignore[call-overload]
             text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")
         ).scalars())
-        return not {"audit_event_no_update", "audit_event_no_delete"} <= names
+        return not {"audit_event_no_update", "audit_event_no_delete", "audit_event_no_replace"} <= names
     names = set(session.exec(  # type: ignore[call-overload]
         text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_event'::regclass AND tgenabled <> 'D'")
     ).scalars())
     return "audit_event_append_only" not in names
+
+
+# --- seals: the chain's head, kept outside the database ---------------------------------------
+
+SEAL_FORMAT = "marac-audit-seal/1"
+_SEAL_TOKEN = re.compile(
+    r"marac-audit-seal/1 events=(?P<events>\d+) last=(?P<last>\d+) hash=(?P<hash>[0-9a-f]*)"
+)
+
+
+@dataclass(frozen=True)
+class Seal:
+    """The audit chain's head at one moment: how many events, and the last one's id and hash.
+
+    Written into every pack (PDF keywords) and by `audit seal -o FILE`; a backup carries its own.
+    Anything the trail held when sealed can later be shown to be still there, unchanged.
+    """
+
+    events: int
+    last_id: int
+    hash: str
+
+    def token(self) -> str:
+        """One line: "marac-audit-seal/1 events=N last=ID hash=HEX" (no personal data)."""
+        return f"{SEAL_FORMAT} events={self.events} last={self.last_id} hash={self.hash}"
+
+    def to_json(self, *, sealed_at: datetime | None = None) -> str:
+        when = (sealed_at or datetime.now(UTC)).isoformat(timespec="seconds")
+        return json.dumps(
+            {"format": SEAL_FORMAT, "events": self.events, "last_id": self.last_id, "hash": self.hash,
+             "sealed_at": when, "token": self.token()},
+            indent=2,
+        ) + "\n"
+
+    @classmethod
+    def find_in(cls, text_value: str) -> Seal | None:
+        """The seal in a token, a JSON seal file or any text holding a token; None if there is none."""
+        match = _SEAL_TOKEN.search(text_value)
+        if match is None:
+            return None
+        return cls(events=int(match["events"]), last_id=int(match["last"]), hash=match["hash"])
+
+
+def current_seal(session: Session) -> Seal:
+    """The chain's head now (for packs, minutes, backups and `audit seal`)."""
+    head_id, head_hash = chain_head(session, lock=False)
+    return Seal(events=_count_upto(session, head_id), last_id=head_id, hash=head_hash)
+
+
+def _count_upto(session: Session, last_id: int) -> int:
+    """Events with ids up to `last_id` (on PostgreSQL all of them, whatever the login may read)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.execute(text("SELECT marac_audit_count(:last)"), {"last": last_id}).scalar() or 0)
+    query = select(func.count()).select_from(AuditEvent).where(col(AuditEvent.id) <= last_id)
+    return int(session.execute(query).scalar() or 0)
+
+
+def check_seal(session: Session, seal: Seal) -> ChainCheck:
+    """Whether everything sealed is still in the trail, unchanged (run `verify_chain` as well)."""
+    if seal.events == 0:
+        return ChainCheck(ok=True, count=0)
+    sealed = session.get(AuditEvent, seal.last_id)
+    before = _count_upto(session, seal.last_id)
+    if sealed is None:
+        return ChainCheck(
+            False, before, seal.last_id,
+            f"the sealed trail ended at event {seal.last_id}, which is no longer there: "
+            "events were cut off or removed",
+        )
+    if sealed.hash != seal.hash:
+        return ChainCheck(
+            False, before, seal.last_id,
+            f"event {seal.last_id} is not the one sealed: the trail up to it was rewritten",
+        )
+    if before != seal.events:
+        return ChainCheck(
+            False, before, seal.last_id,
+            f"{seal.events} events were sealed up to event {seal.last_id}, but {before} are there now: "
+            "events were removed or slipped in",
+        )
+    return ChainCheck(ok=True, count=before)

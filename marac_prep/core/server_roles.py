@@ -60,9 +60,9 @@ _FUNCTIONS = [
     $$ SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1 $$
     """,
     """
-    CREATE OR REPLACE FUNCTION marac_audit_count() RETURNS bigint
+    CREATE OR REPLACE FUNCTION marac_audit_count(last integer) RETURNS bigint
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
-    $$ SELECT count(*) FROM audit_event $$
+    $$ SELECT count(*) FROM audit_event WHERE id <= last $$
     """,
 ]
 

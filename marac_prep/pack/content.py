@@ -137,6 +137,8 @@ class PackContent:
     Attributes:
         scope: "meeting" or "case".
         generated_by: the name of the profile that built the pack (printed on the cover only).
+        audit_seal: the audit chain's head when the pack was built (`audit.Seal.token`), kept in
+            the PDF's keywords so `audit verify --seal PACK` can later prove nothing before it changed.
     """
 
     meeting_date: date
@@ -146,6 +148,7 @@ class PackContent:
     generated_by: str
     generated_at: datetime
     cases: tuple[PackCase, ...]
+    audit_seal: str = ""
 
     @property
     def withheld_total(self) -> int:

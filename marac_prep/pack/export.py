@@ -125,6 +125,7 @@ def load_pack_content(
         generated_by=clean(actor.name),
         generated_at=datetime.now(),
         cases=tuple(cases),
+        audit_seal=audit.current_seal(session).token(),
     )
 
 
@@ -147,7 +148,7 @@ def _layout(content: PackContent, cancelled: Cancelled, on_case: Callable[[int],
         author="Marac Prep",
         subject=f"{content.marking}: {cases} case{'s' if cases != 1 else ''}",
         creator=f"Marac Prep {__version__}",
-        keywords="",
+        keywords=content.audit_seal,
     )
     doc.build(pack_story(content, doc.width, split_rows=split_rows))
     return buffer.getvalue()
