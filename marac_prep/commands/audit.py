@@ -15,6 +15,7 @@ from marac_prep.core.audit import (
     current_seal,
     export_events,
     verify_chain,
+    verify_row_states,
 )
 from marac_prep.core.cases import case_by_reference
 from marac_prep.core.dates import parse_uk_day
@@ -53,6 +54,7 @@ def _verify(ctx: CommandContext, args: argparse.Namespace) -> int:
         check = verify_chain(session)
         unprotected = check.ok and append_only_protection_missing(session)
         against = [(name, check_seal(session, seal)) for name, seal in seals] if check.ok else []
+        rows = verify_row_states(session) if check.ok else []
     if not check.ok:
         ctx.print(f"BROKEN: {check.reason} ({check.count} events before it check out).")
         return 1
@@ -66,6 +68,11 @@ def _verify(ctx: CommandContext, args: argparse.Namespace) -> int:
         if not result.ok:
             ctx.print(f"BROKEN: against the seal in {name}: {result.reason}.")
             return 1
+    if rows:
+        ctx.print(f"BROKEN: the {check.count} events check out, but the data does not match the trail:")
+        for problem in rows:
+            ctx.print(f"  {problem.sentence}")
+        return 1
     sealed = "".join(f"; the seal in {name} holds ({result.count} events)" for name, result in against)
     ctx.print(f"OK, {check.count} events{sealed}")
     return 0

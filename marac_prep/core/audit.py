@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from marac_prep.core.db import is_read_only, unit_of_work
 from marac_prep.core.models import Agency, AuditEvent, User
 from marac_prep.core.permissions import require
+from marac_prep.core.row_states import StateProblem, check_sealed_states, states_hash, store_states, take_states
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ def _content(event: AuditEvent) -> str:
         "case_id": event.case_id,
         "details": event.details,
     }
+    if event.states_hash:  # events before issue 13 have none and keep their hashes
+        payload["states"] = event.states_hash
     return json.dumps(payload, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
 
 
@@ -83,7 +86,9 @@ def record(
     `details` must never hold personal data beyond ids and field names: it is shown in the
     Audit view and exported.
     """
+    session.flush()  # the triggers note every row this transaction changed
     prev_hash = chain_head(session)[1]
+    states = take_states(session)
     agency_name = ""
     if actor is not None and actor.agency_id is not None:
         agency = session.get(Agency, actor.agency_id)
@@ -99,10 +104,14 @@ def record(
         case_id=case_id,
         details=details or {},
         prev_hash=prev_hash,
+        states_hash=states_hash(states) if states else "",
     )
     event.hash = event_hash(prev_hash, event)
     session.add(event)
     session.flush()
+    if states:
+        assert event.id is not None
+        store_states(session, event.id, states)
     # Ids and the action only: names and summaries never go to the log file.
     log.info("audit %s %s=%s case=%s by user=%s", action, object_type or "-", object_id, case_id, event.user_id)
     return event
@@ -148,6 +157,23 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainCheck:
             prev_hash = event.hash
             last_id = event.id
             count += 1
+
+
+def verify_row_states(session: Session, *, limit: int = 20) -> list[StateProblem]:
+    """Rows (cases, entries, returns, users) that no longer match their last audited state, and
+    sealed states that were altered; at most `limit`. Run after `verify_chain` holds."""
+    sealed = {
+        int(event_id): value
+        for event_id, value in session.execute(
+            select(AuditEvent.id, AuditEvent.states_hash).where(AuditEvent.states_hash != "")
+        )
+    }
+    problems: list[StateProblem] = []
+    for problem in check_sealed_states(session, sealed):
+        problems.append(problem)
+        if len(problems) >= limit:
+            break
+    return problems
 
 
 # --- reading and exporting the trail --------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from marac_prep.core.dates import PartialDate
@@ -258,6 +258,9 @@ class AuditEvent(SQLModel, table=True):
     details: dict[str, Any] = _json_dict()
     prev_hash: str = ""
     hash: str = ""
+    # SHA-256 over the (table, row id, digest) states this event sealed (`core.row_states`);
+    # "" for events that changed no tracked row, and for events older than issue 13.
+    states_hash: str = ""
 
 
 # --- identity (issue 13, helper "identity") ---------------------------------------------------
@@ -275,3 +278,30 @@ class DatabaseCreator(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     os_account: str
     created_at: datetime
+
+
+class AuditRowState(SQLModel, table=True):
+    """A digest of one case, entry, return or user row as an audit event left it (append-only).
+
+    Attributes:
+        event_id: the audit event whose transaction changed the row (0: the row was already there
+            when this version first opened the database).
+        tbl / row_id: the row; digest: `row_states.row_digest`, or "deleted".
+    """
+
+    __tablename__ = "audit_row_state"
+    __table_args__ = (Index("ix_audit_row_state_row", "tbl", "row_id", "event_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(index=True)
+    tbl: str
+    row_id: int
+    digest: str
+
+
+class AuditTouched(SQLModel, table=True):
+    """A note, written by a trigger, that a tracked row changed in transaction `txid` (0 on SQLite)."""
+
+    __tablename__ = "audit_touched"
+    tbl: str = Field(primary_key=True)
+    row_id: int = Field(primary_key=True)
+    txid: int = Field(default=0, sa_column=Column(BigInteger, primary_key=True, default=0))

@@ -30,7 +30,8 @@ _CASE_TABLES = ("marac_case", "person", "address")  # coordinators and Idvas (ma
 _AGENCY_TABLES = ("chronology_entry", "agency_return", "risk_assessment")  # by agency_id
 _ENTRY_VERSIONS = "chronology_entry_version"  # follows its entry's agency
 _AUDIT = "audit_event"
-_NO_POLICIES = ("alembic_version",)
+_NO_POLICIES = ("alembic_version", "audit_touched")
+_ROW_STATES = "audit_row_state"
 
 _LOGIN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -58,6 +59,12 @@ _FUNCTIONS = [
     CREATE OR REPLACE FUNCTION marac_audit_head(OUT head_id integer, OUT head_hash text)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
     $$ SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1 $$
+    """,
+    # The notes the triggers left for this transaction, consumed by its audit event.
+    """
+    CREATE OR REPLACE FUNCTION marac_take_touched(OUT tbl text, OUT row_id integer) RETURNS SETOF record
+    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS
+    $$ DELETE FROM audit_touched WHERE txid = txid_current() RETURNING tbl, row_id $$
     """,
     """
     CREATE OR REPLACE FUNCTION marac_audit_count(last integer) RETURNS bigint
@@ -127,11 +134,19 @@ def apply_server_roles(connection: Any) -> bool:
     # The audit trail: append-only for everyone, by privilege (and by trigger, migration 0001).
     connection.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON {_AUDIT} FROM {ALL_GROUPS}"))
     connection.execute(text(f"GRANT INSERT ON {_AUDIT} TO {ALL_GROUPS}"))
+    connection.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON {_ROW_STATES} FROM {ALL_GROUPS}"))
+    connection.execute(text(f"GRANT INSERT ON {_ROW_STATES} TO {ALL_GROUPS}"))
+    # Notes are written and taken only through SECURITY DEFINER functions.
+    connection.execute(text(f"REVOKE ALL ON audit_touched FROM {ALL_GROUPS}"))
 
     for table in tables:
         if table in _NO_POLICIES:
             continue
         connection.execute(text(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"))
+        if table == _ROW_STATES:
+            _policy(connection, table, "marac_read", f"FOR SELECT TO {ALL_GROUPS} USING (true)")
+            _policy(connection, table, "marac_append", f"FOR INSERT TO {ALL_GROUPS} WITH CHECK (event_id > 0)")
+            continue
         if table == _AUDIT:
             _policy(connection, table, "marac_audit_read_all", "FOR SELECT TO marac_coordinator USING (true)")
             # Others see their own events only (INSERT … RETURNING needs the new row visible).
