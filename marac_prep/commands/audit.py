@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from marac_prep.commands.context import CommandContext
@@ -21,6 +20,7 @@ from marac_prep.core.cases import case_by_reference
 from marac_prep.core.dates import parse_uk_day
 from marac_prep.core.db import SQLITE_HEADER, is_encrypted_file, open_database
 from marac_prep.core.errors import ValidationError
+from marac_prep.core.files import write_bytes
 from marac_prep.core.users import find_user
 
 
@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _verify(ctx: CommandContext, args: argparse.Namespace) -> int:
     seals = [(name, _read_seal(ctx, name, args.password_file)) for name in args.seal]
-    db = ctx.database()
+    db = ctx.database(create=False)
     with db.read_session() as session:
         check = verify_chain(session)
         unprotected = check.ok and append_only_protection_missing(session)
@@ -82,17 +82,10 @@ def _seal(ctx: CommandContext, args: argparse.Namespace) -> int:
     output = Path(args.output).expanduser()
     if output.is_dir() or not output.parent.is_dir():
         raise ValidationError(f"{output} is not a file name in an existing folder.")
-    db = ctx.database()
+    db = ctx.database(create=False)
     with db.read_session() as session:
         seal = current_seal(session)
-    partial = output.with_name(f".{output.name}.partial")
-    try:
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(seal.to_json())
-        os.replace(partial, output)
-    finally:
-        partial.unlink(missing_ok=True)
+    write_bytes(output, seal.to_json().encode("utf-8"))
     ctx.print(f"Sealed {seal.events} events (last {seal.last_id}) in {output}; keep it away from the database.")
     return 0
 
@@ -107,7 +100,9 @@ def _read_seal(ctx: CommandContext, name: str, password_file: str | None) -> Sea
     if start.startswith(b"%PDF"):
         found = Seal.find_in(_pdf_keywords(path, ctx._read_file(password_file, "password")))
     elif start == SQLITE_HEADER or is_encrypted_file(path):
-        backup = open_database(path, read_only=True, passphrase=ctx.passphrase() if is_encrypted_file(path) else None)
+        backup = open_database(
+            path, read_only=True, create=False, passphrase=ctx.passphrase() if is_encrypted_file(path) else None
+        )
         try:
             with backup.read_session() as session:
                 found = current_seal(session)
@@ -147,7 +142,7 @@ def _export(ctx: CommandContext, args: argparse.Namespace) -> int:
     until = parse_uk_day(args.until) if args.until else None
     if since and until and since > until:
         raise ValidationError("--since is after --until.")
-    db = ctx.database()
+    db = ctx.database(create=False)
     with db.session() as session:
         actor = ctx.actor(session)
         user_id = None

@@ -85,9 +85,12 @@ def store_states(session: Session, event_id: int, states: list[tuple[str, int, s
 
 
 @event.listens_for(Session, "after_begin")
-def _forget_foreign_notes(session: Session, _transaction: Any, connection: Any) -> None:
-    """SQLite: notes left by a change outside the app must not be sealed by the app's next event."""
-    if connection.dialect.name != "sqlite":
+def _forget_foreign_notes(session: Session, transaction: Any, connection: Any) -> None:
+    """SQLite: notes left by a change outside the app must not be sealed by the app's next event.
+
+    Only when the outermost transaction begins: a SAVEPOINT inside it keeps the notes so far.
+    """
+    if connection.dialect.name != "sqlite" or transaction.nested or transaction.parent is not None:
         return
     options = connection.get_execution_options()
     if options.get("marac_read_only") or options.get("marac_begin", "IMMEDIATE") != "IMMEDIATE":

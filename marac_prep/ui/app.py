@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from marac_prep.logging_setup import configure_logging
 from marac_prep.resources import resource_path
-from marac_prep.ui.idle_lock import IdleLock
+from marac_prep.ui.idle_lock import IdleLock, idle_minutes
 from marac_prep.ui.main_window import APPLICATION, ORGANISATION, MainWindow
 from marac_prep.ui.messages import report_error
 
@@ -131,8 +131,11 @@ def open_workspace(window: MainWindow, *, database_target: str | None, user_name
     # Locks the screen after the idle time in settings; unsaved text stays where it was; the
     # same proof as signing in unlocks it.
     from marac_prep.core.identity import unlock_check
+    from marac_prep.core.settings import current
 
-    window.idle_lock = IdleLock(window, verify=unlock_check(db, window.actor))
+    with db.read_session() as session:
+        minutes = idle_minutes(current(session))
+    window.idle_lock = IdleLock(window, timeout_ms=int(minutes * 60_000), verify=unlock_check(db, window.actor))
     return None
 
 

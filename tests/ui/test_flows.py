@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date, timedelta
 
+import pytest
 from PySide6.QtCore import Qt
 from sqlmodel import select
 
@@ -233,6 +234,10 @@ def test_an_edit_the_role_forbids_is_disabled_and_refused(qtbot, workspace, temp
     qtbot.addWidget(dialog)
     assert dialog.read_only and not dialog.save_button.isEnabled()
     assert "cannot change it" in dialog.banner.text() and dialog.banner.isVisibleTo(dialog)
+    # Read-only looks read-only: no Save on offer, only Close, and fields that cannot take typing.
+    assert not dialog.save_button.isVisibleTo(dialog) and "read only" in dialog.windowTitle()
+    assert dialog.buttons.button(dialog.buttons.StandardButton.Cancel).text() == "Close"
+    assert dialog.summary.isReadOnly() and not dialog.date.edit.isEnabled() and not dialog.shareable.isEnabled()
     # If it happens anyway (e.g. the role changed meanwhile), the service refuses and says why.
     dialog.summary.setReadOnly(False)
     dialog.summary.setPlainText("Changed by housing.")
@@ -326,6 +331,8 @@ def test_who_am_i_never_creates_a_profile_and_wants_proof(qtbot, workspace):
     from marac_prep.core.users import create_profile
 
     ws, db = workspace
+    if not db.is_sqlite:
+        pytest.skip("on PostgreSQL the login decides, not a passphrase (tests/trust/test_identity_postgres.py)")
     with db.session() as s:
         create_profile(s, actor=ws.coordinator, name="Priya Idva", role="idva", agency_id=ws.agency["IDVA"].id,
                        passphrase="correct horse battery")
