@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import json
 import logging
 import re
@@ -48,8 +49,22 @@ def _content(event: AuditEvent) -> str:
     return json.dumps(payload, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
 
 
-def event_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + "\n" + _content(event)).encode("utf-8")).hexdigest()
+KEYED = "hmac:"
+
+
+def event_hash(prev_hash: str, event: AuditEvent, *, key: bytes | None = None) -> str:
+    """SHA-256 over the predecessor's hash and the event; with `key` (an encrypted database's
+    audit key) an HMAC-SHA-256, marked "hmac:", that nobody without the key can recompute."""
+    message = (prev_hash + "\n" + _content(event)).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return KEYED + hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def audit_key(session: Session) -> bytes | None:
+    """The chain's key: derived from an encrypted database's key; None for a plain file or a server."""
+    key = session.get_bind().get_execution_options().get("marac_audit_key")
+    return key if isinstance(key, bytes) else None
 
 
 def chain_head(session: Session, *, lock: bool = True) -> tuple[int, str]:
@@ -106,7 +121,7 @@ def record(
         prev_hash=prev_hash,
         states_hash=states_hash(states) if states else "",
     )
-    event.hash = event_hash(prev_hash, event)
+    event.hash = event_hash(prev_hash, event, key=audit_key(session))
     session.add(event)
     session.flush()
     if states:
@@ -139,6 +154,9 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainCheck:
     prev_hash = ""
     count = 0
     last_id = 0
+    key = audit_key(session)
+    must_be_keyed_from = session.execute(text("SELECT min(keyed_from) FROM audit_chain")).scalar()
+    keyed_from: int | None = None
     while True:
         rows = session.exec(
             select(AuditEvent).where(col(AuditEvent.id) > last_id).order_by(col(AuditEvent.id)).limit(batch)
@@ -152,7 +170,22 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainCheck:
                     False, count, event.id,
                     f"event {event.id} does not follow event {last_id}: an event was removed or reordered",
                 )
-            if event.hash != event_hash(prev_hash, event):
+            keyed = event.hash.startswith(KEYED)
+            if keyed and keyed_from is None:
+                keyed_from = event.id
+            if must_be_keyed_from is not None and event.id >= must_be_keyed_from and not keyed:
+                return ChainCheck(
+                    False, count, event.id,
+                    f"event {event.id} is not keyed, though this database keys every event: it was rewritten",
+                )
+            if keyed_from is not None and not keyed:
+                return ChainCheck(
+                    False, count, event.id,
+                    f"event {event.id} is not keyed like the events before it: it was rewritten without the key",
+                )
+            if keyed and key is None:
+                return ChainCheck(False, count, event.id, f"event {event.id} is keyed, but this database has no key")
+            if event.hash != event_hash(prev_hash, event, key=key if keyed else None):
                 return ChainCheck(False, count, event.id, f"event {event.id} was altered after it was written")
             prev_hash = event.hash
             last_id = event.id
@@ -323,7 +356,7 @@ def append_only_protection_missing(session: Session) -> bool:
 
 SEAL_FORMAT = "marac-audit-seal/1"
 _SEAL_TOKEN = re.compile(
-    r"marac-audit-seal/1 events=(?P<events>\d+) last=(?P<last>\d+) hash=(?P<hash>[0-9a-f]*)"
+    r"marac-audit-seal/1 events=(?P<events>\d+) last=(?P<last>\d+) hash=(?P<hash>(?:hmac:)?[0-9a-f]*)"
 )
 
 

@@ -175,3 +175,36 @@ def test_something_that_is_not_a_seal_is_said_plainly(tmp_path, capsys):
     notes.write_text("Not a seal.\n")
     assert main(["--database", str(path), "audit", "verify", "--seal", str(notes)]) == 2
     assert "holds no audit seal" in capsys.readouterr().err
+
+
+def test_an_encrypted_databases_chain_is_keyed(tmp_path, capsys):
+    pytest.importorskip("sqlcipher3")
+    path = tmp_path / "secret.sqlite"
+    passphrase = "a long fictional database passphrase"
+    db = open_database(path, passphrase=passphrase)
+    with db.session() as s:
+        for n in range(3):
+            with unit_of_work(s):
+                audit.record(s, actor=None, action="test.event", details={"n": n})
+        events = list(s.exec(select(AuditEvent).order_by(AuditEvent.id)).all())
+    assert all(e.hash.startswith("hmac:") for e in events)
+    with db.read_session() as s:
+        assert audit.verify_chain(s).ok
+    # Rewritten and rechained with the public hash function: refused, as it lacks the key.
+    conn = db.connect_file(path)
+    conn.execute("DROP TRIGGER audit_event_no_update")
+    prev = ""
+    for event in events:
+        if event.id == 2:
+            event.user_name = "Someone else"
+        event.prev_hash = prev
+        event.hash = audit.event_hash(prev, event)
+        conn.execute("UPDATE audit_event SET user_name = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                     (event.user_name, event.prev_hash, event.hash, event.id))
+        prev = event.hash
+    conn.commit()
+    conn.close()
+    with db.read_session() as s:
+        check = audit.verify_chain(s)
+    db.close()
+    assert not check.ok and check.broken_id == 1 and "rewritten" in check.reason

@@ -60,6 +60,17 @@ def upgrade() -> None:
         sa.Column("txid", sa.BigInteger(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("tbl", "row_id", "txid", name=op.f("pk_audit_touched")),
     )
+    # An encrypted database keys its chain from here on (decision 0034): remember where, so a
+    # chain rewritten without the key cannot pass as an old unkeyed one.
+    chain = op.create_table(
+        "audit_chain",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("keyed_from", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_chain")),
+    )
+    if bind.get_execution_options().get("marac_audit_key"):
+        last = bind.execute(sa.text("SELECT max(id) FROM audit_event")).scalar() or 0
+        op.bulk_insert(chain, [{"id": 1, "keyed_from": int(last) + 1}])
     _seal_existing_rows(bind)
     _touch_triggers(bind.dialect.name)
     if bind.dialect.name == "sqlite":
@@ -71,6 +82,10 @@ def upgrade() -> None:
             "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
         )
         for verb in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER audit_chain_no_{verb.lower()} BEFORE {verb} ON audit_chain "
+                "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
+            )
             op.execute(
                 f"CREATE TRIGGER database_creator_no_{verb.lower()} BEFORE {verb} ON database_creator "
                 "BEGIN SELECT RAISE(ABORT, 'the database creator is fixed'); END"
@@ -163,6 +178,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS audit_event_no_replace")
     op.drop_table("database_creator")
+    op.drop_table("audit_chain")
     op.drop_table("audit_touched")
     op.drop_table("audit_row_state")
     op.drop_index("ix_app_user_db_login", table_name="app_user")
