@@ -65,6 +65,9 @@ class LockOverlay(QFrame):
         self.message = QLabel(self)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setObjectName("idleLockMessage")
+        self.message.setWordWrap(True)
+        self.message.setMaximumWidth(520)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.message, 0, Qt.AlignmentFlag.AlignHCenter)
         self.passphrase: QLineEdit | None = None
         self.unlock_button: QPushButton | None = None
