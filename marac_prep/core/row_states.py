@@ -109,47 +109,73 @@ class StateProblem:
     sentence: str
 
 
-def _latest_states(session: Session) -> dict[tuple[str, int], tuple[int, str]]:
-    latest: dict[tuple[str, int], tuple[int, str]] = {}
-    query = text("SELECT tbl, row_id, event_id, digest FROM audit_row_state ORDER BY event_id, id")
-    for table_name, row_id, event_id, digest in session.execute(query):
-        latest[(table_name, row_id)] = (event_id, digest)
-    return latest
+def _latest_states(session: Session, table_name: str) -> Iterator[tuple[int, int, str]]:
+    """(row id, event id, digest) of each row's last sealed state, by row id (from the index)."""
+    yield from session.execute(
+        text(
+            "SELECT s.row_id, s.event_id, s.digest FROM audit_row_state s WHERE s.tbl = :t AND s.event_id = "
+            "(SELECT max(l.event_id) FROM audit_row_state l WHERE l.tbl = s.tbl AND l.row_id = s.row_id) "
+            "ORDER BY s.row_id, s.id DESC"
+        ),
+        {"t": table_name},
+    )
+
+
+def _sealed_sets_hold(session: Session, sealed_hashes: dict[int, str]) -> int | None:
+    """The first event whose stored row states no longer give its sealed hash (None: all hold)."""
+    seen: set[int] = set()
+    current: int | None = None
+    states: list[tuple[str, int, str]] = []
+
+    def broken(event_id: int | None) -> bool:
+        return event_id not in (None, 0) and sealed_hashes.get(event_id or 0) != states_hash(states)
+
+    rows = session.execute(text("SELECT event_id, tbl, row_id, digest FROM audit_row_state ORDER BY event_id"))
+    for event_id, table_name, row_id, digest in rows:
+        if event_id != current:
+            if broken(current):
+                return current
+            current, states = event_id, []
+            seen.add(event_id)
+        states.append((table_name, row_id, digest))
+    if broken(current):
+        return current
+    missing = sorted(set(sealed_hashes) - seen)
+    return missing[0] if missing else None
 
 
 def check_sealed_states(session: Session, sealed_hashes: dict[int, str]) -> Iterator[StateProblem]:
     """Problems, first the sealed states themselves, then every tracked row against its last state.
 
+    Streams both sides in row order, so a million entries need no more memory than a few.
+
     Args:
         sealed_hashes: event id -> `states_hash` from the (already verified) chain.
     """
-    per_event: dict[int, list[tuple[str, int, str]]] = {}
-    for event_id, table_name, row_id, digest in session.execute(
-        text("SELECT event_id, tbl, row_id, digest FROM audit_row_state")
-    ):
-        per_event.setdefault(event_id, []).append((table_name, row_id, digest))
-    for event_id in sorted(set(per_event) | set(sealed_hashes)):
-        expected = sealed_hashes.get(event_id)
-        if event_id == 0:
-            continue  # rows already there when this version first opened the database
-        if expected is None or states_hash(per_event.get(event_id, [])) != expected:
-            yield StateProblem(f"the row states sealed with event {event_id} were altered")
-            return
-    latest = _latest_states(session)
-    seen: set[tuple[str, int]] = set()
+    altered = _sealed_sets_hold(session, sealed_hashes)
+    if altered is not None:
+        yield StateProblem(f"the row states sealed with event {altered} were altered")
+        return
     for table_name in TRACKED:
         name = ROW_NAMES[table_name]
+        sealed = iter(_latest_states(session, table_name))
+        pending = next(sealed, None)
         for row in all_rows(session, table_name):
-            key = (table_name, int(row.id))
-            seen.add(key)
-            sealed = latest.get(key)
-            if sealed is None:
-                yield StateProblem(f"{name} {row.id} was added outside the app (no audit event records it)")
-            elif sealed[1] != row_digest(row):
+            row_id = int(row.id)
+            while pending is not None and pending[0] < row_id:
+                if pending[2] != DELETED:
+                    yield StateProblem(f"{name} {pending[0]} was deleted outside the app")
+                pending = next(sealed, None)
+            if pending is None or pending[0] != row_id:
+                yield StateProblem(f"{name} {row_id} was added outside the app (no audit event records it)")
+                continue
+            if pending[2] != row_digest(row):
                 yield StateProblem(
-                    f"{name} {row.id} was changed outside the app after event {sealed[0]} (it no longer "
+                    f"{name} {row_id} was changed outside the app after event {pending[1]} (it no longer "
                     "matches its last audited state)"
                 )
-    for key, (_event_id, digest) in latest.items():
-        if key not in seen and digest != DELETED:
-            yield StateProblem(f"{ROW_NAMES.get(key[0], key[0])} {key[1]} was deleted outside the app")
+            pending = next(sealed, None)
+        while pending is not None:
+            if pending[2] != DELETED:
+                yield StateProblem(f"{name} {pending[0]} was deleted outside the app")
+            pending = next(sealed, None)

@@ -107,3 +107,29 @@ def test_an_edit_by_the_servers_administrator_is_named_on_postgres(db, capsys):
         problems = [p.sentence for p in verify_row_states(s)]
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"entry {ids['entry']} was changed outside the app")
+
+
+def test_rewriting_the_sealed_state_to_match_is_caught_by_the_chain(tmp_path, capsys):
+    from marac_prep.core.row_states import row_digest
+
+    target = str(tmp_path / "m.sqlite")
+    db = open_database(target)
+    ids = _busy_workspace(db)
+    db.close()
+    conn = sqlite3.connect(target)
+    conn.execute("UPDATE chronology_entry SET summary = 'Rewritten later' WHERE id = ?", (ids["entry"],))
+    conn.execute("DROP TRIGGER audit_row_state_no_update")
+    conn.commit()
+    db = open_database(target)
+    with db.read_session() as s:
+        row = s.execute(text(f"SELECT * FROM chronology_entry WHERE id = {ids['entry']}")).one()
+    db.close()
+    conn.execute(
+        "UPDATE audit_row_state SET digest = ? WHERE tbl = 'chronology_entry' AND row_id = ? AND event_id = "
+        "(SELECT max(event_id) FROM audit_row_state WHERE tbl = 'chronology_entry' AND row_id = ?)",
+        (row_digest(row), ids["entry"], ids["entry"]),
+    )
+    conn.commit()
+    conn.close()
+    status, out = _verify(target, capsys)
+    assert status == 1 and "row states sealed with event" in out and "were altered" in out
