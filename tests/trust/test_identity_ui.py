@@ -57,3 +57,31 @@ def test_the_chooser_shows_profiles_and_a_passphrase_but_no_new_profile_form(qtb
     dialog.grab().save("/tmp/identity-profile-dialog.png")
     assert dialog.passphrase.isVisible() and not dialog.name.isVisible()
     assert dialog.profiles.count() == 2
+
+
+
+def test_the_audit_windows_check_names_an_entry_edited_behind_the_apps_back(qtbot, tmp_path, monkeypatch):
+    import sqlite3
+
+    from marac_prep.ui.audit_view import AuditView
+    from marac_prep.ui.messages import Messages
+    from tests.factories import Workspace
+
+    errors: list[str] = []
+    monkeypatch.setattr(Messages, "error", classmethod(lambda cls, parent, title, text: errors.append(text)))
+    db = open_database(tmp_path / "w.sqlite")
+    try:
+        with db.session() as s:
+            ws = Workspace(s)
+            entry = ws.entry(ws.case(ws.meeting()), "POL")
+            coordinator = ws.coordinator
+        conn = sqlite3.connect(db.location)  # the sqlite3 tool, behind the app's back
+        conn.execute("UPDATE chronology_entry SET summary = 'Rewritten' WHERE id = ?", (entry.id,))
+        conn.commit()
+        conn.close()
+        view = AuditView(db, coordinator)
+        qtbot.addWidget(view)
+        assert view.verify() is False
+        assert errors and f"entry {entry.id} was changed outside the app" in errors[0]
+    finally:
+        db.close()
