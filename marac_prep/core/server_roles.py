@@ -105,11 +105,12 @@ def apply_server_roles(connection: Any) -> bool:
     relies on the app's checks alone until an administrator runs `marac-prep user create
     --print-sql`'s first statements.
     """
+    # The app needs these functions whatever happens to the groups (the chain's head, the notes).
+    for statement in _FUNCTIONS:
+        connection.execute(text(statement))
     connection.execute(text(_create_groups_sql()))
     if not groups_exist(connection):
         return False
-    for statement in _FUNCTIONS:
-        connection.execute(text(statement))
     tables = [
         row[0] for row in connection.execute(
             text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
