@@ -19,8 +19,9 @@ from marac_prep.core.audit import (
 from marac_prep.core.cases import case_by_reference
 from marac_prep.core.dates import parse_uk_day
 from marac_prep.core.db import SQLITE_HEADER, is_encrypted_file, open_database
-from marac_prep.core.errors import ValidationError
+from marac_prep.core.errors import PermissionDenied, ValidationError
 from marac_prep.core.files import write_bytes
+from marac_prep.core.identity import sees_whole_trail
 from marac_prep.core.users import find_user
 
 
@@ -51,6 +52,10 @@ def _verify(ctx: CommandContext, args: argparse.Namespace) -> int:
     seals = [(name, _read_seal(ctx, name, args.password_file)) for name in args.seal]
     db = ctx.database(create=False)
     with db.read_session() as session:
+        if not sees_whole_trail(session):
+            raise PermissionDenied(
+                "Only a coordinator's login (or the server's administrator) can check the whole audit trail."
+            )
         check = verify_chain(session)
         unprotected = check.ok and append_only_protection_missing(session)
         against = [(name, check_seal(session, seal)) for name, seal in seals] if check.ok else []

@@ -135,6 +135,16 @@ def is_server_admin(session: Session) -> bool:
     return bool(row)
 
 
+def sees_whole_trail(session: Session) -> bool:
+    """False for a PostgreSQL login that row-level security shows only its own audit events."""
+    if not is_postgres(session) or is_server_admin(session):
+        return True
+    return bool(session.execute(
+        text("SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = 'marac_coordinator') "
+             "AND pg_has_role(session_user, 'marac_coordinator', 'MEMBER')")
+    ).scalar())
+
+
 def database_creator(session: Session) -> str | None:
     """The OS account that created this SQLite database (None when not recorded)."""
     return session.exec(select(DatabaseCreator.os_account).order_by(col(DatabaseCreator.id))).first()

@@ -115,6 +115,8 @@ def test_a_viewer_login_only_reads_even_through_raw_sql(server):
             "UPDATE app_user SET role = 'coordinator'",
         ):
             assert "permission denied" in _refused(db, statement), statement
+        # It cannot check the whole trail (it sees only its own events), and is told so.
+        assert main(["--database", server.url_as(server.logins["viewer"]), "audit", "verify"]) == 1
         # What a viewer may do is still audited: opening a case writes an event.
         with db.session() as session:
             viewer = authenticate(session, name=None, proof=Proof.of_this_process())
