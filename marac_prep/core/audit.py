@@ -20,7 +20,7 @@ from marac_prep.core.db import is_read_only, unit_of_work
 from marac_prep.core.files import atomic_write
 from marac_prep.core.models import Agency, AuditEvent, User
 from marac_prep.core.permissions import require
-from marac_prep.core.row_states import StateProblem, check_sealed_states, states_hash, store_states, take_states
+from marac_prep.core.row_states import StateProblem, check_sealed_states, seal_states
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,15 @@ def chain_head(session: Session, *, lock: bool = True) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
+def _next_event_id(session: Session) -> int:
+    """The id the next event gets, taken under the chain's lock (its row states are stored first)."""
+    if session.get_bind().dialect.name == "postgresql":
+        query = "SELECT nextval(pg_get_serial_sequence('audit_event', 'id'))"
+    else:
+        query = "SELECT coalesce(max(id), 0) + 1 FROM audit_event"
+    return int(session.execute(text(query)).scalar() or 1)
+
+
 def record(
     session: Session,
     *,
@@ -103,12 +112,14 @@ def record(
     """
     session.flush()  # the triggers note every row this transaction changed
     prev_hash = chain_head(session)[1]
-    states = take_states(session)
+    next_id = _next_event_id(session)
+    sealed_states = seal_states(session, next_id)
     agency_name = ""
     if actor is not None and actor.agency_id is not None:
         agency = session.get(Agency, actor.agency_id)
         agency_name = agency.name if agency else ""
     event = AuditEvent(
+        id=next_id,
         occurred_at=datetime.now(UTC),
         user_id=actor.id if actor else None,
         user_name=actor.name if actor else "",
@@ -119,14 +130,11 @@ def record(
         case_id=case_id,
         details=details or {},
         prev_hash=prev_hash,
-        states_hash=states_hash(states) if states else "",
+        states_hash=sealed_states,
     )
     event.hash = event_hash(prev_hash, event, key=audit_key(session))
     session.add(event)
     session.flush()
-    if states:
-        assert event.id is not None
-        store_states(session, event.id, states)
     # Ids and the action only: names and summaries never go to the log file.
     log.info("audit %s %s=%s case=%s by user=%s", action, object_type or "-", object_id, case_id, event.user_id)
     return event

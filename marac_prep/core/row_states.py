@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,12 +39,6 @@ def row_digest(row: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
-def states_hash(states: Iterable[tuple[str, int, str]]) -> str:
-    """The hash an event's chain content covers: over its (table, row id, digest) triples."""
-    lines = "\n".join(f"{table}:{row_id}:{digest}" for table, row_id, digest in sorted(states))
-    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
-
-
 def _digests(session: Any, table_name: str, ids: list[int]) -> dict[int, str]:
     query = text(f"SELECT * FROM {table_name} WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
     found: dict[int, str] = {}
@@ -59,29 +53,72 @@ def all_rows(connection: Any, table_name: str) -> Iterator[Any]:
     yield from connection.execute(text(f"SELECT * FROM {table_name} ORDER BY id"))
 
 
-def take_states(session: Session) -> list[tuple[str, int, str]]:
-    """The rows this transaction changed, with their digests now; the notes are consumed."""
+class _StatesHasher:
+    """The hash an event's chain content covers: SHA-256 over its "table:row id:digest" lines in
+    (table, row id) order, joined by newlines, fed one line at a time. (The four table names sort
+    alike bytewise and in any locale, so PostgreSQL's ORDER BY agrees with Python's.)"""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self.count = 0
+
+    def add(self, table_name: str, row_id: int, digest: str) -> None:
+        if self.count:
+            self._hash.update(b"\n")
+        self._hash.update(f"{table_name}:{row_id}:{digest}".encode())
+        self.count += 1
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest() if self.count else ""
+
+
+def _pending_pages(session: Session) -> Iterator[list[tuple[str, int]]]:
+    """This transaction's notes in (table, row id) order, a page at a time; consumed as read."""
     if session.get_bind().dialect.name == "postgresql":
-        touched = session.execute(text("SELECT tbl, row_id FROM marac_take_touched()")).all()
-    else:
-        touched = session.execute(text("SELECT tbl, row_id FROM audit_touched")).all()
-        if touched:
-            session.execute(text("DELETE FROM audit_touched"))
-    by_table: dict[str, list[int]] = {}
-    for table_name, row_id in touched:
-        if table_name in TRACKED:
-            by_table.setdefault(table_name, []).append(int(row_id))
-    states: list[tuple[str, int, str]] = []
-    for table_name, ids in by_table.items():
-        digests = _digests(session, table_name, sorted(set(ids)))
-        states.extend((table_name, row_id, digests.get(row_id, DELETED)) for row_id in sorted(set(ids)))
-    return states
+        notes = sorted(
+            (str(t), int(r)) for t, r in session.execute(text("SELECT tbl, row_id FROM marac_take_touched()"))
+        )
+        for start in range(0, len(notes), _CHUNK):
+            yield notes[start : start + _CHUNK]
+        return
+    page_query = text(
+        "SELECT tbl, row_id FROM audit_touched WHERE tbl > :t OR (tbl = :t AND row_id > :r) "
+        "ORDER BY tbl, row_id LIMIT :n"
+    )
+    after: tuple[str, int] = ("", -1)
+    found = False
+    while True:
+        page = [(str(t), int(r)) for t, r in session.execute(page_query, {"t": after[0], "r": after[1], "n": _CHUNK})]
+        if not page:
+            break
+        found = True
+        yield page
+        after = page[-1]
+    if found:
+        session.execute(text("DELETE FROM audit_touched"))
 
 
-def store_states(session: Session, event_id: int, states: list[tuple[str, int, str]]) -> None:
-    rows = [{"event_id": event_id, "tbl": t, "row_id": r, "digest": d} for t, r, d in states]
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(AuditRowState), rows[start : start + 5000])
+def seal_states(session: Session, event_id: int) -> str:
+    """Digests every row this transaction changed, stores them under `event_id` (append-only)
+    and returns the hash the event's chain content covers ("" when no tracked row changed).
+
+    Streams in pages, so an import of a million rows holds a page of them at a time.
+    """
+    hasher = _StatesHasher()
+    for page in _pending_pages(session):
+        rows = []
+        for table_name in dict.fromkeys(t for t, _ in page):
+            if table_name not in TRACKED:
+                continue
+            ids = [r for t, r in page if t == table_name]
+            digests = _digests(session, table_name, ids)
+            for row_id in ids:
+                digest = digests.get(row_id, DELETED)
+                hasher.add(table_name, row_id, digest)
+                rows.append({"event_id": event_id, "tbl": table_name, "row_id": row_id, "digest": digest})
+        if rows:
+            session.execute(insert(AuditRowState), rows)
+    return hasher.hexdigest()
 
 
 @event.listens_for(Session, "after_begin")
@@ -125,19 +162,21 @@ def _sealed_sets_hold(session: Session, sealed_hashes: dict[int, str]) -> int | 
     """The first event whose stored row states no longer give its sealed hash (None: all hold)."""
     seen: set[int] = set()
     current: int | None = None
-    states: list[tuple[str, int, str]] = []
+    hasher = _StatesHasher()
 
     def broken(event_id: int | None) -> bool:
-        return event_id not in (None, 0) and sealed_hashes.get(event_id or 0) != states_hash(states)
+        return event_id not in (None, 0) and sealed_hashes.get(event_id or 0) != hasher.hexdigest()
 
-    rows = session.execute(text("SELECT event_id, tbl, row_id, digest FROM audit_row_state ORDER BY event_id"))
+    rows = session.execute(
+        text("SELECT event_id, tbl, row_id, digest FROM audit_row_state ORDER BY event_id, tbl, row_id")
+    )
     for event_id, table_name, row_id, digest in rows:
         if event_id != current:
             if broken(current):
                 return current
-            current, states = event_id, []
+            current, hasher = event_id, _StatesHasher()
             seen.add(event_id)
-        states.append((table_name, row_id, digest))
+        hasher.add(table_name, row_id, digest)
     if broken(current):
         return current
     missing = sorted(set(sealed_hashes) - seen)
