@@ -34,7 +34,7 @@ def row_digest(row: Any) -> str:
     Values are the driver's own (read with plain SQL, no type conversion) and NULLs are left
     out, so a later version adding a nullable column does not change any digest.
     """
-    values = {key: value for key, value in row._mapping.items() if value is not None}
+    values = {key: value for key, value in zip(row._fields, tuple(row), strict=True) if value is not None}
     canonical = json.dumps(values, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
@@ -81,19 +81,18 @@ def _pending_pages(session: Session) -> Iterator[list[tuple[str, int]]]:
         for start in range(0, len(notes), _CHUNK):
             yield notes[start : start + _CHUNK]
         return
-    page_query = text(
-        "SELECT tbl, row_id FROM audit_touched WHERE tbl > :t OR (tbl = :t AND row_id > :r) "
-        "ORDER BY tbl, row_id LIMIT :n"
-    )
-    after: tuple[str, int] = ("", -1)
+    # One table at a time, so each page is a range of the primary key (tbl, row_id, txid).
+    page_query = text("SELECT row_id FROM audit_touched WHERE tbl = :t AND row_id > :r ORDER BY row_id LIMIT :n")
     found = False
-    while True:
-        page = [(str(t), int(r)) for t, r in session.execute(page_query, {"t": after[0], "r": after[1], "n": _CHUNK})]
-        if not page:
-            break
-        found = True
-        yield page
-        after = page[-1]
+    for table_name in sorted(TRACKED):
+        after = -1
+        while True:
+            ids = [int(r) for (r,) in session.execute(page_query, {"t": table_name, "r": after, "n": _CHUNK})]
+            if not ids:
+                break
+            found = True
+            yield [(table_name, row_id) for row_id in ids]
+            after = ids[-1]
     if found:
         session.execute(text("DELETE FROM audit_touched"))
 
