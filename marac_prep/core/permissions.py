@@ -18,6 +18,7 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "import",
             "export",
             "view_audit",
+            "review_finding",
             "manage_settings",
         }
     ),
@@ -43,6 +44,7 @@ _DESCRIPTIONS = {
     "import": "import agency returns",
     "export": "export case information",
     "view_audit": "see the audit trail",
+    "review_finding": "mark gap findings reviewed",
     "manage_settings": "change this Marac's settings",
 }
 _ROLE_NAMES = {

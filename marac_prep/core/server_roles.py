@@ -31,6 +31,8 @@ _AGENCY_TABLES = ("chronology_entry", "agency_return", "risk_assessment")  # by 
 _ENTRY_VERSIONS = "chronology_entry_version"  # follows its entry's agency
 _AUDIT = "audit_event"
 _NO_POLICIES = ("alembic_version", "audit_touched")
+# Derived data any reader may refresh (the text reader's cache of what each entry says).
+_DERIVED = ("entry_signals",)
 _ROW_STATES = "audit_row_state"
 
 _LOGIN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -144,6 +146,10 @@ def apply_server_roles(connection: Any) -> bool:
         if table in _NO_POLICIES:
             continue
         connection.execute(text(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"))
+        if table in _DERIVED:
+            connection.execute(text(f"GRANT INSERT, UPDATE, DELETE ON {table} TO {ALL_GROUPS}"))
+            _policy(connection, table, "marac_derived", f"FOR ALL TO {ALL_GROUPS} USING (true) WITH CHECK (true)")
+            continue
         if table == _ROW_STATES:
             _policy(connection, table, "marac_read", f"FOR SELECT TO {ALL_GROUPS} USING (true)")
             _policy(connection, table, "marac_append", f"FOR INSERT TO {ALL_GROUPS} WITH CHECK (event_id > 0)")

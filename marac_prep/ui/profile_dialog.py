@@ -24,7 +24,7 @@ from marac_prep.core.errors import PermissionDenied, ValidationError
 from marac_prep.core.identity import Proof, authenticate, may_create_first_coordinator
 from marac_prep.core.models import User
 from marac_prep.core.users import create_profile, list_users
-from marac_prep.ui.forms import agencies, inline_error, saving
+from marac_prep.ui.forms import agencies, clear_when_edited, fit_to_screen, inline_error, saving
 from marac_prep.ui.text import plain_label
 
 ROLE_LABELS = {
@@ -105,6 +105,8 @@ class ProfileDialog(QDialog):
         layout.addWidget(self.buttons)
         if users and self.profiles.currentItem() is None:
             self.profiles.setCurrentRow(0)
+        clear_when_edited(self, self.error)
+        fit_to_screen(self)
 
     def choose(self) -> bool:
         """Proves the selected profile (or makes the first coordinator); refusals show inline."""

@@ -6,7 +6,7 @@ insert over an existing event (INSERT OR REPLACE); on PostgreSQL the group roles
 row-level security policies of `marac_prep.core.server_roles` are applied.
 
 Revision ID: 0007_trust_identity
-Revises: 0008_import_guard
+Revises: 0005_entry_signals
 """
 
 from datetime import UTC, datetime
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_trust_identity"
-down_revision = "0008_import_guard"
+down_revision = "0005_entry_signals"
 branch_labels = None
 depends_on = None
 
