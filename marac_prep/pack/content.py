@@ -211,6 +211,8 @@ class PackContent:
         generated_by: the name of the profile that built the pack (printed on the cover only).
         prepared_for: the agency whose representative this copy is for ("" for the coordinator's
             pack); every page then says "Prepared for <agency> on <date>".
+        audit_seal: the audit chain's head when the pack was built (`audit.Seal.token`), kept in
+            the PDF's keywords so `audit verify --seal PACK` can later prove nothing before it changed.
     """
 
     meeting_date: date
@@ -221,6 +223,7 @@ class PackContent:
     generated_at: datetime
     cases: tuple[PackCase, ...]
     prepared_for: str = ""
+    audit_seal: str = ""
 
     @property
     def withheld_total(self) -> int:

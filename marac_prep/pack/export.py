@@ -136,6 +136,7 @@ def load_pack_content(
         generated_at=datetime.now(),
         cases=tuple(cases),
         prepared_for=clean(recipient),
+        audit_seal=audit.current_seal(session).token(),
     )
 
 
@@ -179,7 +180,7 @@ def _doc(buffer: BytesIO, content: PackContent, cancelled: Cancelled, on_case: C
         author="Marac Prep",
         subject=f"{content.marking}: {cases} case{'s' if cases != 1 else ''}",
         creator=f"Marac Prep {__version__}",
-        keywords="",
+        keywords=content.audit_seal,
         lang="en-GB",
     )
 

@@ -37,6 +37,7 @@ from marac_prep.core.audit import (
     find_events,
     users_in_trail,
     verify_chain,
+    verify_row_states,
 )
 from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
@@ -308,6 +309,14 @@ class AuditView(QWidget):
     def verify(self) -> bool:
         with self.database.read_session() as session:
             check = verify_chain(session)
+            rows = verify_row_states(session, limit=5) if check.ok else []
+        if check.ok and rows:
+            Messages.error(
+                self, "Audit trail",
+                f"The {check.count} events check out, but the data does not match the trail: "
+                + "; ".join(problem.sentence for problem in rows) + ".",
+            )
+            return False
         if check.ok:
             Messages.info(self, "Audit trail", f"The audit trail checks out: {check.count} events, none altered.")
         else:
