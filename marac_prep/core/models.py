@@ -127,15 +127,19 @@ class PersonFields(SQLModel):
     phone: str = ""
     safe_to_call: bool | None = None
     must_not_receive_information: bool = False
-    version: int = 1
 
 
 class Person(PersonFields, table=True):
-    """Someone in a case: the victim, a perpetrator, a child or another person."""
+    """Someone in a case: the victim, a perpetrator, a child or another person.
+
+    Attributes:
+        version: raised on every change (the conditional update refuses a stale one).
+    """
 
     __tablename__ = "person"
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="marac_case.id", index=True)
+    version: int = 1
 
 
 class Address(SQLModel, table=True):
