@@ -303,8 +303,6 @@ def _describe(pdf: pikepdf.Pdf, *, title: str, seal: str | None) -> None:
     """Language, title display, XMP metadata (from the document information) and the audit seal."""
     pdf.Root.Lang = pikepdf.String("en-GB")
     pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
-    if seal:
-        pdf.docinfo[pikepdf.Name("/MaracAuditSeal")] = pikepdf.String(seal)
     if "/Trapped" in pdf.docinfo:  # "not trapped" has no XMP equivalent; leaving it out says the same
         del pdf.docinfo["/Trapped"]
     with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
@@ -339,12 +337,9 @@ def _encryption(password: str) -> pikepdf.Encryption:
 
 
 def audit_seal(session: Session) -> str | None:
-    """The audit chain's head for the pack's metadata, once the audit seal exists (issue 13:
-    `audit.current_seal(session)`); None before."""
-    current_seal = getattr(audit, "current_seal", None)
-    if current_seal is None:
-        return None
-    return str(current_seal(session))
+    """The audit chain's head for the pack's keywords (`audit.Seal.token`, read back by
+    `audit verify --seal PACK`)."""
+    return audit.current_seal(session).token()
 
 
 def export_pack(

@@ -88,7 +88,7 @@ def test_an_edit_behind_the_apps_back_is_named(tmp_path, capsys, statement, name
     # The app's next change must not seal the foreign edit as its own.
     db = open_database(target)
     with db.session() as s:
-        set_return(s, actor=_cora(s), case_id=ids["case"], agency_id=1, status="chased")
+        set_return(s, actor=_cora(s), case_id=ids["case"], agency_id=1, status="requested")
     db.close()
     status, out = _verify(target, capsys)
     assert status == 1 and "does not match the trail" in out
@@ -102,7 +102,7 @@ def test_an_edit_by_the_servers_administrator_is_named_on_postgres(db, capsys):
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE chronology_entry SET summary = 'Rewritten' WHERE id = :id"), {"id": ids["entry"]})
     with db.session() as s:  # a later change through the app
-        set_return(s, actor=_cora(s), case_id=ids["case"], agency_id=1, status="chased")
+        set_return(s, actor=_cora(s), case_id=ids["case"], agency_id=1, status="requested")
     with db.read_session() as s:
         problems = [p.sentence for p in verify_row_states(s)]
     assert len(problems) == 1, problems
