@@ -124,16 +124,15 @@ def _read_seal(ctx: CommandContext, name: str, password_file: str | None) -> Sea
 
 
 def _pdf_keywords(path: Path, password: str | None) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    # pikepdf (a runtime dependency, used for encrypting packs) reads it; pypdf is only for tests.
+    import pikepdf
 
     try:
-        reader = PdfReader(path)
-        if reader.is_encrypted and (not password or not reader.decrypt(password)):
-            raise ValidationError(f"{path} is an encrypted pack: give its password with --password-file.")
-        metadata = reader.metadata
-        return str(metadata.get("/Keywords", "")) if metadata else ""
-    except PdfReadError:
+        with pikepdf.open(path, password=password or "") as pdf:
+            return str(pdf.docinfo.get("/Keywords", "")) if pdf.docinfo is not None else ""
+    except pikepdf.PasswordError:
+        raise ValidationError(f"{path} is an encrypted pack: give its password with --password-file.") from None
+    except pikepdf.PdfError:
         raise ValidationError(f"{path} is not a readable PDF.") from None
 
 
