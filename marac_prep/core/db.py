@@ -25,6 +25,7 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from marac_prep.core.errors import StorageError, ValidationError
+from marac_prep.core.storage_errors import BUSY, translate_errors
 
 APP_NAME = "MaracPrep"
 ENV_DATABASE = "MARAC_PREP_DATABASE"
@@ -401,6 +402,7 @@ def _sqlite_engine(path: Path, *, read_only: bool, cipher: _Cipher | None) -> En
         # A file, not ":memory:": one connection per session, as for "sqlite:///path".
         poolclass=QueuePool,
     ).execution_options(marac_read_only=read_only)
+    translate_errors(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -471,6 +473,7 @@ def _postgres_url(target: str) -> str:
 
 def _open_postgres(target: str) -> Database:
     engine = create_engine(_postgres_url(target), pool_pre_ping=True)
+    translate_errors(engine)
     location = engine.url.render_as_string(hide_password=True)
     try:
         with engine.connect() as conn:
@@ -572,10 +575,7 @@ def unit_of_work(session: Session) -> Iterator[Session]:
     except OperationalError as exc:
         session.rollback()
         if "locked" in str(exc) or "busy" in str(exc):
-            raise StorageError(
-                "The database is busy with another user's change; nothing was saved. "
-                "Try again in a moment."
-            ) from None
+            raise StorageError(BUSY) from None
         if "readonly" in str(exc).replace(" ", "") or "read-only" in str(exc):
             raise StorageError("This database is open read-only; nothing was saved.") from None
         raise
