@@ -29,11 +29,11 @@ sys.path.insert(0, str(HERE))
 if str(HERE.parent) not in sys.path:
     sys.path.insert(1, str(HERE.parent))
 
-from marac_bench import gaps_bench, import_bench, pack_bench, ui_bench  # noqa: E402
+from marac_bench import gaps_bench, import_bench, import_memory_bench, pack_bench, ui_bench  # noqa: E402
 from marac_bench.measure import Result  # noqa: E402
 from marac_bench.workspace import Size, Workspace, copy_of, workspace  # noqa: E402
 
-NAMES = ("pack", "import", "gaps", "startup", "case_open", "filter", "memory")
+NAMES = ("pack", "import", "import_memory", "gaps", "startup", "case_open", "filter", "memory")
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,8 @@ def _target(result: Result) -> str:
         parts.append(f"<= {result.target:g}")
     if result.limit_s is not None:
         parts.append(f"< {_seconds(result.limit_s)}")
+    if result.limit_mib is not None:
+        parts.append(f"< {result.limit_mib:.0f} MiB peak")
     return " and ".join(parts) or "report"
 
 
@@ -150,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
             import_ws = workspace(IMPORT_SIZE)
             results.append(_guarded("import", lambda: import_bench.run(import_ws, rows=plan.import_rows,
                                                                        runs=slow_runs)))
+        if "import_memory" in wanted:
+            memory_ws = workspace(IMPORT_SIZE)
+            results.append(_guarded("import_memory", lambda: import_memory_bench.run(memory_ws)))
         if "gaps" in wanted:
             results.append(_guarded("gaps", lambda: gaps_bench.run(working, db_path, runs=runs)))
         ui_names = [n for n in ("startup", "case_open", "filter", "memory") if n in wanted]
