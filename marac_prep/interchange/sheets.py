@@ -24,9 +24,9 @@ MAX_CSV_BYTES = 50 * MB
 MAX_XLSX_BYTES = 20 * MB
 # A worksheet's XML and the shared strings, as the zip directory declares them, are checked
 # before a byte is parsed; the cells are counted while reading and the sheet refused past this.
-MAX_SHEET_XML_BYTES = 200 * MB
+MAX_SHEET_XML_BYTES = 100 * MB
 MAX_SHARED_STRINGS_BYTES = 50 * MB
-MAX_CELLS = 3_000_000
+MAX_CELLS = 2_000_000
 MAX_COLUMNS = 200
 # Zip-bomb limits, checked on the archive's directory before openpyxl reads a byte of XML.
 # Python's zipfile never inflates an entry past its declared size, so the declared sizes hold.
