@@ -25,6 +25,7 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from marac_prep.core.errors import StorageError, ValidationError
+from marac_prep.core.passphrases import check_new_passphrase
 from marac_prep.core.storage_errors import BUSY, translate_errors
 
 APP_NAME = "MaracPrep"
@@ -311,6 +312,9 @@ def _inspect_sqlite_file(path: Path, passphrase: str | None) -> tuple[str | None
     if path.is_dir():
         raise StorageError(f"{path} is a folder, not a Marac Prep database.")
     if not path.exists() or path.stat().st_size == 0:
+        if passphrase:
+            # Only a new database's passphrase is judged: an existing file opens with its own.
+            check_new_passphrase(passphrase)
         cipher = _Cipher.derive(passphrase, secrets.token_bytes(SALT_BYTES)) if passphrase else None
         return None, True, cipher
     with path.open("rb") as handle:

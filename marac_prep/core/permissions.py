@@ -17,6 +17,8 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "manage_users",
             "import",
             "export",
+            "export_everything",
+            "backup",
             "view_audit",
         }
     ),
@@ -42,6 +44,8 @@ _DESCRIPTIONS = {
     "import": "import agency returns",
     "export": "export case information",
     "view_audit": "see the audit trail",
+    "export_everything": "export entries other agencies marked not shareable",
+    "backup": "back up the whole database",
 }
 _ROLE_NAMES = {
     "coordinator": "a coordinator",

@@ -26,6 +26,7 @@ from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import StorageError, ValidationError
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import User
+from marac_prep.core.passphrases import check_new_passphrase
 from marac_prep.core.permissions import require
 from marac_prep.core.vocabulary import settings
 from marac_prep.pack.content import PackCase, PackContent, pack_case
@@ -265,8 +266,8 @@ def export_pack(
         PackCancelled: `cancelled()` became true.
     """
     path = check_destination(destination)
-    if password is not None and not password:
-        raise ValidationError("The password is empty; give one or leave the pack unprotected.")
+    if password is not None:
+        check_new_passphrase(password, what="pack password")
     is_cancelled = cancelled or (lambda: False)
     content = load_pack_content(
         session, actor=actor, meeting_id=meeting_id, case_reference=case_reference, marking=marking,

@@ -164,22 +164,22 @@ def test_encrypted_pack_is_aes256_r6_and_needs_its_password(
 ) -> None:
     destination = tmp_path / "secret.pdf"
     result = export_pack(session, actor=ws.coordinator, meeting_id=scenario.meeting.id, destination=destination,
-                         case_reference="MAR-P-001", password="Tęcza 2026!")
+                         case_reference="MAR-P-001", password="Tęcza nad 2026!")
     assert result.encrypted and result.cases == 1
-    shown = subprocess.run(["qpdf", "--show-encryption", "--password=Tęcza 2026!", str(destination)],
+    shown = subprocess.run(["qpdf", "--show-encryption", "--password=Tęcza nad 2026!", str(destination)],
                            capture_output=True, text=True, check=True).stdout
     assert "R = 6" in shown and "AESv3" in shown
     with pytest.raises(pikepdf.PasswordError):
         pikepdf.open(destination)
     with pytest.raises(pikepdf.PasswordError):
         pikepdf.open(destination, password="wrong")
-    with pikepdf.open(destination, password="Tęcza 2026!") as pdf:
+    with pikepdf.open(destination, password="Tęcza nad 2026!") as pdf:
         assert pdf.is_encrypted and pdf.encryption.R == 6
         plain = tmp_path / "plain.pdf"
         pdf.save(plain)
     text = "".join(page_texts(plain))
     assert "Małgorzata WÓJCIK" in text and "Ioana ȚURCANU" not in text  # one case only
-    assert subprocess.run(["qpdf", "--check", "--password=Tęcza 2026!", str(destination)],
+    assert subprocess.run(["qpdf", "--check", "--password=Tęcza nad 2026!", str(destination)],
                           capture_output=True).returncode == 0
 
 
@@ -209,7 +209,7 @@ def test_cancel_and_failure_leave_nothing(
     (folder / "pack.pdf").write_bytes(b"the earlier pack")
     with pytest.raises(OSError):
         export_pack(session, actor=ws.coordinator, meeting_id=scenario.meeting.id,
-                    destination=folder / "pack.pdf", password="pw")
+                    destination=folder / "pack.pdf", password="pw-long-enough")
     assert [p.name for p in folder.iterdir()] == ["pack.pdf"]
     assert (folder / "pack.pdf").read_bytes() == b"the earlier pack"
     assert len(session.exec(select(AuditEvent)).all()) == before
