@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _backup(ctx: CommandContext, args: argparse.Namespace) -> int:
-    db = ctx.database()
+    db = ctx.database(create=False)
     # Always an actor: a backup holds everything, so only a coordinator may take one.
     with db.read_session() if db.read_only else db.session() as session:
         actor = ctx.actor(session)

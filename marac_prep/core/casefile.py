@@ -26,6 +26,7 @@ from marac_prep.core.models import (
 )
 from marac_prep.core.returns import ReturnRow, return_rows, returns_for_case
 from marac_prep.core.risk import assessments_for_case
+from marac_prep.core.settings import Settings, current, packaged
 from marac_prep.core.signals import TextSignal
 from marac_prep.core.vocabulary import PERSON_ROLES
 
@@ -116,6 +117,7 @@ class CaseFile:
             filled by `load_meeting_files` / `load_case_file` with `with_history=True`.
         signals: what each entry's text says (`core.signals.TextSignal`), by entry id; empty
             until the text reader fills it.
+        settings: the local settings in force where the case was loaded (`core.settings`).
     """
 
     case: Case
@@ -127,6 +129,7 @@ class CaseFile:
     agencies: dict[int, Agency]
     earlier_cases: list[tuple[Case, list[Person]]] = field(default_factory=list)
     signals: dict[int, tuple[TextSignal, ...]] = field(default_factory=dict)
+    settings: Settings = field(default_factory=packaged)
 
     @property
     def victim(self) -> Person | None:
@@ -184,6 +187,7 @@ def load_case_file(session: Session, case_id: int, *, with_history: bool = True)
         assessments=assessments_for_case(session, case_id),
         agencies=agencies,
         earlier_cases=_history(session, case, people) if with_history else [],
+        settings=current(session),
     )
 
 
@@ -233,6 +237,7 @@ def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list
         assessments[assessment.case_id].append(assessment)
 
     history = _meeting_history(session, cases, people)
+    in_force = current(session)
     files = []
     for case in cases:
         case_id = case.id or 0
@@ -247,6 +252,7 @@ def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list
                 assessments=assessments[case_id],
                 agencies=agencies,
                 earlier_cases=history[case_id],
+                settings=in_force,
             )
         )
     return meeting, files

@@ -253,3 +253,23 @@ class AuditEvent(SQLModel, table=True):
     details: dict[str, Any] = _json_dict()
     prev_hash: str = ""
     hash: str = ""
+
+
+# --- Settings (code health: local practice a Marac changes in the app) -------------------------
+
+
+class Setting(SQLModel, table=True):
+    """One local-practice setting changed from its packaged default (`resources/settings.json`).
+
+    Attributes:
+        name: the setting's key in `settings.json`.
+        value: its value as JSON (a number, a text or a small structure).
+        version: raised on every change.
+    """
+
+    __tablename__ = "app_setting"
+    name: str = Field(primary_key=True, max_length=64)
+    value: Any = Field(sa_column=Column(JSON, nullable=False))
+    version: int = 1
+    changed_at: datetime
+    changed_by_id: int | None = Field(default=None, foreign_key="app_user.id")

@@ -20,6 +20,7 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "export_everything",
             "backup",
             "view_audit",
+            "manage_settings",
         }
     ),
     "idva": frozenset({"manage_case", "export"}),
@@ -46,6 +47,7 @@ _DESCRIPTIONS = {
     "view_audit": "see the audit trail",
     "export_everything": "export entries other agencies marked not shareable",
     "backup": "back up the whole database",
+    "manage_settings": "change this Marac's settings",
 }
 _ROLE_NAMES = {
     "coordinator": "a coordinator",

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from marac_prep.core import audit
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ValidationError
+from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Meeting, User
 from marac_prep.core.permissions import allowed, require
@@ -129,9 +130,8 @@ def write_rejects(plan: ImportPlan, target: Path) -> None:
     """
     width = max(len(plan.header.cells), *(len(o.row.cells) for o in plan.outcomes if o.status == REJECTED))
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(target.name + ".part")
-    with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+    with atomic_write(target) as pending:
+        writer = csv.writer(pending.text())
         for row in plan.preamble:
             writer.writerow([guard_formula(c) for c in row.cells])
         header = [guard_formula(c) for c in plan.header.cells]
@@ -140,7 +140,6 @@ def write_rejects(plan: ImportPlan, target: Path) -> None:
             if outcome.status == REJECTED:
                 cells = [guard_formula(c) for c in outcome.row.cells]
                 writer.writerow(cells + [""] * (width - len(cells)) + [f"line {outcome.row.number}: {outcome.reason}"])
-    temporary.replace(target)
 
 
 def hold_import_lock(session: Session, meeting_id: int) -> None:

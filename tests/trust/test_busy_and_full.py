@@ -23,10 +23,17 @@ from marac_prep.core.storage_errors import BUSY
 from marac_prep.interchange.importer import import_file
 
 
+def _short_busy_timeout(monkeypatch) -> None:
+    from marac_prep.core.db import engine, keying
+
+    monkeypatch.setattr(keying, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 200)
+
+
 def test_a_command_waiting_for_another_writer_says_the_database_is_busy(tmp_path, monkeypatch, capsys):
     target = str(tmp_path / "busy.sqlite")
     assert main(["--database", target, "meeting", "list"]) == 0
-    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 200)
+    _short_busy_timeout(monkeypatch)
     holder = sqlite3.connect(target, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another program (an import) is writing
     try:
@@ -44,7 +51,7 @@ def test_a_command_waiting_for_another_writer_says_the_database_is_busy(tmp_path
 def test_a_save_waiting_for_another_desk_says_the_database_is_busy(db, ws, monkeypatch):
     case = ws.case()
     ws.session.commit()
-    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 200)
+    _short_busy_timeout(monkeypatch)
     monkeypatch.setattr(storage_errors, "PG_LOCK_TIMEOUT_MS", 300)
     other = db_module.open_database(
         db.location if db.is_sqlite else db.engine.url.render_as_string(hide_password=False)

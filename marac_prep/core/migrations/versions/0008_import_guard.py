@@ -1,14 +1,14 @@
 """A version on each person, so two desks editing the same person cannot overwrite each other
 
 Revision ID: 0008_import_guard
-Revises: 0002
+Revises: 0003_settings
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_import_guard"
-down_revision = "0002"
+down_revision = "0003_settings"
 branch_labels = None
 depends_on = None
 
