@@ -147,31 +147,8 @@ class CaseFile:
 
 
 def _history(session: Session, case: Case, people: list[Person]) -> list[tuple[Case, list[Person]]]:
-    """Earlier cases whose victim shares a name, an alias or a date of birth with this victim.
-
-    Only candidates are loaded (the analysis decides what is really the same person), so a
-    database of thousands of cases is not read whole.
-    """
-    victims = [p for p in people if p.role == "victim"]
-    names = {n.casefold() for v in victims for n in [v.name, *v.aliases] if n}
-    births = {v.date_of_birth for v in victims if v.date_of_birth}
-    if not names and not births:
-        return []
-    conditions: list[ColumnElement[bool]] = []
-    if names:
-        conditions.append(func.lower(Person.name).in_(names))
-    if births:
-        conditions.append(col(Person.date_of_birth).in_(births))
-    rows = session.exec(
-        select(Case, Person)
-        .join(Person, col(Person.case_id) == col(Case.id))
-        .where(Person.role == "victim", Case.id != case.id, Case.referral_date <= case.referral_date)
-        .where(or_(*conditions))
-    ).all()
-    found: dict[int, tuple[Case, list[Person]]] = {}
-    for other, person in rows:
-        found.setdefault(other.id or 0, (other, []))[1].append(person)
-    return list(found.values())
+    """Earlier cases whose victim shares a name, an alias or a date of birth with this victim."""
+    return _histories(session, [case], {case.id or 0: people})[case.id or 0]
 
 
 def load_case_file(session: Session, case_id: int, *, with_history: bool = True) -> CaseFile:
@@ -236,7 +213,7 @@ def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list
     ).all():
         assessments[assessment.case_id].append(assessment)
 
-    history = _meeting_history(session, cases, people)
+    history = _histories(session, cases, people)
     in_force = current(session)
     files = []
     for case in cases:
@@ -258,10 +235,15 @@ def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list
     return meeting, files
 
 
-def _meeting_history(
+def _histories(
     session: Session, cases: list[Case], people: dict[int, list[Person]]
 ) -> dict[int, list[tuple[Case, list[Person]]]]:
-    """`_history` for every case of a meeting, from one query for all their candidates."""
+    """For each case, the earlier cases whose victim shares a name, an alias or a date of birth
+    with its victim, from one query for all their candidates.
+
+    Only candidates are loaded (the analysis decides what is really the same person), so a
+    database of thousands of cases is not read whole.
+    """
     wanted: dict[int, tuple[set[str], set[date]]] = {}
     for case in cases:
         victims = [p for p in people[case.id or 0] if p.role == "victim"]
@@ -300,7 +282,7 @@ def _meeting_history(
         for other_id, referred, lowered, born, other, person in candidates:
             if other_id == case_id or referred > case.referral_date:
                 continue
-            # The database's lower(), as `_history` compares, so both agree on every name.
+            # The database's lower(), as the query compares, so both agree on every name.
             if lowered in names or (born is not None and born in births):
                 found.setdefault(other_id, (other, []))[1].append(person)
         history[case_id] = list(found.values())

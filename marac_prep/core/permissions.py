@@ -20,6 +20,7 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "export_everything",
             "backup",
             "view_audit",
+            "review_finding",
             "manage_settings",
         }
     ),
@@ -47,6 +48,7 @@ _DESCRIPTIONS = {
     "view_audit": "see the audit trail",
     "export_everything": "export entries other agencies marked not shareable",
     "backup": "back up the whole database",
+    "review_finding": "mark gap findings reviewed",
     "manage_settings": "change this Marac's settings",
 }
 _ROLE_NAMES = {

@@ -45,6 +45,8 @@ class Settings:
             make potential escalation.
         repeat_window_days: days after the last Marac referral within which abuse is a repeat.
         referral_received_window_days: days within which a referred-to agency should have a record.
+        approximate_date_days: days either side of an approximate ("?") date it may stand for.
+        same_incident_hours: same-day records of one incident further apart than this are two.
         default_marking: the protective marking printed on packs and minutes.
         idle_lock_minutes: minutes without input before the window locks.
         rolling_backups: automatic backups kept beside the database.
@@ -57,6 +59,8 @@ class Settings:
     escalation_window_days: int
     repeat_window_days: int
     referral_received_window_days: int
+    approximate_date_days: int
+    same_incident_hours: int
     default_marking: str
     idle_lock_minutes: int
     rolling_backups: int
@@ -195,9 +199,11 @@ SPECS: dict[str, SettingSpec] = {
         _whole_number("escalation_window_days", 1, 3650),
         _whole_number("repeat_window_days", 1, 3650),
         _whole_number("referral_received_window_days", 0, 365),
+        _whole_number("approximate_date_days", 0, 90),
+        _whole_number("same_incident_hours", 0, 24),
         _text("default_marking", 60),
         _whole_number("idle_lock_minutes", 1, 240),
-        _whole_number("rolling_backups", 1, 100),
+        _whole_number("rolling_backups", 0, 100),
         SettingSpec(
             "criteria",
             _check_criteria,

@@ -8,6 +8,7 @@ from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.models import Agency, AgencyReturn, Case, Person, RiskAssessment
 from marac_prep.core.returns import ReturnRow, expected_agency_ids
+from marac_prep.core.signals import TextSignal
 from marac_prep.core.vocabulary import default_agencies
 
 AGENCIES = {
@@ -46,6 +47,8 @@ class CaseBuilder:
             referring_agency_id=AGENCIES["POL"].id,
             criteria=list(criteria),
             repeat=repeat,
+            victim_aware=True,
+            victim_consent=True,
         )
         self.people = [victim or person("Alys PRITCHARD", date(1990, 4, 3))]
         self.people += [person(f"Child{i} PRITCHARD", date(2018, 1, 5), role="child") for i in range(children)]
@@ -53,7 +56,13 @@ class CaseBuilder:
         self.statuses: dict[str, AgencyReturn | None] = {}
         self.assessments: list[RiskAssessment] = []
         self.earlier: list[tuple[Case, list[Person]]] = []
+        self.signals: dict[int, tuple[TextSignal, ...]] = {}
         self._next = case_id * 1000
+
+    def signal(self, entry_id: int, kind: str, code: str, words: str, *, target: str | None = None) -> None:
+        """A hand-built text signal, as the text reader would give it for the entry's summary."""
+        found = TextSignal(entry_id=entry_id, kind=kind, code=code, words=words, target_agency=target)  # type: ignore[arg-type]
+        self.signals[entry_id] = (*self.signals.get(entry_id, ()), found)
 
     def entry(
         self,
@@ -67,6 +76,7 @@ class CaseBuilder:
         subjects: tuple[str, ...] = ("victim", "perpetrator"),
         summary: str = "Police attended; perpetrator arrested.",
         sequence: int = 0,
+        time: str | None = None,
     ) -> int:
         when = on if isinstance(on, PartialDate) else PartialDate(on)
         self._next += 1
@@ -79,6 +89,7 @@ class CaseBuilder:
                 date_precision=when.precision,
                 date_approximate=when.approximate,
                 sequence=sequence,
+                event_time=time,
                 event_type=event_type,
                 summary=summary,
                 risk_indicators=tuple(indicators),
@@ -141,6 +152,7 @@ class CaseBuilder:
             assessments=self.assessments,
             agencies={a.id or 0: a for a in agencies},
             earlier_cases=self.earlier,
+            signals=dict(self.signals),
         )
 
 

@@ -19,6 +19,7 @@ from marac_prep.core.meetings import create_meeting
 from marac_prep.core.models import AuditEvent, User
 from marac_prep.core.permissions import allowed
 from marac_prep.core.returns import set_return
+from marac_prep.core.reviews import review_finding
 from marac_prep.core.risk import Answer, record_risk_assessment
 from marac_prep.core.users import create_profile
 from marac_prep.pack.export import load_pack_content
@@ -37,6 +38,7 @@ manage_users            YY           NN    NN          NN
 import                  YY           YN    YN          NN
 export                  YY           YY    NN          NN
 view_audit              YY           NN    NN          NN
+review_finding          YY           NN    NN          NN
 """
 
 
@@ -87,7 +89,7 @@ def _services(ws: Any, case_id: int, meeting_id: int) -> dict[str, Callable[[Use
             summary="Neighbour reported shouting.",
         ),
         "set_return": lambda actor, agency_id: set_return(
-            session, actor=actor, case_id=case_id, agency_id=agency_id, status="nothing_known",
+            session, actor=actor, case_id=case_id, agency_id=agency_id, status="returned",
         ),
         "record_risk_assessment": lambda actor, agency_id: record_risk_assessment(
             session, actor=actor, case_id=case_id, agency_id=agency_id,
@@ -98,6 +100,9 @@ def _services(ws: Any, case_id: int, meeting_id: int) -> dict[str, Callable[[Use
         ),
         "export": lambda actor, _a: load_pack_content(session, actor=actor, meeting_id=meeting_id),
         "view_audit": lambda actor, _a: find_events(session, actor=actor, where=AuditFilter(case_id=case_id)),
+        "review_finding": lambda actor, _a: review_finding(
+            session, actor=actor, case_id=case_id, finding_key="escalation||", note="Raised at the meeting."
+        ),
     }
 
 
@@ -125,7 +130,7 @@ def test_matrix_through_the_services(ws, session, role):
                 assert "nothing was changed" in str(info.value) or "cannot" in str(info.value)
                 assert _counts(session) == before, f"{role} {action} {scope} changed something"
             checked += 1
-    assert checked == 16
+    assert checked == 18
 
 
 def test_inactive_profile_may_do_nothing(ws, session):
