@@ -121,7 +121,6 @@ class PersonFields(SQLModel):
     phone: str = ""
     safe_to_call: bool | None = None
     must_not_receive_information: bool = False
-    version: int = 1
 
 
 class Person(PersonFields, table=True):
@@ -130,6 +129,7 @@ class Person(PersonFields, table=True):
     __tablename__ = "person"
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="marac_case.id", index=True)
+    version: int = 1  # raised on each change; an edit of an older version is refused
 
 
 class Address(SQLModel, table=True):
