@@ -19,7 +19,7 @@ def passphrase_problem(text: str, *, what: str = "passphrase") -> str:
         return f"The {what} is only spaces; use words or characters you can see."
     if len(text) < MIN_LENGTH:
         return (
-            f"The {what} is {len(text)} characters; use at least {MIN_LENGTH} (a few unrelated words "
+            f"The {what} is {len(text)} characters; use at least {MIN_LENGTH} characters (a few unrelated words "
             "are easy to remember and hard to guess), because anyone holding the file can try "
             "guesses offline."
         )
