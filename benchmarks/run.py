@@ -33,6 +33,7 @@ from marac_bench import (  # noqa: E402
     gaps_bench,
     gaps_cold_bench,
     import_bench,
+    import_memory_bench,
     pack_bench,
     text_quality_bench,
     ui_bench,
@@ -41,8 +42,8 @@ from marac_bench.measure import Result  # noqa: E402
 from marac_bench.workspace import Size, Workspace, copy_of, workspace  # noqa: E402
 
 NAMES = (
-    "pack", "pack_password", "import", "gaps", "gaps_cold", "text_quality", "startup", "startup_usable",
-    "case_open", "filter", "memory", "entry_save",
+    "pack", "pack_password", "import", "import_memory", "gaps", "gaps_cold", "text_quality", "startup",
+    "startup_usable", "case_open", "filter", "memory", "entry_save",
 )
 
 
@@ -107,6 +108,8 @@ def _target(result: Result) -> str:
         parts.append(f"<= {result.target:g}")
     if result.limit_s is not None:
         parts.append(f"< {_seconds(result.limit_s)}")
+    if result.limit_mib is not None:
+        parts.append(f"< {result.limit_mib:.0f} MiB peak")
     return " and ".join(parts) or "report"
 
 
@@ -173,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
             import_ws = workspace(IMPORT_SIZE)
             results.append(_guarded("import", lambda: import_bench.run(import_ws, rows=plan.import_rows,
                                                                        runs=slow_runs)))
+        if "import_memory" in wanted:
+            memory_ws = workspace(IMPORT_SIZE)
+            results.append(_guarded("import_memory", lambda: import_memory_bench.run(memory_ws)))
         if "gaps" in wanted:
             results.append(_guarded("gaps", lambda: gaps_bench.run(working, db_path, runs=runs)))
         if "gaps_cold" in wanted:

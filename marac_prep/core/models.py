@@ -139,7 +139,7 @@ class Person(PersonFields, table=True):
     __tablename__ = "person"
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="marac_case.id", index=True)
-    version: int = 1
+    version: int = 1  # raised on each change; an edit of an older version is refused
 
 
 class Address(SQLModel, table=True):

@@ -17,6 +17,8 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "manage_users",
             "import",
             "export",
+            "export_everything",
+            "backup",
             "view_audit",
             "review_finding",
             "manage_settings",
@@ -44,6 +46,8 @@ _DESCRIPTIONS = {
     "import": "import agency returns",
     "export": "export case information",
     "view_audit": "see the audit trail",
+    "export_everything": "export entries other agencies marked not shareable",
+    "backup": "back up the whole database",
     "review_finding": "mark gap findings reviewed",
     "manage_settings": "change this Marac's settings",
 }

@@ -125,11 +125,13 @@ class MainWindow(QMainWindow):
 
     def attach(self, database: Database, actor: User) -> None:
         """Fills the frame with the workspace: meetings, the first meeting's cases, the case view."""
+        from marac_prep.core.access_log import CaseOpenings
         from marac_prep.ui.case_view import CaseView
         from marac_prep.ui.meeting_view import MeetingListModel, MeetingView
 
         self.database = database
         self.actor = actor
+        self.case_openings = CaseOpenings()  # who saw what: each case audited once per session
         self._agencies: dict[int, Agency] = {}
         self._shown_meeting_id: int | None = None
         self.return_undo: ReturnUndo | None = None
