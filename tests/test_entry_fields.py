@@ -95,6 +95,8 @@ def test_an_entry_marks_its_agencys_return_returned(ws, session, status, after):
 
     case = ws.case()
     hsg = ws.agency["HSG"].id
+    if status == "chased":  # a chase follows a request
+        set_return(session, actor=ws.coordinator, case_id=case.id, agency_id=hsg, status="requested")
     if status != "not_requested":
         set_return(session, actor=ws.coordinator, case_id=case.id, agency_id=hsg, status=status)
     ws.entry(case, "HSG")

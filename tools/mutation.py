@@ -29,7 +29,10 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "audit": ("marac_prep/core/audit.py", ["tests/test_audit_hash.py", "tests/trust/test_audit_trail.py"]),
     "chronology": ("marac_prep/core/chronology.py", ["tests/test_entry_fields.py"]),
     "redaction": ("marac_prep/core/redaction.py", ["tests/test_redaction.py", "tests/pack/test_pack_text.py"]),
-    "gaps": ("marac_prep/analysis/gaps.py", ["tests/analysis/test_gap_rules.py"]),
+    "gaps": (
+        "marac_prep/analysis/gaps.py",
+        ["tests/analysis/test_gap_rules.py", "tests/analysis/test_rules_exact.py"],
+    ),
 }
 
 

@@ -23,7 +23,8 @@ CACHE = Path(__file__).resolve().parent.parent / ".cache"
 # A fixed "today" keeps a cached workspace identical whatever day it is rebuilt on.
 TODAY = date(2025, 6, 2)
 ACTOR = "Benchmark coordinator"
-_SHAPING_CODE = ("marac_prep/demo", "marac_prep/core/models.py", "marac_prep/core/migrations/versions")
+_SHAPING_CODE = ("marac_prep/demo", "marac_prep/core/models.py", "marac_prep/core/migrations/versions",
+                 "marac_prep/analysis/reading", "resources/reading")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Size:
     entries_per_case: int
     big_case_entries: int
     seed: int = 1
+    read_text: bool = True  # store every entry's text signals, as a workspace in use would have them
 
     @property
     def entries(self) -> int:
@@ -58,7 +60,7 @@ def _code_hash() -> str:
     digest = hashlib.sha256()
     for name in _SHAPING_CODE:
         target = root / name
-        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        files = sorted([*target.rglob("*.py"), *target.rglob("*.json")]) if target.is_dir() else [target]
         for file in files:
             digest.update(file.name.encode())
             digest.update(file.read_bytes())
@@ -66,8 +68,10 @@ def _code_hash() -> str:
 
 
 def cache_path(size: Size) -> Path:
+    unread = "" if size.read_text else "-unread"
     return CACHE / (
-        f"ws-{size.cases}x{size.entries_per_case}-big{size.big_case_entries}-seed{size.seed}-{_code_hash()}.sqlite"
+        f"ws-{size.cases}x{size.entries_per_case}-big{size.big_case_entries}-seed{size.seed}{unread}-"
+        f"{_code_hash()}.sqlite"
     )
 
 
@@ -108,6 +112,8 @@ def _build(path: Path, size: Size) -> None:
                     session, actor=actor, cases=1, entries_per_case=size.big_case_entries,
                     seed=size.seed + 1, today=TODAY + timedelta(days=14),
                 )
+        if size.read_text:
+            _read_signals(db, started)
     finally:
         db.close()
     # Leave the file compact and analysed, as a database that has been in use would be.
@@ -123,6 +129,29 @@ def _build(path: Path, size: Size) -> None:
     for stale in path.parent.glob(prefix + "*"):
         if not stale.name.startswith(path.name):
             stale.unlink(missing_ok=True)
+
+
+def _read_signals(db: object, started: float) -> None:
+    """Every entry's text read and its signals stored, as the app does on first analysis."""
+    from sqlalchemy import select
+
+    from marac_prep.analysis.reading import read_and_store
+    from marac_prep.core.models import ChronologyEntry
+
+    table = ChronologyEntry.__table__  # type: ignore[attr-defined]
+    done, last = 0, 0
+    with db.read_session() as session:  # type: ignore[attr-defined]
+        top = session.execute(select(table.c.id).order_by(table.c.id.desc()).limit(1)).scalar() or 0
+    for first in range(0, top + 1, 20_000):
+        with db.session() as session:  # type: ignore[attr-defined]
+            rows = session.execute(
+                select(table.c.id, table.c.version, table.c.summary, table.c.detail)
+                .where(table.c.id >= first, table.c.id < first + 20_000, table.c.withdrawn_at.is_(None))
+            ).all()
+            done += read_and_store(session, rows)
+        if done - last >= 100_000:
+            last = done
+            _say(f"  text read for {done:,} entries, {time.perf_counter() - started:.0f} s")
 
 
 def _ids(path: Path, size: Size) -> tuple[int, int]:

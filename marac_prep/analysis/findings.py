@@ -85,12 +85,17 @@ class Quote:
 
 @dataclass(frozen=True)
 class Instance:
-    """One occurrence within a grouped finding (one referral, one counter-allegation, one entry)."""
+    """One occurrence within a grouped finding (one referral, one counter-allegation, one entry).
+
+    Attributes:
+        short: a few words naming it in its group's message ("Police on 3 Mar 2026").
+    """
 
     message: str
     severity: Severity
     entry_ids: tuple[int, ...] = ()
     quotes: tuple[Quote, ...] = ()
+    short: str = ""
 
 
 @dataclass(frozen=True)

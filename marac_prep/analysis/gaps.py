@@ -37,7 +37,7 @@ from marac_prep.analysis.findings import (
 from marac_prep.analysis.incidents import Incident, incidents
 from marac_prep.analysis.language import find_victim_blaming
 from marac_prep.core.casefile import CaseFile, EntryRecord
-from marac_prep.core.dates import APPROXIMATE_DAYS
+from marac_prep.core.dates import APPROXIMATE_DAYS, PartialDate
 from marac_prep.core.models import Case, Person, RiskAssessment
 from marac_prep.core.returns import ReturnRow
 from marac_prep.core.settings import Settings, packaged
@@ -252,9 +252,8 @@ class _View:
         cut = bisect_left(entries.lasts, first)
         found = entries.entries[:cut]
         if sequence is not None:
-            found += [
-                e for e in entries.entries[cut:] if self.exact(e) and e.event_date == first and e.sequence < sequence
-            ]
+            same_day = entries.entries[cut : bisect_right(entries.lasts, first)]
+            found += [e for e in same_day if self.exact(e) and e.event_date == first and e.sequence < sequence]
         return found
 
 
@@ -267,11 +266,16 @@ class _ByLastDay:
 
 
 def _when(entry: EntryRecord) -> str:
+    if entry.date_precision == "day" and not entry.date_approximate:
+        return _day(entry.event_date)  # most entries: no PartialDate needed
     return entry.partial_date.display()
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _day(day: date) -> str:
-    return f"{day.day} {day.strftime('%b %Y')}"
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def _finding(
@@ -320,14 +324,16 @@ def _read(quotes: Iterable[Quote]) -> str:
     return f" (read from the text: {_list(words)})" if words else ""
 
 
-_SHOWN = 4
+_SHOWN = 6
 
 
 def _grouped(head: str, instances: list[Instance]) -> str:
-    """A group's message: what it is, then its first few instances (every one stays listed)."""
-    shown = " ".join(i.message for i in instances[:_SHOWN])
-    more = len(instances) - _SHOWN
-    return f"{head} {shown}" + (f" … and {more} more." if more > 0 else "")
+    """A group's message: what it is, then its instances named shortly (each stays listed in
+    full in `instances`)."""
+    shorts = [i.short for i in instances if i.short]
+    if len(shorts) > _SHOWN:
+        shorts = [*shorts[:_SHOWN], f"{len(shorts) - _SHOWN} more"]
+    return f"{head}: {_list(shorts)}." if shorts else f"{head}."
 
 
 def _grouper(view: _View, kind: FindingKind, head: str) -> Grouper:
@@ -479,7 +485,17 @@ def referrals_not_received(view: _View) -> list[GapFinding]:
     for every day the referral can have been made on; says the receiver's return status."""
     case_file, gs = view.file, view.gs
     rows = {r.agency.id: r for r in case_file.returns}
-    grouper = _grouper(view, "referral_not_received", "{n} referrals to {agency} have no entry of its own after them.")
+    said_status: dict[str, str] = {}  # the receiver's return status, the same for all its referrals
+    grouper = Grouper(
+        case_file.case.id or 0,
+        case_file.case.reference,
+        "referral_not_received",
+        lambda agency, _group, items: _grouped(
+            f"{len(items)} referrals to {agency} have no entry of its own after them "
+            f"(its return: {said_status.get(agency or '', '')})",
+            items,
+        ),
+    )
     for referral, target, quotes in _referrals(view):
         earliest, last = view.spans[id(referral)]
         latest = last + timedelta(days=gs.referral_window_days)
@@ -493,6 +509,7 @@ def referrals_not_received(view: _View) -> list[GapFinding]:
         # Asked and answered without it, or declined: the referral is lost. Never asked, or not
         # yet answered: worth a line, but the receiving agency has not yet been heard.
         severity: Severity = "high" if status in ("returned", "nothing_known", "declined") else "medium"
+        said_status[receiver] = RETURN_STATUS_LABELS.get(status, status).lower()
         grouper.add(
             Instance(
                 f"{sender} referred to {receiver} on {_when(referral)}{_read(quotes)}; {receiver} has no entry "
@@ -501,6 +518,7 @@ def referrals_not_received(view: _View) -> list[GapFinding]:
                 severity,
                 (referral.id,),
                 quotes,
+                short=f"{sender} on {_when(referral)}{_read(quotes)}",
             ),
             agency=receiver,
         )
@@ -510,7 +528,7 @@ def referrals_not_received(view: _View) -> list[GapFinding]:
 def referrals_considered_not_made(view: _View) -> list[GapFinding]:
     """Referrals considered and not made: the event type, or the event read from the text."""
     case_file = view.file
-    grouper = _grouper(view, "referral_considered_not_made", "{agency} considered {n} referrals and did not make them.")
+    grouper = _grouper(view, "referral_considered_not_made", "{agency} considered {n} referrals and did not make them")
     for entry in view.typed_or_read("referral_considered_not_made"):
         typed = entry.event_type == "referral_considered_not_made"
         read = view.signals(entry, "event", "referral_considered_not_made")
@@ -525,6 +543,7 @@ def referrals_considered_not_made(view: _View) -> list[GapFinding]:
                 "high",
                 (entry.id,),
                 quotes,
+                short=f"{_when(entry)}{to}{_read(quotes)}",
             ),
             agency=agency,
         )
@@ -588,7 +607,9 @@ def assessed_without_known_risk(view: _View) -> list[GapFinding]:
     first: dict[tuple[int, str], tuple[EntryRecord, tuple[Quote, ...]]] = {}
     taken = 0
     grouper = _grouper(
-        view, "assessed_without_known_risk", "{agency} rated the risk low {n} times while others knew more."
+        view,
+        "assessed_without_known_risk",
+        "{agency} rated the risk below high {n} times while other agencies already held high-risk indicators",
     )
     for assessment in _assessments(view):
         cut = bisect_left(holding.lasts, assessment.first)
@@ -625,6 +646,7 @@ def assessed_without_known_risk(view: _View) -> list[GapFinding]:
                 "high",
                 ids,
                 tuple(read),
+                short=f"{assessment.level} on {assessment.label} ({what})",
             ),
             agency=agency,
         )
@@ -661,11 +683,18 @@ def counter_allegations(view: _View) -> list[GapFinding]:
         return []
     alleger = _alleger(case_file)
     instances = []
-    prior_all: dict[int, EntryRecord] = {}
+    # What came before each allegation is a prefix of the incidents (by last day) plus a few of
+    # the same day: the union over all allegations is the longest prefix and those few.
+    longest: list[EntryRecord] = []
+    same_day: dict[int, EntryRecord] = {}
     for entry, quotes in allegations:
-        prior = view.before(incidents_by, view.first_day(entry), entry.sequence if view.exact(entry) else None)
-        for e in prior:
-            prior_all.setdefault(id(e), e)
+        first = view.first_day(entry)
+        prior = view.before(incidents_by, first, entry.sequence if view.exact(entry) else None)
+        cut = bisect_left(incidents_by.lasts, first)
+        if cut > len(longest):
+            longest = incidents_by.entries[:cut]
+        for e in prior[cut:]:
+            same_day.setdefault(id(e), e)
         agency = case_file.agency_name(entry.agency_id)
         instances.append(
             Instance(
@@ -673,11 +702,11 @@ def counter_allegations(view: _View) -> list[GapFinding]:
                 f"{len(prior)} earlier incident{'s' if len(prior) != 1 else ''} with the alleger as the reported "
                 "perpetrator.",
                 "high" if prior else "medium",
-                tuple(e.id for e in [entry, *prior]),
+                (entry.id,),
                 quotes,
             )
         )
-    prior = sorted(prior_all.values(), key=_order)
+    prior = sorted({id(e): e for e in [*longest, *same_day.values()]}.values(), key=_order)
     if prior:
         # The most recent few are named; every one stays linked through entry_ids.
         shown = [f"{_when(e)} ({case_file.agency_name(e.agency_id)})" for e in prior[-_LISTED_INCIDENTS:]]
@@ -785,7 +814,7 @@ def single_agency_risks(view: _View) -> list[GapFinding]:
     for record, indicator in view.dash_yes:
         if indicator in holders:
             holders[indicator].setdefault(record.agency_id, [])
-    grouper = _grouper(view, "single_agency_risk", "{n} high-risk indicators are known only to {agency}.")
+    grouper = _grouper(view, "single_agency_risk", "{n} high-risk indicators are known only to {agency}")
     order = sorted(
         holders,
         key=lambda i: (
@@ -803,13 +832,14 @@ def single_agency_risks(view: _View) -> list[GapFinding]:
         quotes = tuple(q for _e, qs in held for q in qs)
         coded = any(not qs for _e, qs in held)
         read = "" if coded else _read(quotes)
+        when = _list(list(dict.fromkeys(_when(e) for e, _q in held)))
         grouper.add(
             Instance(
-                f"{risk_indicator_label(indicator)} is known only to {agency} "
-                f"({_list(list(dict.fromkeys(_when(e) for e, _q in held)))}){read}.",
+                f"{risk_indicator_label(indicator)} is known only to {agency} ({when}){read}.",
                 "medium",
                 tuple(e.id for e, _q in held),
                 quotes,
+                short=f"{risk_indicator_label(indicator).lower()} ({when}){read}",
             ),
             agency=agency,
         )
@@ -820,8 +850,10 @@ def risks_in_text_not_coded(view: _View) -> list[GapFinding]:
     """Risk indicators an entry's words name but its coded indicators leave out."""
     case_file, gs = view.file, view.gs
     grouper = _grouper(
-        view, "risk_in_text_not_coded", "{n} entries of {agency} name risks in words but do not code them."
+        view, "risk_in_text_not_coded", "{n} entries of {agency} name risks in words but do not code them"
     )
+    if not view.file.signals:
+        return []
     for e in view.with_indicators:
         uncoded = [s for s in view.signals(e, "risk_indicator") if s.code not in e.risk_indicators]
         if not uncoded:
@@ -840,6 +872,7 @@ def risks_in_text_not_coded(view: _View) -> list[GapFinding]:
                 "medium" if high else "info",
                 (e.id,),
                 tuple(Quote(s.entry_id, s.words, risk_indicator_label(s.code).lower()) for s in uncoded),
+                short=f"{_when(e)} {words} ({_list(labels)})",
             ),
             agency=agency,
         )
@@ -855,20 +888,31 @@ def homicide_markers(view: _View) -> list[GapFinding]:
     case_file, gs = view.file, view.gs
     end = case_file.case.referral_date
     start = end - timedelta(days=365)
-    where: dict[str, list[str]] = {}
-    entry_ids: dict[str, list[int]] = {}
-    quotes: dict[str, list[Quote]] = {}
+    held: dict[str, list[tuple[EntryRecord, tuple[Quote, ...]]]] = {}
     recent_separation = False
     for e in view.with_indicators:
         for indicator, said in view.indicators[id(e)]:
-            if indicator not in HOMICIDE_MARKERS:
-                continue
-            place = f"{case_file.agency_name(e.agency_id)} {_when(e)}" + (" (read from the text)" if said else "")
-            where.setdefault(indicator, []).append(place)
-            entry_ids.setdefault(indicator, []).append(e.id)
-            quotes.setdefault(indicator, []).extend(said)
-            if indicator == "separation" and start <= view.first_day(e) and view.last_day(e) <= end:
-                recent_separation = True
+            if indicator in HOMICIDE_MARKERS:
+                held.setdefault(indicator, []).append((e, said))
+                if indicator == "separation" and start <= view.first_day(e) and view.last_day(e) <= end:
+                    recent_separation = True
+    where: dict[str, list[str]] = {}
+    entry_ids: dict[str, list[int]] = {}
+    quotes: dict[str, list[Quote]] = {}
+    for indicator, found in held.items():
+        # Only the first few places are named; the rest are counted (as dates, agencies and
+        # whether read from the text), so a long history is not formatted entry by entry.
+        distinct = dict.fromkeys(
+            (e.agency_id, e.event_date, e.date_precision, e.date_approximate, bool(q)) for e, q in found
+        )
+        places = []
+        for agency_id, day, precision, approximate, read in list(distinct)[: _LISTED_INCIDENTS + 1]:
+            when = PartialDate(day, precision, approximate).display()
+            places.append(f"{case_file.agency_name(agency_id)} {when}" + (" (read from the text)" if read else ""))
+        places += [""] * (len(distinct) - len(places))  # counted, not shown
+        where[indicator] = places
+        entry_ids[indicator] = [e.id for e, _q in found]
+        quotes[indicator] = [q for _e, qs in found for q in qs]
     for record, indicator in view.dash_yes:
         if indicator in HOMICIDE_MARKERS:
             where.setdefault(indicator, []).append(
@@ -880,7 +924,7 @@ def homicide_markers(view: _View) -> list[GapFinding]:
     for indicator in HOMICIDE_MARKERS:
         if indicator not in where:
             continue
-        places = list(dict.fromkeys(where[indicator]))
+        places = where[indicator]
         shown = places[:_LISTED_INCIDENTS] + (
             [f"{len(places) - _LISTED_INCIDENTS} more"] if len(places) > _LISTED_INCIDENTS else []
         )
@@ -1012,7 +1056,7 @@ def victim_blaming(view: _View) -> list[GapFinding]:
     Where the text reader has read an entry (`CaseFile.signals`), its victim-blaming signals are
     used; otherwise the phrase list is matched here."""
     case_file = view.file
-    grouper = _grouper(view, "victim_blaming_language", "{n} entries of {agency} use wording that blames the victim.")
+    grouper = _grouper(view, "victim_blaming_language", "{n} entries of {agency} use wording that blames the victim")
     for e in view.ordered:
         if e.subjects == ("perpetrator",):
             continue  # "did not engage" about a perpetrator's programme is a fact, not victim-blaming
@@ -1037,6 +1081,7 @@ def victim_blaming(view: _View) -> list[GapFinding]:
                 "medium",
                 (e.id,),
                 tuple(Quote(e.id, w, "victim-blaming language") for w in dict.fromkeys(words)),
+                short=f"{_when(e)} {phrases}",
             ),
             agency=agency,
         )

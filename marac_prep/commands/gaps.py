@@ -8,6 +8,7 @@ from typing import Any
 
 from marac_prep.analysis.findings import Quote, headline, new_since_review, with_reviews
 from marac_prep.analysis.gaps import GapFinding, analyse_case
+from marac_prep.analysis.reading import attach_signals
 from marac_prep.commands.context import CommandContext
 from marac_prep.core.casefile import CaseFile, load_case_file, load_meeting_files
 from marac_prep.core.cases import case_by_reference
@@ -60,6 +61,7 @@ def _gaps(ctx: CommandContext, args: argparse.Namespace) -> int:
     with ctx.database(create=False).read_session() as session:
         meeting = resolve_meeting(session, args.meeting)
         _, files = load_meeting_files(session, meeting.id or 0)
+        attach_signals(session, files)  # what the entries' words say: stored, or read now and stored
         reviews = reviews_by_key(session, [f.case.id or 0 for f in files])
     if args.case:
         wanted = args.case.strip().casefold()

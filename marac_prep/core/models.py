@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from marac_prep.core.dates import PartialDate
@@ -53,6 +53,12 @@ class User(SQLModel, table=True):
     agency_id: int | None = Field(default=None, foreign_key="agency.id")
     role: str = "viewer"
     active: bool = True
+    # How the person proves who they are (issue 13; see docs/security.md). On SQLite a profile
+    # is bound to an operating-system account or protected by its own passphrase (an scrypt
+    # hash, never the passphrase); on PostgreSQL it is the database login it connects as.
+    os_account: str | None = None
+    passphrase_hash: str | None = Field(default=None, repr=False)
+    db_login: str | None = Field(default=None, index=True, unique=True)
 
 
 class Meeting(SQLModel, table=True):
@@ -269,6 +275,10 @@ class AuditEvent(SQLModel, table=True):
     details: dict[str, Any] = _json_dict()
     prev_hash: str = ""
     hash: str = ""
+    # SHA-256 over the (table, row id, digest) states this event sealed (`core.row_states`);
+    # "" for events that changed no tracked row, and for events older than issue 13.
+    states_hash: str = ""
+
 
 
 # --- Settings (code health: local practice a Marac changes in the app) -------------------------
@@ -289,6 +299,32 @@ class Setting(SQLModel, table=True):
     version: int = 1
     changed_at: datetime
     changed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# --- Text reading (issue 12): what each entry's words say, read once per entry version -----------
+
+
+class EntrySignals(SQLModel, table=True):
+    """The signals the text reader found in one entry (`analysis.reading`), kept so that each entry
+    version is read once. Derived data: re-read whenever the entry's version or the reader's rules
+    version differs, so it is never audited or edited.
+
+    Attributes:
+        entry_id: the chronology entry.
+        entry_version: the entry's `version` when its text was read.
+        rules_version: the fingerprint of the reader's pattern files it was read with.
+        signals: JSON list of [kind, code, field, start, end, words, target_agency,
+            target_agency_code]; "" when the text says nothing the reader looks for.
+    """
+
+    __tablename__ = "entry_signals"
+    entry_id: int = Field(
+        primary_key=True, foreign_key="chronology_entry.id", ondelete="CASCADE",
+        sa_column_kwargs={"autoincrement": False},
+    )
+    entry_version: int
+    rules_version: str
+    signals: str = ""
 
 
 # --- Finding reviews (gap analysis, issue 12) ---------------------------------------------------
@@ -318,3 +354,47 @@ class FindingReview(SQLModel, table=True):
     reviewed_by_name: str = ""
     reviewed_at: datetime
     version: int = 1
+
+
+# --- identity (issue 13, helper "identity") ---------------------------------------------------
+
+
+class DatabaseCreator(SQLModel, table=True):
+    """The operating-system account that created a SQLite database: its first coordinator.
+
+    One row, written when the schema is created (migration 0007_trust_identity). Only that
+    account may create the first coordinator profile; every later profile is made by a
+    coordinator.
+    """
+
+    __tablename__ = "database_creator"
+    id: int | None = Field(default=None, primary_key=True)
+    os_account: str
+    created_at: datetime
+
+
+class AuditRowState(SQLModel, table=True):
+    """A digest of one case, entry, return or user row as an audit event left it (append-only).
+
+    Attributes:
+        event_id: the audit event whose transaction changed the row (0: the row was already there
+            when this version first opened the database).
+        tbl / row_id: the row; digest: `row_states.row_digest`, or "deleted".
+    """
+
+    __tablename__ = "audit_row_state"
+    __table_args__ = (Index("ix_audit_row_state_row", "tbl", "row_id", "event_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(index=True)
+    tbl: str
+    row_id: int
+    digest: str
+
+
+class AuditTouched(SQLModel, table=True):
+    """A note, written by a trigger, that a tracked row changed in transaction `txid` (0 on SQLite)."""
+
+    __tablename__ = "audit_touched"
+    tbl: str = Field(primary_key=True)
+    row_id: int = Field(primary_key=True)
+    txid: int = Field(default=0, sa_column=Column(BigInteger, primary_key=True, default=0))

@@ -17,6 +17,7 @@ from reportlab.platypus.doctemplate import LayoutError
 from sqlmodel import Session, col, select
 
 from marac_prep import __version__
+from marac_prep.analysis.reading import attach_signals
 from marac_prep.core import audit
 from marac_prep.core.casefile import load_case_file, load_meeting_files
 from marac_prep.core.cases import case_by_reference
@@ -27,6 +28,7 @@ from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Agency, Meeting, User
 from marac_prep.core.permissions import require
+from marac_prep.core.reviews import reviews_by_key
 from marac_prep.core.settings import current
 from marac_prep.pack.content import PackCase, PackContent, pack_case
 from marac_prep.pack.document import PackCancelled, PackDocTemplate, page_numbers_pdf
@@ -108,7 +110,9 @@ def load_pack_content(
     else:
         # The whole agenda in a few queries (one per kind of record), not seven or so per case.
         _, files = load_meeting_files(session, meeting_id)
+    attach_signals(session, files)  # what the entries' words say, read once and kept
     total = 2 * len(files) + 1
+    reviews = reviews_by_key(session, [f.case.id or 0 for f in files])
     cases: list[PackCase] = []
     earlier_meetings = {other.meeting_id for f in files for other, _ in f.earlier_cases if other.meeting_id}
     meeting_dates = {
@@ -119,7 +123,8 @@ def load_pack_content(
     for done, case_file in enumerate(files, start=1):  # each case analysed and redacted
         if cancelled and cancelled():
             raise PackCancelled()
-        cases.append(pack_case(case_file, on=meeting.meeting_date, meeting_dates=meeting_dates))
+        cases.append(pack_case(case_file, on=meeting.meeting_date, meeting_dates=meeting_dates,
+                               reviews=reviews.get(case_file.case.id or 0, {})))
         if progress:
             progress(done, total)
     return PackContent(
@@ -131,6 +136,7 @@ def load_pack_content(
         generated_at=datetime.now(),
         cases=tuple(cases),
         prepared_for=clean(recipient),
+        audit_seal=audit.current_seal(session).token(),
     )
 
 
@@ -174,7 +180,7 @@ def _doc(buffer: BytesIO, content: PackContent, cancelled: Cancelled, on_case: C
         author="Marac Prep",
         subject=f"{content.marking}: {cases} case{'s' if cases != 1 else ''}",
         creator=f"Marac Prep {__version__}",
-        keywords="",
+        keywords=content.audit_seal,
         lang="en-GB",
     )
 

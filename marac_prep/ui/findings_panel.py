@@ -100,7 +100,7 @@ class FindingsPanel(QWidget):
         self.detail = plain_label("", self, name="finding_detail")
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.review_button = QPushButton("Mark &reviewed…", self)
+        self.review_button = QPushButton("&Mark reviewed…", self)
         self.review_button.setObjectName("review_finding")
         self.review_button.setToolTip(tooltip("Record that this finding was reviewed, with a note (coordinators)."))
         self.review_button.setEnabled(False)

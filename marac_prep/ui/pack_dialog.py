@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from marac_prep.analysis.language import find_victim_blaming
-from marac_prep.core.cases import cases_for_meeting
-from marac_prep.core.chronology import entries_for_case
+from marac_prep.analysis.language import blaming_matches
+from marac_prep.analysis.reading import attach_signals
+from marac_prep.core.casefile import load_meeting_files
 from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
 from marac_prep.core.meetings import get_meeting
@@ -374,20 +374,21 @@ class PackDialog(QDialog):
 
 
 def _load_scope(session: Any, meeting_id: int) -> tuple[list[str], list[PhraseWarning]]:
-    """The meeting's case references and the victim-blaming phrases in its shareable entries."""
-    agencies = agencies_by_id(session)
+    """The meeting's case references and the victim-blaming phrases in its shareable entries
+    (from the signals read from each entry's text, kept once read: no re-reading here)."""
+    _meeting, files = load_meeting_files(session, meeting_id)
+    attach_signals(session, files)
     references: list[str] = []
     warnings: list[PhraseWarning] = []
-    for case in cases_for_meeting(session, meeting_id):
-        references.append(case.reference)
-        for entry in entries_for_case(session, case.id or 0):
+    for case_file in files:
+        references.append(case_file.case.reference)
+        for entry in case_file.entries:
             if not entry.shareable:
                 continue  # withheld entries are not in the pack
-            agency = agencies[entry.agency_id].name if entry.agency_id in agencies else ""
-            for text in (entry.summary, entry.detail):
-                for match in find_victim_blaming(text or ""):
-                    warnings.append(PhraseWarning(
-                        case_reference=case.reference, agency=agency, day=entry.partial_date.display(),
-                        phrase=match.phrase, suggestion=match.suggestion, why=match.why,
-                    ))
+            for match in blaming_matches(case_file.signals.get(entry.id, ())):
+                warnings.append(PhraseWarning(
+                    case_reference=case_file.case.reference, agency=case_file.agency_name(entry.agency_id),
+                    day=entry.partial_date.display(), phrase=match.phrase, suggestion=match.suggestion,
+                    why=match.why,
+                ))
     return references, warnings

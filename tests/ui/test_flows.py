@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date, timedelta
 
+import pytest
 from PySide6.QtCore import Qt
 from sqlmodel import select
 
@@ -14,7 +15,6 @@ from marac_prep.core.models import AgencyReturn, Meeting, RiskAssessment
 from marac_prep.ui.case_dialog import CaseDialog
 from marac_prep.ui.dash_dialog import DashDialog
 from marac_prep.ui.entry_dialog import EntryDialog
-from marac_prep.ui.forms import select_data
 from marac_prep.ui.meeting_dialog import MeetingDialog
 from marac_prep.ui.people_model import MASKED_ADDRESS
 from marac_prep.ui.person_dialog import PersonDialog
@@ -143,8 +143,10 @@ def test_add_an_entry_with_a_partial_date(qtbot, workspace, temporary_settings, 
         dialog.summary.setPlainText("Housing appointment missed; a new date was offered by letter.")
 
     _drive(monkeypatch, EntryDialog, "open_entry", fill)
-    with qtbot.waitSignal(window.case_view.loaded, timeout=20_000):
-        window.new_entry_action.trigger()
+    reloads = []
+    window.case_view.loaded.connect(reloads.append)
+    window.new_entry_action.trigger()
+    assert reloads == []  # the new row is put in place; the case is not read again
     with db.read_session() as s:
         entry = get_entry(s, window.case_view.chronology.current_entry_id())
     assert (entry.date_precision, entry.date_approximate, entry.event_date) == ("month", True, date(2025, 1, 1))
@@ -250,6 +252,7 @@ def test_an_edit_the_role_forbids_is_disabled_and_refused(qtbot, workspace, temp
     with db.read_session() as s:
         assert get_entry(s, entry.id).summary == "Police record."
     window.record_return(ws.agency["POL"].id, "nothing_known")
+    qtbot.waitUntil(lambda: not window._export_ops, timeout=20_000)  # the change runs off the GUI thread
     assert "only for their own agency" in messages.errors[-1][1]
 
 
@@ -328,17 +331,27 @@ def test_dash_checklist_scores_live_and_saves_with_tool_and_version(qtbot, works
     assert assessment.answers["injury"] == {"answer": "yes", "source": "police record"}
 
 
-def test_who_am_i_creates_a_profile(qtbot, workspace):
+def test_who_am_i_never_creates_a_profile_and_wants_proof(qtbot, workspace):
+    """The attack: the chooser let anyone type a name and become a coordinator; now it only
+    proves existing profiles, and a passphrase-protected one needs its passphrase."""
+    from marac_prep.core.users import create_profile
+
     ws, db = workspace
+    if not db.is_sqlite:
+        pytest.skip("on PostgreSQL the login decides, not a passphrase (tests/trust/test_identity_postgres.py)")
+    with db.session() as s:
+        create_profile(s, actor=ws.coordinator, name="Priya Idva", role="idva", agency_id=ws.agency["IDVA"].id,
+                       passphrase="correct horse battery")
     dialog = ProfileDialog(db)
     qtbot.addWidget(dialog)
-    dialog.name.setText("Priya Idva")
-    dialog.role.setCurrentIndex(dialog.role.findData("idva"))
-    select_data(dialog.agency, None)
-    assert dialog.choose() is False and "must belong to an agency" in dialog.error.text()
-    dialog.agency.setCurrentIndex(dialog.agency.findData(ws.agency["IDVA"].id))
+    assert not dialog.first_profile and not dialog.name.isVisibleTo(dialog)
+    row = next(i for i in range(dialog.profiles.count()) if dialog.profiles.item(i).text().startswith("Priya"))
+    dialog.profiles.setCurrentRow(row)
+    dialog.passphrase.setText("wrong guess at it")
+    assert dialog.choose() is False and "not Priya Idva's passphrase" in dialog.error.text()
+    dialog.passphrase.setText("correct horse battery")
     assert dialog.choose() is True
-    assert (dialog.user.name, dialog.user.role, dialog.user.agency_id) == ("Priya Idva", "idva", ws.agency["IDVA"].id)
+    assert (dialog.user.name, dialog.user.role) == ("Priya Idva", "idva")
 
 
 def test_geometry_and_column_widths_are_remembered(qtbot, workspace, temporary_settings):
@@ -391,7 +404,7 @@ def test_a_large_case_loads_off_the_gui_thread_with_progress(qtbot, sqlite_db, t
         pass
     qtbot.waitUntil(lambda: not window.case_view.analysis_ops, timeout=20_000)
     findings_tab = window.case_view.tabs.tabText(window.case_view.tabs.indexOf(window.case_view.findings))
-    assert findings_tab != "&Findings (…)", "the findings never filled"
+    assert findings_tab != "F&indings (…)", "the findings never filled"
     assert threads and threads[0] != threading.get_ident()
     assert window.case_view.chronology.model.rowCount() == 10_000
     assert ticks, "the GUI event loop kept running while the case loaded"
