@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
+from marac_prep.core import person_keys  # noqa: F401  # registers the listener that keeps person keys current
 from marac_prep.core.errors import StorageError, ValidationError
 
 APP_NAME = "MaracPrep"

@@ -18,6 +18,7 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "import",
             "export",
             "view_audit",
+            "link_people",
         }
     ),
     "idva": frozenset({"manage_case", "export"}),
@@ -42,6 +43,7 @@ _DESCRIPTIONS = {
     "import": "import agency returns",
     "export": "export case information",
     "view_audit": "see the audit trail",
+    "link_people": "confirm or reject that two records are the same person",
 }
 _ROLE_NAMES = {
     "coordinator": "a coordinator",
