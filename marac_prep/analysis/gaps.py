@@ -11,15 +11,15 @@ Approximate ("?") dates are read as written. On the same day, the entries' `sequ
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from marac_prep.analysis.language import find_victim_blaming
+from marac_prep.analysis.repeats import WHY as REPEAT_WHY
+from marac_prep.analysis.repeats import RepeatSettings, repeat_findings
 from marac_prep.core.casefile import CaseFile, EntryRecord
-from marac_prep.core.models import Case, Person
 from marac_prep.core.returns import ReturnRow
 from marac_prep.core.vocabulary import (
     ANSWERED_STATUSES,
@@ -41,7 +41,10 @@ KINDS = (
     "escalation",
     "single_agency_risk",
     "repeat",
+    "perpetrator_in_other_cases",
+    "victim_in_other_cases",
     "victim_blaming_language",
+    "earlier_marac",
     "nothing_known",
 )
 SEVERITIES = ("high", "medium", "info")
@@ -81,6 +84,7 @@ class GapSettings:
         escalation_window_days / escalation_incident_count: N incidents whose dates lie at
             most this many days apart make an escalation.
         repeat_window_days: an earlier referral at most this many days before this one is a repeat.
+        repeat_definition: "referral" or "any_abuse" (see `analysis.repeats`).
         as_of: the day the analysis speaks for (today when None): a referral whose window has
             not yet closed by then is not reported as lost.
     """
@@ -89,6 +93,7 @@ class GapSettings:
     escalation_window_days: int = 365
     escalation_incident_count: int = 3
     repeat_window_days: int = 365
+    repeat_definition: str = "referral"
     high_risk_indicators: frozenset[str] = field(default_factory=high_risk_indicators)
     incident_types: frozenset[str] = field(default_factory=incident_event_types)
     as_of: date | None = None
@@ -101,6 +106,7 @@ class GapSettings:
             escalation_window_days=int(values.get("escalation_window_days", 365)),
             escalation_incident_count=int(values.get("escalation_incident_count", 3)),
             repeat_window_days=int(values.get("repeat_window_days", 365)),
+            repeat_definition=RepeatSettings.from_settings().definition,
         )
 
 
@@ -112,7 +118,7 @@ _WHY = {
     "counter_allegation": "Counter-allegations can be abuse of process; read them against the pattern.",
     "escalation": "3+ incidents in 12 months meets the potential-escalation criterion.",
     "single_agency_risk": "A high-risk indicator held by one agency alone is information not yet shared.",
-    "repeat": "A repeat within 12 months of the last Marac asks what changed since.",
+    **REPEAT_WHY,
     "victim_blaming_language": "Blaming language shifts responsibility to the victim and hides what agencies did.",
     "nothing_known": "The agency checked and holds nothing: an answer, not a gap.",
 }
@@ -537,55 +543,25 @@ def single_agency_risks(view: _View, gs: GapSettings) -> list[GapFinding]:
     return found
 
 
-_NAME_SPLIT = re.compile(r"[^\w]+")
-
-
-def name_key(name: str) -> tuple[str, ...]:
-    """A name's words folded and sorted, so "Jane SMITH" and "SMITH, Jane" compare equal."""
-    return tuple(sorted(w for w in _NAME_SPLIT.split(name.casefold()) if w))
-
-
-def same_person(a: Person, b: Person) -> bool:
-    """Same victim: a name or alias in common AND the same date of birth when both are known."""
-    if a.date_of_birth and b.date_of_birth and a.date_of_birth != b.date_of_birth:
-        return False
-    names_a = {name_key(n) for n in [a.name, *a.aliases] if n and n.strip()}
-    names_b = {name_key(n) for n in [b.name, *b.aliases] if n and n.strip()}
-    return bool(names_a & names_b)
-
-
 def repeats(view: _View, gs: GapSettings) -> list[GapFinding]:
-    """An earlier referral of the same victim within the repeat window before this one."""
-    case_file = view.file
-    victim = case_file.victim
-    if victim is None:
-        return []
-    this = case_file.case
-    found = []
-    earlier: list[Case] = []
-    for other, people in case_file.earlier_cases:
-        if other.id == this.id:
-            continue
-        # A referral on the same day is a duplicate of this one, not an earlier Marac.
-        gap = (this.referral_date - other.referral_date).days
-        if not 1 <= gap <= gs.repeat_window_days:
-            continue
-        if any(p.role == "victim" and same_person(victim, p) for p in people):
-            earlier.append(other)
-    ticked = this.repeat or "repeat" in this.criteria
-    for other in sorted(earlier, key=lambda c: c.referral_date, reverse=True):
-        day = other.referral_date
-        note = "the referral marks it as a repeat" if ticked else "the referral does not mark it as a repeat"
-        found.append(
-            _finding(
-                case_file,
-                "repeat",
-                "medium" if ticked else "high",
-                f"Repeat: the same victim was referred as {other.reference} on {day.day} {day.strftime('%b %Y')}, "
-                f"{(this.referral_date - day).days} days before this referral; {note}.",
-            )
+    """Repeats, serial perpetrators and victims seen in other cases (`analysis.repeats`)."""
+    rs = RepeatSettings(
+        window_days=gs.repeat_window_days, definition=gs.repeat_definition, incident_types=gs.incident_types
+    )
+    case = view.file.case
+    return [
+        GapFinding(
+            kind=f.kind,
+            case_id=case.id or 0,
+            case_reference=case.reference,
+            agency=None,
+            entry_ids=f.entry_ids,
+            severity=f.severity,
+            message=f.message,
+            why=f.why,
         )
-    return found
+        for f in repeat_findings(view.file, rs)
+    ]
 
 
 def victim_blaming(view: _View, gs: GapSettings) -> list[GapFinding]:

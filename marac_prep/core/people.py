@@ -4,7 +4,7 @@ a case's history and a search by name – the database side of `marac_prep.core.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -47,6 +47,7 @@ class PersonMatch:
     score: float
     reasons: tuple[str, ...]
     status: str
+    other_case_roles: tuple[str, ...] = ()
 
     @property
     def confirmed(self) -> bool:
@@ -208,7 +209,16 @@ def match_people(
                     status=status,
                 )
             )
+    # Which roles each matched case records (is there a perpetrator to compare with?).
+    matched_cases = sorted({m.other_case_id for ms in found.values() for m in ms})
+    roles: dict[int, list[str]] = {}
+    if matched_cases:
+        for case_id, role in session.exec(
+            select(Person.case_id, Person.role).where(col(Person.case_id).in_(matched_cases))
+        ).all():
+            roles.setdefault(case_id, []).append(role)
     for matches in found.values():
+        matches[:] = [replace(m, other_case_roles=tuple(sorted(roles.get(m.other_case_id, [])))) for m in matches]
         matches.sort(key=lambda m: (m.other_referral_date, m.other_case_id), reverse=True)
     return found
 
