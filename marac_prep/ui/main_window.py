@@ -1,7 +1,9 @@
 """The main window: meetings on the left, a meeting's cases or one case on the right.
 
-Integration points for the other panels (gap matrix, findings, timeline, pack, import, audit,
-idle lock) are all in `MainWindow._integrate_panels` and the File/View menus below.
+The window wires menus, buttons and shortcuts to the user operations in `marac_prep/ui/operations/`
+(one module per area: meeting, case, entry, returns, interchange, pack) and shows again what an
+operation reports as changed (`apply`). Integration points for the other panels (gap matrix,
+findings, timeline, audit, idle lock) are in `MainWindow._integrate_panels` and the menus below.
 
 The window is built in two steps so it shows at once: its frame (menus, status bar, "Opening
 the workspace…") needs only Qt, and `attach` then fills it with a database and a profile. The
@@ -12,7 +14,7 @@ use it, after the first paint, not at the top of this module.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QEvent, QEventLoop, QModelIndex, QSettings, Qt, QTimer, Signal
@@ -30,6 +32,13 @@ from PySide6.QtWidgets import (
 
 from marac_prep.core.errors import MaracError
 from marac_prep.ui.messages import Messages, report_error
+from marac_prep.ui.operations import Changes
+from marac_prep.ui.operations import case as case_ops
+from marac_prep.ui.operations import entry as entry_ops
+from marac_prep.ui.operations import interchange as interchange_ops
+from marac_prep.ui.operations import meeting as meeting_ops
+from marac_prep.ui.operations import pack as pack_ops
+from marac_prep.ui.operations import returns as returns_ops
 from marac_prep.ui.text import plain_label
 
 if TYPE_CHECKING:
@@ -67,6 +76,7 @@ class MainWindow(QMainWindow):
     matrix_loaded = Signal()
     first_painted = Signal()
     workspace_opened = Signal()
+    READ_ONLY_NOTICE = READ_ONLY_NOTICE
     # How long a failed backup stays on screen before the window closes anyway (tests set 0).
     BACKUP_FAILURE_PAUSE_MS = 2500
 
@@ -118,6 +128,7 @@ class MainWindow(QMainWindow):
         self.database = database
         self.actor = actor
         self._agencies: dict[int, Agency] = {}
+        self._shown_meeting_id: int | None = None
         self.setWindowTitle(f"Marac Prep – {database.location}")
 
         self.meetings_model: MeetingListModel = MeetingListModel(self)
@@ -172,28 +183,60 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         return action
 
+    def run(self, operation: Callable[..., Changes | None], *args: Any) -> None:
+        """Runs a user operation (see `marac_prep/ui/operations/`) and shows what it changed."""
+        changes = operation(self, *args)
+        if changes is not None:
+            self.apply(changes)
+
+    def _op(self, operation: Callable[..., Changes | None]) -> Callable[..., None]:
+        """A slot for a menu action or button that runs `operation`."""
+        return lambda *_args: self.run(operation)
+
+    def apply(self, changes: Changes) -> None:
+        """Shows again what an operation changed: the meetings, the open case, a selection, a message."""
+        if changes.meetings:
+            self.refresh_meetings(changes.select_meeting)
+        if changes.select_case is not None:
+            self.meeting_view.select_case(changes.select_case)
+        case_id = self.open_case_id()
+        if changes.case and case_id is not None:
+            op = self.case_view.load(case_id)  # a reload of the case already open, not a new opening
+            if changes.select_entry is not None:
+                entry_id = changes.select_entry
+                op.finished.connect(lambda _s: self.case_view.chronology.select_entry(entry_id))
+            if changes.select_agency is not None:
+                agency_id = changes.select_agency
+                op.finished.connect(lambda _s: self.case_view.returns.select_agency(agency_id))
+        if changes.message:
+            self.statusBar().showMessage(changes.message, 5000)
+
     def _make_actions(self) -> None:
-        self.new_meeting_action = self._action("New &meeting…", self.new_meeting, "Ctrl+Shift+M")
-        self.edit_meeting_action = self._action("Edit meeting…", self.edit_meeting)
-        self.new_case_action = self._action("New &case from referral…", self.new_case, "Ctrl+Shift+N")
-        self.edit_case_action = self._action("Edit case and &people…", self.edit_case, "Ctrl+Shift+E")
+        self.new_meeting_action = self._action("New &meeting…", self._op(meeting_ops.new_meeting), "Ctrl+Shift+M")
+        self.edit_meeting_action = self._action("Edit meeting…", self._op(meeting_ops.edit_meeting))
+        self.new_case_action = self._action("New &case from referral…", self._op(case_ops.new_case), "Ctrl+Shift+N")
+        self.edit_case_action = self._action("Edit case and &people…", self._op(case_ops.edit_case), "Ctrl+Shift+E")
         self.new_entry_action = self._action(
             "&New chronology entry…",
-            self.new_entry,
+            self._op(entry_ops.new_entry),
             QKeySequence.StandardKey.New,
             "Add an agency's dated event to this case",
         )
         self.open_entry_action = self._action("&Open entry…", self.open_current_entry, "Ctrl+O")
         self.find_action = self._action("&Find in chronology", self.find, QKeySequence.StandardKey.Find)
-        self.dash_action = self._action("&Dash risk checklist…", self.dash_checklist, "Ctrl+D")
-        self.export_action = self._action("&Export pack…", self.export_pack, "Ctrl+E")
-        self.import_action = self._action("&Import agency return…", self.import_returns, "Ctrl+I")
+        self.dash_action = self._action("&Dash risk checklist…", self._op(case_ops.dash_checklist), "Ctrl+D")
+        self.export_action = self._action("&Export pack…", lambda: pack_ops.export_pack(self), "Ctrl+E")
+        self.import_action = self._action(
+            "&Import agency return…", lambda: interchange_ops.import_returns(self), "Ctrl+I"
+        )
         self.export_chronology_action = self._action(
-            "Export &chronology…", self.export_chronology, tip="The combined chronology as a CSV or XLSX file"
+            "Export &chronology…",
+            lambda: interchange_ops.export_chronology(self),
+            tip="The combined chronology as a CSV or XLSX file",
         )
         self.templates_action = self._action(
             "Research request &templates…",
-            self.research_templates,
+            lambda: interchange_ops.research_templates(self),
             tip="One XLSX per expected agency, to fill in and import back",
         )
         self.profile_action = self._action("S&witch profile…", self.switch_profile)
@@ -242,7 +285,7 @@ class MainWindow(QMainWindow):
         self.help_menu.addAction(self.about_action)
 
     def _connect(self) -> None:
-        self.new_meeting_button.clicked.connect(self.new_meeting)
+        self.new_meeting_button.clicked.connect(self._op(meeting_ops.new_meeting))
         self.meeting_view.case_activated.connect(self.open_case)
         self.case_view.back_requested.connect(self.show_meeting_page)
         self.case_view.chronology.entry_activated.connect(self.open_entry)
@@ -252,9 +295,9 @@ class MainWindow(QMainWindow):
         self.stack.currentChanged.connect(lambda _i: self._update_actions())
         entry_button = QPushButton("New entry", self.case_view)
         entry_button.setToolTip("Add a chronology entry (Ctrl+N)")
-        entry_button.clicked.connect(self.new_entry)
+        entry_button.clicked.connect(self._op(entry_ops.new_entry))
         dash_button = QPushButton("Dash checklist", self.case_view)
-        dash_button.clicked.connect(self.dash_checklist)
+        dash_button.clicked.connect(self._op(case_ops.dash_checklist))
         self.case_view.heading_actions.addWidget(entry_button)
         self.case_view.heading_actions.addWidget(dash_button)
         self._case_buttons = {"edit_entry": entry_button, "record_risk_assessment": dash_button}
@@ -305,7 +348,7 @@ class MainWindow(QMainWindow):
             self.case_view.tabs.setCurrentWidget(self.case_view.returns)
             self.case_view.returns.select_agency(agency_id)
 
-        if not self._audit_opening(case_id):
+        if not case_ops.audit_opening(self, case_id):
             return
         op = self.case_view.load(case_id)
         op.finished.connect(show_return)
@@ -325,6 +368,9 @@ class MainWindow(QMainWindow):
         if self.case_view.snapshot is not None:
             self.case_view.show_snapshot(self.case_view.snapshot)
         self._update_actions()
+
+    def agency(self, agency_id: int) -> Agency | None:
+        return self._agencies.get(agency_id)
 
     def may(self, action: str, agency_id: int | None = None) -> bool:
         """Whether to offer `action`: the role allows it and the database can be written.
@@ -414,78 +460,35 @@ class MainWindow(QMainWindow):
             with self.database.read_session() as session:
                 cases = load_case_lines(session, meeting_id)
         self.meeting_view.show_meeting(meeting_of(self.meetings_model.lines, meeting_id), cases)
+        self._shown_meeting_id = meeting_id
         self._load_gap_matrix(meeting_id)
         self._update_actions()
 
     def _on_meeting_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        # The same meeting selected again (the list was re-read): the open case stays on screen.
+        same = self.current_meeting_id() == self._shown_meeting_id
         self.show_current_meeting()
-        self.show_meeting_page()
+        if not same:
+            self.show_meeting_page()
 
     def show_meeting_page(self) -> None:
         self.stack.setCurrentWidget(self.meeting_view)
         self.meeting_view.table.setFocus()
 
-    def new_meeting(self) -> None:
-        from marac_prep.ui.meeting_dialog import MeetingDialog
-
-        meeting_id = MeetingDialog.open_meeting(self, self.database, self.actor)
-        if meeting_id is not None:
-            self.refresh_meetings(meeting_id)
-            self.statusBar().showMessage("Meeting created.", 5000)
-
-    def edit_meeting(self) -> None:
-        from marac_prep.ui.meeting_dialog import MeetingDialog
-
-        meeting_id = self.current_meeting_id()
-        if meeting_id is not None and MeetingDialog.open_meeting(self, self.database, self.actor, meeting_id):
-            self.refresh_meetings(meeting_id)
-
     # ----- cases ------------------------------------------------------------------------------
-    def new_case(self) -> None:
-        from marac_prep.ui.case_dialog import CaseDialog
+    def open_case_id(self) -> int | None:
+        """The case open on the right (None while the meeting is shown)."""
+        return self.case_view.case_id if self.stack.currentWidget() is self.case_view else None
 
-        case_id = CaseDialog.open_case(self, self.database, self.actor, meeting_id=self.current_meeting_id())
-        if case_id is not None:
-            self.refresh_meetings()
-            self.meeting_view.select_case(case_id)
-            self.statusBar().showMessage("Case created.", 5000)
-
-    def edit_case(self) -> None:
-        from marac_prep.ui.case_dialog import CaseDialog
-
-        case_id = (
-            self.case_view.case_id
-            if self.stack.currentWidget() is self.case_view
-            else self.meeting_view.current_case_id()
-        )
-        if case_id is None:
-            return
-        if CaseDialog.open_case(self, self.database, self.actor, case_id=case_id) is not None:
-            self.refresh_meetings()
-            if self.stack.currentWidget() is self.case_view:
-                self.case_view.load(case_id)
+    def open_case_reference(self) -> str | None:
+        snapshot = self.case_view.snapshot
+        return snapshot.case_file.case.reference if self.open_case_id() is not None and snapshot else None
 
     def open_case(self, case_id: int) -> None:
-        if not self._audit_opening(case_id):
+        if not case_ops.audit_opening(self, case_id):
             return
         self.statusBar().showMessage("Opening the case…")
         self.case_view.load(case_id)
-
-    def _audit_opening(self, case_id: int) -> bool:
-        """Records who opened the case, in a short write session of its own (never held open).
-
-        The case is not shown if the opening cannot be audited: who looked at whose file must be
-        in the trail. (A read-only database records nothing and opens the case.)
-        """
-        from marac_prep.core.audit import record_case_opened
-
-        try:
-            with self.database.session() as session:
-                record_case_opened(session, actor=self.actor, case_id=case_id)
-        except MaracError as exc:
-            report_error(self, exc, doing="open the case")
-            return False
-        return True
 
     def _on_case_loaded(self, snapshot: CaseSnapshot) -> None:
         self.stack.setCurrentWidget(self.case_view)
@@ -493,10 +496,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def refresh(self) -> None:
-        case_id = self.case_view.case_id if self.stack.currentWidget() is self.case_view else None
-        self.refresh_meetings()
-        if case_id is not None:
-            self.case_view.load(case_id)  # a reload of the case already open, not a new opening
+        self.apply(Changes(meetings=True, case=True))
 
     def _show_tab(self, index: int) -> None:
         if self.stack.currentWidget() is self.case_view and index < self.case_view.tabs.count():
@@ -508,102 +508,21 @@ class MainWindow(QMainWindow):
             self.case_view.tabs.setCurrentWidget(self.case_view.chronology)
             self.case_view.chronology.focus_search()
 
-    def new_entry(self) -> None:
-        from marac_prep.ui.entry_dialog import EntryDialog
-
-        case_id = self.case_view.case_id
-        if case_id is None or self.stack.currentWidget() is not self.case_view:
-            return
-        saved = EntryDialog.open_entry(self, self.database, self.actor, case_id=case_id)
-        if saved is not None:
-            self._reload_case(select_entry=saved)
-
     def open_current_entry(self) -> None:
         entry_id = self.case_view.chronology.current_entry_id()
         if entry_id is not None:
             self.open_entry(entry_id)
 
     def open_entry(self, entry_id: int) -> None:
-        from marac_prep.ui.entry_dialog import EntryDialog
-
-        case_id = self.case_view.case_id
-        if case_id is None:
-            return
-        try:
-            saved = EntryDialog.open_entry(self, self.database, self.actor, case_id=case_id, entry_id=entry_id)
-        except MaracError as exc:
-            report_error(self, exc, doing="open the entry")
-            return
-        if saved is not None:
-            self._reload_case(select_entry=saved)
-
-    def _reload_case(self, *, select_entry: int | None = None) -> None:
-        case_id = self.case_view.case_id
-        if case_id is None:
-            return
-        op = self.case_view.load(case_id)
-        if select_entry is not None:
-            op.finished.connect(lambda _s: self.case_view.chronology.select_entry(select_entry))
-
-    def dash_checklist(self) -> None:
-        from marac_prep.ui.dash_dialog import DashDialog
-
-        case_id = self.case_view.case_id
-        if case_id is not None and DashDialog.open_checklist(self, self.database, self.actor, case_id=case_id):
-            self._reload_case()
-            self.statusBar().showMessage("Risk assessment saved and added to the chronology.", 5000)
+        self.run(entry_ops.open_entry, entry_id)
 
     # ----- returns ----------------------------------------------------------------------------
     def record_return(self, agency_id: int, status: str) -> None:
-        from marac_prep.core.returns import set_return
-
-        case_id = self.case_view.case_id
-        if case_id is None:
-            return
-        try:
-            with self.database.session() as session:
-                set_return(
-                    session, actor=self.actor, case_id=case_id, agency_id=agency_id, status=status, on=date.today()
-                )
-        except MaracError as exc:
-            report_error(self, exc, doing="record the agency's return")
-            return
-        agency = self._agencies.get(agency_id)
-        words = {"requested": "marked as requested", "chased": "chased", "nothing_known": "recorded as nothing known"}
-        self.statusBar().showMessage(f"{agency.name if agency else 'Agency'} {words.get(status, status)}.", 5000)
-        self._reload_case()
-        self.case_view.returns.select_agency(agency_id)
-        self.show_current_meeting()
+        self.run(returns_ops.record_return, agency_id, status)
 
     # ----- other panels -----------------------------------------------------------------------
-    def export_pack(self) -> None:
-        """The pre-meeting pack for the current meeting (or just the open case)."""
-        meeting_id = self.current_meeting_id()
-        if meeting_id is None:
-            Messages.info(self, "Export pack", "Choose a meeting first.")
-            return
-        in_case = self.stack.currentWidget() is self.case_view and self.case_view.snapshot is not None
-        reference = self.case_view.snapshot.case_file.case.reference if in_case and self.case_view.snapshot else None
-        from marac_prep.ui.pack_dialog import PackDialog  # ReportLab loads only when exporting
-
-        PackDialog.export(self, self.database, self.actor, meeting_id=meeting_id, case_reference=reference)
-
-    def import_returns(self) -> None:
-        """Agency returns (CSV/XLSX) into the current meeting's cases."""
-        meeting_id = self.current_meeting_id()
-        if meeting_id is None:
-            Messages.info(self, "Import", "Choose a meeting first.")
-            return
-        from marac_prep.ui.import_dialog import ImportDialog  # openpyxl only when importing
-
-        dialog = ImportDialog.open_for(self, self.database, self.actor.name, meeting_id)
-        dialog.imported.connect(lambda _result: self.refresh())
-
-    def _open_case_reference(self) -> str | None:
-        in_case = self.stack.currentWidget() is self.case_view and self.case_view.snapshot is not None
-        return self.case_view.snapshot.case_file.case.reference if in_case and self.case_view.snapshot else None
-
-    def _keep_export(self, op: BackgroundOp | None) -> None:
+    def keep_op(self, op: BackgroundOp | None) -> None:
+        """Keeps a running export alive until it ends (closing the window waits for it)."""
         if op is None:
             return
         self._export_ops.append(op)
@@ -616,33 +535,8 @@ class MainWindow(QMainWindow):
         op.finished.connect(forget)
         op.failed.connect(forget)
 
-    def _announce(self, text: str) -> None:
+    def announce(self, text: str) -> None:
         self.statusBar().showMessage(text, 10000)
-
-    def export_chronology(self) -> None:
-        """The combined chronology of the current meeting (or just the open case) as CSV or XLSX."""
-        from marac_prep.ui.export_actions import export_chronology_file
-
-        meeting_id = self.current_meeting_id()
-        if meeting_id is None:
-            Messages.info(self, "Export chronology", "Choose a meeting first.")
-            return
-        self._keep_export(export_chronology_file(
-            self, self.database, self.actor, meeting_id=meeting_id,
-            case_reference=self._open_case_reference(), announce=self._announce,
-        ))
-
-    def research_templates(self) -> None:
-        """One research request workbook per agency expected at the current meeting."""
-        from marac_prep.ui.export_actions import write_research_requests
-
-        meeting_id = self.current_meeting_id()
-        if meeting_id is None:
-            Messages.info(self, "Research requests", "Choose a meeting first.")
-            return
-        self._keep_export(
-            write_research_requests(self, self.database, self.actor, meeting_id=meeting_id, announce=self._announce)
-        )
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # Override QWidget.dragEnterEvent.
         if event.mimeData().hasUrls():
@@ -651,34 +545,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:  # Override QWidget.dropEvent.
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         event.acceptProposedAction()
-        self.import_dropped(paths)
-
-    def import_dropped(self, paths: list[str]) -> None:
-        """Files dropped on the window: CSV/XLSX go to the Import dialog for the current meeting."""
-        from marac_prep.ui.import_dialog import ImportDialog, importable  # openpyxl only when importing
-
-        wanted = importable(paths)
-        if not wanted:
-            Messages.info(
-                self, "Import", "Only CSV and XLSX files can be imported (agency returns or a Marac list); "
-                "nothing was imported."
-            )
-            return
-        meeting_id = self.current_meeting_id()
-        if meeting_id is None:
-            Messages.info(self, "Import", "Choose a meeting first, then drop the files again.")
-            return
-        if not self.import_action.isEnabled():
-            reason = READ_ONLY_NOTICE if self.database.read_only else "Your role cannot import agency returns"
-            Messages.info(self, "Import", f"{reason}; nothing was imported.")
-            return
-        dialog = ImportDialog.open_for(self, self.database, self.actor.name, meeting_id, files=wanted)
-        dialog.imported.connect(lambda _result: self.refresh())
-        skipped = len(paths) - len(wanted)
-        if skipped:
-            self.statusBar().showMessage(
-                f"{skipped} dropped item(s) left out: only .csv and .xlsx files can be imported.", 10000
-            )
+        interchange_ops.import_dropped(self, paths)
 
     def show_audit(self) -> None:
         from marac_prep.ui.audit_view import AuditView
@@ -760,10 +627,3 @@ class MainWindow(QMainWindow):
             return
         if made is not None:
             log.info("rolling backup made on close")
-
-    def reload_actor(self) -> None:
-        """Re-reads the acting profile (e.g. after a coordinator changed its role)."""
-        from marac_prep.core.users import get_user
-
-        with self.database.read_session() as session:
-            self.set_actor(get_user(session, self.actor.id or 0))

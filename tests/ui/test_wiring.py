@@ -17,9 +17,9 @@ from marac_prep.core.db import open_database
 from marac_prep.core.errors import StorageError
 from marac_prep.core.models import AuditEvent
 from marac_prep.ui.entry_dialog import EntryDialog
-from marac_prep.ui.export_actions import ExportFiles
 from marac_prep.ui.import_dialog import ImportDialog
 from marac_prep.ui.main_window import READ_ONLY_NOTICE
+from marac_prep.ui.operations.interchange import ExportFiles
 from tests.factories import Workspace
 from tests.ui.helpers import make_window, open_case
 

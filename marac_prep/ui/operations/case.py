@@ -1,0 +1,58 @@
+"""Case operations: create a case from a referral, edit it and its people, open it (audited), Dash checklist."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from marac_prep.core.errors import MaracError
+from marac_prep.ui.messages import report_error
+from marac_prep.ui.operations import Changes
+
+if TYPE_CHECKING:
+    from marac_prep.ui.main_window import MainWindow
+
+
+def new_case(window: MainWindow) -> Changes | None:
+    from marac_prep.ui.case_dialog import CaseDialog
+
+    case_id = CaseDialog.open_case(window, window.database, window.actor, meeting_id=window.current_meeting_id())
+    if case_id is None:
+        return None
+    return Changes(meetings=True, select_case=case_id, message="Case created.")
+
+
+def edit_case(window: MainWindow) -> Changes | None:
+    from marac_prep.ui.case_dialog import CaseDialog
+
+    case_id = window.open_case_id() or window.meeting_view.current_case_id()
+    if case_id is None:
+        return None
+    if CaseDialog.open_case(window, window.database, window.actor, case_id=case_id) is None:
+        return None
+    return Changes(meetings=True, case=window.open_case_id() == case_id, message="Case saved.")
+
+
+def audit_opening(window: MainWindow, case_id: int) -> bool:
+    """Records who opened the case, in a short write session of its own (never held open).
+
+    The case is not shown if the opening cannot be audited: who looked at whose file must be
+    in the trail. (A read-only database records nothing and opens the case.)
+    """
+    from marac_prep.core.audit import record_case_opened
+
+    try:
+        with window.database.session() as session:
+            record_case_opened(session, actor=window.actor, case_id=case_id)
+    except MaracError as exc:
+        report_error(window, exc, doing="open the case")
+        return False
+    return True
+
+
+def dash_checklist(window: MainWindow) -> Changes | None:
+    from marac_prep.ui.dash_dialog import DashDialog
+
+    case_id = window.open_case_id()
+    if case_id is None or not DashDialog.open_checklist(window, window.database, window.actor, case_id=case_id):
+        return None
+    return Changes(case=True, message="Risk assessment saved and added to the chronology.")
