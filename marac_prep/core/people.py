@@ -1,5 +1,5 @@
 """People across cases: who in other cases may be the same person, coordinators' decisions on it,
-a case's history and a search by name – the database side of `marac_prep.core.identity`."""
+a case's history and a search by name – the database side of `marac_prep.core.matching`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from marac_prep.core import audit
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import NotFound, ValidationError
-from marac_prep.core.identity import MatchSettings, PersonFacts, compare, query_keys
+from marac_prep.core.matching import MatchSettings, PersonFacts, compare, query_keys
 from marac_prep.core.models import Case, Meeting, Person, PersonKey, PersonLink, User
 from marac_prep.core.permissions import require
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, event, insert
 from sqlalchemy.orm import Session, UOWTransaction
 
-from marac_prep.core.identity import stored_keys
+from marac_prep.core.matching import stored_keys
 from marac_prep.core.models import Person, PersonKey
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.dates import PartialDate
-from marac_prep.core.identity import MatchSettings, PersonFacts, compare
+from marac_prep.core.matching import MatchSettings, PersonFacts, compare
 from marac_prep.core.models import Agency, AgencyReturn, Case, Person, RiskAssessment
 from marac_prep.core.people import PersonMatch
 from marac_prep.core.returns import ReturnRow, expected_agency_ids

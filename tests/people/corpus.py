@@ -1,4 +1,4 @@
-"""The labelled corpus of name pairs (tests/identity/name_pairs.csv) and its precision and recall."""
+"""The labelled corpus of name pairs (tests/people/name_pairs.csv) and its precision and recall."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from marac_prep.core.identity import MatchSettings, PersonFacts, compare
+from marac_prep.core.matching import MatchSettings, PersonFacts, compare
 
 CORPUS = Path(__file__).with_name("name_pairs.csv")
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from marac_prep.core.identity import MatchSettings, PersonFacts, compare, parse_name, query_keys, stored_keys
-from tests.identity.corpus import evaluate, load_pairs
+from marac_prep.core.matching import MatchSettings, PersonFacts, compare, parse_name, query_keys, stored_keys
+from tests.people.corpus import evaluate, load_pairs
 
 THRESHOLD = MatchSettings.from_settings().threshold
 

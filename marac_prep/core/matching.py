@@ -377,7 +377,7 @@ class MatchSettings:
     def from_settings(cls) -> MatchSettings:
         from marac_prep.core.vocabulary import settings
 
-        return cls(threshold=float(settings().get("identity_match_threshold", 0.8)))
+        return cls(threshold=float(settings().get("person_match_threshold", 0.8)))
 
 
 _SWAPPED = 0.95
