@@ -117,11 +117,11 @@ class RepeatStatus:
         e = self.earlier
         if e is None:
             return "Yes – marked on the referral" if self.state == "marked" else "No"
-        when = f"{e.reference}, Marac {_day(e.marac_date)}"
+        when = f"{e.reference} (Marac {_day(e.marac_date)})"
         if self.state == "repeat":
             return f"Yes – same victim and perpetrator as {when}"
         if self.state == "possible_repeat":
-            return f"Possibly – the same victim and perpetrator as {when} not yet confirmed"
+            return f"Possibly – same victim and perpetrator as {when}; not yet confirmed"
         return f"No – last Marac {when}, more than 12 months before"
 
 

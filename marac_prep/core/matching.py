@@ -422,7 +422,7 @@ def compare(a: PersonFacts, b: PersonFacts) -> MatchResult:
         return MatchResult(0.0, ("names differ",))
     score = best.score * birth.factor
     reasons = [birth.reason, *best.reason.split("; ")]
-    if not birth.exact and is_common(best_pair[0]) and is_common(best_pair[1]):
+    if not birth.exact and (is_common(best_pair[0]) or is_common(best_pair[1])):
         score = min(score, _COMMON_CAP)
         reasons.append("a common name: only the same date of birth joins two records")
     return MatchResult(round(score, 3), tuple(dict.fromkeys(reasons)))
