@@ -14,8 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from marac_prep.core.casefile import CaseFile, EntryRecord
-from marac_prep.core.people import PersonMatch
+from sqlmodel import Session
+
+from marac_prep.core.casefile import CaseFile, EntryRecord, entry_records
+from marac_prep.core.models import Case, Person
+from marac_prep.core.people import PersonMatch, match_people
 from marac_prep.core.vocabulary import incident_event_types, settings
 
 KINDS = ("repeat", "perpetrator_in_other_cases", "victim_in_other_cases", "earlier_marac")
@@ -345,3 +348,31 @@ def _victim_elsewhere(case_file: CaseFile) -> list[RepeatFinding]:
                 )
             )
     return found
+
+
+def repeat_statuses(
+    session: Session, cases: list[Case], people: dict[int, list[Person]], settings: RepeatSettings | None = None
+) -> dict[int, RepeatStatus]:
+    """`repeat_status` for a list of cases (an agenda) whose people are already read: one keyed
+    query matches everyone at once. The one function here that reads the database (the person
+    matches, and the chronology only under the "any_abuse" definition)."""
+    rs = settings or RepeatSettings.from_settings()
+    found = match_people(session, [p for group in people.values() for p in group])
+    ids = [c.id or 0 for c in cases]
+    entries = entry_records(session, ids) if rs.definition == "any_abuse" and ids else {}
+    out = {}
+    for case in cases:
+        case_id = case.id or 0
+        mine = people.get(case_id, [])
+        case_file = CaseFile(
+            case=case,
+            people=mine,
+            addresses=[],
+            entries=entries.get(case_id, []),
+            returns=[],
+            assessments=[],
+            agencies={},
+            person_matches=[m for p in mine for m in found.get(p.id or 0, [])],
+        )
+        out[case_id] = repeat_status(case_file, rs)
+    return out

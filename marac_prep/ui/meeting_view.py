@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxL
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from marac_prep.analysis.repeats import RepeatStatus, repeat_statuses
 from marac_prep.core.cases import cases_for_meeting
 from marac_prep.core.dates import display_day
 from marac_prep.core.meetings import list_meetings
@@ -60,6 +61,20 @@ class CaseLine:
     answered: int
     expected: int
     status: str
+    repeat_status: RepeatStatus | None = None  # from the people matched across cases
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.repeat_status.is_repeat if self.repeat_status is not None else self.repeat
+
+    @property
+    def repeat_text(self) -> str:
+        """ "↻ Repeat", "↻ Possible repeat", "Earlier Marac" (12+ months ago) or "" – never a plain
+        "No" beside a repeat finding: the same reading as the case's findings."""
+        if self.repeat_status is None:
+            return "↻ Repeat" if self.repeat else ""
+        label = self.repeat_status.label
+        return f"↻ {label}" if self.repeat_status.is_repeat else label
 
     @property
     def dash_text(self) -> str:
@@ -96,7 +111,9 @@ def load_case_lines(session: Session, meeting_id: int) -> list[CaseLine]:
     ids = [c.id or 0 for c in cases]
     victims: dict[int, str] = {}
     with_children: set[int] = set()
+    people: dict[int, list[Person]] = {i: [] for i in ids}
     for person in session.exec(select(Person).where(col(Person.case_id).in_(ids))).all():
+        people[person.case_id].append(person)
         if person.role == "victim":
             victims.setdefault(person.case_id, person.name)
         elif person.role == "child":
@@ -104,6 +121,7 @@ def load_case_lines(session: Session, meeting_id: int) -> list[CaseLine]:
     records: dict[int, dict[int, AgencyReturn]] = {i: {} for i in ids}
     for record in session.exec(select(AgencyReturn).where(col(AgencyReturn.case_id).in_(ids))).all():
         records[record.case_id][record.agency_id] = record
+    repeats = repeat_statuses(session, cases, people)
     lines = []
     for case in cases:
         case_id = case.id or 0
@@ -121,6 +139,7 @@ def load_case_lines(session: Session, meeting_id: int) -> list[CaseLine]:
                 answered=answered,
                 expected=expected,
                 status=case.status,
+                repeat_status=repeats.get(case_id),
             )
         )
     return lines
@@ -181,7 +200,7 @@ class CaseTableModel(LineTableModel):
             line.victim,
             line.referring_agency,
             line.dash_text,
-            "↻ Repeat" if line.repeat else "",
+            line.repeat_text,
             line.progress_text,
             line.status.capitalize(),
         )[column]
@@ -247,7 +266,7 @@ class MeetingView(QWidget):
             return
         self.title.setText(f"Marac meeting {meeting.title}")
         waiting = sum(1 for c in cases if c.answered < c.expected)
-        repeats = sum(1 for c in cases if c.repeat)
+        repeats = sum(1 for c in cases if c.is_repeat)
         self.subtitle.setText(
             f"{_cases(len(cases))} · {repeats} repeat · {waiting} still waiting for agency returns · "
             f"status {meeting.status}"
