@@ -32,7 +32,7 @@ def _repeat_cell(window, case_id):
 def test_a_repeat_spelled_differently_is_flagged_and_confirmed(qtbot, workspace, temporary_settings, messages,
                                                                qtmodeltester):
     ws, db = workspace
-    meeting, earlier, now = _repeat_spelled_differently(ws)
+    _meeting, _earlier, now = _repeat_spelled_differently(ws)
     window = make_window(qtbot, db, ws.coordinator, temporary_settings)
     qtbot.waitUntil(lambda: bool(window.meeting_view.model.lines), timeout=20_000)
     assert _repeat_cell(window, now.id) == "↻ Possible repeat"
