@@ -364,6 +364,7 @@ class SearchHit:
     reasons: tuple[str, ...]
 
 
+_UNASKED = ("no date of birth on one record", "a common name: only the same date of birth joins two records")
 SEARCH_FLOOR = 0.6  # a search shows weaker candidates than the suggestions do: the user chooses
 
 
@@ -391,6 +392,8 @@ def find_people(session: Session, *, name: str, date_of_birth: date | None = Non
             if result.score < SEARCH_FLOOR:
                 continue
             score, reasons = result.score, result.reasons
+            if date_of_birth is None:  # nobody asked about one
+                reasons = tuple(r for r in reasons if r not in _UNASKED)
         else:
             if person.date_of_birth != date_of_birth:
                 continue
