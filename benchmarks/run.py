@@ -29,11 +29,11 @@ sys.path.insert(0, str(HERE))
 if str(HERE.parent) not in sys.path:
     sys.path.insert(1, str(HERE.parent))
 
-from marac_bench import gaps_bench, import_bench, pack_bench, ui_bench  # noqa: E402
+from marac_bench import gaps_bench, identity_bench, import_bench, pack_bench, ui_bench  # noqa: E402
 from marac_bench.measure import Result  # noqa: E402
 from marac_bench.workspace import Size, Workspace, copy_of, workspace  # noqa: E402
 
-NAMES = ("pack", "import", "gaps", "startup", "case_open", "filter", "memory")
+NAMES = ("pack", "import", "gaps", "identity", "identity_quality", "startup", "case_open", "filter", "memory")
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,8 @@ def _seconds(value: float | None) -> str:
 
 
 def _target(result: Result) -> str:
+    if hasattr(result, "target_text"):
+        return str(result.target_text)
     parts = []
     if result.target is not None:
         parts.append(f"<= {result.target:g}")
@@ -102,6 +104,8 @@ def table(results: list[Result]) -> list[str]:
     ]
     for r in results:
         ours = f"{r.peak_mib:.0f} MiB peak" if r.peak_mib is not None else _seconds(r.ours_s)
+        if hasattr(r, "summary"):
+            ours = str(r.summary)
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "–"
         met = {True: "yes", False: "**no**", None: "–"}[r.met]
         if r.error:
@@ -152,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
                                                                        runs=slow_runs)))
         if "gaps" in wanted:
             results.append(_guarded("gaps", lambda: gaps_bench.run(working, db_path, runs=runs)))
+        if "identity" in wanted:
+            results.append(_guarded("identity", lambda: identity_bench.run(working, db_path, runs=runs)))
+        if "identity_quality" in wanted:
+            results.append(_guarded("identity_quality", identity_bench.quality))
         ui_names = [n for n in ("startup", "case_open", "filter", "memory") if n in wanted]
         if ui_names:
             ui_results = ui_bench.run(working, db_path, runs=runs, names=ui_names, case_open_runs=slow_runs,

@@ -164,6 +164,7 @@ def first_name_variants(a: str, b: str) -> bool:
     return bool(groups.get(a, frozenset()) & groups.get(b, frozenset()))
 
 
+@lru_cache(maxsize=65536)
 def gendered_forms(a: str, b: str) -> bool:
     """Whether two folded surnames are the female and male (or married) forms of one name:
     Kowalska / Kowalski, Nováková / Novák, Kazlauskienė / Kazlauskas."""
@@ -232,6 +233,7 @@ class PartMatch:
 _NO = PartMatch(0.0, "")
 
 
+@lru_cache(maxsize=65536)
 def compare_surnames(a: tuple[str, ...], b: tuple[str, ...]) -> PartMatch:
     """How alike two surnames are (each as its folded parts)."""
     if not a or not b:
@@ -260,6 +262,7 @@ def _mc(name: str) -> str:
     return "mc" + name[3:] if name.startswith("mac") and len(name) > 5 else name
 
 
+@lru_cache(maxsize=65536)
 def compare_given(a: tuple[str, ...], b: tuple[str, ...]) -> PartMatch:
     """How alike two sets of given names are, judged on the first given names (then middle names)."""
     if not a or not b:
@@ -432,30 +435,24 @@ def compare(a: PersonFacts, b: PersonFacts) -> MatchResult:
 
 
 def birth_keys(day: date | None) -> set[str]:
-    return {f"d:{day.isoformat()}"} if day else set()
-
-
-def near_birth_keys(day: date | None) -> set[str]:
-    """Keys of every date of birth `compare_births` would accept as a slip of this one."""
+    """Keys two dates of birth share exactly when `compare_births` could read one as a slip of the
+    other: the date itself, the date with each digit masked in turn (one digit off), and the day
+    and month in order (transposed). The same keys are stored and looked up."""
     if day is None:
         return set()
-    keys = birth_keys(day)
-    if day.day <= 12 and day.day != day.month:
-        keys |= birth_keys(day.replace(month=day.day, day=day.month))
     digits = day.strftime("%Y%m%d")
-    for i, old in enumerate(digits):
-        for new in "0123456789":
-            if new == old:
-                continue
-            text = digits[:i] + new + digits[i + 1 :]
-            try:
-                keys |= birth_keys(date(int(text[:4]), int(text[4:6]), int(text[6:])))
-            except ValueError:
-                continue
+    keys = {f"d:{day.isoformat()}", f"d:t{day.year}-{min(day.day, day.month)}-{max(day.day, day.month)}"}
+    keys |= {f"d:m{digits[:i]}_{digits[i + 1 :]}" for i in range(len(digits))}
     return keys
 
 
-def _word_keys(word: str) -> set[str]:
+def near_birth_keys(day: date | None) -> set[str]:
+    """The keys to look a date of birth up by (the same as `birth_keys`: they are symmetric)."""
+    return birth_keys(day)
+
+
+@lru_cache(maxsize=65536)
+def _word_keys(word: str) -> frozenset[str]:
     keys = {f"n:{k}" for k in sound_keys(word)}
     keys.add(f"n:{word[:4]}")  # a slip late in the word keeps its first letters
     for female, male in _variants()["gendered"]:
@@ -463,7 +460,7 @@ def _word_keys(word: str) -> set[str]:
             if end and word.endswith(end) and len(word) - len(end) >= 4:
                 stem = word[: len(word) - len(end)]
                 keys |= {f"n:{k}" for k in sound_keys(stem + other)}
-    return keys
+    return frozenset(keys)
 
 
 def stored_keys(names: Iterable[str], date_of_birth: date | None) -> set[str]:
