@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from marac_prep.analysis.language import find_victim_blaming
 from marac_prep.analysis.repeats import WHY as REPEAT_WHY
 from marac_prep.analysis.repeats import RepeatSettings, repeat_findings
+from marac_prep.analysis.repeats import same_person as same_person  # re-exported: callers from before the move
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.returns import ReturnRow
 from marac_prep.core.vocabulary import (

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from marac_prep.core.casefile import CaseFile, EntryRecord, entry_records
+from marac_prep.core.matching import MatchSettings, PersonFacts, compare
 from marac_prep.core.models import Case, Person
 from marac_prep.core.people import PersonMatch, match_people
 from marac_prep.core.vocabulary import incident_event_types, settings
@@ -376,3 +377,11 @@ def repeat_statuses(
         )
         out[case_id] = repeat_status(case_file, rs)
     return out
+
+
+def same_person(a: Person, b: Person, settings: MatchSettings | None = None) -> bool:
+    """Whether the matcher offers two person records as (possibly) the same person. For a case's
+    own people in other cases prefer `CaseFile.person_matches`: it also knows coordinators'
+    confirmations and rejections."""
+    threshold = (settings or MatchSettings.from_settings()).threshold
+    return compare(PersonFacts.of(a), PersonFacts.of(b)).score >= threshold

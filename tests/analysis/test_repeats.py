@@ -146,3 +146,10 @@ def test_a_referral_marked_repeat_with_no_earlier_case_says_so():
     b = _case(repeat=True)
     status = repeat_status(b.build(), RepeatSettings())
     assert status.is_repeat and status.label == "Repeat (referral)"
+
+
+def test_same_person_is_still_offered_from_the_gap_analysis_module():
+    from marac_prep.analysis.gaps import same_person
+
+    assert same_person(person("Zofia KOWALSKA", date(1990, 4, 3)), person("Zofia Kowalski", date(1990, 4, 3)))
+    assert not same_person(person("David JONES", date(1980, 5, 20)), person("David Jones", date(1982, 7, 1)))
