@@ -205,6 +205,11 @@ class CaseTableModel(LineTableModel):
             line.status.capitalize(),
         )[column]
 
+    def _tooltip_text(self, line: CaseLine, column: int) -> str:
+        if column == 4 and line.repeat_status is not None:
+            return line.repeat_status.describe()  # which earlier Marac, confirmed or not
+        return self._display(line, column)
+
     def _role(self, line: CaseLine, column: int, role: int) -> Any:
         if role == ID_ROLE:
             return line.case_id
@@ -244,7 +249,7 @@ class MeetingView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((160, 240, 220, 110, 100, 160)):
+        for column, width in enumerate((160, 240, 220, 110, 170, 160)):
             self.table.setColumnWidth(column, width)
         self.table.activated.connect(self._on_activated)
         self.extra = QVBoxLayout()  # the gap matrix goes here when it is available

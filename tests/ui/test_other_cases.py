@@ -36,6 +36,8 @@ def test_a_repeat_spelled_differently_is_flagged_and_confirmed(qtbot, workspace,
     window = make_window(qtbot, db, ws.coordinator, temporary_settings)
     qtbot.waitUntil(lambda: bool(window.meeting_view.model.lines), timeout=20_000)
     assert _repeat_cell(window, now.id) == "↻ Possible repeat"
+    row = next(i for i, line in enumerate(window.meeting_view.model.lines) if line.case_id == now.id)
+    assert "MAR-2025-0042" in window.meeting_view.model.index(row, 4).data(Qt.ItemDataRole.ToolTipRole)
     assert "1 repeat" in window.meeting_view.subtitle.text()
     qtmodeltester.check(window.meeting_view.model, force_py=True)
 
