@@ -3,12 +3,14 @@ a case's history and a search by name – the database side of `marac_prep.core.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import String, any_, bindparam, func, literal_column, or_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
 from marac_prep.core import audit
@@ -95,6 +97,17 @@ def _lookup_keys(person: Person) -> set[str]:
     if person.date_of_birth is None:
         return {f"n:{n}" for n in names} | {f"u:{n}" for n in names}
     return dated | {f"u:{n}" for n in names}
+
+
+def _key_in(session: Session, keys: list[str]) -> Any:
+    """`person_key.key IN keys` with the keys as ONE bound value (a JSON array on SQLite, an array
+    on PostgreSQL): a meeting looks up a thousand keys, and expanding them into a thousand bound
+    parameters cost more than the query itself."""
+    column = col(PersonKey.key)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("person_keys", keys, type_=ARRAY(String)))
+    rows: Any = select(literal_column("value")).select_from(func.json_each(bindparam("person_keys", json.dumps(keys))))
+    return column.in_(rows.scalar_subquery())
 
 
 def _links(session: Session, ids: Iterable[int]) -> list[PersonLink]:
@@ -199,11 +212,10 @@ def match_people(
     wanted = {p.id or 0: _lookup_keys(p) for p in subjects}
     all_keys = sorted(set().union(*wanted.values()))
     by_key: dict[str, set[int]] = {}
-    for start in range(0, len(all_keys), 20_000):
-        for person_id, key in session.exec(
-            select(PersonKey.person_id, PersonKey.key).where(col(PersonKey.key).in_(all_keys[start : start + 20_000]))
-        ).all():
-            by_key.setdefault(key, set()).add(person_id)
+    for person_id, key in session.exec(
+        select(PersonKey.person_id, PersonKey.key).where(_key_in(session, all_keys))
+    ).all():
+        by_key.setdefault(key, set()).add(person_id)
     confirmed, rejected = _confirmed_groups(session, set(found))
     candidate_ids: dict[int, set[int]] = {}
     for subject in subjects:
@@ -421,7 +433,7 @@ def find_people(session: Session, *, name: str, date_of_birth: date | None = Non
         lookup |= {f"n:{n}" for n in names}
     if not lookup:
         return []
-    ids = set(session.exec(select(PersonKey.person_id).where(col(PersonKey.key).in_(sorted(lookup)))).all())
+    ids = set(session.exec(select(PersonKey.person_id).where(_key_in(session, sorted(lookup)))).all())
     hits = []
     facts = PersonFacts.of(probe)
     for other_id, candidate in _candidates(session, ids).items():
