@@ -434,53 +434,61 @@ def compare(a: PersonFacts, b: PersonFacts) -> MatchResult:
 # --- blocking keys ----------------------------------------------------------------------------
 
 
-def birth_keys(day: date | None) -> set[str]:
-    """Keys two dates of birth share exactly when `compare_births` could read one as a slip of the
-    other: the date itself, the date with each digit masked in turn (one digit off), and the day
-    and month in order (transposed). The same keys are stored and looked up."""
-    if day is None:
-        return set()
+def birth_slips(day: date) -> set[str]:
+    """Codes two dates of birth share exactly when `compare_births` could read one as a slip of
+    the other: the date itself, the date with one digit masked (year digits only within a
+    decade), and the day and month in order (transposed). Symmetric: stored and looked up alike."""
     digits = day.strftime("%Y%m%d")
-    keys = {f"d:{day.isoformat()}", f"d:t{day.year}-{min(day.day, day.month)}-{max(day.day, day.month)}"}
-    keys |= {f"d:m{digits[:i]}_{digits[i + 1 :]}" for i in range(len(digits))}
-    return keys
-
-
-def near_birth_keys(day: date | None) -> set[str]:
-    """The keys to look a date of birth up by (the same as `birth_keys`: they are symmetric)."""
-    return birth_keys(day)
+    codes = {day.isoformat(), f"t{day.year}-{min(day.day, day.month)}-{max(day.day, day.month)}"}
+    codes |= {f"m{digits[:i]}_{digits[i + 1 :]}" for i in range(2, len(digits))}
+    return codes
 
 
 @lru_cache(maxsize=65536)
-def _word_keys(word: str) -> frozenset[str]:
-    keys = {f"n:{k}" for k in sound_keys(word)}
-    keys.add(f"n:{word[:4]}")  # a slip late in the word keeps its first letters
+def _word_sounds(word: str) -> frozenset[str]:
+    """Sound codes of one folded name word (and of its other gendered form), and its first letters
+    (a slip late in the word keeps them)."""
+    codes = set(sound_keys(word))
+    codes.add(word[:4])
     for female, male in _variants()["gendered"]:
         for end, other in ((female, male), (male, female)):
             if end and word.endswith(end) and len(word) - len(end) >= 4:
-                stem = word[: len(word) - len(end)]
-                keys |= {f"n:{k}" for k in sound_keys(stem + other)}
-    return frozenset(keys)
+                codes |= sound_keys(word[: len(word) - len(end)] + other)
+    return frozenset(codes)
+
+
+def _sounds(names: Iterable[str], *, every_word: bool) -> set[str]:
+    codes: set[str] = set()
+    for written in names:
+        for parts in parse_name(written):
+            words = (*parts.surname, parts.surname_joined, *(parts.given if every_word else ()))
+            for word in words:
+                if len(word) > 1:
+                    codes |= _word_sounds(word)
+    return codes
 
 
 def stored_keys(names: Iterable[str], date_of_birth: date | None) -> set[str]:
-    """The blocking keys indexed for a person: date of birth, and sound keys of each surname part."""
-    keys = birth_keys(date_of_birth)
-    for written in names:
-        for parts in parse_name(written):
-            for word in (*parts.surname, parts.surname_joined):
-                if word:
-                    keys |= _word_keys(word)
+    """The blocking keys indexed for a person.
+
+    With a date of birth: "d:<date>" (a search by date of birth), "n:<sound>" per surname sound
+    (a lookup of someone whose date of birth is not known) and "x:<date slip>|<sound>" for each
+    pair (a lookup with a date of birth: only people born on a near date AND with a name that
+    sounds alike come back, never everyone born nearby). Without one: "u:<sound>".
+    """
+    sounds = _sounds(names, every_word=False)
+    if date_of_birth is None:
+        return {f"u:{s}" for s in sounds}
+    keys = {f"d:{date_of_birth.isoformat()}"} | {f"n:{s}" for s in sounds}
+    keys |= {f"x:{b}|{s}" for b in birth_slips(date_of_birth) for s in sounds}
     return keys
 
 
 def query_keys(names: Iterable[str], date_of_birth: date | None) -> set[str]:
-    """The keys to look a person up by: near dates of birth, and sound keys of every name word (a
-    given name may be another record's surname when the two were swapped)."""
-    keys = near_birth_keys(date_of_birth)
-    for written in names:
-        for parts in parse_name(written):
-            for word in (*parts.surname, *parts.given, parts.surname_joined):
-                if len(word) > 1:
-                    keys |= _word_keys(word)
-    return keys
+    """The keys to look a person up by (see `stored_keys`). Every name word is sounded, not only
+    the surname: a given name may be another record's surname when the two were swapped."""
+    sounds = _sounds(names, every_word=True)
+    keys = {f"u:{s}" for s in sounds}  # records without a date of birth
+    if date_of_birth is None:
+        return keys | {f"n:{s}" for s in sounds}
+    return keys | {f"x:{b}|{s}" for b in birth_slips(date_of_birth) for s in sounds}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, func, literal_column, or_
+from sqlalchemy import Integer, String, any_, bindparam, func, literal_column, or_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
@@ -90,24 +90,23 @@ class _Candidate:
 
 
 def _lookup_keys(person: Person) -> set[str]:
-    """Keys to read for one person (see `person_keys.keys_for` for what is stored)."""
-    keys = query_keys([person.name, *(person.aliases or [])], person.date_of_birth)
-    names = {k[2:] for k in keys if k.startswith("n:")}
-    dated = {k for k in keys if k.startswith("d:")}
-    if person.date_of_birth is None:
-        return {f"n:{n}" for n in names} | {f"u:{n}" for n in names}
-    return dated | {f"u:{n}" for n in names}
+    """Keys to read for one person (`matching.query_keys`)."""
+    return query_keys([person.name, *(person.aliases or [])], person.date_of_birth)
+
+
+def _in(session: Session, column: Any, values: list[Any], name: str) -> Any:
+    """`column IN values` with the values as ONE bound value (a JSON array read by json_each on
+    SQLite, an array on PostgreSQL): a meeting looks up a thousand keys, and expanding them into
+    a thousand bound parameters cost more than the query itself."""
+    if session.get_bind().dialect.name == "postgresql":
+        kind = Integer if values and isinstance(values[0], int) else String
+        return column == any_(bindparam(name, values, type_=ARRAY(kind)))
+    rows: Any = select(literal_column("value")).select_from(func.json_each(bindparam(name, json.dumps(values))))
+    return column.in_(rows.scalar_subquery())
 
 
 def _key_in(session: Session, keys: list[str]) -> Any:
-    """`person_key.key IN keys` with the keys as ONE bound value (a JSON array on SQLite, an array
-    on PostgreSQL): a meeting looks up a thousand keys, and expanding them into a thousand bound
-    parameters cost more than the query itself."""
-    column = col(PersonKey.key)
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("person_keys", keys, type_=ARRAY(String)))
-    rows: Any = select(literal_column("value")).select_from(func.json_each(bindparam("person_keys", json.dumps(keys))))
-    return column.in_(rows.scalar_subquery())
+    return _in(session, col(PersonKey.key), keys, "person_keys")
 
 
 def _links(session: Session, ids: Iterable[int]) -> list[PersonLink]:
@@ -426,11 +425,9 @@ def find_people(session: Session, *, name: str, date_of_birth: date | None = Non
     if not name and date_of_birth is None:
         raise ValidationError("Type a name or a date of birth to search for.")
     probe = Person(case_id=0, role="victim", name=name or "Unknown", date_of_birth=date_of_birth, aliases=[])
-    keys = query_keys([probe.name], date_of_birth)
-    names = {k[2:] for k in keys if k.startswith("n:")}
-    lookup = {k for k in keys if k.startswith("d:")} | {f"u:{n}" for n in names}
-    if date_of_birth is None:
-        lookup |= {f"n:{n}" for n in names}
+    lookup = query_keys([name], date_of_birth) if name else set()
+    if date_of_birth is not None:
+        lookup.add(f"d:{date_of_birth.isoformat()}")  # a search by date of birth alone, too
     if not lookup:
         return []
     ids = set(session.exec(select(PersonKey.person_id).where(_key_in(session, sorted(lookup)))).all())

@@ -14,18 +14,12 @@ from marac_prep.core.models import Person, PersonKey
 
 
 def keys_for(name: str, aliases: Any, date_of_birth: date | str | None) -> set[str]:
-    """A person's keys: "d:" for the date of birth; the name's sound keys as "n:" when the date
-    of birth is known and "u:" when it is not (so a lookup with a date of birth reads names only
-    among the undated, and the blocking stays tight in a large workspace)."""
+    """A person's keys (`matching.stored_keys`), from a record or a raw row."""
     if isinstance(aliases, str):  # a JSON column read as text (SQLite, raw SQL)
         aliases = json.loads(aliases or "[]")
     if isinstance(date_of_birth, str):
         date_of_birth = date.fromisoformat(date_of_birth[:10])
-    names = [name, *(aliases or [])]
-    keys = stored_keys(names, date_of_birth)
-    if date_of_birth is None:
-        return {f"u:{k[2:]}" if k.startswith("n:") else k for k in keys}
-    return keys
+    return stored_keys([name, *(aliases or [])], date_of_birth)
 
 
 def key_rows(person_id: int, name: str, aliases: Any, date_of_birth: date | str | None) -> list[dict[str, Any]]:
