@@ -70,6 +70,9 @@ def test_meeting_create_and_list_in_process(tmp_path, capsys):
 
 
 def test_unknown_user_is_bad_input(tmp_path, capsys):
+    from marac_prep.core.db import open_database
+
+    open_database(tmp_path / "m.sqlite").close()
     assert main(["--database", str(tmp_path / "m.sqlite"), "--user", "Nobody Known", "meeting", "list"]) == 0
     assert (
         main(

@@ -116,9 +116,9 @@ def test_core_modules_do_not_load_qt():
 def test_migration_heads_read_without_alembic_agree_with_alembic():
     from alembic.script import ScriptDirectory
 
-    from marac_prep.core.db import _alembic_config, _known_revisions
+    from marac_prep.core.db.schema import alembic_config, known_revisions
 
-    script = ScriptDirectory.from_config(_alembic_config(None))
-    known, head = _known_revisions()
+    script = ScriptDirectory.from_config(alembic_config(None))
+    known, head = known_revisions()
     assert head == script.get_current_head()
     assert known == {rev.revision for rev in script.walk_revisions()}

@@ -22,6 +22,7 @@ from marac_prep.analysis.repeats import RepeatSettings, repeat_findings
 from marac_prep.analysis.repeats import same_person as same_person  # re-exported: callers from before the move
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.returns import ReturnRow
+from marac_prep.core.settings import Settings, packaged
 from marac_prep.core.vocabulary import (
     ANSWERED_STATUSES,
     RETURN_STATUS_LABELS,
@@ -29,8 +30,6 @@ from marac_prep.core.vocabulary import (
     high_risk_indicators,
     incident_event_types,
     risk_indicator_label,
-    risk_level,
-    settings,
 )
 
 KINDS = (
@@ -77,7 +76,7 @@ class GapFinding:
 
 @dataclass(frozen=True)
 class GapSettings:
-    """Windows and thresholds (local practice), defaulting from `resources/settings.json`.
+    """Windows and thresholds (local practice): `from_settings` reads them from `core.settings`.
 
     Attributes:
         referral_window_days: days after a referral within which the receiving agency should
@@ -100,14 +99,16 @@ class GapSettings:
     as_of: date | None = None
 
     @classmethod
-    def from_settings(cls) -> GapSettings:
-        values = settings()
+    def from_settings(cls, values: Settings | None = None) -> GapSettings:
+        """The rules' settings from the settings in force (`core.settings.current`; the packaged
+        defaults when None)."""
+        values = values or packaged()
         return cls(
-            referral_window_days=int(values.get("referral_received_window_days", 14)),
-            escalation_window_days=int(values.get("escalation_window_days", 365)),
-            escalation_incident_count=int(values.get("escalation_incident_count", 3)),
-            repeat_window_days=int(values.get("repeat_window_days", 365)),
-            repeat_definition=RepeatSettings.from_settings().definition,
+            referral_window_days=values.referral_received_window_days,
+            escalation_window_days=values.escalation_window_days,
+            escalation_incident_count=values.escalation_incident_count,
+            repeat_window_days=values.repeat_window_days,
+            repeat_definition=values.repeat_definition,
         )
 
 
@@ -371,7 +372,7 @@ def _assessments(view: _View) -> list[_Assessment]:
                 _Assessment(entry.agency_id, entry.event_date, entry.risk_level, entry),
             )
     for record in case_file.assessments:
-        level = record.level or risk_level(record.score)
+        level = record.level or case_file.settings.risk_level(record.score)
         if level in _LOW_LEVELS and level is not None:
             out.setdefault(
                 (record.agency_id, record.assessed_on), _Assessment(record.agency_id, record.assessed_on, level, None)
@@ -605,8 +606,9 @@ RULES = (
 
 
 def analyse_case(case_file: CaseFile, settings: GapSettings | None = None) -> list[GapFinding]:
-    """Every finding for one case, most severe first (then in the order of `KINDS`)."""
-    gs = settings or GapSettings.from_settings()
+    """Every finding for one case, most severe first (then in the order of `KINDS`); the
+    settings default to those the case file was loaded with."""
+    gs = settings or GapSettings.from_settings(case_file.settings)
     view = _View.of(case_file)
     findings = [f for rule in RULES for f in rule(view, gs)]
     return sorted(findings, key=lambda f: (SEVERITIES.index(f.severity), KINDS.index(f.kind)))
@@ -614,8 +616,7 @@ def analyse_case(case_file: CaseFile, settings: GapSettings | None = None) -> li
 
 def analyse_meeting(case_files: list[CaseFile], settings: GapSettings | None = None) -> dict[int, list[GapFinding]]:
     """Findings for each case of a meeting, by case id."""
-    gs = settings or GapSettings.from_settings()
-    return {cf.case.id or 0: analyse_case(cf, gs) for cf in case_files}
+    return {cf.case.id or 0: analyse_case(cf, settings) for cf in case_files}
 
 
 def return_status_label(row: ReturnRow) -> str:

@@ -20,7 +20,8 @@ from marac_prep.core.casefile import CaseFile, EntryRecord, entry_records
 from marac_prep.core.matching import MatchSettings, PersonFacts, compare
 from marac_prep.core.models import Case, Person
 from marac_prep.core.people import PersonMatch, match_people
-from marac_prep.core.vocabulary import incident_event_types, settings
+from marac_prep.core.settings import Settings, current, packaged
+from marac_prep.core.vocabulary import incident_event_types
 
 KINDS = ("repeat", "perpetrator_in_other_cases", "victim_in_other_cases", "earlier_marac")
 WHY = {
@@ -46,11 +47,12 @@ class RepeatSettings:
     incident_types: frozenset[str] = field(default_factory=incident_event_types)
 
     @classmethod
-    def from_settings(cls) -> RepeatSettings:
-        values = settings()
-        definition = str(values.get("repeat_definition", "referral"))
+    def from_settings(cls, values: Settings | None = None) -> RepeatSettings:
+        """From the settings in force (`core.settings.current`; the packaged defaults when None)."""
+        values = values or packaged()
+        definition = values.repeat_definition
         return cls(
-            window_days=int(values.get("repeat_window_days", 365)),
+            window_days=values.repeat_window_days,
             definition=definition if definition in DEFINITIONS else "referral",
         )
 
@@ -213,7 +215,7 @@ def repeat_status(case_file: CaseFile, settings: RepeatSettings | None = None) -
     The same reading as the `repeat` finding, so a summary never says "No" beside a repeat finding.
     The case file must be loaded with its history (`load_case_file` / `load_meeting_files`).
     """
-    return _assess(case_file, settings or RepeatSettings.from_settings())[0]
+    return _assess(case_file, settings or RepeatSettings.from_settings(case_file.settings))[0]
 
 
 def _confirm_hint(confirmed: bool, reasons: tuple[str, ...]) -> str:
@@ -224,7 +226,7 @@ def _confirm_hint(confirmed: bool, reasons: tuple[str, ...]) -> str:
 
 def repeat_findings(case_file: CaseFile, settings: RepeatSettings | None = None) -> list[RepeatFinding]:
     """The `repeat`, `earlier_marac`, `perpetrator_in_other_cases` and `victim_in_other_cases` findings."""
-    rs = settings or RepeatSettings.from_settings()
+    rs = settings or RepeatSettings.from_settings(case_file.settings)
     this = case_file.case
     found: list[RepeatFinding] = []
     status, evidence = _assess(case_file, rs)
@@ -357,8 +359,11 @@ def repeat_statuses(
     """`repeat_status` for a list of cases (an agenda) whose people are already read: one keyed
     query matches everyone at once. The one function here that reads the database (the person
     matches, and the chronology only under the "any_abuse" definition)."""
-    rs = settings or RepeatSettings.from_settings()
-    found = match_people(session, [p for group in people.values() for p in group])
+    in_force = current(session)
+    rs = settings or RepeatSettings.from_settings(in_force)
+    found = match_people(
+        session, [p for group in people.values() for p in group], settings=MatchSettings.from_settings(in_force)
+    )
     ids = [c.id or 0 for c in cases]
     entries = entry_records(session, ids) if rs.definition == "any_abuse" and ids else {}
     out = {}
@@ -374,6 +379,7 @@ def repeat_statuses(
             assessments=[],
             agencies={},
             person_matches=[m for p in mine for m in found.get(p.id or 0, [])],
+            settings=in_force,
         )
         out[case_id] = repeat_status(case_file, rs)
     return out

@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _list(ctx: CommandContext, args: argparse.Namespace) -> int:
-    with ctx.database().read_session() as session:
+    with ctx.database(create=False).read_session() as session:
         for agency in list_agencies(session):
             state = "" if agency.active else " (inactive)"
             ctx.print(f"{agency.short_code:<6} {agency.name:<32} {_CATEGORY_TEXT[agency.category]}{state}")

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _verify(ctx: CommandContext, args: argparse.Namespace) -> int:
-    db = ctx.database()
+    db = ctx.database(create=False)
     with db.read_session() as session:
         check = verify_chain(session)
         unprotected = check.ok and append_only_protection_missing(session)
@@ -56,7 +56,7 @@ def _export(ctx: CommandContext, args: argparse.Namespace) -> int:
     until = parse_uk_day(args.until) if args.until else None
     if since and until and since > until:
         raise ValidationError("--since is after --until.")
-    db = ctx.database()
+    db = ctx.database(create=False)
     with db.session() as session:
         actor = ctx.actor(session)
         user_id = None

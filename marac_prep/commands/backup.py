@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _backup(ctx: CommandContext, args: argparse.Namespace) -> int:
-    db = ctx.database()
+    db = ctx.database(create=False)
     actor = None
     if not db.read_only:
         with db.session() as session:

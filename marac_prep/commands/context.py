@@ -41,9 +41,11 @@ class CommandContext:
     out: TextIO = field(default_factory=lambda: sys.stdout)
     _database: Database | None = None
 
-    def database(self) -> Database:
+    def database(self, *, create: bool = True) -> Database:
+        """The database; `create=False` for commands that only read (or write files from it):
+        a path holding no database is then an error, never a new empty database."""
         if self._database is None:
-            self._database = open_database(self.database_target, passphrase=self.passphrase())
+            self._database = open_database(self.database_target, passphrase=self.passphrase(), create=create)
         return self._database
 
     def passphrase(self) -> str | None:

@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _export(ctx: CommandContext, args: argparse.Namespace) -> int:
     from marac_prep.interchange.export import export_chronology
 
-    db = ctx.database()
+    db = ctx.database(create=False)
     with db.session() as session:
         meeting = resolve_meeting(session, args.meeting)
         result = export_chronology(

@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _gaps(ctx: CommandContext, args: argparse.Namespace) -> int:
-    with ctx.database().read_session() as session:
+    with ctx.database(create=False).read_session() as session:
         meeting = resolve_meeting(session, args.meeting)
         _, files = load_meeting_files(session, meeting.id or 0)
     if args.case:

@@ -32,7 +32,7 @@ def _import(ctx: CommandContext, args: argparse.Namespace) -> int:
     # Qt-free and imported here so `marac-prep --help` stays quick.
     from marac_prep.interchange.importer import import_file
 
-    db = ctx.database()
+    db = ctx.database(create=False)
     with db.read_session() as session:
         meeting_id = resolve_meeting(session, args.meeting).id or 0
     reports: list[dict[str, Any]] = []

@@ -31,7 +31,7 @@ def _create(ctx: CommandContext, args: argparse.Namespace) -> int:
 
 
 def _list(ctx: CommandContext, args: argparse.Namespace) -> int:
-    db = ctx.database()
+    db = ctx.database(create=False)
     with db.read_session() as session:
         meetings = list_meetings(session)
         if not meetings:

@@ -41,9 +41,9 @@ def _pack(ctx: CommandContext, args: argparse.Namespace) -> int:
     from marac_prep.pack.export import check_destination, check_marking
 
     destination = check_destination(args.output)  # bad input is refused before any work
-    marking = check_marking(args.marking)
+    marking = None if args.marking is None else check_marking(args.marking)
     password = read_password_file(args.password_file) if args.password_file else None
-    db = ctx.database()
+    db = ctx.database(create=False)
     with db.session() as session:
         actor = ctx.actor(session)
         meeting = resolve_meeting(session, args.meeting)

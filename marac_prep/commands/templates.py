@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _templates(ctx: CommandContext, args: argparse.Namespace) -> int:
     from marac_prep.interchange.templates import write_templates
 
-    db = ctx.database()
+    db = ctx.database(create=False)
     with db.session() as session:
         meeting = resolve_meeting(session, args.meeting)
         paths = write_templates(session, actor=ctx.actor(session), meeting_id=meeting.id or 0, folder=args.output)

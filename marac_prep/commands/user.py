@@ -32,7 +32,7 @@ def _create(ctx: CommandContext, args: argparse.Namespace) -> int:
 
 
 def _list(ctx: CommandContext, args: argparse.Namespace) -> int:
-    db = ctx.database()
+    db = ctx.database(create=False)
     with db.read_session() as session:
         agencies = agencies_by_id(session)
         for user in list_users(session):

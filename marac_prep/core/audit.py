@@ -6,7 +6,6 @@ import csv
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from marac_prep.core.db import is_read_only, unit_of_work
+from marac_prep.core.files import atomic_write
 from marac_prep.core.models import Agency, AuditEvent, User
 from marac_prep.core.permissions import require
 
@@ -224,17 +224,11 @@ def write_events_csv(events: list[AuditEvent], path: Path) -> None:
 
     The file appears whole or not at all: it is written beside the target and renamed.
     """
-    path = Path(path)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with partial.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(CSV_COLUMNS)
-            for event in events:
-                writer.writerow(event_row(event))
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with atomic_write(path) as pending:
+        writer = csv.writer(pending.text())
+        writer.writerow(CSV_COLUMNS)
+        for event in events:
+            writer.writerow(event_row(event))
 
 
 def export_events(

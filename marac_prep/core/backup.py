@@ -15,8 +15,9 @@ from sqlmodel import Session
 from marac_prep.core import audit
 from marac_prep.core.db import Database, is_read_only, unit_of_work
 from marac_prep.core.errors import StorageError, ValidationError
+from marac_prep.core.files import atomic_write
 from marac_prep.core.models import User
-from marac_prep.core.vocabulary import settings
+from marac_prep.core.settings import current
 
 log = logging.getLogger(__name__)
 ROLLING_PREFIX = "marac-prep-"
@@ -96,25 +97,20 @@ def backup_database(
     if actor is not None and not db.read_only:
         with db.session() as session:
             _audit_backup(session, actor, destination.name)
-    partial = destination.with_name(f".{destination.name}.partial")
-    partial.unlink(missing_ok=True)
     try:
-        # Created empty and private first: the backup holds everything the database holds.
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
-        _copy(db, partial)
-        for suffix in ("-wal", "-shm", "-journal"):
-            Path(f"{partial}{suffix}").unlink(missing_ok=True)
-        os.replace(partial, destination)
-    except OSError as exc:
-        raise StorageError(f"The backup could not be written to {destination}: {exc.strerror}.") from None
+        # The temporary copy is created empty, new and private first (core.files): the backup
+        # holds everything the database holds.
+        with atomic_write(destination) as pending:
+            try:
+                _copy(db, pending.path)
+            finally:
+                for suffix in ("-wal", "-shm", "-journal"):
+                    Path(f"{pending.path}{suffix}").unlink(missing_ok=True)
+    except StorageError:
+        raise
     except Exception as exc:
-        if isinstance(exc, StorageError):
-            raise
         log.error("backup failed (%s)", exc.__class__.__name__)
         raise StorageError(f"The backup could not be made ({exc.__class__.__name__}); nothing was kept.") from None
-    finally:
-        partial.unlink(missing_ok=True)
     log.info("backup written (%d bytes)", destination.stat().st_size)
     return BackupResult(destination, destination.stat().st_size, db.encrypted)
 
@@ -155,7 +151,9 @@ def rolling_backup(
     """
     if not db.is_sqlite:
         return None
-    keep = int(settings().get("rolling_backups", 5)) if keep is None else keep
+    if keep is None:
+        with db.read_session() as session:
+            keep = current(session).rolling_backups
     if keep <= 0:
         return None
     folder = folder or default_backup_folder(db)

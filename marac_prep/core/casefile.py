@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from marac_prep.core.cases import addresses_of, cases_for_meeting, get_case, people_of
 from marac_prep.core.dates import PartialDate
+from marac_prep.core.matching import MatchSettings
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import (
     Address,
@@ -28,6 +29,7 @@ from marac_prep.core.models import (
 from marac_prep.core.people import PersonMatch, match_people
 from marac_prep.core.returns import ReturnRow, return_rows, returns_for_case
 from marac_prep.core.risk import assessments_for_case
+from marac_prep.core.settings import Settings, current, packaged
 from marac_prep.core.signals import TextSignal
 from marac_prep.core.vocabulary import PERSON_ROLES
 
@@ -121,6 +123,7 @@ class CaseFile:
             or later, confirmed or possible (`core.people.PersonMatch`), newest first.
         signals: what each entry's text says (`core.signals.TextSignal`), by entry id; empty
             until the text reader fills it.
+        settings: the local settings in force where the case was loaded (`core.settings`).
     """
 
     case: Case
@@ -132,6 +135,7 @@ class CaseFile:
     agencies: dict[int, Agency]
     earlier_cases: list[tuple[Case, list[Person]]] = field(default_factory=list)
     signals: dict[int, tuple[TextSignal, ...]] = field(default_factory=dict)
+    settings: Settings = field(default_factory=packaged)
     person_matches: list[PersonMatch] = field(default_factory=list)
 
     def with_matches(self, earlier: list[tuple[Case, list[Person]]], matches: list[PersonMatch]) -> CaseFile:
@@ -157,7 +161,7 @@ def _history(
 ) -> tuple[list[tuple[Case, list[Person]]], list[PersonMatch]]:
     """This case's people's matches in other cases (`core.people.match_people`: confirmed links
     and possible matches, rejected pairs left out), and the earlier cases among them."""
-    found = match_people(session, people)
+    found = match_people(session, people, settings=MatchSettings.from_settings(current(session)))
     matches = _sorted_matches(m for p in people for m in found.get(p.id or 0, []))
     return _earlier(session, case, matches), matches
 
@@ -195,6 +199,7 @@ def load_case_file(session: Session, case_id: int, *, with_history: bool = True)
         returns=returns_for_case(session, case_id),
         assessments=assessments_for_case(session, case_id),
         agencies=agencies,
+        settings=current(session),
     ).with_matches(*(_history(session, case, people) if with_history else ([], [])))
 
 
@@ -244,8 +249,11 @@ def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list
     ).all():
         assessments[assessment.case_id].append(assessment)
 
+    in_force = current(session)
     # Everyone on the agenda is matched in one keyed query, not case by case.
-    found = match_people(session, [p for group in people.values() for p in group])
+    found = match_people(
+        session, [p for group in people.values() for p in group], settings=MatchSettings.from_settings(in_force)
+    )
     files = []
     for case in cases:
         case_id = case.id or 0
@@ -262,6 +270,7 @@ def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list
                 agencies=agencies,
                 earlier_cases=_earlier(session, case, matches),
                 person_matches=matches,
+                settings=in_force,
             )
         )
     return meeting, files

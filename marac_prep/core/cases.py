@@ -14,6 +14,7 @@ from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, NotFound, ValidationError
 from marac_prep.core.models import Address, Agency, Case, Meeting, Person, User
 from marac_prep.core.permissions import require
+from marac_prep.core.versioning import load_current, save_versioned
 from marac_prep.core.vocabulary import (
     CASE_STATUSES,
     PERSON_ROLES,
@@ -165,6 +166,8 @@ def create_case(
     return case
 
 
+CASE_CONFLICT = "Someone else changed this case meanwhile; reload it and try again."
+PERSON_CONFLICT = "Someone else changed this person's details meanwhile; reload the case and try again."
 _CASE_FIELDS = frozenset(
     {
         "reference",
@@ -190,9 +193,9 @@ def update_case(session: Session, *, actor: User, case_id: int, expected_version
         raise ValidationError(f"These are not case fields: {', '.join(sorted(unknown))}.")
     with unit_of_work(session):
         require(actor, "manage_case")
-        case = get_case(session, case_id)
+        case = load_current(session, Case, case_id, missing=f"There is no case number {case_id}.")
         if case.version != expected_version:
-            raise ConflictError("Someone else changed this case meanwhile; reload it and try again.")
+            raise ConflictError(CASE_CONFLICT)
         if "criteria" in changes:
             changes["criteria"] = _clean_criteria(changes["criteria"])
         if "status" in changes:
@@ -209,8 +212,7 @@ def update_case(session: Session, *, actor: User, case_id: int, expected_version
             setattr(case, key, value)
         if case.victim_consent is False and not case.consent_reason:
             raise ValidationError("The victim has not consented: record why sharing is still necessary.")
-        case.version += 1
-        session.add(case)
+        save_versioned(session, case, expected_version=expected_version, conflict=CASE_CONFLICT)
         audit.record(
             session,
             actor=actor,
@@ -240,18 +242,25 @@ def add_person(session: Session, *, actor: User, case_id: int, person: PersonInp
     return added
 
 
-def update_person(session: Session, *, actor: User, person_id: int, person: PersonInput) -> Person:
-    """Replaces a person's details (and their address, when one is given)."""
+def update_person(
+    session: Session, *, actor: User, person_id: int, person: PersonInput, expected_version: int | None = None
+) -> Person:
+    """Replaces a person's details (and their address, when one is given).
+
+    With `expected_version` (the person's version when read) the change is refused with
+    `ConflictError` if someone changed the person meanwhile; without it, against the version read here.
+    """
     with unit_of_work(session):
         require(actor, "manage_case")
-        stored = session.get(Person, person_id)
-        if stored is None:
-            raise NotFound("That person is no longer in the case.")
+        stored = load_current(session, Person, person_id, missing="That person is no longer in the case.")
+        if expected_version is not None and stored.version != expected_version:
+            raise ConflictError(PERSON_CONFLICT)
+        version = stored.version if expected_version is None else expected_version
         item = _clean_person(person)
         changed = [n for n in _PERSON_FIELDS if getattr(stored, n) != getattr(item, n)]
         for name in _PERSON_FIELDS:
             setattr(stored, name, getattr(item, name))
-        session.add(stored)
+        save_versioned(session, stored, expected_version=version, conflict=PERSON_CONFLICT)
         addresses = session.exec(select(Address).where(Address.person_id == person_id)).all()
         if item.address.strip():
             if addresses:

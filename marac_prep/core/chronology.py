@@ -6,7 +6,8 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from marac_prep.core import audit
@@ -16,6 +17,7 @@ from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, NotFound, ValidationError
 from marac_prep.core.models import Agency, AgencyReturn, ChronologyEntry, ChronologyEntryVersion, User
 from marac_prep.core.permissions import require
+from marac_prep.core.versioning import load_current
 from marac_prep.core.vocabulary import (
     FACT_OR_OPINION,
     RISK_LEVELS,
@@ -25,6 +27,7 @@ from marac_prep.core.vocabulary import (
     risk_indicator_id,
 )
 
+_BECOMES_RETURNED = ("not_requested", "requested", "chased", "nothing_known")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 SUMMARY_MAX = 500
 
@@ -106,17 +109,38 @@ def _check_whole(entry: ChronologyEntry) -> None:
 
 
 def _mark_returned(session: Session, case_id: int, agency_id: int) -> None:
-    """An agency that has put entries in has returned information for the case."""
-    ret = session.exec(
-        select(AgencyReturn).where(AgencyReturn.case_id == case_id, AgencyReturn.agency_id == agency_id)
+    """An agency that has put entries in has returned information for the case.
+
+    One conditional UPDATE (status and version changed by the database itself), so a return
+    another desk changes at the same moment is neither overwritten nor loses a version.
+    """
+    mark = (
+        update(AgencyReturn)
+        .where(
+            col(AgencyReturn.case_id) == case_id,
+            col(AgencyReturn.agency_id) == agency_id,
+            col(AgencyReturn.status).in_(_BECOMES_RETURNED),
+        )
+        .values(
+            status="returned",
+            returned_on=func.coalesce(col(AgencyReturn.returned_on), date.today()),
+            version=col(AgencyReturn.version) + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if session.execute(mark).rowcount:  # type: ignore[attr-defined]
+        return
+    exists = session.exec(
+        select(AgencyReturn.id).where(AgencyReturn.case_id == case_id, AgencyReturn.agency_id == agency_id)
     ).first()
-    if ret is None:
-        ret = AgencyReturn(case_id=case_id, agency_id=agency_id)
-    if ret.status in ("not_requested", "requested", "chased", "nothing_known"):
-        ret.status = "returned"
-        ret.returned_on = ret.returned_on or date.today()
-        ret.version += 1 if ret.id else 0
-        session.add(ret)
+    if exists is not None:
+        return  # already returned, declined …: left as the agency answered
+    try:
+        with session.begin_nested():
+            session.add(AgencyReturn(case_id=case_id, agency_id=agency_id, status="returned",
+                                     returned_on=date.today(), version=1))
+    except IntegrityError:
+        session.execute(mark)  # another desk created it meanwhile
 
 
 def add_entry(session: Session, *, actor: User, case_id: int, agency_id: int, **fields: Any) -> ChronologyEntry:
@@ -159,10 +183,14 @@ def add_entry(session: Session, *, actor: User, case_id: int, agency_id: int, **
     return entry
 
 
+def _missing(entry_id: int) -> str:
+    return f"There is no chronology entry number {entry_id}."
+
+
 def get_entry(session: Session, entry_id: int) -> ChronologyEntry:
     entry = session.get(ChronologyEntry, entry_id)
     if entry is None:
-        raise NotFound(f"There is no chronology entry number {entry_id}.")
+        raise NotFound(_missing(entry_id))
     return entry
 
 
@@ -198,17 +226,17 @@ def edit_entry(
 ) -> ChronologyEntry:
     """Changes an entry, keeping the earlier version; refused if the entry changed meanwhile."""
     with unit_of_work(session):
-        entry = get_entry(session, entry_id)
+        entry = load_current(session, ChronologyEntry, entry_id, missing=_missing(entry_id))
         require(actor, "edit_entry", agency_id=entry.agency_id)
         if "agency_id" in fields and fields["agency_id"] != entry.agency_id:
             require(actor, "edit_entry", agency_id=fields["agency_id"])
-        if entry.withdrawn_at is not None:
-            raise ValidationError("This entry was withdrawn and can no longer be changed.")
         if entry.version != expected_version:
             raise ConflictError(
                 "Someone else changed this entry since you opened it; your changes were not saved. "
                 "Reload the entry to see their version."
             )
+        if entry.withdrawn_at is not None:
+            raise ValidationError("This entry was withdrawn and can no longer be changed.")
         values = _clean(session, fields)
         changed = sorted(k for k, v in values.items() if getattr(entry, k) != v)
         _keep_version(session, entry, actor)
@@ -235,7 +263,7 @@ def withdraw_entry(
 ) -> ChronologyEntry:
     """Withdraws an entry: it stays in the database with its reason but leaves the chronology."""
     with unit_of_work(session):
-        entry = get_entry(session, entry_id)
+        entry = load_current(session, ChronologyEntry, entry_id, missing=_missing(entry_id))
         require(actor, "edit_entry", agency_id=entry.agency_id)
         if not reason.strip():
             raise ValidationError("Say why the entry is withdrawn.")

@@ -377,10 +377,11 @@ class MatchSettings:
     threshold: float = 0.8
 
     @classmethod
-    def from_settings(cls) -> MatchSettings:
-        from marac_prep.core.vocabulary import settings
+    def from_settings(cls, values: Any = None) -> MatchSettings:
+        """From the settings in force (a `core.settings.Settings`; the packaged defaults when None)."""
+        from marac_prep.core.settings import packaged
 
-        return cls(threshold=float(settings().get("person_match_threshold", 0.8)))
+        return cls(threshold=float((values or packaged()).person_match_threshold))
 
 
 _SWAPPED = 0.95

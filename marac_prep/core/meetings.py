@@ -12,6 +12,7 @@ from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, NotFound, ValidationError
 from marac_prep.core.models import Meeting, User
 from marac_prep.core.permissions import require
+from marac_prep.core.versioning import load_current, save_versioned
 from marac_prep.core.vocabulary import MEETING_STATUSES, check_choice
 
 
@@ -23,6 +24,9 @@ def create_meeting(session: Session, *, actor: User, meeting_date: date, area: s
         session.flush()
         audit.record(session, actor=actor, action="meeting.create", object_type="meeting", object_id=meeting.id)
     return meeting
+
+
+MEETING_CONFLICT = "Someone else changed this meeting meanwhile; reload it and try again."
 
 
 def update_meeting(
@@ -38,9 +42,9 @@ def update_meeting(
     """Changes a meeting; refused with `ConflictError` if someone changed it since it was read."""
     with unit_of_work(session):
         require(actor, "manage_meeting")
-        meeting = get_meeting(session, meeting_id)
+        meeting = load_current(session, Meeting, meeting_id, missing=f"There is no meeting number {meeting_id}.")
         if meeting.version != expected_version:
-            raise ConflictError("Someone else changed this meeting meanwhile; reload it and try again.")
+            raise ConflictError(MEETING_CONFLICT)
         changed: list[str] = []
         if meeting_date is not None and meeting_date != meeting.meeting_date:
             meeting.meeting_date, changed = meeting_date, [*changed, "meeting_date"]
@@ -50,8 +54,7 @@ def update_meeting(
             status = check_choice(status, MEETING_STATUSES, "meeting status")
             if status != meeting.status:
                 meeting.status, changed = status, [*changed, "status"]
-        meeting.version += 1
-        session.add(meeting)
+        save_versioned(session, meeting, expected_version=expected_version, conflict=MEETING_CONFLICT)
         audit.record(
             session,
             actor=actor,

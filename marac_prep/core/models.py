@@ -117,6 +117,7 @@ class Person(SQLModel, table=True):
     phone: str = ""
     safe_to_call: bool | None = None
     must_not_receive_information: bool = False
+    version: int = 1
 
 
 class Address(SQLModel, table=True):
@@ -252,6 +253,26 @@ class AuditEvent(SQLModel, table=True):
     details: dict[str, Any] = _json_dict()
     prev_hash: str = ""
     hash: str = ""
+
+
+# --- Settings (code health: local practice a Marac changes in the app) -------------------------
+
+
+class Setting(SQLModel, table=True):
+    """One local-practice setting changed from its packaged default (`resources/settings.json`).
+
+    Attributes:
+        name: the setting's key in `settings.json`.
+        value: its value as JSON (a number, a text or a small structure).
+        version: raised on every change.
+    """
+
+    __tablename__ = "app_setting"
+    name: str = Field(primary_key=True, max_length=64)
+    value: Any = Field(sa_column=Column(JSON, nullable=False))
+    version: int = 1
+    changed_at: datetime
+    changed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
 # --- People across cases (person matching, marac_prep.core.people) ----------------------------

@@ -19,6 +19,7 @@ from marac_prep.core.errors import NotFound, ValidationError
 from marac_prep.core.matching import MatchSettings, PersonFacts, compare, query_keys
 from marac_prep.core.models import Case, Meeting, Person, PersonKey, PersonLink, User
 from marac_prep.core.permissions import require
+from marac_prep.core.settings import current
 
 MATCHED_ROLES = ("victim", "perpetrator")
 CONFIRMED, REJECTED, POSSIBLE = "confirmed", "rejected", "possible"
@@ -203,7 +204,7 @@ def match_people(
     One keyed query for everyone given (a whole meeting at once), then the matcher on the few
     candidates the keys find.
     """
-    ms = settings or MatchSettings.from_settings()
+    ms = settings or MatchSettings.from_settings(current(session))
     subjects = [p for p in people if p.role in MATCHED_ROLES and p.id is not None]
     found: dict[int, list[PersonMatch]] = {p.id or 0: [] for p in subjects}
     if not subjects:

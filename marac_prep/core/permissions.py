@@ -19,6 +19,7 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "export",
             "view_audit",
             "link_people",
+            "manage_settings",
         }
     ),
     "idva": frozenset({"manage_case", "export"}),
@@ -44,6 +45,7 @@ _DESCRIPTIONS = {
     "export": "export case information",
     "view_audit": "see the audit trail",
     "link_people": "confirm or reject that two records are the same person",
+    "manage_settings": "change this Marac's settings",
 }
 _ROLE_NAMES = {
     "coordinator": "a coordinator",

@@ -13,6 +13,7 @@ from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, ValidationError
 from marac_prep.core.models import Agency, AgencyReturn, Case, Person, User
 from marac_prep.core.permissions import require
+from marac_prep.core.versioning import load_current, save_versioned
 from marac_prep.core.vocabulary import ANSWERED_STATUSES, RETURN_STATUSES, check_choice
 
 
@@ -72,6 +73,9 @@ def return_progress(rows: list[ReturnRow]) -> tuple[int, int]:
     return sum(1 for r in expected if r.answered), len(expected)
 
 
+RETURN_CONFLICT = "Someone else changed this return meanwhile; reload it and try again."
+
+
 def set_return(
     session: Session,
     *,
@@ -98,13 +102,16 @@ def set_return(
         case: Case = get_case(session, case_id)
         if session.get(Agency, agency_id) is None:
             raise ValidationError("That agency does not exist.")
-        record = session.exec(
-            select(AgencyReturn).where(AgencyReturn.case_id == case.id, AgencyReturn.agency_id == agency_id)
+        record_id = session.exec(
+            select(AgencyReturn.id).where(AgencyReturn.case_id == case.id, AgencyReturn.agency_id == agency_id)
         ).first()
-        if record is None:
+        if record_id is None:
             record = AgencyReturn(case_id=case_id, agency_id=agency_id, version=0)
-        elif expected_version is not None and record.version != expected_version:
-            raise ConflictError("Someone else changed this return meanwhile; reload it and try again.")
+        else:
+            record = load_current(session, AgencyReturn, record_id, missing=RETURN_CONFLICT)
+            if expected_version is not None and record.version != expected_version:
+                raise ConflictError(RETURN_CONFLICT)
+        read_version = record.version
         if status == "requested":
             record.requested_on = on
         elif status == "chased":
@@ -121,9 +128,9 @@ def set_return(
             record.representative = representative.strip()
         if note is not None:
             record.note = note.strip()
-        record.version += 1
-        session.add(record)
-        session.flush()
+        if record.id is None:
+            record.version = 1
+        save_versioned(session, record, expected_version=read_version, conflict=RETURN_CONFLICT)
         audit.record(
             session,
             actor=actor,

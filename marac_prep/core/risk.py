@@ -13,7 +13,8 @@ from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.models import ChronologyEntry, RiskAssessment, User
 from marac_prep.core.permissions import require
-from marac_prep.core.vocabulary import ANSWERS, check_choice, dash_questions, dash_tool, risk_level
+from marac_prep.core.settings import current
+from marac_prep.core.vocabulary import ANSWERS, check_choice, dash_questions, dash_tool
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,9 @@ def record_risk_assessment(
         for qid, a in answers.items()
     }
     score = sum(1 for a in cleaned.values() if a["answer"] == "yes")
-    level = risk_level(score)
     tool, version = dash_tool()
     with unit_of_work(session):
+        level = current(session).risk_level(score)
         require(actor, "record_risk_assessment", agency_id=agency_id)
         get_case(session, case_id)
         assessment = RiskAssessment(

@@ -24,7 +24,10 @@ class TextSignal:
         words: the words it was read from, as written (quoted in findings).
         field: which of the entry's texts held the words.
         start / end: character offsets of `words` in that text.
-        target_agency: for a "referral_made" event, the receiving agency as written, if named.
+        target_agency: for a "referral_made" (or "referral_considered_not_made") event, the
+            receiving agency as written, if named.
+        target_agency_code: that agency's short code from `resources/agencies.json` ("CSC",
+            "IDVA", ...; "MARAC" for Marac itself), if the words name one the reader knows.
     """
 
     entry_id: int
@@ -35,3 +38,4 @@ class TextSignal:
     start: int = 0
     end: int = 0
     target_agency: str | None = None
+    target_agency_code: str | None = None

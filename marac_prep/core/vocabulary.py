@@ -1,13 +1,13 @@
-"""Reference data loaded from `resources/`: event types, Dash questions, criteria, settings."""
+"""Reference data loaded from `resources/`: event types, Dash questions, criteria (settings: core.settings)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from marac_prep.core.errors import ValidationError
+from marac_prep.core.settings import packaged
 from marac_prep.resources import load_json
 
 ROLES = ("coordinator", "idva", "agency_rep", "viewer")
@@ -85,15 +85,9 @@ def dash_tool() -> tuple[str, str]:
     return str(data["tool"]), str(data["tool_version"])
 
 
-@cache
-def settings() -> dict[str, Any]:
-    """Local-practice settings (thresholds, windows, marking) from `resources/settings.json`."""
-    return {k: v for k, v in load_json("settings.json").items() if not k.startswith("_")}
-
-
-@cache
 def criteria() -> tuple[tuple[str, str], ...]:
-    return tuple((c["id"], c["label"]) for c in settings()["criteria"])
+    """The referral criteria (id, label); fixed, so the packaged settings hold them."""
+    return packaged().criteria
 
 
 def default_agencies() -> list[dict[str, str]]:
@@ -156,16 +150,6 @@ def high_risk_indicators() -> frozenset[str]:
 
 def incident_event_types() -> frozenset[str]:
     return frozenset(e.id for e in event_types() if e.incident)
-
-
-def risk_level(score: int | None) -> str | None:
-    """The local risk band for a Dash score (standard 0–9, medium 10–13, high 14+ by default)."""
-    if score is None:
-        return None
-    for level, (low, high) in settings()["risk_bands"].items():
-        if low <= score <= high:
-            return str(level)
-    return "high" if score > 0 else "standard"
 
 
 def check_choice(value: str, allowed: tuple[str, ...], what: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, SQLModel, col, select
 
 from marac_prep.core.chronology import SUMMARY_MAX
@@ -401,15 +402,19 @@ class _BulkInsert:
 
 
 def _set_return(session: Session, pair: tuple[int, int], status: str, on: date, representative: str) -> None:
+    """Records the return the file answers, in one statement that raises the version itself (a
+    desk changing the same return at the same moment loses nothing)."""
     case_id, agency_id = pair
-    record = session.exec(
-        select(AgencyReturn).where(AgencyReturn.case_id == case_id, AgencyReturn.agency_id == agency_id)
-    ).first()
-    if record is None:
-        record = AgencyReturn(case_id=case_id, agency_id=agency_id, version=0)
-    record.status = status
-    record.returned_on = on
+    values: dict[str, Any] = {"status": status, "returned_on": on, "version": col(AgencyReturn.version) + 1}
     if representative:
-        record.representative = representative
-    record.version += 1
-    session.add(record)
+        values["representative"] = representative
+    changed = session.execute(
+        sa_update(AgencyReturn)
+        .where(col(AgencyReturn.case_id) == case_id, col(AgencyReturn.agency_id) == agency_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if not changed.rowcount:  # type: ignore[attr-defined]
+        session.add(AgencyReturn(case_id=case_id, agency_id=agency_id, status=status, returned_on=on,
+                                 representative=representative, version=1))
+        session.flush()

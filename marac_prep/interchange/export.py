@@ -14,6 +14,7 @@ from marac_prep.core.chronology import entries_for_case
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ValidationError
+from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Case, User
 from marac_prep.core.permissions import require
@@ -84,13 +85,11 @@ def write_table(path: Path, header: list[str], rows: list[list[str]], *, sheet_t
     if suffix not in FORMATS:
         raise ValidationError(f"{path.name}: export to a .csv or .xlsx file.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".part")
-    try:
+    with atomic_write(path) as pending:
         if suffix == ".csv":
-            with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(header)
-                writer.writerows([guard_formula(c) for c in row] for row in rows)
+            writer = csv.writer(pending.text())
+            writer.writerow(header)
+            writer.writerows([guard_formula(c) for c in row] for row in rows)
         else:
             import openpyxl
             from openpyxl.cell import WriteOnlyCell
@@ -107,10 +106,7 @@ def write_table(path: Path, header: list[str], rows: list[list[str]], *, sheet_t
             sheet.append(heading)
             for row in rows:
                 sheet.append([guard_formula(c) for c in row])
-            book.save(temporary)
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
+            book.save(pending.stream)
 
 
 def export_chronology(

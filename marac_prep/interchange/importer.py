@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session
 
 from marac_prep.core import audit
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ValidationError
+from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Meeting, User
 from marac_prep.core.permissions import allowed, require
@@ -23,6 +25,9 @@ from marac_prep.interchange.plan import DUPLICATE, IMPORTED, REJECTED, ImportPla
 from marac_prep.interchange.sheets import Sheet, read_sheet
 
 HEADER_SEARCH_ROWS = 30
+# The class of the PostgreSQL advisory lock that serialises imports into one meeting (the second
+# number is the meeting's id). SQLite's BEGIN IMMEDIATE already serialises every writer.
+_PG_IMPORT_LOCK = 7243010
 FORMAT_NAMES = {columns.RETURNS: "agency return", columns.LIST: "Marac list"}
 
 
@@ -123,9 +128,8 @@ def write_rejects(plan: ImportPlan, target: Path) -> None:
     """
     width = max(len(plan.header.cells), *(len(o.row.cells) for o in plan.outcomes if o.status == REJECTED))
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(target.name + ".part")
-    with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+    with atomic_write(target) as pending:
+        writer = csv.writer(pending.text())
         for row in plan.preamble:
             writer.writerow([guard_formula(c) for c in row.cells])
         header = [guard_formula(c) for c in plan.header.cells]
@@ -134,7 +138,18 @@ def write_rejects(plan: ImportPlan, target: Path) -> None:
             if outcome.status == REJECTED:
                 cells = [guard_formula(c) for c in outcome.row.cells]
                 writer.writerow(cells + [""] * (width - len(cells)) + [f"line {outcome.row.number}: {outcome.reason}"])
-    temporary.replace(target)
+
+
+def hold_import_lock(session: Session, meeting_id: int) -> None:
+    """Makes a second import into the same meeting wait until this transaction ends.
+
+    Duplicates are found by reading what is stored; two imports of the same file checking at the
+    same moment would each find nothing and store every row twice. With the lock held from
+    before the check to the commit, the second import sees the first one's rows (as duplicates).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:kind, :meeting)"),
+                        {"kind": _PG_IMPORT_LOCK, "meeting": meeting_id})
 
 
 def import_file(
@@ -159,6 +174,7 @@ def import_file(
         plan.records["default_agency"] = agency
     rejects: Path | None = None
     with unit_of_work(session):
+        hold_import_lock(session, meeting_id)
         meeting = get_meeting(session, meeting_id)
         check_plan(session, actor=actor, meeting=meeting, plan=plan, progress=progress)
         if plan.layout.format == columns.RETURNS:

@@ -12,17 +12,18 @@ from marac_prep.core import audit
 from marac_prep.core.cases import addresses_of, cases_for_meeting, people_of
 from marac_prep.core.dates import display_day
 from marac_prep.core.db import unit_of_work
+from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Agency, Case, Meeting, Person, User
 from marac_prep.core.permissions import require
 from marac_prep.core.returns import expected_agency_ids
+from marac_prep.core.settings import current
 from marac_prep.core.vocabulary import (
     FACT_OR_OPINION,
     RISK_LEVELS,
     SUBJECTS,
     dash_questions,
     event_types,
-    settings,
 )
 from marac_prep.interchange.cells import guard_formula
 from marac_prep.interchange.columns import RETURN_COLUMNS
@@ -92,15 +93,30 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "agency"
 
 
+def _template_name(meeting: Meeting, agency: Agency, taken: set[str]) -> str:
+    """The agency's file name, unique in this run: two codes that read alike once made safe for a
+    file name ("A&E", "A-E") get their agency id added, so no file is written over another."""
+    stem = f"research-request-{meeting.meeting_date:%Y-%m-%d}-{_safe_name(agency.short_code)}"
+    if stem.casefold() in taken:
+        stem = f"{stem}-{agency.id}"
+    taken.add(stem.casefold())
+    return f"{stem}.xlsx"
+
+
 def write_template(
-    path: Path, *, agency: Agency, meeting: Meeting, case_rows: list[list[Any]], agencies: list[Agency]
+    path: Path,
+    *,
+    agency: Agency,
+    meeting: Meeting,
+    case_rows: list[list[Any]],
+    agencies: list[Agency],
+    marking: str,
 ) -> None:
     """One agency's research request workbook: Return (imported), Cases, Instructions, Lists."""
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    marking = str(settings().get("default_marking", "OFFICIAL-SENSITIVE"))
     book = openpyxl.Workbook()
     ret = book.active
     assert ret is not None
@@ -167,12 +183,8 @@ def write_template(
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     guide["A1"].font = guide["A2"].font = Font(bold=True)
     book.active = 0
-    temporary = path.with_name(path.name + ".part")
-    try:
-        book.save(temporary)
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with atomic_write(path) as pending:
+        book.save(pending.stream)
 
 
 def write_templates(session: Session, *, actor: User, meeting_id: int, folder: Path) -> list[Path]:
@@ -189,14 +201,16 @@ def write_templates(session: Session, *, actor: User, meeting_id: int, folder: P
             has_children = any(p.role == "child" for p in people_of(session, case.id))
             for agency_id in expected_agency_ids(agencies, has_children=has_children):
                 wanted.setdefault(agency_id, []).append(case)
+        marking = current(session).default_marking
         folder.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
+        taken: set[str] = set()
         for agency in agencies:
             if agency.id not in wanted:
                 continue
-            path = folder / f"research-request-{meeting.meeting_date:%Y-%m-%d}-{_safe_name(agency.short_code)}.xlsx"
+            path = folder / _template_name(meeting, agency, taken)
             write_template(path, agency=agency, meeting=meeting, case_rows=_case_rows(session, wanted[agency.id]),
-                           agencies=agencies)
+                           agencies=agencies, marking=marking)
             written.append(path)
         audit.record(
             session, actor=actor, action="export", object_type="meeting", object_id=meeting.id,

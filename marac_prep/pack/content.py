@@ -20,11 +20,9 @@ from marac_prep.core.models import Person
 from marac_prep.core.returns import return_progress
 from marac_prep.core.vocabulary import (
     RETURN_STATUS_LABELS,
-    criteria,
     event_type_label,
     high_risk_indicators,
     risk_indicator_label,
-    risk_level,
 )
 from marac_prep.pack.markup import Scrubber, clean
 
@@ -231,7 +229,7 @@ def pack_case(case_file: CaseFile, *, on: date) -> PackCase:
     visible = shareable_only(case_file)
     withheld = Counter(case_file.agency_name(e.agency_id) for e in case_file.entries if not e.shareable)
     shown = Counter(case_file.agency_name(e.agency_id) for e in visible.entries)
-    criterion_labels = dict(criteria())
+    criterion_labels = dict(case_file.settings.criteria)
     victim = case_file.victim
     returns = tuple(
         PackReturn(
@@ -255,7 +253,7 @@ def pack_case(case_file: CaseFile, *, on: date) -> PackCase:
         criteria=tuple(criterion_labels.get(c, c) for c in case.criteria),
         criteria_notes=scrub(case.criteria_notes),
         dash_score=case.dash_score,
-        dash_level=risk_level(case.dash_score) or "",
+        dash_level=case_file.settings.risk_level(case.dash_score) or "",
         repeat=case.repeat,
         victim_aware=case.victim_aware,
         victim_consent=case.victim_consent,

@@ -6,7 +6,6 @@ import contextlib
 import logging
 import os
 import secrets
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,10 +23,11 @@ from marac_prep.core.cases import case_by_reference
 from marac_prep.core.dates import display_day
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import StorageError, ValidationError
+from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import User
 from marac_prep.core.permissions import require
-from marac_prep.core.vocabulary import settings
+from marac_prep.core.settings import current
 from marac_prep.pack.content import PackCase, PackContent, pack_case
 from marac_prep.pack.document import PackCancelled, PackDocTemplate, page_numbers_pdf
 from marac_prep.pack.markup import clean
@@ -54,13 +54,9 @@ class PackResult:
     encrypted: bool
 
 
-def default_marking() -> str:
-    return str(settings().get("default_marking", "OFFICIAL-SENSITIVE"))
-
-
-def check_marking(marking: str | None) -> str:
+def check_marking(marking: str) -> str:
     """The protective marking, trimmed; one line of at most 60 characters."""
-    text = " ".join(clean(marking if marking is not None else default_marking()).split())
+    text = " ".join(clean(marking).split())
     if not text:
         raise ValidationError("The protective marking cannot be empty, e.g. OFFICIAL-SENSITIVE.")
     if len(text) > MARKING_MAX:
@@ -96,7 +92,7 @@ def load_pack_content(
     page numbers and the file), so this reports about its first half.
     """
     require(actor, "export")
-    marking = check_marking(marking)
+    marking = check_marking(marking if marking is not None else current(session).default_marking)
     meeting = get_meeting(session, meeting_id)
     if case_reference:
         case = case_by_reference(session, case_reference)
@@ -225,21 +221,6 @@ def _encryption(password: str) -> pikepdf.Encryption:
     return pikepdf.Encryption(owner=owner, user=password, R=6, aes=True)
 
 
-def _temporary_beside(path: Path, data: bytes) -> Path:
-    """Writes `data` to a hidden temporary file in the destination folder (same filesystem)."""
-    handle, name = tempfile.mkstemp(prefix=".marac-pack-", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise
-    return Path(name)
-
-
 def export_pack(
     session: Session,
     *,
@@ -278,25 +259,25 @@ def export_pack(
     steps = len(content.cases)
     data, pages = render_pack(content, password=password, progress=progress, cancelled=is_cancelled,
                               steps_before=steps)
-    temporary = _temporary_beside(path, data)
-    replaced = False
-    try:
-        with unit_of_work(session):
-            if is_cancelled():
-                raise PackCancelled()
-            audit.record(
-                session, actor=session.get(User, actor_id) if actor_id else actor, action="pack.export",
-                object_type="meeting", object_id=meeting_id,
-                case_id=content.cases[0].case_id if content.scope == "case" and content.cases else None,
-                details={"cases": len(content.cases), "pages": pages, "withheld": content.withheld_total,
-                         "encrypted": bool(password), "scope": content.scope},
-            )
-            session.flush()
-            os.replace(temporary, path)
-            replaced = True
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(path if replaced else temporary)
-        raise
+    with atomic_write(path) as pending:
+        pending.stream.write(data)
+        try:
+            with unit_of_work(session):
+                if is_cancelled():
+                    raise PackCancelled()
+                audit.record(
+                    session, actor=session.get(User, actor_id) if actor_id else actor, action="pack.export",
+                    object_type="meeting", object_id=meeting_id,
+                    case_id=content.cases[0].case_id if content.scope == "case" and content.cases else None,
+                    details={"cases": len(content.cases), "pages": pages, "withheld": content.withheld_total,
+                             "encrypted": bool(password), "scope": content.scope},
+                )
+                session.flush()
+                pending.publish()  # inside the transaction: a failed commit removes the file below
+        except BaseException:
+            if pending.published:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            raise
     return PackResult(path=path, pages=pages, cases=len(content.cases), withheld=content.withheld_total,
                       encrypted=bool(password))

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from marac_prep.logging_setup import configure_logging
 from marac_prep.resources import resource_path
-from marac_prep.ui.idle_lock import IdleLock
+from marac_prep.ui.idle_lock import IdleLock, idle_minutes
 from marac_prep.ui.main_window import APPLICATION, ORGANISATION, MainWindow
 from marac_prep.ui.messages import report_error
 
@@ -126,7 +126,13 @@ def open_workspace(window: MainWindow, *, database_target: str | None, user_name
             db.close()
         return 1
     # Locks the screen after the idle time in settings; unsaved text stays where it was.
-    window.idle_lock = IdleLock(window, verify=db.check_passphrase if db.encrypted else None)
+    from marac_prep.core.settings import current
+
+    with db.read_session() as session:
+        minutes = idle_minutes(current(session))
+    window.idle_lock = IdleLock(
+        window, timeout_ms=int(minutes * 60_000), verify=db.check_passphrase if db.encrypted else None
+    )
     return None
 
 

@@ -41,7 +41,7 @@ from marac_prep.core.db import Database
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.meetings import list_meetings
 from marac_prep.core.models import Case, User
-from marac_prep.core.vocabulary import criteria, risk_level
+from marac_prep.core.settings import current
 from marac_prep.ui.forms import (
     UkDateField,
     add_choice,
@@ -100,6 +100,7 @@ class CaseDialog(QDialog):
         self._slots: list[_PersonSlot] = []
         self._removed: list[int] = []
         with database.read_session() as session:
+            self._settings = current(session)
             self._agencies = agencies(session)
             self._meetings = list_meetings(session)
             if case_id is not None:
@@ -154,7 +155,7 @@ class CaseDialog(QDialog):
             self.meeting.addItem(f"{display_day(meeting.meeting_date)} {meeting.area}".strip(), meeting.id)
         self.criteria: dict[str, QCheckBox] = {}
         criteria_box = QVBoxLayout()
-        for ident, label in criteria():
+        for ident, label in self._settings.criteria:
             box = QCheckBox(label, self)
             self.criteria[ident] = box
             criteria_box.addWidget(box)
@@ -257,7 +258,7 @@ class CaseDialog(QDialog):
 
     def _update_level(self, *_args: object) -> None:
         score = self.dash.value()
-        self.dash_level.setText("" if score < 0 else f"{risk_level(score)} risk")
+        self.dash_level.setText("" if score < 0 else f"{self._settings.risk_level(score)} risk")
 
     def _refresh_people(self) -> None:
         self.people.clear()

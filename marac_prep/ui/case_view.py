@@ -31,7 +31,6 @@ from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
 from marac_prep.core.people import HistoryItem, PersonMatch, history_from_matches
 from marac_prep.core.returns import return_progress
-from marac_prep.core.vocabulary import criteria, risk_level
 from marac_prep.ui.background import BackgroundOp, Progress
 from marac_prep.ui.chronology_model import ChronologyRow, chronology_rows, fold_search_texts
 from marac_prep.ui.chronology_view import ChronologyPanel
@@ -111,16 +110,15 @@ def _yes_no(value: bool | None) -> str:
 def referral_text(case_file: CaseFile) -> str:
     """The referral's details in plain words (shown as plain text)."""
     case = case_file.case
-    labels = dict(criteria())
+    labels = dict(case_file.settings.criteria)
     lines = [
         f"Referred by {case_file.agency_name(case.referring_agency_id)} on {display_day(case.referral_date)}.",
         "Criteria met: " + (", ".join(labels.get(c, c) for c in case.criteria) or "none recorded") + ".",
     ]
     if case.criteria_notes:
         lines.append(f"Concerns: {case.criteria_notes}")
-    score = (
-        "not recorded" if case.dash_score is None else f"{case.dash_score} of 24 ({risk_level(case.dash_score)} risk)"
-    )
+    level = case_file.settings.risk_level(case.dash_score)
+    score = "not recorded" if case.dash_score is None else f"{case.dash_score} of 24 ({level} risk)"
     lines.append(f"Dash score: {score}.")
     lines.append(
         f"Victim aware of the referral: {_yes_no(case.victim_aware)}. Consented: {_yes_no(case.victim_consent)}."
@@ -248,7 +246,7 @@ class CaseView(QWidget):
         dash = (
             "Dash not recorded"
             if case.dash_score is None
-            else f"Dash {case.dash_score} ({risk_level(case.dash_score)})"
+            else f"Dash {case.dash_score} ({cf.settings.risk_level(case.dash_score)})"
         )
         parts = [
             f"Referred by {cf.agency_name(case.referring_agency_id)} on {display_day(case.referral_date)}",

@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtGui import QColor
 
 from marac_prep.core.casefile import CaseFile
 from marac_prep.core.dates import PartialDate
@@ -28,6 +29,9 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 3
 
 COLUMNS = ("Date", "Agency", "Event type", "Summary", "Risk indicators", "Source")
 DATE, AGENCY, EVENT, SUMMARY, RISK, SOURCE = range(len(COLUMNS))
+# A withheld entry says so in words at the start of its summary (not by colour alone).
+WITHHELD_MARK = "[Withheld] "
+WITHHELD_COLOUR = QColor("#6b5b00")
 _PRECISION_WORDS = {"day": "exact day", "month": "month only", "year": "year only"}
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -52,6 +56,19 @@ class ChronologyRow:
     source_ref: str
     recorded_by: str
     fact_or_opinion: str
+    shareable: bool = True
+    withheld_reason: str = ""
+
+    @property
+    def withheld(self) -> bool:
+        """Not to be shared at the Marac: left out of the pack and of shareable exports."""
+        return not self.shareable
+
+    @property
+    def withheld_text(self) -> str:
+        return "Withheld: not shared at the Marac or in the pack" + (
+            f" ({self.withheld_reason})" if self.withheld_reason else ""
+        )
 
     @property
     def date_text(self) -> str:
@@ -113,6 +130,8 @@ def chronology_rows(case_file: CaseFile, progress: Callable[[int, int], None] | 
                 source_ref=entry.source_ref,
                 recorded_by=entry.recorded_by,
                 fact_or_opinion=entry.fact_or_opinion,
+                shareable=entry.shareable,
+                withheld_reason=entry.withheld_reason,
             )
         )
         if progress is not None and (number % 500 == 0 or number == total):
@@ -156,6 +175,10 @@ class ChronologyTableModel(LineTableModel):
             return agency_tint(row.agency_code)
         if role == Qt.ItemDataRole.FontRole and column == RISK and row.has_high_risk:
             return self._bold
+        if role == Qt.ItemDataRole.FontRole and row.withheld and column == SUMMARY:
+            return self._italic
+        if role == Qt.ItemDataRole.ForegroundRole and row.withheld and column == SUMMARY:
+            return WITHHELD_COLOUR
         return None
 
     @staticmethod
@@ -168,20 +191,27 @@ class ChronologyTableModel(LineTableModel):
             return event_type_label(row.event_type)
         if column == SUMMARY:
             # One line in the table; the full text is in the tooltip and the entry.
-            return " ".join(row.summary.split())
+            return (WITHHELD_MARK if row.withheld else "") + " ".join(row.summary.split())
         if column == RISK:
             return row.risk_text
         return row.source_text
 
     @staticmethod
     def _tooltip_text(row: ChronologyRow, column: int) -> str:
+        if row.withheld and column != SUMMARY:
+            return f"{ChronologyTableModel._plain_tooltip(row, column)}\n\n{row.withheld_text}"
+        return ChronologyTableModel._plain_tooltip(row, column)
+
+    @staticmethod
+    def _plain_tooltip(row: ChronologyRow, column: int) -> str:
         if column == DATE:
             precision = _PRECISION_WORDS.get(row.when.precision, row.when.precision)
             approx = ", approximate" if row.when.approximate else ""
             return f"{row.when.display()} ({precision}{approx})"
         if column == SUMMARY:
             text = row.summary + (f"\n\n{row.detail}" if row.detail else "")
-            return f"{text}\n\n({row.fact_or_opinion})"
+            withheld = f"\n\n{row.withheld_text}" if row.withheld else ""
+            return f"{text}\n\n({row.fact_or_opinion}){withheld}"
         return ChronologyTableModel._display(row, column)
 
     @staticmethod

@@ -23,7 +23,8 @@ from marac_prep.core.errors import ValidationError
 from marac_prep.core.models import RiskAssessment, User
 from marac_prep.core.permissions import allowed
 from marac_prep.core.risk import Answer, dash_score, record_risk_assessment
-from marac_prep.core.vocabulary import dash_questions, dash_tool, risk_level, settings
+from marac_prep.core.settings import current
+from marac_prep.core.vocabulary import dash_questions, dash_tool
 from marac_prep.ui.forms import UkDateField, agencies, choice, fill_agency_combo, inline_error, saving, select_data
 from marac_prep.ui.text import plain_label
 
@@ -46,6 +47,7 @@ class DashDialog(QDialog):
         self.setMinimumSize(780, 640)
         with database.read_session() as session:
             choices = [a for a in agencies(session) if allowed(actor, "record_risk_assessment", agency_id=a.id)]
+            self._settings = current(session)
         self.agency = QComboBox(self)
         self.agency.setAccessibleName("Assessing agency")
         fill_agency_combo(self.agency, choices)
@@ -112,8 +114,8 @@ class DashDialog(QDialog):
     def _update_score(self, *_args: object) -> None:
         answers = self.answers()
         score = dash_score(answers)
-        level = risk_level(score)
-        threshold = settings()["visible_high_risk_threshold"]
+        level = self._settings.risk_level(score)
+        threshold = self._settings.visible_high_risk_threshold
         note = " – meets the visible high risk criterion" if score >= threshold else ""
         self.score.setText(
             f"Score {score} of 24: {level} risk{note}. {len(answers)} of 24 questions answered "

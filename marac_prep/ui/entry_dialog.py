@@ -165,6 +165,15 @@ class EntryDialog(QDialog):
         self.withheld_reason = QLineEdit(self)
         self.withheld_reason.setAccessibleName("Why it is withheld")
         self.withheld_reason.setPlaceholderText("Why this entry may not be shared")
+        # Says in words, next to the box, what unticking it means.
+        self.withheld_notice = plain_label(
+            "Withheld: this entry stays in the chronology for your agency and the coordinator, but is "
+            "left out of the pack and of shareable exports.",
+            self,
+            name="withheldNotice",
+        )
+        self.withheld_notice.setWordWrap(True)
+        self.withheld_notice.hide()
         self.error = inline_error(self)
 
         left = QFormLayout()
@@ -192,6 +201,7 @@ class EntryDialog(QDialog):
         right.addRow("Recorded &by", self.recorded_by)
         right.addRow("", self.shareable)
         right.addRow("&Withheld because", self.withheld_reason)
+        right.addRow("", self.withheld_notice)
         left_column, right_column = QVBoxLayout(), QVBoxLayout()
         left_column.addLayout(left)
         left_column.addStretch(1)
@@ -216,8 +226,15 @@ class EntryDialog(QDialog):
         self.summary.textChanged.connect(self._update_counter)
         # Victim-blaming phrases are underlined with a suggestion; the author's words are never changed.
         self.highlighters = [attach_language_highlighter(self.summary), attach_language_highlighter(self.detail)]
-        self.shareable.toggled.connect(self.withheld_reason.setEnabled)
-        self.withheld_reason.setEnabled(False)
+        self.shareable.toggled.connect(self._on_shareable_toggled)
+        self._on_shareable_toggled(self.shareable.isChecked())
+
+    def _on_shareable_toggled(self, shareable: bool) -> None:
+        """The reason is asked for exactly when the entry is withheld."""
+        self.withheld_reason.setEnabled(not shareable and not getattr(self, "read_only", False))
+        self.withheld_notice.setVisible(not shareable)
+        if not shareable and self.isVisible() and self.withheld_reason.isEnabled():
+            self.withheld_reason.setFocus()
 
     def _default_agency(self) -> None:
         if self._actor.agency_id is not None:
@@ -245,8 +262,9 @@ class EntryDialog(QDialog):
         self.recorded_by.setText(entry.recorded_by)
         self.shareable.setChecked(entry.shareable)
         self.withheld_reason.setText(entry.withheld_reason)
-        self.withheld_reason.setEnabled(not entry.shareable)
-        self.setWindowTitle(f"Chronology entry – {entry.partial_date.display()} (version {entry.version})")
+        self._on_shareable_toggled(entry.shareable)
+        withheld = " – withheld" if not entry.shareable else ""
+        self.setWindowTitle(f"Chronology entry – {entry.partial_date.display()} (version {entry.version}){withheld}")
 
     def _lock(self) -> None:
         agency = next((a.name for a in self._agencies if self.entry and a.id == self.entry.agency_id), "another agency")
@@ -275,9 +293,15 @@ class EntryDialog(QDialog):
         ):
             widget.setEnabled(False)
         for widget in (self.summary, self.detail):
+            # Read-only rather than disabled, so the text can still be selected and copied.
             widget.setReadOnly(True)
         self.risks.setEnabled(False)
         self.save_button.setEnabled(False)
+        self.save_button.hide()  # nothing to save: the only way out is Close
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setText("Close")
+        cancel.setDefault(True)
+        self.setWindowTitle(self.windowTitle() + " – read only")
 
     # ----- state ----------------------------------------------------------------------------
     def _checked_risks(self) -> list[str]:

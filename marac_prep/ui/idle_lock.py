@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from marac_prep.core.vocabulary import settings
+from marac_prep.core.settings import Settings, packaged
 
 # What counts as the user being there; anything else (timers, repaints) does not keep the app open.
 _ACTIVITY = frozenset(
@@ -36,9 +36,9 @@ _BLOCKED = frozenset(
 )
 
 
-def idle_minutes() -> float:
-    """The `idle_lock_minutes` setting (local practice; default 10)."""
-    return float(settings().get("idle_lock_minutes", 10))
+def idle_minutes(settings: Settings | None = None) -> float:
+    """The `idle_lock_minutes` setting in force (local practice; the packaged default is 10)."""
+    return float((settings or packaged()).idle_lock_minutes)
 
 
 class LockOverlay(QFrame):

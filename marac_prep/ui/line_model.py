@@ -33,6 +33,8 @@ class LineTableModel(QAbstractTableModel):
         self.lines: list[Any] = []
         self._bold = QFont()
         self._bold.setBold(True)
+        self._italic = QFont()
+        self._italic.setItalic(True)
 
     def set_lines(self, lines: Iterable[Any]) -> None:
         self.beginResetModel()

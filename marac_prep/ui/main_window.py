@@ -40,6 +40,7 @@ from marac_prep.ui.operations import meeting as meeting_ops
 from marac_prep.ui.operations import pack as pack_ops
 from marac_prep.ui.operations import people as people_ops
 from marac_prep.ui.operations import returns as returns_ops
+from marac_prep.ui.settings_dialog import settings_action
 from marac_prep.ui.text import plain_label
 
 if TYPE_CHECKING:
@@ -291,6 +292,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.refresh_action)
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.audit_action)
+        self.view_menu.addAction(settings_action(self))
         self.help_menu = bar.addMenu("&Help")
         self.about_action = self._action("&About Marac Prep", self.about)
         self.help_menu.addAction(self.about_action)

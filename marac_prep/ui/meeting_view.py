@@ -26,7 +26,7 @@ from marac_prep.core.dates import display_day
 from marac_prep.core.meetings import list_meetings
 from marac_prep.core.models import Agency, AgencyReturn, Case, Person
 from marac_prep.core.returns import return_progress, return_rows
-from marac_prep.core.vocabulary import risk_level
+from marac_prep.core.settings import current
 from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.text import ALERT, plain_label, tooltip
 
@@ -61,6 +61,7 @@ class CaseLine:
     answered: int
     expected: int
     status: str
+    risk_level: str | None = None
     repeat_status: RepeatStatus | None = None  # from the people matched across cases
 
     @property
@@ -80,7 +81,7 @@ class CaseLine:
     def dash_text(self) -> str:
         if self.dash_score is None:
             return "not recorded"
-        return f"{self.dash_score} · {risk_level(self.dash_score)}"
+        return f"{self.dash_score} · {self.risk_level}"
 
     @property
     def progress_text(self) -> str:
@@ -122,6 +123,7 @@ def load_case_lines(session: Session, meeting_id: int) -> list[CaseLine]:
     for record in session.exec(select(AgencyReturn).where(col(AgencyReturn.case_id).in_(ids))).all():
         records[record.case_id][record.agency_id] = record
     repeats = repeat_statuses(session, cases, people)
+    in_force = current(session)
     lines = []
     for case in cases:
         case_id = case.id or 0
@@ -140,6 +142,7 @@ def load_case_lines(session: Session, meeting_id: int) -> list[CaseLine]:
                 expected=expected,
                 status=case.status,
                 repeat_status=repeats.get(case_id),
+                risk_level=in_force.risk_level(case.dash_score),
             )
         )
     return lines
@@ -216,7 +219,7 @@ class CaseTableModel(LineTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == 5 and line.answered < line.expected:
                 return ALERT
-            if column == 3 and line.dash_score is not None and risk_level(line.dash_score) == "high":
+            if column == 3 and line.risk_level == "high":
                 return ALERT
         if role == Qt.ItemDataRole.FontRole and column in (0, 4):
             return self._bold

@@ -34,6 +34,18 @@ class Messages:
         return box.clickedButton() is yes_button
 
     @classmethod
+    def choose(cls, parent: QWidget | None, title: str, text: str, *, options: list[str]) -> int | None:
+        """One of several answers (the first is the default); None when the user cancels."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        buttons = [box.addButton(option, QMessageBox.ButtonRole.AcceptRole) for option in options]
+        box.setDefaultButton(buttons[0])
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return buttons.index(clicked) if clicked in buttons else None  # type: ignore[arg-type]
+
+    @classmethod
     def info(cls, parent: QWidget | None, title: str, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, parent)
         box.setTextFormat(Qt.TextFormat.PlainText)

@@ -36,7 +36,8 @@ from marac_prep.core.errors import MaracError
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import User
 from marac_prep.core.reference import agencies_by_id
-from marac_prep.pack import PackResult, default_marking, export_pack
+from marac_prep.core.settings import current
+from marac_prep.pack import PackResult, export_pack
 from marac_prep.ui.forms import inline_error, show_inline
 from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.text import plain_label, tooltip
@@ -117,6 +118,7 @@ class PackDialog(QDialog):
             meeting = get_meeting(session, meeting_id)
             self._meeting_date = meeting.meeting_date
             references, self._warnings = _load_scope(session, meeting_id)
+            marking = current(session).default_marking
 
         self.scope = QComboBox(self)
         self.scope.setAccessibleName("Scope")
@@ -127,7 +129,7 @@ class PackDialog(QDialog):
         if case_reference:
             index = self.scope.findData(case_reference)
             self.scope.setCurrentIndex(max(index, 0))
-        self.marking = QLineEdit(default_marking(), self)
+        self.marking = QLineEdit(marking, self)
         self.marking.setAccessibleName("Protective marking")
         self.marking.setMaxLength(60)
         self.protect = QCheckBox("Protect the PDF with a password (AES-256)", self)

@@ -13,7 +13,8 @@ from sqlmodel import select
 from marac_prep.cli import main
 from marac_prep.core.audit import verify_chain
 from marac_prep.core.backup import backup_database
-from marac_prep.core.db import SQLITE_HEADER, _Cipher, is_encrypted_file, open_database
+from marac_prep.core.db import SQLITE_HEADER, is_encrypted_file, open_database
+from marac_prep.core.db.keying import Cipher
 from marac_prep.core.errors import StorageError, ValidationError
 from marac_prep.core.models import Person
 from tests.factories import Workspace
@@ -87,13 +88,13 @@ def test_plain_database_refuses_a_passphrase_unchanged(tmp_path):
 
 
 def test_the_key_reaches_sqlite_as_hex_only():
-    cipher = _Cipher.derive(PASSPHRASE, b"\x01" * 16)
+    cipher = Cipher.derive(PASSPHRASE, b"\x01" * 16)
     pragma = cipher.pragma()
     assert re.fullmatch(r"PRAGMA key = \"x'[0-9a-f]{96}'\"", pragma)
     assert pragma.endswith("01" * 16 + "'\"")  # the salt rides along
     assert "safe" not in pragma and PASSPHRASE not in repr(cipher)
     # memory-hard and salted: the same passphrase with another salt gives another key
-    assert _Cipher.derive(PASSPHRASE, b"\x02" * 16).key != cipher.key
+    assert Cipher.derive(PASSPHRASE, b"\x02" * 16).key != cipher.key
 
 
 def test_salt_is_the_files_own_first_bytes_and_differs_per_file(tmp_path):

@@ -36,6 +36,7 @@ class MessageLog:
     questions: list[tuple[str, str]] = field(default_factory=list)
     infos: list[tuple[str, str]] = field(default_factory=list)
     answer: bool = True
+    choice: int | None = 0  # the option index picked in `Messages.choose` (None: cancel)
 
 
 @pytest.fixture(autouse=True)
@@ -52,9 +53,14 @@ def messages(monkeypatch) -> MessageLog:
     def info(cls, parent, title, text):
         log.infos.append((title, text))
 
+    def choose(cls, parent, title, text, *, options):
+        log.questions.append((title, text))
+        return log.choice
+
     monkeypatch.setattr(Messages, "error", classmethod(error))
     monkeypatch.setattr(Messages, "ask", classmethod(ask))
     monkeypatch.setattr(Messages, "info", classmethod(info))
+    monkeypatch.setattr(Messages, "choose", classmethod(choose))
     return log
 
 

@@ -234,6 +234,10 @@ def test_an_edit_the_role_forbids_is_disabled_and_refused(qtbot, workspace, temp
     qtbot.addWidget(dialog)
     assert dialog.read_only and not dialog.save_button.isEnabled()
     assert "cannot change it" in dialog.banner.text() and dialog.banner.isVisibleTo(dialog)
+    # Read-only looks read-only: no Save on offer, only Close, and fields that cannot take typing.
+    assert not dialog.save_button.isVisibleTo(dialog) and "read only" in dialog.windowTitle()
+    assert dialog.buttons.button(dialog.buttons.StandardButton.Cancel).text() == "Close"
+    assert dialog.summary.isReadOnly() and not dialog.date.edit.isEnabled() and not dialog.shareable.isEnabled()
     # If it happens anyway (e.g. the role changed meanwhile), the service refuses and says why.
     dialog.summary.setReadOnly(False)
     dialog.summary.setPlainText("Changed by housing.")

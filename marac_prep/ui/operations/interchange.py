@@ -77,17 +77,40 @@ def export_chronology_file(
     """Asks for a CSV/XLSX name and writes the combined chronology of the meeting (or one case)."""
     from marac_prep.interchange.export import ExportResult, export_chronology
 
-    suggested = f"chronology-{case_reference or f'meeting-{meeting_id}'}.xlsx"
+    which = Messages.choose(
+        parent,
+        "Export chronology",
+        "Which entries should the file hold?\n\n"
+        "Shareable entries only leaves out every entry an agency has withheld from the Marac.\n"
+        "Everything includes the withheld entries too: keep the file within your agency. "
+        "The audit trail records that withheld entries were exported.",
+        options=["Shareable entries only", "Everything, including withheld entries"],
+    )
+    if which is None:
+        return None
+    shareable_only = which == 0
+    scope = case_reference or f"meeting-{meeting_id}"
+    suggested = f"chronology-{scope}{'' if shareable_only else '-with-withheld'}.xlsx"
     chosen = ExportFiles.chronology_path(parent, suggested)
     if chosen is None:
         return None
     path = _with_suffix(chosen)
 
     def work(session: Any) -> ExportResult:
-        return export_chronology(session, actor=actor, meeting_id=meeting_id, path=path, case_reference=case_reference)
+        return export_chronology(
+            session,
+            actor=actor,
+            meeting_id=meeting_id,
+            path=path,
+            case_reference=case_reference,
+            shareable_only=shareable_only,
+        )
 
     def done(result: ExportResult) -> None:
-        announce(f"Wrote {result.rows} chronology rows from {result.cases} case(s) to {result.path.name}.")
+        what = "shareable " if shareable_only else ""
+        withheld = "" if shareable_only else ", withheld entries included"
+        where = f"{result.cases} case(s) to {result.path.name}"
+        announce(f"Wrote {result.rows} {what}chronology rows from {where}{withheld}.")
 
     return _run(parent, database, work, label="Exporting the chronology…", doing="export the chronology", done=done)
 

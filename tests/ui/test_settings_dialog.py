@@ -1,0 +1,59 @@
+"""The Settings dialog: every setting described, a coordinator's change saved and applied."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QLabel
+
+from marac_prep.core.settings import current, descriptions
+from marac_prep.ui.settings_dialog import SettingsDialog
+
+
+def _texts(dialog) -> list[str]:
+    return [label.text() for label in dialog.findChildren(QLabel)]
+
+
+def test_each_setting_is_shown_with_its_description_as_plain_text(qtbot, db, ws):
+    ws.session.commit()
+    dialog = SettingsDialog(db, ws.coordinator)
+    qtbot.addWidget(dialog)
+    texts = _texts(dialog)
+    for text in descriptions().values():
+        assert text in texts
+    assert all(label.textFormat() == Qt.TextFormat.PlainText for label in dialog.findChildren(QLabel))
+    dialog.grab().save("/tmp/settings-dialog.png")
+
+
+def test_a_coordinator_changes_a_window_and_the_database_keeps_it(qtbot, db, ws):
+    ws.session.commit()
+    dialog = SettingsDialog(db, ws.coordinator)
+    qtbot.addWidget(dialog)
+    dialog.fields["referral_received_window_days"].setText("21")
+    dialog.fields["risk_bands"].setText("0-8, 9-13, 14-24")
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    with db.read_session() as session:
+        now = current(session)
+    assert now.referral_received_window_days == 21 and now.risk_level(9) == "medium"
+
+
+def test_a_bad_value_stays_in_the_dialog_with_the_reason(qtbot, db, ws):
+    ws.session.commit()
+    dialog = SettingsDialog(db, ws.coordinator)
+    qtbot.addWidget(dialog)
+    dialog.fields["repeat_window_days"].setText("a year")
+    dialog.fields["idle_lock_minutes"].setText("15")
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    assert "whole number" in dialog.error.text() and not dialog.error.isHidden()
+    with db.read_session() as session:
+        assert current(session).idle_lock_minutes == 10  # all or nothing
+
+
+def test_a_viewer_sees_the_settings_but_cannot_change_them(qtbot, db, ws):
+    viewer = ws.user("viewer")
+    ws.session.commit()
+    dialog = SettingsDialog(db, viewer)
+    qtbot.addWidget(dialog)
+    assert not any(field.isEnabled() for field in dialog.fields.values())
+    assert dialog.buttons.button(QDialogButtonBox.StandardButton.Save) is None
+    assert any("Only a coordinator can change them." in text for text in _texts(dialog))
