@@ -24,6 +24,9 @@ _KIND_LABEL = {
     "escalation": "Escalation",
     "single_agency_risk": "Risk known to one agency",
     "repeat": "Repeat",
+    "perpetrator_in_other_cases": "Perpetrator in other cases",
+    "victim_in_other_cases": "Victim in other cases",
+    "earlier_marac": "Earlier Marac (12+ months)",
     "victim_blaming_language": "Victim-blaming language",
     "nothing_known": "Nothing known",
 }
