@@ -37,6 +37,12 @@ class Result:
     peak_mib: float | None = None
     note: str = ""
     error: str = ""
+    # For quality rows (text_quality): overall precision and recall, their targets
+    # (precision, recall, the floor for every signal) and each signal's (precision, recall).
+    precision: float | None = None
+    recall: float | None = None
+    quality_targets: tuple[float, float, float] | None = None
+    per_signal: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def ours_s(self) -> float | None:
@@ -60,6 +66,10 @@ class Result:
             checks.append(self.ratio is not None and self.ratio <= self.target)
         if self.limit_s is not None:
             checks.append(self.ours_s is not None and self.ours_s < self.limit_s)
+        if self.quality_targets is not None:
+            precision, recall, floor = self.quality_targets
+            checks.append((self.precision or 0) >= precision and (self.recall or 0) >= recall)
+            checks.append(all(min(pr) >= floor for pr in self.per_signal.values()))
         return all(checks) if checks else None
 
     def as_json(self) -> dict[str, Any]:
@@ -75,6 +85,11 @@ class Result:
             out["limit_s"] = self.limit_s
         if self.peak_mib is not None:
             out["peak_mib"] = round(self.peak_mib, 1)
+        if self.precision is not None:
+            out["precision"] = round(self.precision, 4)
+            out["recall"] = round(self.recall or 0, 4)
+            out["quality_targets"] = list(self.quality_targets or ())
+            out["per_signal"] = {k: {"precision": p, "recall": r} for k, (p, r) in self.per_signal.items()}
         out["runs"] = len(self.ours)
         if self.met is not None:
             out["met"] = self.met

@@ -4,10 +4,12 @@
     python ui_probe.py startup DATABASE
     python ui_probe.py session DATABASE CASE_ID RUNS LIMIT_S
     python ui_probe.py filter DATABASE CASE_ID RUNS
+    python ui_probe.py save DATABASE CASE_ID RUNS
 
 `bare` and `startup` print "painted" when the window is first painted (the parent times the
 process from its start to that line); `startup` then prints "workspace" when the workspace has
-filled the window (meetings listed, the first meeting's cases shown). `session` opens the case
+filled the window (meetings listed, the first meeting's cases shown) and "usable" when the gap
+matrix of that meeting is filled too. `session` opens the case
 RUNS times, interleaved with the baseline query, and reports the peak memory after the first
 open; `filter` times keystrokes.
 PySide6 is imported inside functions: only marac_prep.ui may import it at module level.
@@ -139,6 +141,8 @@ def startup(database: str) -> None:
     window = start_app(database_target=database, user_name=ACTOR, demo=False, settings=settings)
     opened: list[bool] = []
     window.workspace_opened.connect(lambda: opened.append(True))
+    matrix: list[bool] = []
+    window.matrix_loaded.connect(lambda: matrix.append(True))
     watcher = _paint_watcher(window)
     watcher.arm()  # show() posts the first paint; nothing has been painted yet
     from PySide6.QtWidgets import QApplication
@@ -154,6 +158,14 @@ def startup(database: str) -> None:
     window.update()
     _wait_for(app, lambda: watcher.painted_at is not None)
     print("workspace", flush=True)
+    # Usable: the upcoming meeting's case list and its gap matrix filled and painted.
+    _wait_for(app, lambda: bool(matrix))
+    watcher.arm()
+    window.update()
+    _wait_for(app, lambda: watcher.painted_at is not None)
+    if window.meeting_view.table.model().rowCount() == 0:
+        raise RuntimeError("the meeting's case list is empty")
+    print("usable", flush=True)
 
 
 def _open_case(app: Any, window: Any, case_id: int) -> float:
@@ -298,6 +310,85 @@ def filtering(database: str, case_id: int, runs: int) -> None:
                       "keystroke_median": statistics.median(strokes)}), flush=True)
 
 
+def _new_entry_fields(number: int) -> dict[str, Any]:
+    from datetime import date, timedelta
+
+    from marac_prep.core.dates import PartialDate
+
+    return {
+        "date": PartialDate(date.today() - timedelta(days=3 + number % 300)),
+        "event_type": "contact",
+        "summary": f"Benchmark contact {number}: welfare call, no new concerns.",
+        "recorded_by": ACTOR,
+    }
+
+
+def saving(database: str, case_id: int, runs: int) -> None:
+    """One new entry saved as the app saves it (the service call, then the row shown in place,
+    until the table repaints), interleaved with the bare service call on the same case."""
+    from marac_prep.core.chronology import add_entry
+    from marac_prep.core.reference import find_agency
+    from marac_prep.ui.entry_dialog import EntryDialog
+    from marac_prep.ui.operations import entry as entry_ops
+
+    app, db, window = _main_window(database)
+    window.show()
+    app.processEvents()
+    _open_case(app, window, case_id)
+    _wait_for(app, lambda: not any(op.running for op in window.case_view.analysis_ops))
+    with db.read_session() as s:
+        agency_id = find_agency(s, "POL").id
+    actor = window.actor
+    counter = [0]
+
+    def dialog_save(cls: Any, parent: Any, database: Any, actor: Any, *, case_id: int, entry_id: Any = None) -> int:
+        # What EntryDialog.save does once the form is filled: the service call in a session.
+        counter[0] += 1
+        with db.session() as session:
+            return int(add_entry(session, actor=actor, case_id=case_id, agency_id=agency_id,
+                                 **_new_entry_fields(counter[0])).id or 0)
+
+    EntryDialog.open_entry = classmethod(dialog_save)  # type: ignore[method-assign, assignment]
+    viewport = window.case_view.chronology.table.viewport()
+    watcher = _paint_watcher(viewport)
+    ours: list[float] = []
+    bare: list[float] = []
+    def spin(ms: int) -> None:
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def settled() -> bool:
+        matrix = window._matrix_op
+        return not any(op.running for op in window.case_view.analysis_ops) and not (matrix and matrix.running)
+
+    for _ in range(runs + 1):  # the first of each is a warm-up
+        _wait_for(app, settled)
+        spin(400)  # past the deferred refreshes of the previous save
+        _wait_for(app, settled)
+        app.processEvents()
+        watcher.arm()
+        before = window.case_view.chronology.model.rowCount()
+        started = time.perf_counter()
+        window.run(entry_ops.new_entry)
+        _wait_for(app, lambda: watcher.painted_at is not None)
+        ours.append(float(watcher.painted_at) - started)
+        if window.case_view.chronology.model.rowCount() != before + 1:
+            raise RuntimeError("the saved entry did not appear in the table")
+        _wait_for(app, settled)
+        spin(400)
+        _wait_for(app, settled)
+        counter[0] += 1
+        started = time.perf_counter()
+        with db.session() as session:
+            add_entry(session, actor=actor, case_id=case_id, agency_id=agency_id, **_new_entry_fields(counter[0]))
+        bare.append(time.perf_counter() - started)
+    print(json.dumps({"ours": ours[1:], "bare": bare[1:], "rows": window.case_view.chronology.model.rowCount()}),
+          flush=True)
+
+
 def main(argv: list[str]) -> int:
     mode, *rest = argv
     if mode == "bare":
@@ -308,6 +399,8 @@ def main(argv: list[str]) -> int:
         session(rest[0], int(rest[1]), int(rest[2]), float(rest[3]))
     elif mode == "filter":
         filtering(rest[0], int(rest[1]), int(rest[2]))
+    elif mode == "save":
+        saving(rest[0], int(rest[1]), int(rest[2]))
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     sys.stdout.flush()

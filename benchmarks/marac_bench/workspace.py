@@ -28,6 +28,8 @@ _SHAPING_CODE = (
     "marac_prep/demo",
     "marac_prep/core/models.py",
     "marac_prep/core/migrations/versions",
+    "marac_prep/analysis/reading",
+    "resources/reading",
     "marac_prep/core/person_keys.py",
     "marac_prep/core/matching.py",
     "resources/name_variants.json",
@@ -40,6 +42,7 @@ class Size:
     entries_per_case: int
     big_case_entries: int
     seed: int = 1
+    read_text: bool = True  # store every entry's text signals, as a workspace in use would have them
 
     @property
     def entries(self) -> int:
@@ -66,7 +69,7 @@ def _code_hash() -> str:
     digest = hashlib.sha256()
     for name in _SHAPING_CODE:
         target = root / name
-        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        files = sorted([*target.rglob("*.py"), *target.rglob("*.json")]) if target.is_dir() else [target]
         for file in files:
             digest.update(file.name.encode())
             digest.update(file.read_bytes())
@@ -74,8 +77,10 @@ def _code_hash() -> str:
 
 
 def cache_path(size: Size) -> Path:
+    unread = "" if size.read_text else "-unread"
     return CACHE / (
-        f"ws-{size.cases}x{size.entries_per_case}-big{size.big_case_entries}-seed{size.seed}-{_code_hash()}.sqlite"
+        f"ws-{size.cases}x{size.entries_per_case}-big{size.big_case_entries}-seed{size.seed}{unread}-"
+        f"{_code_hash()}.sqlite"
     )
 
 
@@ -116,6 +121,8 @@ def _build(path: Path, size: Size) -> None:
                     session, actor=actor, cases=1, entries_per_case=size.big_case_entries,
                     seed=size.seed + 1, today=TODAY + timedelta(days=14),
                 )
+        if size.read_text:
+            _read_signals(db, started)
     finally:
         db.close()
     # Leave the file compact and analysed, as a database that has been in use would be.
@@ -131,6 +138,29 @@ def _build(path: Path, size: Size) -> None:
     for stale in path.parent.glob(prefix + "*"):
         if not stale.name.startswith(path.name):
             stale.unlink(missing_ok=True)
+
+
+def _read_signals(db: object, started: float) -> None:
+    """Every entry's text read and its signals stored, as the app does on first analysis."""
+    from sqlalchemy import select
+
+    from marac_prep.analysis.reading import read_and_store
+    from marac_prep.core.models import ChronologyEntry
+
+    table = ChronologyEntry.__table__  # type: ignore[attr-defined]
+    done, last = 0, 0
+    with db.read_session() as session:  # type: ignore[attr-defined]
+        top = session.execute(select(table.c.id).order_by(table.c.id.desc()).limit(1)).scalar() or 0
+    for first in range(0, top + 1, 20_000):
+        with db.session() as session:  # type: ignore[attr-defined]
+            rows = session.execute(
+                select(table.c.id, table.c.version, table.c.summary, table.c.detail)
+                .where(table.c.id >= first, table.c.id < first + 20_000, table.c.withdrawn_at.is_(None))
+            ).all()
+            done += read_and_store(session, rows)
+        if done - last >= 100_000:
+            last = done
+            _say(f"  text read for {done:,} entries, {time.perf_counter() - started:.0f} s")
 
 
 def _ids(path: Path, size: Size) -> tuple[int, int]:

@@ -7,11 +7,13 @@ and reported speech ("Gethin told officers she provoked him") taken into account
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 from marac_prep.analysis.reading import read_text
 from marac_prep.analysis.reading.patterns import SignalGroup, signal_groups
+from marac_prep.core.signals import TextSignal
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,23 @@ def _groups() -> dict[str, SignalGroup]:
     from marac_prep.analysis.reading.reader import reader
 
     return {g.code: g for g in signal_groups(tokenizer=reader().nlp.tokenizer) if g.kind == "victim_blaming"}
+
+
+def blaming_matches(signals: Iterable[TextSignal]) -> list[LanguageMatch]:
+    """The victim-blaming signals already read from an entry (`CaseFile.signals`) as matches with
+    their suggestion, without reading the text again; overlapping ones keep the longest."""
+    found = [s for s in signals if s.kind == "victim_blaming"]
+    groups = _groups()
+    found.sort(key=lambda s: (s.field != "summary", s.start, -(s.end - s.start)))
+    kept: list[LanguageMatch] = []
+    last: tuple[str, int] = ("", -1)
+    for s in found:
+        if s.field == last[0] and s.start < last[1]:
+            continue
+        group = groups[s.code]
+        kept.append(LanguageMatch(s.start, s.end, s.words, group.suggestion, group.why, s.code))
+        last = (s.field, s.end)
+    return kept
 
 
 def find_victim_blaming(text: str) -> list[LanguageMatch]:

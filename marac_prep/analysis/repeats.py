@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
+from marac_prep.analysis.findings import WHY, FindingKind, Severity
 from marac_prep.core.casefile import CaseFile, EntryRecord, entry_records
 from marac_prep.core.matching import MatchSettings, PersonFacts, compare
 from marac_prep.core.models import Case, Person
@@ -23,14 +24,7 @@ from marac_prep.core.people import PersonMatch, match_people
 from marac_prep.core.settings import Settings, current, packaged
 from marac_prep.core.vocabulary import incident_event_types
 
-KINDS = ("repeat", "perpetrator_in_other_cases", "victim_in_other_cases", "earlier_marac")
-WHY = {
-    "repeat": "A repeat within 12 months of the last Marac asks what changed since.",
-    "perpetrator_in_other_cases": "A perpetrator's violence to earlier partners recurs in homicide reviews.",
-    "victim_in_other_cases": "A victim recorded as a perpetrator elsewhere may be facing counter-allegations; "
-    "a new perpetrator means a new risk to plan for.",
-    "earlier_marac": "An earlier Marac more than 12 months ago: a new referral, but its history matters.",
-}
+KINDS: tuple[FindingKind, ...] = ("repeat", "perpetrator_in_other_cases", "victim_in_other_cases", "earlier_marac")
 DEFINITIONS = ("referral", "any_abuse")
 
 
@@ -61,14 +55,15 @@ class RepeatSettings:
 class RepeatFinding:
     """A finding of this module, turned into a `GapFinding` by the gap analysis."""
 
-    kind: str
-    severity: str
+    kind: FindingKind
+    severity: Severity
     message: str
     entry_ids: tuple[int, ...] = ()
+    group: str = ""  # keeps a coordinator's review of the finding across re-analysis
 
     @property
     def why(self) -> str:
-        return WHY[self.kind]
+        return WHY[self.kind]  # the gap analysis's wording (`analysis.findings`)
 
 
 @dataclass(frozen=True)
@@ -251,6 +246,7 @@ def repeat_findings(case_file: CaseFile, settings: RepeatSettings | None = None)
                     "medium" if ticked else "high",
                     f"Repeat: {earlier} was about {who}, {span}; {note}{hint}.",
                     tuple(e.id for e in evidence),
+                    group=last.reference,
                 )
             )
         elif status.state == "after_window":
@@ -260,6 +256,7 @@ def repeat_findings(case_file: CaseFile, settings: RepeatSettings | None = None)
                     "info",
                     f"{earlier} was about {who}, {days} days before this referral – more than "
                     f"{rs.window_days} days, so this is a new referral rather than a repeat{hint}.",
+                    group=last.reference,
                 )
             )
     found += _perpetrator_elsewhere(case_file)
@@ -300,6 +297,7 @@ def _perpetrator_elsewhere(case_file: CaseFile) -> list[RepeatFinding]:
                 "high",
                 f"{person.name} is {'' if confirmed else 'possibly '}the perpetrator in {len(cases)} other "
                 f"case{plural} with another victim: {_case_list(others)}{hint}.",
+                group=f"perpetrator {person.id}",
             )
         )
     return found
@@ -324,6 +322,7 @@ def _victim_elsewhere(case_file: CaseFile) -> list[RepeatFinding]:
                     f"{person.name} was {'' if confirmed else 'possibly '}recorded as the perpetrator in "
                     f"{_case_list(as_perpetrator)}: read it against this case's pattern (a possible "
                     f"counter-allegation){hint}.",
+                    group=f"victim {person.id} as perpetrator",
                 )
             )
         same_perpetrator = {
@@ -348,6 +347,7 @@ def _victim_elsewhere(case_file: CaseFile) -> list[RepeatFinding]:
                     "medium",
                     f"{person.name} was {'' if confirmed else 'possibly '}the victim of a different perpetrator in "
                     f"{_case_list(other_perpetrator)}{hint}.",
+                    group=f"victim {person.id} with another perpetrator",
                 )
             )
     return found

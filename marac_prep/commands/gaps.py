@@ -6,14 +6,18 @@ import argparse
 import json
 from typing import Any
 
+from marac_prep.analysis.findings import Quote, headline, new_since_review, with_reviews
 from marac_prep.analysis.gaps import GapFinding, analyse_case
+from marac_prep.analysis.reading import attach_signals
 from marac_prep.commands.context import CommandContext
-from marac_prep.core.casefile import CaseFile, load_meeting_files
+from marac_prep.core.casefile import CaseFile, load_case_file, load_meeting_files
+from marac_prep.core.cases import case_by_reference
 from marac_prep.core.dates import display_day
 from marac_prep.core.errors import NotFound
 from marac_prep.core.meetings import resolve_meeting
 from marac_prep.core.models import Meeting
 from marac_prep.core.returns import return_progress
+from marac_prep.core.reviews import Review, review_finding, reviews_by_key
 from marac_prep.core.vocabulary import RETURN_STATUS_LABELS
 
 _MARKS = {"high": "!!", "medium": "! ", "info": "  "}
@@ -25,18 +29,46 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--case", metavar="REF", help="only this case (its reference)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a readable report")
     parser.set_defaults(handler=_gaps)
+    review = subparsers.add_parser(
+        "review-finding", help="mark a case's gap finding reviewed with a note (coordinators)"
+    )
+    review.add_argument("--case", required=True, metavar="REF", help="the case's reference")
+    review.add_argument("--key", required=True, help="the finding's key, as `gaps --json` shows it")
+    review.add_argument("--note", required=True, help='why, e.g. "raised at the meeting"')
+    review.set_defaults(handler=_review)
+
+
+def _review(ctx: CommandContext, args: argparse.Namespace) -> int:
+    with ctx.database().session() as session:
+        case = case_by_reference(session, args.case.strip())
+        case_file = load_case_file(session, case.id or 0)
+        found = next((f for f in analyse_case(case_file) if f.key == args.key), None)
+        if found is None:
+            raise NotFound(f'Case {case.reference} has no finding with key "{args.key}"; see `gaps --json`.')
+        review_finding(
+            session,
+            actor=ctx.actor(session),
+            case_id=case.id or 0,
+            finding_key=found.key,
+            note=args.note,
+            entry_ids=found.entry_ids,
+        )
+        ctx.print(f"Marked reviewed: {case.reference} {found.kind} ({found.agency or 'the case'}).")
+    return 0
 
 
 def _gaps(ctx: CommandContext, args: argparse.Namespace) -> int:
     with ctx.database(create=False).read_session() as session:
         meeting = resolve_meeting(session, args.meeting)
         _, files = load_meeting_files(session, meeting.id or 0)
+        attach_signals(session, files)  # what the entries' words say: stored, or read now and stored
+        reviews = reviews_by_key(session, [f.case.id or 0 for f in files])
     if args.case:
         wanted = args.case.strip().casefold()
         files = [f for f in files if f.case.reference.casefold() == wanted]
         if not files:
             raise NotFound(f'Meeting {meeting.id} has no case with reference "{args.case.strip()}".')
-    analysed = [(f, analyse_case(f)) for f in files]
+    analysed = [(f, with_reviews(analyse_case(f), reviews.get(f.case.id or 0, {}))) for f in files]
     if args.json:
         ctx.print(json.dumps(gaps_json(meeting, analysed), indent=2, ensure_ascii=False))
     else:
@@ -46,27 +78,61 @@ def _gaps(ctx: CommandContext, args: argparse.Namespace) -> int:
 
 
 def gaps_json(meeting: Meeting, analysed: list[tuple[CaseFile, list[GapFinding]]]) -> dict[str, Any]:
-    """The JSON shape from issue 4: meeting, then each case's returns and findings."""
+    """The JSON shape from issue 4: meeting, then each case's returns and findings; issue 12 adds
+    each case's `headline` and each finding's `key`, `instances`, `from_text` and `review`."""
     return {
         "meeting": {"id": meeting.id, "date": meeting.meeting_date.isoformat(), "area": meeting.area},
         "cases": [
             {
                 "reference": f.case.reference,
-                "returns": [{"agency": r.agency.name, "status": r.status, "expected": r.expected} for r in f.returns],
-                "findings": [
-                    {
-                        "kind": g.kind,
-                        "severity": g.severity,
-                        "agency": g.agency,
-                        "entry_ids": list(g.entry_ids),
-                        "message": g.message,
-                        "why": g.why,
-                    }
-                    for g in findings
+                "headline": headline(findings),
+                "returns": [
+                    {"agency": r.agency.name, "status": r.status, "expected": r.expected, "answered": r.answered}
+                    for r in f.returns
                 ],
+                "findings": [finding_json(g) for g in findings],
             }
             for f, findings in analysed
         ],
+    }
+
+
+def _quote_json(quote: Quote) -> dict[str, Any]:
+    return {"entry_id": quote.entry_id, "words": quote.words, "reads_as": quote.reads_as}
+
+
+def _review_json(review: Review | None, finding: GapFinding) -> dict[str, Any] | None:
+    if review is None:
+        return None
+    return {
+        "note": review.note,
+        "reviewed_by": review.reviewed_by,
+        "reviewed_at": review.reviewed_at.isoformat(timespec="seconds"),
+        "new_entry_ids": list(new_since_review(finding)),
+    }
+
+
+def finding_json(g: GapFinding) -> dict[str, Any]:
+    """One finding as `gaps --json` gives it."""
+    return {
+        "kind": g.kind,
+        "severity": g.severity,
+        "agency": g.agency,
+        "entry_ids": list(g.entry_ids),
+        "message": g.message,
+        "why": g.why,
+        "key": g.key,
+        "instances": [
+            {
+                "message": i.message,
+                "severity": i.severity,
+                "entry_ids": list(i.entry_ids),
+                "from_text": [_quote_json(q) for q in i.quotes],
+            }
+            for i in g.instances
+        ],
+        "from_text": [_quote_json(q) for q in g.from_text],
+        "review": _review_json(g.review, g),
     }
 
 
@@ -79,7 +145,11 @@ def gaps_report(meeting: Meeting, analysed: list[tuple[CaseFile, list[GapFinding
     for f, findings in analysed:
         answered, expected = return_progress(f.returns)
         gaps = [g for g in findings if g.severity != "info"]
-        lines += ["", f"{f.case.reference}: {answered} of {expected} expected agencies answered; {len(gaps)} gap(s)"]
+        lines += [
+            "",
+            f"{f.case.reference}: {answered} of {expected} expected agencies answered; {len(gaps)} gap(s)",
+            f"  {headline(findings)}",
+        ]
         missing = [r for r in f.returns if r.expected and not r.answered]
         if missing:
             lines.append(
@@ -90,6 +160,13 @@ def gaps_report(meeting: Meeting, analysed: list[tuple[CaseFile, list[GapFinding
             lines.append("  No gaps found.")
         for g in findings:
             lines.append(f"  {_MARKS[g.severity]} [{g.severity}] {g.kind}: {g.message}")
+            if len(g.instances) > 1:
+                lines += [f"       - {i.message}" for i in g.instances]
             if g.entry_ids:
                 lines.append(f"       entries: {', '.join(str(i) for i in g.entry_ids)}")
+            if g.review is not None:
+                when = display_day(g.review.reviewed_at.date())
+                new = new_since_review(g)
+                since = f"; {len(new)} new entr{'ies' if len(new) != 1 else 'y'} since" if new else ""
+                lines.append(f"       reviewed by {g.review.reviewed_by} on {when}: {g.review.note}{since}")
     return lines

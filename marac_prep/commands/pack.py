@@ -18,6 +18,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--marking", metavar="TEXT", help="protective marking (default OFFICIAL-SENSITIVE)")
     parser.add_argument("--password-file", metavar="FILE",
                         help="encrypt with AES-256 using the password on this file's first line")
+    parser.add_argument("--for", dest="for_agency", metavar="AGENCY",
+                        help='build the copy for one agency\'s representative (name or code): every page says '
+                             '"Prepared for AGENCY on DATE"')
     parser.set_defaults(handler=_pack)
 
 
@@ -38,22 +41,24 @@ def read_password_file(name: str) -> str:
 def _pack(ctx: CommandContext, args: argparse.Namespace) -> int:
     # Imported here so `marac-prep --help` does not load ReportLab.
     from marac_prep.pack import export_pack
-    from marac_prep.pack.export import check_destination, check_marking
+    from marac_prep.pack.export import check_destination, check_marking, check_password
 
     destination = check_destination(args.output)  # bad input is refused before any work
     marking = None if args.marking is None else check_marking(args.marking)
-    password = read_password_file(args.password_file) if args.password_file else None
+    password = check_password(read_password_file(args.password_file)) if args.password_file else None
     db = ctx.database(create=False)
     with db.session() as session:
         actor = ctx.actor(session)
         meeting = resolve_meeting(session, args.meeting)
         result = export_pack(
             session, actor=actor, meeting_id=meeting.id or 0, destination=destination,
-            case_reference=args.case, marking=marking, password=password,
+            case_reference=args.case, marking=marking, password=password, for_agency=args.for_agency,
         )
     withheld = f"; {result.withheld} withheld entr{'y' if result.withheld == 1 else 'ies'} left out" \
         if result.withheld else ""
     protection = ", encrypted (AES-256)" if result.encrypted else ""
+    if args.for_agency:
+        protection += f", prepared for {result.prepared_for}"
     ctx.print(
         f"Pack written to {result.path}: {result.cases} case{'s' if result.cases != 1 else ''}, "
         f"{result.pages} page{'s' if result.pages != 1 else ''}{protection}{withheld}."

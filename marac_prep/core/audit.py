@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from marac_prep.core.db import is_read_only, unit_of_work
 from marac_prep.core.files import atomic_write
+from marac_prep.core.formulas import guard_formula
 from marac_prep.core.models import Agency, AuditEvent, User
 from marac_prep.core.permissions import require
 
@@ -198,14 +199,6 @@ def users_in_trail(session: Session) -> list[tuple[int, str]]:
     return sorted(named.items(), key=lambda item: item[1].casefold())
 
 
-def safe_cell(value: object) -> str:
-    """A spreadsheet cell that cannot run as a formula (=, +, -, @, tab, CR start one)."""
-    text_value = "" if value is None else str(value)
-    if text_value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text_value
-    return text_value
-
-
 def event_row(event: AuditEvent) -> list[str]:
     occurred = event.occurred_at
     if occurred.tzinfo is None:
@@ -216,7 +209,7 @@ def event_row(event: AuditEvent) -> list[str]:
         event.case_id, json.dumps(event.details, sort_keys=True, ensure_ascii=False),
         event.prev_hash, event.hash,
     ]
-    return [safe_cell(v) for v in values]
+    return [guard_formula(v) for v in values]
 
 
 def write_events_csv(events: list[AuditEvent], path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -12,7 +11,7 @@ from sqlmodel import Session, col, select
 from marac_prep.core import audit
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, NotFound, ValidationError
-from marac_prep.core.models import Address, Agency, Case, Meeting, Person, User
+from marac_prep.core.models import Address, Agency, Case, Meeting, Person, PersonFields, User
 from marac_prep.core.permissions import require
 from marac_prep.core.versioning import load_current, save_versioned
 from marac_prep.core.vocabulary import (
@@ -23,42 +22,24 @@ from marac_prep.core.vocabulary import (
 )
 
 
-@dataclass
-class PersonInput:
-    """What a referral says about one person; `address` is optional and may be confidential."""
+class PersonInput(PersonFields):
+    """What a referral says about one person (`Person`'s own fields); `address` is optional and
+    may be confidential."""
 
-    role: str
-    name: str
-    aliases: list[str] = field(default_factory=list)
-    date_of_birth: date | None = None
-    gender: str = ""
-    ethnicity: str = ""
-    disability: str = ""
-    lgbt: bool | None = None
-    relationship: str = ""
-    school: str = ""
-    phone: str = ""
-    safe_to_call: bool | None = None
-    must_not_receive_information: bool = False
     address: str = ""
     address_confidential: bool = False
 
+    @classmethod
+    def of(cls, person: Person, address: Address | None = None) -> PersonInput:
+        """The input that would store `person` (with its address) as it is."""
+        return cls(
+            **person.model_dump(include=set(PERSON_FIELDS)),
+            address=address.text if address else "",
+            address_confidential=bool(address and address.confidential),
+        )
 
-_PERSON_FIELDS = (
-    "role",
-    "name",
-    "aliases",
-    "date_of_birth",
-    "gender",
-    "ethnicity",
-    "disability",
-    "lgbt",
-    "relationship",
-    "school",
-    "phone",
-    "safe_to_call",
-    "must_not_receive_information",
-)
+
+PERSON_FIELDS = tuple(PersonFields.model_fields)
 
 
 def _clean_person(item: PersonInput) -> PersonInput:
@@ -82,7 +63,7 @@ def _check_dash_score(score: int | None) -> None:
 
 
 def _add_person(session: Session, case_id: int, item: PersonInput) -> Person:
-    person = Person(case_id=case_id, **{name: getattr(item, name) for name in _PERSON_FIELDS})
+    person = Person(case_id=case_id, **{name: getattr(item, name) for name in PERSON_FIELDS})
     session.add(person)
     session.flush()
     if item.address.strip():
@@ -110,6 +91,8 @@ def create_case(
     victim_consent: bool | None = None,
     consent_reason: str = "",
     people: list[PersonInput] | None = None,
+    referral_reason: str = "",
+    victim_wishes: str = "",
 ) -> Case:
     """Creates a case from a referral with its people; one victim is required.
 
@@ -148,6 +131,8 @@ def create_case(
             victim_aware=victim_aware,
             victim_consent=victim_consent,
             consent_reason=consent_reason.strip(),
+            referral_reason=referral_reason.strip(),
+            victim_wishes=victim_wishes.strip(),
         )
         session.add(case)
         session.flush()
@@ -182,6 +167,8 @@ _CASE_FIELDS = frozenset(
         "victim_consent",
         "consent_reason",
         "status",
+        "referral_reason",
+        "victim_wishes",
     }
 )
 
@@ -257,8 +244,8 @@ def update_person(
             raise ConflictError(PERSON_CONFLICT)
         version = stored.version if expected_version is None else expected_version
         item = _clean_person(person)
-        changed = [n for n in _PERSON_FIELDS if getattr(stored, n) != getattr(item, n)]
-        for name in _PERSON_FIELDS:
+        changed = [n for n in PERSON_FIELDS if getattr(stored, n) != getattr(item, n)]
+        for name in PERSON_FIELDS:
             setattr(stored, name, getattr(item, name))
         save_versioned(session, stored, expected_version=version, conflict=PERSON_CONFLICT)
         addresses = session.exec(select(Address).where(Address.person_id == person_id)).all()
@@ -345,10 +332,6 @@ def people_of(session: Session, case_id: int) -> list[Person]:
     order = {role: i for i, role in enumerate(PERSON_ROLES)}
     people = session.exec(select(Person).where(Person.case_id == case_id)).all()
     return sorted(people, key=lambda p: (order.get(p.role, 9), p.id or 0))
-
-
-def victim_of(session: Session, case_id: int) -> Person | None:
-    return next((p for p in people_of(session, case_id) if p.role == "victim"), None)
 
 
 def addresses_of(session: Session, case_id: int) -> list[Address]:

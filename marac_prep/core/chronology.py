@@ -14,6 +14,7 @@ from marac_prep.core import audit
 from marac_prep.core.cases import get_case
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.db import unit_of_work
+from marac_prep.core.entry_rules import check_date, check_entry
 from marac_prep.core.errors import ConflictError, NotFound, ValidationError
 from marac_prep.core.models import Agency, AgencyReturn, ChronologyEntry, ChronologyEntryVersion, User
 from marac_prep.core.permissions import require
@@ -29,7 +30,6 @@ from marac_prep.core.vocabulary import (
 
 _BECOMES_RETURNED = ("not_requested", "requested", "chased", "nothing_known")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-SUMMARY_MAX = 500
 
 # Fields a caller may set through add_entry / edit_entry.
 EDITABLE_FIELDS = frozenset(
@@ -63,8 +63,7 @@ def _clean(session: Session, fields: dict[str, Any]) -> dict[str, Any]:
         if key == "date":
             if not isinstance(value, PartialDate):
                 raise ValidationError("An entry needs a date.")
-            if value.value > date.today():
-                raise ValidationError(f"{value.display()} is in the future.")
+            check_date(value, today=date.today())
             out.update(event_date=value.value, date_precision=value.precision, date_approximate=value.approximate)
         elif key == "event_time":
             value = (value or "").strip() or None
@@ -95,17 +94,10 @@ def _clean(session: Session, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_whole(entry: ChronologyEntry) -> None:
-    if entry.event_type != "nothing_known" and not entry.summary:
-        raise ValidationError("An entry needs a brief summary of what happened.")
-    if len(entry.summary) > SUMMARY_MAX:
-        raise ValidationError(
-            f"The summary is {len(entry.summary)} characters; keep it under {SUMMARY_MAX} "
-            "and put the rest in the detail."
-        )
-    if not entry.shareable and not entry.withheld_reason:
-        raise ValidationError("An entry that may not be shared needs the reason it is withheld.")
-    if entry.event_type == "referral_made" and entry.referred_to_agency_id is None:
-        raise ValidationError("A referral entry needs the agency it was made to.")
+    check_entry(
+        event_type=entry.event_type, summary=entry.summary, shareable=entry.shareable,
+        withheld_reason=entry.withheld_reason, has_referred_agency=entry.referred_to_agency_id is not None,
+    )
 
 
 def _mark_returned(session: Session, case_id: int, agency_id: int) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from marac_prep.core.errors import ValidationError
 
 PRECISIONS = ("day", "month", "year")
+# Days either side of an approximate ("?") date it may stand for, when no setting says otherwise.
+APPROXIMATE_DAYS = 7
 
 _MONTHS = {
     name: number
@@ -32,7 +34,7 @@ _MONTHS = {
     for name in names
 }
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_APPROX = re.compile(r"^(\?|c\.|c\s|ca\.|circa\s|approx\.?|approximately\s)\s*", re.IGNORECASE)
+_APPROX = re.compile(r"^(\?|c\.|c\s|ca\.|circa\s|approximately\s|approx\.?)\s*", re.IGNORECASE)
 _ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)
 
 
@@ -78,6 +80,34 @@ class PartialDate:
             next_month = date(self.value.year + self.value.month // 12, self.value.month % 12 + 1, 1)
             return date.fromordinal(next_month.toordinal() - 1)
         return date(self.value.year, 12, 31)
+
+    def span(self, approximate_days: int = APPROXIMATE_DAYS) -> tuple[date, date]:
+        """Every day the date can stand for, as (first, last), both included.
+
+        A day is itself; `Mar 2026` is the whole month; `2026` the whole year. An approximate
+        date ("?10 Jun 2026", "?Mar 2026") widens by `approximate_days` on each side (the
+        `approximate_date_days` setting). A finding holds only if it holds for every day here.
+        """
+        first, last = self.value, self.last_day()
+        if self.approximate:
+            first -= timedelta(days=approximate_days)
+            last += timedelta(days=approximate_days)
+        return first, last
+
+    def certainly_before(self, other: PartialDate, approximate_days: int = APPROXIMATE_DAYS) -> bool:
+        """True when every day this date can stand for is before every day `other` can."""
+        return self.span(approximate_days)[1] < other.span(approximate_days)[0]
+
+    def may_overlap(self, other: PartialDate, approximate_days: int = APPROXIMATE_DAYS) -> bool:
+        """True when some day could be both this date and `other` (they may be the same day)."""
+        a_first, a_last = self.span(approximate_days)
+        b_first, b_last = other.span(approximate_days)
+        return a_first <= b_last and b_first <= a_last
+
+    def certainly_within(self, first: date, last: date, approximate_days: int = APPROXIMATE_DAYS) -> bool:
+        """True when every day this date can stand for lies in [first, last]."""
+        own_first, own_last = self.span(approximate_days)
+        return first <= own_first and own_last <= last
 
 
 def _year(text: str, *, today: date) -> int:

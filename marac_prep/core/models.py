@@ -74,6 +74,9 @@ class Case(SQLModel, table=True):
             potential_escalation, repeat).
         victim_aware / victim_consent: None when not recorded.
         consent_reason: why information is shared without consent.
+        referral_reason: the referrer's own words on why the case is referred (the referral
+            form's free text), printed on the pack's front sheet.
+        victim_wishes: the victim's wishes and the Idva's view, filled in by the Idva.
     """
 
     __tablename__ = "marac_case"
@@ -90,20 +93,21 @@ class Case(SQLModel, table=True):
     victim_consent: bool | None = None
     consent_reason: str = ""
     status: str = "open"
+    # The pack's case front sheet (SafeLives practice).
+    referral_reason: str = ""
+    victim_wishes: str = ""
     version: int = 1
 
 
-class Person(SQLModel, table=True):
-    """Someone in a case: the victim, a perpetrator, a child or another person.
+class PersonFields(SQLModel):
+    """What a referral says about one person; shared by the table (`Person`) and the services'
+    input (`cases.PersonInput`), as in the SQLModel project template's base classes.
 
     Attributes:
         phone / safe_to_call: safe contact details; they never leave the database in a pack.
         must_not_receive_information: this person must never be told about the case.
     """
 
-    __tablename__ = "person"
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="marac_case.id", index=True)
     role: str
     name: str
     aliases: list[str] = _json_list()
@@ -118,6 +122,14 @@ class Person(SQLModel, table=True):
     safe_to_call: bool | None = None
     must_not_receive_information: bool = False
     version: int = 1
+
+
+class Person(PersonFields, table=True):
+    """Someone in a case: the victim, a perpetrator, a child or another person."""
+
+    __tablename__ = "person"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="marac_case.id", index=True)
 
 
 class Address(SQLModel, table=True):
@@ -273,6 +285,61 @@ class Setting(SQLModel, table=True):
     version: int = 1
     changed_at: datetime
     changed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# --- Text reading (issue 12): what each entry's words say, read once per entry version -----------
+
+
+class EntrySignals(SQLModel, table=True):
+    """The signals the text reader found in one entry (`analysis.reading`), kept so that each entry
+    version is read once. Derived data: re-read whenever the entry's version or the reader's rules
+    version differs, so it is never audited or edited.
+
+    Attributes:
+        entry_id: the chronology entry.
+        entry_version: the entry's `version` when its text was read.
+        rules_version: the fingerprint of the reader's pattern files it was read with.
+        signals: JSON list of [kind, code, field, start, end, words, target_agency,
+            target_agency_code]; "" when the text says nothing the reader looks for.
+    """
+
+    __tablename__ = "entry_signals"
+    entry_id: int = Field(
+        primary_key=True, foreign_key="chronology_entry.id", ondelete="CASCADE",
+        sa_column_kwargs={"autoincrement": False},
+    )
+    entry_version: int
+    rules_version: str
+    signals: str = ""
+
+
+# --- Finding reviews (gap analysis, issue 12) ---------------------------------------------------
+
+
+class FindingReview(SQLModel, table=True):
+    """A coordinator's review of a gap finding ("raised at the meeting", "not a concern because …").
+
+    Findings are worked out afresh on each analysis; the review is kept by the finding's stable
+    key (kind, agency, group), so it survives re-analysis.
+
+    Attributes:
+        finding_key: `GapFinding.key` of the finding reviewed.
+        kind: the finding's kind, kept for reading the table without the analysis.
+        entry_ids: the entries the finding rested on when it was reviewed.
+    """
+
+    __tablename__ = "finding_review"
+    __table_args__ = (UniqueConstraint("case_id", "finding_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="marac_case.id", index=True)
+    finding_key: str
+    kind: str
+    note: str
+    entry_ids: list[int] = _json_list()
+    reviewed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    reviewed_by_name: str = ""
+    reviewed_at: datetime
+    version: int = 1
 
 
 # --- People across cases (person matching, marac_prep.core.people) ----------------------------

@@ -19,6 +19,7 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "export",
             "view_audit",
             "link_people",
+            "review_finding",
             "manage_settings",
         }
     ),
@@ -45,6 +46,7 @@ _DESCRIPTIONS = {
     "export": "export case information",
     "view_audit": "see the audit trail",
     "link_people": "confirm or reject that two records are the same person",
+    "review_finding": "mark gap findings reviewed",
     "manage_settings": "change this Marac's settings",
 }
 _ROLE_NAMES = {

@@ -8,11 +8,11 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from marac_prep.core import audit
-from marac_prep.core.cases import get_case
+from marac_prep.core.cases import cases_for_meeting, get_case
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, ValidationError
-from marac_prep.core.models import Agency, AgencyReturn, Case, Person, User
-from marac_prep.core.permissions import require
+from marac_prep.core.models import Agency, AgencyReturn, Case, ChronologyEntry, Person, User
+from marac_prep.core.permissions import allowed, require
 from marac_prep.core.versioning import load_current, save_versioned
 from marac_prep.core.vocabulary import ANSWERED_STATUSES, RETURN_STATUSES, check_choice
 
@@ -73,6 +73,19 @@ def return_progress(rows: list[ReturnRow]) -> tuple[int, int]:
     return sum(1 for r in expected if r.answered), len(expected)
 
 
+def _holds_entries(session: Session, *, case_id: int, agency_id: int) -> bool:
+    """Whether the agency has current entries of its own on the case (other than "nothing known")."""
+    found = session.exec(
+        select(ChronologyEntry.id).where(
+            ChronologyEntry.case_id == case_id,
+            ChronologyEntry.agency_id == agency_id,
+            col(ChronologyEntry.withdrawn_at).is_(None),
+            ChronologyEntry.event_type != "nothing_known",
+        )
+    ).first()
+    return found is not None
+
+
 RETURN_CONFLICT = "Someone else changed this return meanwhile; reload it and try again."
 
 
@@ -90,8 +103,15 @@ def set_return(
 ) -> AgencyReturn:
     """Records an agency's return status for a case ("nothing known" is a full answer).
 
-    `on` is the date of the request, chase or answer (today by default). Passing
-    `expected_version` makes the change fail with `ConflictError` if someone changed it meanwhile.
+    "Nothing known" is refused while the agency holds entries of its own on the case (as the
+    importer refuses it): one of the two would be wrong. "Declined" is recorded, but never
+    counts as an answer.
+
+    `on` is the date of the request, chase or answer (today by default). Each status changes only
+    its own date: a request keeps an earlier request's date and withdraws an answer (its returned
+    date goes); a chase needs a request first; an answer sets the returned date. "declined" needs
+    the agency's reason in `note`. Passing `expected_version` makes the change fail with
+    `ConflictError` if someone changed it meanwhile.
     """
     status = check_choice(status, RETURN_STATUSES, "return status")
     on = on or date.today()
@@ -102,23 +122,28 @@ def set_return(
         case: Case = get_case(session, case_id)
         if session.get(Agency, agency_id) is None:
             raise ValidationError("That agency does not exist.")
-        record_id = session.exec(
-            select(AgencyReturn.id).where(AgencyReturn.case_id == case.id, AgencyReturn.agency_id == agency_id)
-        ).first()
-        if record_id is None:
-            record = AgencyReturn(case_id=case_id, agency_id=agency_id, version=0)
-        else:
-            record = load_current(session, AgencyReturn, record_id, missing=RETURN_CONFLICT)
-            if expected_version is not None and record.version != expected_version:
-                raise ConflictError(RETURN_CONFLICT)
-        read_version = record.version
+        if status == "nothing_known" and _holds_entries(session, case_id=case_id, agency_id=agency_id):
+            raise ValidationError(
+                "This agency has entries for this case, so it cannot also answer 'nothing known'; "
+                "withdraw the entries first, or record the return as returned."
+            )
+        record, read_version = _current_record(session, case.id or 0, agency_id, expected_version)
         if status == "requested":
-            record.requested_on = on
-        elif status == "chased":
             record.requested_on = record.requested_on or on
+            record.returned_on = None  # no longer answered
+        elif status == "chased":
+            if record.requested_on is None:
+                agency = session.get(Agency, agency_id)
+                raise ValidationError(
+                    f"{agency.name if agency else 'That agency'} has not been asked yet: "
+                    "mark it requested before recording a chase."
+                )
             record.chased_on = on
             record.chase_count += 1
-        elif status in ANSWERED_STATUSES:
+            record.returned_on = None
+        elif status in ANSWERED_STATUSES or status == "declined":
+            if status == "declined" and not (note or "").strip() and not record.note.strip():
+                raise ValidationError("Say why the agency declined (its reason goes in the note).")
             record.returned_on = on
         elif status == "not_requested":
             record.requested_on = record.chased_on = record.returned_on = None
@@ -141,3 +166,139 @@ def set_return(
             details={"agency_id": agency_id, "status": status},
         )
     return record
+
+
+@dataclass(frozen=True)
+class ReturnState:
+    """What one agency's return held before a change, so the change can be undone."""
+
+    status: str
+    requested_on: date | None
+    chased_on: date | None
+    chase_count: int
+    returned_on: date | None
+    representative: str
+    note: str
+
+    @classmethod
+    def of(cls, record: AgencyReturn | None) -> ReturnState:
+        if record is None:
+            return cls("not_requested", None, None, 0, None, "", "")
+        return cls(
+            record.status,
+            record.requested_on,
+            record.chased_on,
+            record.chase_count,
+            record.returned_on,
+            record.representative,
+            record.note,
+        )
+
+
+def _record_of(session: Session, case_id: int, agency_id: int) -> AgencyReturn | None:
+    return session.exec(
+        select(AgencyReturn).where(AgencyReturn.case_id == case_id, AgencyReturn.agency_id == agency_id)
+    ).first()
+
+
+def _current_record(
+    session: Session, case_id: int, agency_id: int, expected_version: int | None
+) -> tuple[AgencyReturn, int]:
+    """The return as stored now (a new one if none), and the version read, for `save_versioned`."""
+    record_id = session.exec(
+        select(AgencyReturn.id).where(AgencyReturn.case_id == case_id, AgencyReturn.agency_id == agency_id)
+    ).first()
+    if record_id is None:
+        record = AgencyReturn(case_id=case_id, agency_id=agency_id, version=0)
+    else:
+        record = load_current(session, AgencyReturn, record_id, missing=RETURN_CONFLICT)
+        if expected_version is not None and record.version != expected_version:
+            raise ConflictError(RETURN_CONFLICT)
+    return record, record.version
+
+
+def return_state(session: Session, *, case_id: int, agency_id: int) -> ReturnState:
+    return ReturnState.of(_record_of(session, case_id, agency_id))
+
+
+def restore_return(
+    session: Session,
+    *,
+    actor: User,
+    case_id: int,
+    agency_id: int,
+    state: ReturnState,
+    expected_version: int | None = None,
+) -> AgencyReturn:
+    """Puts an agency's return back as it was (undo); audited as "return.restored"."""
+    with unit_of_work(session):
+        require(actor, "set_return", agency_id=agency_id)
+        get_case(session, case_id)
+        record, read_version = _current_record(session, case_id, agency_id, expected_version)
+        before = record.status
+        record.status = check_choice(state.status, RETURN_STATUSES, "return status")
+        for name in ("requested_on", "chased_on", "chase_count", "returned_on", "representative", "note"):
+            setattr(record, name, getattr(state, name))
+        if record.id is None:
+            record.version = 1
+        save_versioned(session, record, expected_version=read_version, conflict=RETURN_CONFLICT)
+        audit.record(
+            session,
+            actor=actor,
+            action="return.restored",
+            object_type="agency_return",
+            object_id=record.id,
+            case_id=case_id,
+            details={"agency_id": agency_id, "from": before, "status": state.status},
+        )
+    return record
+
+
+def set_return_note(
+    session: Session,
+    *,
+    actor: User,
+    case_id: int,
+    agency_id: int,
+    note: str,
+    representative: str | None = None,
+    expected_version: int | None = None,
+) -> AgencyReturn:
+    """Changes only the note (and, if given, the representative) of an agency's return."""
+    with unit_of_work(session):
+        require(actor, "set_return", agency_id=agency_id)
+        get_case(session, case_id)
+        if session.get(Agency, agency_id) is None:
+            raise ValidationError("That agency does not exist.")
+        record, read_version = _current_record(session, case_id, agency_id, expected_version)
+        if record.status == "declined" and not note.strip():
+            raise ValidationError("A declined return keeps the agency's reason: the note cannot be empty.")
+        record.note = note.strip()
+        if representative is not None:
+            record.representative = representative.strip()
+        if record.id is None:
+            record.version = 1
+        save_versioned(session, record, expected_version=read_version, conflict=RETURN_CONFLICT)
+        audit.record(
+            session,
+            actor=actor,
+            action="return.note",
+            object_type="agency_return",
+            object_id=record.id,
+            case_id=case_id,
+            details={"agency_id": agency_id},
+        )
+    return record
+
+
+def mark_meeting_requested(session: Session, *, actor: User, meeting_id: int, on: date | None = None) -> int:
+    """Marks every expected, not yet requested agency return on the meeting's cases as requested
+    `on` (today); agencies the actor may not set are left alone. Returns how many were marked."""
+    marked = 0
+    for case in cases_for_meeting(session, meeting_id):  # each request is its own audited change
+        for row in returns_for_case(session, case.id or 0):
+            agency_id = row.agency.id or 0
+            if row.expected and row.status == "not_requested" and allowed(actor, "set_return", agency_id=agency_id):
+                set_return(session, actor=actor, case_id=case.id or 0, agency_id=agency_id, status="requested", on=on)
+                marked += 1
+    return marked

@@ -49,6 +49,8 @@ class Settings:
         person_match_threshold: score from which two person records are offered as possibly the
             same person (`core.matching`).
         referral_received_window_days: days within which a referred-to agency should have a record.
+        approximate_date_days: days either side of an approximate ("?") date it may stand for.
+        same_incident_hours: same-day records of one incident further apart than this are two.
         default_marking: the protective marking printed on packs and minutes.
         idle_lock_minutes: minutes without input before the window locks.
         rolling_backups: automatic backups kept beside the database.
@@ -63,6 +65,8 @@ class Settings:
     repeat_definition: str
     person_match_threshold: float
     referral_received_window_days: int
+    approximate_date_days: int
+    same_incident_hours: int
     default_marking: str
     idle_lock_minutes: int
     rolling_backups: int
@@ -227,9 +231,11 @@ SPECS: dict[str, SettingSpec] = {
         _choice("repeat_definition", ("referral", "any_abuse")),
         _fraction("person_match_threshold", 0.5, 1.0),
         _whole_number("referral_received_window_days", 0, 365),
+        _whole_number("approximate_date_days", 0, 90),
+        _whole_number("same_incident_hours", 0, 24),
         _text("default_marking", 60),
         _whole_number("idle_lock_minutes", 1, 240),
-        _whole_number("rolling_backups", 1, 100),
+        _whole_number("rolling_backups", 0, 100),
         SettingSpec(
             "criteria",
             _check_criteria,

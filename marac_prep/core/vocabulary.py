@@ -30,7 +30,8 @@ RETURN_STATUS_LABELS = {
     "declined": "Declined",
 }
 # A return counts as "answered" when the agency has told us something, including that it holds nothing.
-ANSWERED_STATUSES = frozenset({"returned", "nothing_known", "declined"})
+# Declining is never an answer: the meeting still does not know what the agency holds.
+ANSWERED_STATUSES = frozenset({"returned", "nothing_known"})
 MEETING_STATUSES = ("planned", "held", "closed")
 CASE_STATUSES = ("open", "discussed", "closed")
 FACT_OR_OPINION = ("fact", "opinion")
@@ -113,27 +114,33 @@ def _lookup(kind: str) -> dict[str, str]:
     return table
 
 
+_NOT_FOUND = {
+    "event_type": "is not a known event type",
+    "risk_indicator": "is not a Dash risk indicator",
+    "criterion": "is not a Marac referral criterion",
+}
+
+
+def _find(kind: str, text: str) -> str:
+    found = _lookup(kind).get(norm_key(text))
+    if found is None:
+        raise ValidationError(f'"{text}" {_NOT_FOUND[kind]}.')
+    return found
+
+
 def event_type_id(text: str) -> str:
     """The event type id for an id or label typed in any case; a clear error otherwise."""
-    found = _lookup("event_type").get(norm_key(text))
-    if found is None:
-        raise ValidationError(f'"{text}" is not a known event type.')
-    return found
+    return _find("event_type", text)
 
 
 def risk_indicator_id(text: str) -> str:
     """The Dash indicator id for an id, label or question number."""
-    found = _lookup("risk_indicator").get(norm_key(text))
-    if found is None:
-        raise ValidationError(f'"{text}" is not a Dash risk indicator.')
-    return found
+    return _find("risk_indicator", text)
 
 
 def criterion_id(text: str) -> str:
-    found = _lookup("criterion").get(norm_key(text))
-    if found is None:
-        raise ValidationError(f'"{text}" is not a Marac referral criterion.')
-    return found
+    """The referral criterion id for an id or label."""
+    return _find("criterion", text)
 
 
 def event_type_label(ident: str) -> str:

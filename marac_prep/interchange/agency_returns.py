@@ -11,9 +11,10 @@ from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
 from sqlmodel import Session, SQLModel, col, select
 
-from marac_prep.core.chronology import SUMMARY_MAX
 from marac_prep.core.dates import PartialDate
+from marac_prep.core.entry_rules import check_date, entry_problems
 from marac_prep.core.errors import MaracError, ValidationError
+from marac_prep.core.formulas import unguard_formula
 from marac_prep.core.models import Agency, AgencyReturn, Case, ChronologyEntry, Meeting, User
 from marac_prep.core.permissions import require
 from marac_prep.core.vocabulary import (
@@ -25,7 +26,6 @@ from marac_prep.core.vocabulary import (
     norm_key,
     risk_indicator_id,
 )
-from marac_prep.interchange.cells import unguard_formula
 from marac_prep.interchange.lookups import AgencyLookup, read_date, read_time, split_items, yes_no
 from marac_prep.interchange.plan import DUPLICATE, IMPORTED, REJECTED, ImportPlan, Progress, RowOutcome, RowReader
 
@@ -115,10 +115,7 @@ class _Checker:
         return self.agencies.find(text).id or 0
 
     def event_date(self, text: str) -> PartialDate:
-        when = read_date(text, self.today)
-        if when.value > self.today:
-            raise ValidationError(f"{when.display()} is in the future.")
-        return when
+        return check_date(read_date(text, self.today), today=self.today)
 
     def permission(self, agency: Agency) -> None:
         assert agency.id is not None
@@ -197,15 +194,6 @@ def _problems(reader: RowReader, plan: ImportPlan, checker: _Checker, row: Any) 
         problems.append("The date is missing.")
     values["date"] = when
     summary = get("summary", "")
-    if event_type != "nothing_known":
-        if not summary:
-            problems.append(
-                "The summary is missing." if "summary" in cell else "The file has no summary column."
-            )
-        elif len(summary) > SUMMARY_MAX:
-            problems.append(
-                f"The summary is {len(summary)} characters; keep it under {SUMMARY_MAX} and put the rest in detail."
-            )
     values["summary"] = summary
     values["event_time"] = attempt("time", read_time, get("time", ""))
     values["subjects"] = attempt("subjects", _subjects, get("subjects", ""))
@@ -215,14 +203,21 @@ def _problems(reader: RowReader, plan: ImportPlan, checker: _Checker, row: Any) 
     shareable = attempt("shareable", _shareable, get("shareable", ""))
     values["shareable"] = shareable
     values["withheld_reason"] = get("withheld_reason", "")
-    if shareable is False and not values["withheld_reason"]:
-        problems.append("An entry that may not be shared needs the reason it is withheld (withheld_reason).")
     referred = get("referred_to", "")
     values["referred_to_agency_id"] = None
     if referred:
         values["referred_to_agency_id"] = attempt("referred_to", checker.referred_agency_id, referred)
-    elif event_type == "referral_made":
-        problems.append("A referral entry needs the agency it was made to (referred_to).")
+    if "summary" not in cell and event_type != "nothing_known":
+        problems.append("The file has no summary column.")
+    else:
+        # The same rules the services and the entry dialog apply (core.entry_rules).
+        problems += [
+            f"{p.sentence.rstrip('.')} ({p.column})." if p.column != "summary" else p.sentence
+            for p in entry_problems(
+                event_type=event_type, summary=summary, shareable=shareable is not False,
+                withheld_reason=values["withheld_reason"], has_referred_agency=bool(referred),
+            )
+        ]
     detail = get("detail", "")
     if reader.extra:
         extras = reader.extras(row)

@@ -1,25 +1,8 @@
-"""Cell text both ways: spreadsheet values to plain text, and text guarded against formula injection."""
+"""Spreadsheet cells read as plain text and dates (the formula guard is `core.formulas`)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
-
-# A cell starting with one of these is run as a formula by Excel, LibreOffice or Google Sheets.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def guard_formula(text: str) -> str:
-    """Prefixes `'` to text a spreadsheet would otherwise run as a formula (OWASP's advice)."""
-    if text.startswith(FORMULA_TRIGGERS):
-        return "'" + text
-    return text
-
-
-def unguard_formula(text: str) -> str:
-    """Undoes `guard_formula`, so an exported file imports back exactly as it was."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
-        return text[1:]
-    return text
 
 
 def excel_date_precision(number_format: str | None) -> str:

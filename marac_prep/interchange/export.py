@@ -15,15 +15,15 @@ from marac_prep.core.dates import PartialDate
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.files import atomic_write
+from marac_prep.core.formulas import guard_formula
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Case, User
 from marac_prep.core.permissions import require
+from marac_prep.core.redaction import Redactor
 from marac_prep.core.reference import agencies_by_id
 from marac_prep.core.returns import returns_for_case
 from marac_prep.core.vocabulary import event_type_label, risk_indicator_label
-from marac_prep.interchange.cells import guard_formula
 from marac_prep.interchange.columns import RETURN_COLUMNS
-from marac_prep.interchange.confidential import Redactor
 
 FORMATS = (".csv", ".xlsx")
 
@@ -50,8 +50,7 @@ def chronology_rows(
 
     for case in cases:
         assert case.id is not None
-        redactor = Redactor(addresses_of(session, case.id), people_of(session, case.id))
-        scrub = redactor.scrub
+        scrub = Redactor.for_case(addresses_of(session, case.id), people_of(session, case.id))
         for e in entries_for_case(session, case.id):
             if shareable_only and not e.shareable:
                 continue

@@ -14,12 +14,12 @@ from marac_prep.core import audit
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.files import atomic_write
+from marac_prep.core.formulas import guard_formula
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Meeting, User
 from marac_prep.core.permissions import allowed, require
 from marac_prep.interchange import columns
 from marac_prep.interchange.agency_returns import check_returns, write_returns
-from marac_prep.interchange.cells import guard_formula
 from marac_prep.interchange.marac_list import check_list, write_list
 from marac_prep.interchange.plan import DUPLICATE, IMPORTED, REJECTED, ImportPlan, Progress
 from marac_prep.interchange.sheets import Sheet, read_sheet

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from marac_prep.interchange.cells import unguard_formula
+from marac_prep.core.formulas import unguard_formula
 from marac_prep.interchange.columns import Layout
 from marac_prep.interchange.sheets import RawRow, Sheet
 

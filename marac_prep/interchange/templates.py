@@ -13,6 +13,7 @@ from marac_prep.core.cases import addresses_of, cases_for_meeting, people_of
 from marac_prep.core.dates import display_day
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.files import atomic_write
+from marac_prep.core.formulas import guard_formula
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Agency, Case, Meeting, Person, User
 from marac_prep.core.permissions import require
@@ -25,7 +26,6 @@ from marac_prep.core.vocabulary import (
     dash_questions,
     event_types,
 )
-from marac_prep.interchange.cells import guard_formula
 from marac_prep.interchange.columns import RETURN_COLUMNS
 
 TEMPLATE_ROWS = 500

@@ -8,25 +8,51 @@ entries an agency marked as not shareable are left out and only counted.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from marac_prep.analysis.gaps import GapFinding, analyse_case
+from marac_prep.analysis.gaps import GapFinding, analyse_case, same_person
 from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.dates import display_day
 from marac_prep.core.models import Person
+from marac_prep.core.redaction import Redactor
 from marac_prep.core.returns import return_progress
 from marac_prep.core.vocabulary import (
     RETURN_STATUS_LABELS,
+    dash_questions,
     event_type_label,
     high_risk_indicators,
     risk_indicator_label,
 )
-from marac_prep.pack.markup import Scrubber, clean
+from marac_prep.pack.markup import clean
 
 _PRECISION_NOTES = {"day": "", "month": "month only", "year": "year only"}
+# Statuses that answer the research request. "Declined" is a refusal, never counted as an answer.
+ANSWER_STATUSES = frozenset({"returned", "nothing_known"})
+# "on Jul 2025" / "on ?2025" read badly in a sentence: a month or a year is "in" (see `in_sentence`).
+_ON_PERIOD = re.compile(
+    r"\bon (\??(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) )?\d{4})\b(?! ?\d)"
+)
+
+
+@dataclass(frozen=True)
+class PackHistory:
+    """An earlier Marac case of the same victim.
+
+    Attributes:
+        days_before: days between that referral and this one.
+        within_window: inside the repeat window (a repeat, DOMAIN.md).
+    """
+
+    reference: str
+    referral_date: str
+    meeting_date: str
+    days_before: int
+    within_window: bool
 
 
 @dataclass(frozen=True)
@@ -41,6 +67,7 @@ class PackPerson:
     gender: str
     relationship: str
     must_not_receive_information: bool
+    school: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +103,16 @@ class PackReturn:
     note: str
     entries_shown: int
     entries_withheld: int
+    representative: str = ""
+
+    @property
+    def declined(self) -> bool:
+        return self.status == "declined"
+
+    @property
+    def gave_answer(self) -> bool:
+        """Returned information or "nothing known": an answer. A refusal to share is not one."""
+        return self.status in ANSWER_STATUSES
 
 
 @dataclass(frozen=True)
@@ -118,6 +155,11 @@ class PackCase:
     withheld: tuple[tuple[str, int], ...]
     findings: tuple[GapFinding, ...]
     timeline: Timeline
+    referral_reason: str = ""
+    victim_wishes: str = ""
+    dash_yes: tuple[str, ...] = ()
+    dash_source: str = ""
+    history: tuple[PackHistory, ...] = ()
 
     @property
     def nothing_known(self) -> list[str]:
@@ -125,7 +167,37 @@ class PackCase:
 
     @property
     def not_returned(self) -> list[str]:
-        return [r.agency for r in self.returns if r.expected and not r.answered]
+        """Expected agencies that neither answered nor declined (silent)."""
+        return [r.agency for r in self.returns if r.expected and not r.gave_answer and not r.declined]
+
+    @property
+    def declined(self) -> list[str]:
+        return [r.agency for r in self.returns if r.expected and r.declined]
+
+    @property
+    def is_repeat(self) -> bool:
+        """A repeat by the referral, by an earlier Marac in the window, or by a repeat finding.
+
+        One answer everywhere (agenda, front sheet, findings): never "No" beside a repeat finding.
+        """
+        return (self.repeat or any(h.within_window for h in self.history)
+                or any(f.kind == "repeat" for f in self.findings))
+
+    @property
+    def high_findings(self) -> tuple[GapFinding, ...]:
+        return tuple(f for f in self.findings if f.severity == "high")
+
+    @property
+    def returns_line(self) -> str:
+        """ "Returns 3 of 10 (3 declined, 4 not returned)": declined agencies never count as answers."""
+        expected = [r for r in self.returns if r.expected]
+        answered = sum(1 for r in expected if r.gave_answer)
+        parts = []
+        if self.declined:
+            parts.append(f"{len(self.declined)} declined")
+        if self.not_returned:
+            parts.append(f"{len(self.not_returned)} not returned")
+        return f"Returns {answered} of {len(expected)}" + (f" ({', '.join(parts)})" if parts else "")
 
 
 @dataclass(frozen=True)
@@ -135,6 +207,8 @@ class PackContent:
     Attributes:
         scope: "meeting" or "case".
         generated_by: the name of the profile that built the pack (printed on the cover only).
+        prepared_for: the agency whose representative this copy is for ("" for the coordinator's
+            pack); every page then says "Prepared for <agency> on <date>".
     """
 
     meeting_date: date
@@ -144,6 +218,7 @@ class PackContent:
     generated_by: str
     generated_at: datetime
     cases: tuple[PackCase, ...]
+    prepared_for: str = ""
 
     @property
     def withheld_total(self) -> int:
@@ -156,16 +231,26 @@ def age_on(born: date | None, on: date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+class Scrubber:
+    """Text for the pack: cleaned (`markup.clean`), then redacted by the core's one redactor."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+
+    def __call__(self, text: object) -> str:
+        return self.redactor(clean(text))
+
+
 def scrubber_for(case_file: CaseFile) -> Scrubber:
-    return Scrubber(
-        addresses=[a.text for a in case_file.addresses if a.confidential],
-        phones=[p.phone for p in case_file.people if p.phone],
-    )
+    return Scrubber(Redactor.for_case(case_file.addresses, case_file.people))
 
 
 def shareable_only(case_file: CaseFile) -> CaseFile:
     """The case file without withheld entries, so no analysis or picture can reveal them."""
-    return dataclasses.replace(case_file, entries=[e for e in case_file.entries if e.shareable])
+    entries = [e for e in case_file.entries if e.shareable]
+    shown = {e.id for e in entries}
+    signals = {i: s for i, s in case_file.signals.items() if i in shown}  # a withheld entry's words too
+    return dataclasses.replace(case_file, entries=entries, signals=signals)
 
 
 def _person(person: Person, scrub: Scrubber, on: date) -> PackPerson:
@@ -178,6 +263,7 @@ def _person(person: Person, scrub: Scrubber, on: date) -> PackPerson:
         gender=scrub(person.gender),
         relationship=scrub(person.relationship),
         must_not_receive_information=person.must_not_receive_information,
+        school=scrub(person.school),
     )
 
 
@@ -208,8 +294,53 @@ def _entry(entry: EntryRecord, case_file: CaseFile, scrub: Scrubber) -> PackEntr
     )
 
 
+def sentence_dates(text: str) -> str:
+    """ "on Jul 2025" and "on 2025" as "in Jul 2025" and "in 2025"; "on 12 Jul 2025" is kept."""
+    return _ON_PERIOD.sub(r"in \1", text)
+
+
 def _scrubbed_finding(finding: GapFinding, scrub: Scrubber) -> GapFinding:
-    return dataclasses.replace(finding, message=scrub(finding.message), why=scrub(finding.why))
+    return dataclasses.replace(finding, message=sentence_dates(scrub(finding.message)), why=scrub(finding.why))
+
+
+def _dash_answers(case_file: CaseFile) -> tuple[tuple[str, ...], str]:
+    """The latest Dash assessment's "yes" answers as "6 Separation in the past year", and whose it is."""
+    dash = [a for a in case_file.assessments if a.tool.casefold() == "dash" and a.answers]
+    if not dash:
+        return (), ""
+    latest = max(dash, key=lambda a: a.assessed_on)
+    questions = {q.id: q for q in dash_questions()}
+    yes = []
+    for ident, answer in latest.answers.items():
+        value = answer.get("answer") if isinstance(answer, dict) else answer
+        if value == "yes":
+            question = questions.get(ident)
+            yes.append((question.number if question else 99, f"{question.number} {question.label}"
+                        if question else clean(ident)))
+    source = f"{case_file.agency_name(latest.agency_id)}, {display_day(latest.assessed_on)}"
+    return tuple(text for _, text in sorted(yes)), source
+
+
+def _history(case_file: CaseFile, meeting_dates: Mapping[int, date], window_days: int) -> tuple[PackHistory, ...]:
+    """The victim's earlier Marac cases, most recent first (candidates confirmed by `same_person`)."""
+    victim = case_file.victim
+    this = case_file.case
+    if victim is None:
+        return ()
+    found = []
+    for other, people in case_file.earlier_cases:
+        days = (this.referral_date - other.referral_date).days
+        if other.id == this.id or days < 1:
+            continue  # a referral on the same day is a duplicate, not an earlier Marac
+        if not any(p.role == "victim" and same_person(victim, p) for p in people):
+            continue
+        held = meeting_dates.get(other.meeting_id or 0)
+        found.append(PackHistory(
+            reference=clean(other.reference), referral_date=display_day(other.referral_date),
+            meeting_date=display_day(held) if held else "", days_before=days,
+            within_window=days <= window_days,
+        ))
+    return tuple(sorted(found, key=lambda h: h.days_before))
 
 
 def _scrubbed_timeline(timeline: Timeline, scrub: Scrubber) -> Timeline:
@@ -222,8 +353,9 @@ def _scrubbed_timeline(timeline: Timeline, scrub: Scrubber) -> Timeline:
     return dataclasses.replace(timeline, lanes=lanes)
 
 
-def pack_case(case_file: CaseFile, *, on: date) -> PackCase:
-    """One case, redacted; `on` is the meeting date (for ages)."""
+def pack_case(case_file: CaseFile, *, on: date, meeting_dates: Mapping[int, date] | None = None) -> PackCase:
+    """One case, redacted; `on` is the meeting date (for ages); `meeting_dates` by meeting id
+    date the victim's earlier Marac cases."""
     case = case_file.case
     scrub = scrubber_for(case_file)
     visible = shareable_only(case_file)
@@ -242,9 +374,11 @@ def pack_case(case_file: CaseFile, *, on: date) -> PackCase:
             note=scrub(row.record.note) if row.record else "",
             entries_shown=shown.get(row.agency.name, 0),
             entries_withheld=withheld.get(row.agency.name, 0),
+            representative=scrub(row.record.representative) if row.record else "",
         )
         for row in case_file.returns
     )
+    dash_yes, dash_source = _dash_answers(case_file)
     return PackCase(
         case_id=case.id or 0,
         reference=clean(case.reference),
@@ -276,4 +410,9 @@ def pack_case(case_file: CaseFile, *, on: date) -> PackCase:
         withheld=tuple(sorted(withheld.items())),
         findings=tuple(_scrubbed_finding(f, scrub) for f in analyse_case(visible)),
         timeline=_scrubbed_timeline(build_timeline(visible), scrub),
+        referral_reason=scrub(case.referral_reason),
+        victim_wishes=scrub(case.victim_wishes),
+        dash_yes=dash_yes,
+        dash_source=dash_source,
+        history=_history(case_file, meeting_dates or {}, case_file.settings.repeat_window_days),
     )

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pikepdf
 from reportlab.platypus.doctemplate import LayoutError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from marac_prep import __version__
+from marac_prep.analysis.reading import attach_signals
 from marac_prep.core import audit
 from marac_prep.core.casefile import load_case_file, load_meeting_files
 from marac_prep.core.cases import case_by_reference
@@ -25,13 +26,13 @@ from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import StorageError, ValidationError
 from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
-from marac_prep.core.models import User
+from marac_prep.core.models import Agency, Meeting, User
 from marac_prep.core.permissions import require
 from marac_prep.core.settings import current
 from marac_prep.pack.content import PackCase, PackContent, pack_case
 from marac_prep.pack.document import PackCancelled, PackDocTemplate, page_numbers_pdf
 from marac_prep.pack.markup import clean
-from marac_prep.pack.sections import pack_story
+from marac_prep.pack.sections import front_story, pack_story
 
 log = logging.getLogger("marac_prep.pack")
 Progress = Callable[[int, int], None]
@@ -52,6 +53,7 @@ class PackResult:
     cases: int
     withheld: int
     encrypted: bool
+    prepared_for: str = ""
 
 
 def check_marking(marking: str) -> str:
@@ -83,6 +85,7 @@ def load_pack_content(
     meeting_id: int,
     case_reference: str | None = None,
     marking: str | None = None,
+    for_agency: str | None = None,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
 ) -> PackContent:
@@ -93,6 +96,7 @@ def load_pack_content(
     """
     require(actor, "export")
     marking = check_marking(marking if marking is not None else current(session).default_marking)
+    recipient = recipient_agency(session, for_agency).name if for_agency else ""
     meeting = get_meeting(session, meeting_id)
     if case_reference:
         case = case_by_reference(session, case_reference)
@@ -105,12 +109,19 @@ def load_pack_content(
     else:
         # The whole agenda in a few queries (one per kind of record), not seven or so per case.
         _, files = load_meeting_files(session, meeting_id)
+    attach_signals(session, files)  # what the entries' words say, read once and kept
     total = 2 * len(files) + 1
     cases: list[PackCase] = []
+    earlier_meetings = {other.meeting_id for f in files for other, _ in f.earlier_cases if other.meeting_id}
+    meeting_dates = {
+        m.id: m.meeting_date
+        for m in session.exec(select(Meeting).where(col(Meeting.id).in_(earlier_meetings))).all()
+        if m.id is not None
+    } if earlier_meetings else {}
     for done, case_file in enumerate(files, start=1):  # each case analysed and redacted
         if cancelled and cancelled():
             raise PackCancelled()
-        cases.append(pack_case(case_file, on=meeting.meeting_date))
+        cases.append(pack_case(case_file, on=meeting.meeting_date, meeting_dates=meeting_dates))
         if progress:
             progress(done, total)
     return PackContent(
@@ -121,32 +132,86 @@ def load_pack_content(
         generated_by=clean(actor.name),
         generated_at=datetime.now(),
         cases=tuple(cases),
+        prepared_for=clean(recipient),
     )
 
 
-def _layout(content: PackContent, cancelled: Cancelled, on_case: Callable[[int], None], *,
-            split_rows: bool) -> bytes:
-    """The pack laid out by ReportLab, every page complete but for its page number."""
-    buffer = BytesIO()
+def recipient_agency(session: Session, name_or_code: str) -> Agency:
+    """The agency a pack is prepared for, by name or short code (any case)."""
+    wanted = " ".join(name_or_code.split()).casefold()
+    agencies = list(session.exec(select(Agency)).all())
+    for agency in agencies:
+        if wanted in (agency.name.casefold(), agency.short_code.casefold()):
+            return agency
+    known = ", ".join(sorted(a.short_code for a in agencies if a.active))
+    raise ValidationError(f'There is no agency "{name_or_code}"; give its name or code ({known}).')
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The laid-out pack before page numbers: the PDF, and the cover and agenda laid out again
+    with each case's pages known (`front`, `front_pages` pages long, to replace the first pages)."""
+
+    data: bytes
+    front: bytes
+    front_pages: int
+    outline: tuple[tuple[str, int], ...]
+
+
+def _doc(buffer: BytesIO, content: PackContent, cancelled: Cancelled, on_case: Callable[[int], None]
+         ) -> PackDocTemplate:
     meeting_line = f"Marac meeting {display_day(content.meeting_date)}"
     if content.area.strip():
         meeting_line += " · " + " ".join(content.area.split())  # one line in the page header
     cases = len(content.cases)
-    doc = PackDocTemplate(
+    return PackDocTemplate(
         buffer,
         marking=content.marking,
         meeting_line=meeting_line,
+        prepared_for=prepared_for_line(content),
         cancelled=cancelled,
         on_case=on_case,
         # Metadata names the meeting, never a person.
-        title=f"Pre-Marac pack, Marac meeting {display_day(content.meeting_date)}",
+        title=document_title(content),
         author="Marac Prep",
         subject=f"{content.marking}: {cases} case{'s' if cases != 1 else ''}",
         creator=f"Marac Prep {__version__}",
         keywords="",
+        lang="en-GB",
     )
+
+
+def document_title(content: PackContent) -> str:
+    title = f"Pre-Marac pack, Marac meeting {display_day(content.meeting_date)}"
+    return title + (f", prepared for {content.prepared_for}" if content.prepared_for else "")
+
+
+def prepared_for_line(content: PackContent) -> str:
+    """ "Prepared for Police on 30 Nov 2026" on every page of a recipient's copy, else ""."""
+    if not content.prepared_for:
+        return ""
+    return f"Prepared for {content.prepared_for} on {display_day(content.generated_at.date())}"
+
+
+def _layout(content: PackContent, cancelled: Cancelled, on_case: Callable[[int], None], *,
+            split_rows: bool) -> Layout:
+    """The pack laid out by ReportLab, every page complete but for its page number.
+
+    The agenda gives each case's pages, known only once the whole pack is laid out; so the
+    cover and agenda are laid out a second time on their own with the pages filled in (a few
+    pages, not the pack), and replace the first pages when the page numbers are stamped.
+    """
+    buffer = BytesIO()
+    doc = _doc(buffer, content, cancelled, on_case)
     doc.build(pack_story(content, doc.width, split_rows=split_rows))
-    return buffer.getvalue()
+    front_buffer = BytesIO()
+    front_doc = _doc(front_buffer, content, cancelled, lambda _index: None)
+    front_doc.build(front_story(content, front_doc.width, doc.case_pages))
+    first_case = min((first for first, _ in doc.case_pages.values()), default=front_doc.page + 1)
+    if front_doc.page != first_case - 1:  # cannot happen while the Pages column is one line
+        log.warning("the agenda changed length when its page numbers were filled in; pages left blank")
+        return Layout(buffer.getvalue(), b"", 0, ())
+    return Layout(buffer.getvalue(), front_buffer.getvalue(), front_doc.page, ())
 
 
 def render_pack(
@@ -156,14 +221,18 @@ def render_pack(
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
     steps_before: int = 0,
+    seal: str | None = None,
 ) -> tuple[bytes, int]:
     """The finished PDF bytes and page count.
 
     Laid out once, with every page's furniture but the page number; "Page n of N" is then
     stamped onto each page (`number_pages`), since N is only known at the end. With a password
     the PDF is encrypted with AES-256 (revision 6) by qpdf in the same step, because
-    ReportLab's own AES output cannot be opened by poppler-based viewers.
+    ReportLab's own AES output cannot be opened by poppler-based viewers. `seal` (the audit
+    chain's head) goes into the document metadata.
     """
+    if password is not None:
+        check_password(password)
     is_cancelled = cancelled or (lambda: False)
     total = steps_before + len(content.cases) + 1
     reported = 0
@@ -178,40 +247,84 @@ def render_pack(
         report(steps_before + index)
 
     try:
-        data = _layout(content, is_cancelled, on_case, split_rows=False)
+        layout = _layout(content, is_cancelled, on_case, split_rows=False)
     except LayoutError:
         # Some user text makes a table row taller than a page: let rows continue across pages.
         log.info("a table row is taller than a page; laying the pack out with split rows")
         try:
-            data = _layout(content, is_cancelled, on_case, split_rows=True)
+            layout = _layout(content, is_cancelled, on_case, split_rows=True)
         except LayoutError:
             raise StorageError(
                 "The pack could not be laid out: some text is too large to fit on a page; nothing was written."
             ) from None
     if is_cancelled():
         raise PackCancelled()
-    data, pages = number_pages(data, password=password)
+    data, pages = number_pages(layout.data, password=password, front=layout.front, front_pages=layout.front_pages,
+                               title=document_title(content), seal=seal)
     if is_cancelled():
         raise PackCancelled()
     report(total)
     return data, pages
 
 
-def number_pages(data: bytes, *, password: str | None = None) -> tuple[bytes, int]:
+def number_pages(data: bytes, *, password: str | None = None, front: bytes = b"", front_pages: int = 0,
+                 title: str = "", seal: str | None = None) -> tuple[bytes, int]:
     """The PDF with "Page n of N" stamped on every page, and N; encrypted when `password` is given.
 
-    The outline, metadata and page objects are kept as they are; each page gets the matching
-    page of `page_numbers_pdf(N)` drawn over it as a form XObject.
+    The outline and page objects are kept as they are; the first `front_pages` pages take the
+    content of `front`'s pages (the agenda with its page numbers); each page gets the matching
+    page of `page_numbers_pdf(N)` drawn over it as a form XObject. The document is marked as
+    PDF 1.7 in British English, with XMP metadata and its title shown by viewers.
     """
     out = BytesIO()
     with pikepdf.open(BytesIO(data)) as pdf:
         pages = len(pdf.pages)
+        if front and front_pages:
+            with pikepdf.open(BytesIO(front)) as first:
+                for page, replacement in zip(pdf.pages[:front_pages], first.pages, strict=True):
+                    # The page object stays (the outline points at it); its drawing is replaced.
+                    form = pdf.copy_foreign(replacement.as_form_xobject())
+                    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Front=form))
+                    page.obj.Contents = pdf.make_stream(b"q /Front Do Q")
         with pikepdf.open(BytesIO(page_numbers_pdf(pages))) as numbers:
             for page, number in zip(pdf.pages, numbers.pages, strict=True):
                 # Both A4: the numbers page maps onto the pack page one to one.
                 page.add_overlay(number, pikepdf.Rectangle(page.mediabox))
-            pdf.save(out, encryption=_encryption(password) if password else None)
+        _describe(pdf, title=title, seal=seal)
+        pdf.save(out, encryption=_encryption(password) if password else None, min_version="1.7")
     return out.getvalue(), pages
+
+
+def _describe(pdf: pikepdf.Pdf, *, title: str, seal: str | None) -> None:
+    """Language, title display, XMP metadata (from the document information) and the audit seal."""
+    pdf.Root.Lang = pikepdf.String("en-GB")
+    pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+    if seal:
+        pdf.docinfo[pikepdf.Name("/MaracAuditSeal")] = pikepdf.String(seal)
+    if "/Trapped" in pdf.docinfo:  # "not trapped" has no XMP equivalent; leaving it out says the same
+        del pdf.docinfo["/Trapped"]
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta.load_from_docinfo(pdf.docinfo, raise_failure=False)
+        if title:
+            meta["dc:title"] = title
+        meta["dc:language"] = ["en-GB"]
+        if seal:
+            meta["pdf:Keywords"] = f"audit seal {seal}"
+
+
+PASSWORD_MIN = 12
+
+
+def check_password(password: str) -> str:
+    """A pack password: at least 12 characters, since the pack travels by email."""
+    if not password:
+        raise ValidationError("The password is empty; give one or leave the pack unprotected.")
+    if len(password) < PASSWORD_MIN:
+        raise ValidationError(
+            f"The password has {len(password)} characters; use at least {PASSWORD_MIN}: the pack travels by "
+            "email, and a short password can be guessed by anyone who gets hold of the file."
+        )
+    return password
 
 
 def _encryption(password: str) -> pikepdf.Encryption:
@@ -219,6 +332,15 @@ def _encryption(password: str) -> pikepdf.Encryption:
     # A random owner password: nobody can lift the encryption without the user password.
     owner = secrets.token_urlsafe(24)
     return pikepdf.Encryption(owner=owner, user=password, R=6, aes=True)
+
+
+def audit_seal(session: Session) -> str | None:
+    """The audit chain's head for the pack's metadata, once the audit seal exists (issue 13:
+    `audit.current_seal(session)`); None before."""
+    current_seal = getattr(audit, "current_seal", None)
+    if current_seal is None:
+        return None
+    return str(current_seal(session))
 
 
 def export_pack(
@@ -230,6 +352,7 @@ def export_pack(
     case_reference: str | None = None,
     marking: str | None = None,
     password: str | None = None,
+    for_agency: str | None = None,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
 ) -> PackResult:
@@ -246,19 +369,20 @@ def export_pack(
         PackCancelled: `cancelled()` became true.
     """
     path = check_destination(destination)
-    if password is not None and not password:
-        raise ValidationError("The password is empty; give one or leave the pack unprotected.")
+    if password is not None:
+        check_password(password)
     is_cancelled = cancelled or (lambda: False)
     content = load_pack_content(
         session, actor=actor, meeting_id=meeting_id, case_reference=case_reference, marking=marking,
-        progress=progress, cancelled=is_cancelled,
+        for_agency=for_agency, progress=progress, cancelled=is_cancelled,
     )
+    seal = audit_seal(session)
     # Release the read transaction (and SQLite's write lock) while the PDF is laid out.
     actor_id = actor.id
     session.rollback()
     steps = len(content.cases)
     data, pages = render_pack(content, password=password, progress=progress, cancelled=is_cancelled,
-                              steps_before=steps)
+                              steps_before=steps, seal=seal)
     with atomic_write(path) as pending:
         pending.stream.write(data)
         try:
@@ -270,7 +394,9 @@ def export_pack(
                     object_type="meeting", object_id=meeting_id,
                     case_id=content.cases[0].case_id if content.scope == "case" and content.cases else None,
                     details={"cases": len(content.cases), "pages": pages, "withheld": content.withheld_total,
-                             "encrypted": bool(password), "scope": content.scope},
+                             "encrypted": bool(password), "scope": content.scope,
+                             "references": [c.reference for c in content.cases],
+                             "prepared_for": content.prepared_for or None, "file": path.name},
                 )
                 session.flush()
                 pending.publish()  # inside the transaction: a failed commit removes the file below
@@ -280,4 +406,4 @@ def export_pack(
                     os.unlink(path)
             raise
     return PackResult(path=path, pages=pages, cases=len(content.cases), withheld=content.withheld_total,
-                      encrypted=bool(password))
+                      encrypted=bool(password), prepared_for=content.prepared_for)

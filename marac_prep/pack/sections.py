@@ -6,11 +6,13 @@ a Paragraph; only the markup written here (bold, breaks) is ever interpreted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
 
 from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
@@ -25,8 +27,8 @@ from reportlab.platypus import (
 )
 
 from marac_prep.core.dates import display_day
-from marac_prep.pack.content import PackCase, PackContent, PackEntry, PackReturn
-from marac_prep.pack.document import OutlineAnchor
+from marac_prep.pack.content import PackCase, PackContent, PackEntry, PackPerson, PackReturn
+from marac_prep.pack.document import HEADER_GAP, MARGIN, OutlineAnchor
 from marac_prep.pack.fonts import register_fonts
 from marac_prep.pack.markup import para
 from marac_prep.pack.styles import (
@@ -58,8 +60,24 @@ _split_rows: ContextVar[int] = ContextVar("split_rows", default=0)
 # Table cells' Paragraphs by (text, style) while a story is built, so a text repeated in many cells
 # is parsed and broken into lines once (see `_shared`); None when rows may split.
 _shared_cells: ContextVar[dict[tuple[str, object], Paragraph] | None] = ContextVar("shared_cells", default=None)
-_ROLE_LABELS = {"victim": "Victim", "perpetrator": "Perpetrator", "child": "Child", "other": "Other"}
 _SEVERITY_LABELS = {"high": "High", "medium": "Medium", "info": "Note"}
+# Words for the one-line headline ("3 high: referral lost, counter-allegation pattern, repeat"),
+# as the gap analysis names them (issue 12); an unknown kind reads as its id.
+HEADLINE_WORDS = {
+    "agency_silent": "agency silent",
+    "agency_declined": "agency declined",
+    "referral_not_received": "referral lost",
+    "referral_considered_not_made": "referral not made",
+    "assessed_without_known_risk": "risk under-rated",
+    "counter_allegation": "counter-allegation pattern",
+    "escalation": "escalation",
+    "homicide_markers": "homicide markers",
+    "single_agency_risk": "risk held by one agency",
+    "repeat": "repeat",
+    "consent_not_recorded": "consent not recorded",
+    "victim_blaming_language": "blaming language",
+    "nothing_known": "nothing known",
+}
 
 
 class PackParagraph(Paragraph):  # type: ignore[misc]  # ReportLab ships no type hints
@@ -154,15 +172,20 @@ def _yes_no(value: bool | None) -> str:
     return {True: "Yes", False: "No", None: "Not recorded"}[value]
 
 
-def _dash(case: PackCase) -> str:
+def _dash(case: PackCase, *, short: bool = False) -> str:
     if case.dash_score is None:
-        return "Not recorded"
+        return "–" if short else "Not recorded"
+    if short:
+        return f"{case.dash_score}" + (f"\n{case.dash_level}" if case.dash_level else "")
     return f"{case.dash_score} of 24 ({case.dash_level})" if case.dash_level else f"{case.dash_score} of 24"
 
 
-def _returns_text(case: PackCase) -> str:
-    answered, expected = case.progress
-    return f"{answered} of {expected} agencies"
+def _name_width(names: Sequence[str], s: PackStyles, least: float) -> float:
+    """A column wide enough for the longest single word of these names, so no name breaks inside a
+    word (GRZEGORZEWSKA), within limits."""
+    words = [w for name in names for w in name.split()]
+    widest = max((stringWidth(w, s.cell_name.fontName, s.cell_name.fontSize) for w in words), default=0.0)
+    return min(max(widest + 8, least), 170.0)
 
 
 def _withheld_text(case: PackCase) -> str:
@@ -208,112 +231,280 @@ def cover(content: PackContent, s: PackStyles, width: float) -> list[Flowable]:
     ]
 
 
-def agenda(content: PackContent, s: PackStyles, width: float) -> list[Flowable]:
-    header = ["No.", "Case", "Victim", "Referred by", "Criteria", "Dash", "Repeat", "Returns"]
+AGENDA_PAGES_PLACEHOLDER = "…"
+
+
+def _agenda_returns(case: PackCase) -> str:
+    expected = [r for r in case.returns if r.expected]
+    answered = sum(1 for r in expected if r.gave_answer)
+    lines = [f"{answered} of {len(expected)}"]
+    if case.declined:
+        lines.append(f"{len(case.declined)} declined")
+    if case.not_returned:
+        lines.append(f"{len(case.not_returned)} silent")
+    return "\n".join(lines)
+
+
+def _page_range(pages: tuple[int, int] | None) -> str:
+    if pages is None:
+        return AGENDA_PAGES_PLACEHOLDER
+    first, last = pages
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def agenda(content: PackContent, s: PackStyles, width: float,
+           case_pages: dict[int, tuple[int, int]] | None = None) -> list[Flowable]:
+    """The case list; `case_pages` (first and last page by case position) fills the Pages column.
+
+    The pack is laid out with the column empty, then the cover and agenda alone again with the
+    pages known (see `export._layout`); the column is one line in both, so no row changes height.
+    """
+    header = ["No.", "Case", "Victim", "Referred by", "Dash", "Repeat", "High", "Returns", "Pages"]
     rows: list[list[Any]] = [[_cell(h, s.head_cell) for h in header]]
+    style = _grid()
     for number, case in enumerate(content.cases, start=1):
+        high = len(case.high_findings)
         rows.append([
             _cell(str(number), s.cell),
             _cell(case.reference, s.cell_bold),
-            _cell(case.victim_name, s.cell),
+            _cell(case.victim_name, s.cell_name),
             _cell(f"{case.referring_agency}\n{case.referral_date}", s.cell),
-            _cell("\n".join(case.criteria) or "None recorded", s.cell),
-            _cell(_dash(case), s.cell),
-            _cell("Yes" if case.repeat else "No", s.cell_bold if case.repeat else s.cell),
-            _cell(_returns_text(case), s.cell),
+            _cell(_dash(case, short=True), s.cell),
+            _cell("Repeat" if case.is_repeat else "No", s.cell_alert if case.is_repeat else s.cell),
+            _cell(str(high), s.cell_alert if high else s.cell),
+            _cell(_agenda_returns(case), s.cell),
+            _p(_page_range((case_pages or {}).get(number)), s.cell),
         ])
+        if case.not_returned or case.declined:
+            style.append(("BACKGROUND", (7, number), (7, number), GAP_FILL if case.not_returned else DECLINED_FILL))
     case_width = _reference_width(content, s)
-    rest = _widths(width - case_width, [0.45, 1.5, 1.35, 1.95, 0.95, 0.75, 0.95])
-    table = LongTable(rows, colWidths=[rest[0], case_width, *rest[1:]], repeatRows=1,
+    victim_width = _name_width([c.victim_name for c in content.cases], s, 70.0)
+    pages_width = stringWidth("888–888", s.cell.fontName, s.cell.fontSize) + 8
+    rest = _widths(width - case_width - victim_width - pages_width, [0.55, 1.55, 0.8, 0.85, 0.6, 0.95])
+    table = LongTable(rows, colWidths=[rest[0], case_width, victim_width, *rest[1:], pages_width], repeatRows=1,
                       splitInRow=_split_rows.get())
-    table.setStyle(TableStyle(_grid()))
+    table.setStyle(TableStyle(style))
     out: list[Flowable] = [PageBreak(), OutlineAnchor("Agenda", "agenda"), _p("Agenda", s.heading)]
     if not content.cases:
         return [*out, _p("There are no cases on this meeting's agenda yet.", s.body)]
-    return [*out, table]
+    note = _p("Pages: where each case starts and ends in this pack. Repeat: referred within 12 months of an "
+              "earlier Marac. High: high-severity findings. Returns: expected agencies that answered (declined "
+              "agencies are not counted as answers), declined, and silent.", s.small)
+    return [*out, table, Spacer(1, 4), note]
 
 
-def _summary(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
-    consent = _yes_no(case.victim_consent)
-    if case.victim_consent is False and case.consent_reason:
-        consent += f" – shared without consent because: {case.consent_reason}"
-    facts = [
-        ("Referred by", f"{case.referring_agency} on {case.referral_date}"),
-        ("Criteria", "\n".join(case.criteria) or "None recorded"),
-    ]
+FRONT_TEXT_MAX = 700
+KEY_FINDINGS_HEIGHT = 1 / 3  # of the page body: what the chair must know first
+
+
+def _shorten(text: str, limit: int) -> tuple[str, bool]:
+    """The text cut at a word before `limit` characters with "…", and whether it was cut."""
+    if len(text) <= limit:
+        return text, False
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip() + " …", True
+
+
+def _age(person: PackPerson) -> str:
+    return f"{person.age}" if person.age is not None else "age not known"
+
+
+def _person_line(person: PackPerson) -> str:
+    parts = [person.name]
+    if person.aliases:
+        parts[0] += f" (also known as {', '.join(person.aliases)})"
+    details = [_age(person)]
+    if person.gender:
+        details.append(person.gender)
+    line = f"{parts[0]}, {', '.join(details)}"
+    if person.relationship:
+        line += f" – {person.relationship}"
+    if person.role == "child":
+        line += f"; school: {person.school}" if person.school else "; school not recorded"
+    if person.must_not_receive_information:
+        line += " – must never receive information about this case"
+    return line
+
+
+def _repeat_text(case: PackCase) -> str:
+    within = [h for h in case.history if h.within_window]
+    lines = []
+    if case.is_repeat:
+        lines.append("REPEAT – within 12 months of an earlier Marac referral" if within
+                     else "REPEAT – marked as a repeat by the referral")
+    else:
+        lines.append("Not a repeat")
+    for h in case.history:
+        heard = f", heard at the Marac of {h.meeting_date}" if h.meeting_date else ""
+        lines.append(f"{h.reference}: referred {h.referral_date}{heard} ({h.days_before} days before this referral)")
+    if not case.history:
+        lines.append("No earlier Marac case of this victim found.")
+    return "\n".join(lines)
+
+
+def _consent_text(case: PackCase) -> str:
+    aware, consented = _yes_no(case.victim_aware).lower(), _yes_no(case.victim_consent).lower()
+    text = f"Aware of the referral: {aware}. Consented: {consented}"
+    if case.victim_consent is False:
+        reason = case.consent_reason or "no reason recorded"
+        text += f" – shared without consent because: {reason}"
+    return text + ("" if text.endswith(".") else ".")
+
+
+def _dash_text(case: PackCase) -> str:
+    text = _dash(case)
+    if case.dash_yes:
+        text += f"\nYes to: {'; '.join(case.dash_yes)}"
+        if case.dash_source:
+            text += f" ({case.dash_source})"
+    return text
+
+
+def _front_facts(case: PackCase, cut: list[tuple[str, str]]) -> list[tuple[str, str, Any]]:
+    """(label, text, style name) rows of the front sheet; long free text is cut and listed in `cut`."""
+
+    def free(label: str, text: str) -> str:
+        short, was_cut = _shorten(text, FRONT_TEXT_MAX)
+        if was_cut:
+            cut.append((label, text))
+            short += " (in full after the timeline)"
+        return short
+
+    def people(role: str) -> str:
+        return "\n".join(_person_line(p) for p in case.people if p.role == role)
+
+    rows: list[tuple[str, str, Any]] = []
+    victim = people("victim")
+    rows.append(("Victim", victim or "Not recorded", "cell_name"))
+    perpetrators = [p for p in case.people if p.role == "perpetrator"]
+    rows.append(("Perpetrator" + ("s" if len(perpetrators) > 1 else ""), people("perpetrator") or "Not recorded",
+                 "cell_name"))
+    rows.append(("Children", people("child") or "None recorded", "cell_name"))
+    if any(p.role == "other" for p in case.people):
+        rows.append(("Others", people("other"), "cell_name"))
+    rows.append(("Referred by", f"{case.referring_agency} on {case.referral_date}", "cell"))
+    why = "; ".join(case.criteria) or "No criteria recorded"
+    if case.referral_reason:
+        why += f"\nReferrer's reason: {free('Referrer’s reason', case.referral_reason)}"
     if case.criteria_notes:
-        facts.append(("Referrer's concerns", case.criteria_notes))
-    facts += [
-        ("Dash", _dash(case)),
-        ("Repeat", "Yes – within 12 months of a previous Marac" if case.repeat else "No"),
-        ("Victim aware of referral", _yes_no(case.victim_aware)),
-        ("Victim consented", consent),
-        ("Returns", _returns_text(case)),
-    ]
-    for a in case.assessments:
-        score = f"{a.score} of 24" if a.score is not None else "no score"
-        facts.append((f"{a.tool} assessment", f"{a.agency}, {a.assessed_on}: {score}"
-                      + (f" ({a.level})" if a.level else "")))
-    table = Table([[_cell(k, s.cell_bold), _cell(v, s.cell)] for k, v in facts],
-                  colWidths=_widths(width, [1, 3.2]), hAlign="LEFT", splitInRow=_split_rows.get())
-    table.setStyle(TableStyle(_grid(0)))
-
-    people: list[list[Any]] = [[_cell(h, s.head_cell) for h in ("Role", "Name", "Born (age)", "Relationship", "Note")]]
-    for person in case.people:
-        name = person.name + (f"\nalso known as {', '.join(person.aliases)}" if person.aliases else "")
-        born = f"{person.born} ({person.age})" if person.born and person.age is not None else "Not known"
-        note = "Must never receive information about this case" if person.must_not_receive_information else ""
-        people.append([
-            _cell(_ROLE_LABELS.get(person.role, person.role), s.cell),
-            _cell(name, s.cell_bold),
-            _cell(born, s.cell),
-            _cell(person.relationship, s.cell),
-            _cell(note, s.cell),
-        ])
-    people_table = LongTable(people, colWidths=_widths(width, [0.9, 2.2, 1.3, 1.5, 1.8]), repeatRows=1,
-                             splitInRow=_split_rows.get())
-    people_table.setStyle(TableStyle(_grid()))
-    return [_p("Summary", s.subheading), table, Spacer(1, 6), _p("People", s.subheading), people_table]
+        why += f"\nConcerns: {free('Concerns', case.criteria_notes)}"
+    rows.append(("Why referred", why, "cell"))
+    rows.append(("Dash", _dash_text(case), "cell"))
+    levels = [f"{a.tool} by {a.agency}, {a.assessed_on}: {a.level or 'no level given'}" for a in case.assessments
+              if a.tool.casefold() != "dash" or a.level]
+    rows.append(("Risk level", "\n".join([case.dash_level or "Not recorded", *levels]) if levels
+                 else (case.dash_level or "Not recorded"), "cell"))
+    rows.append(("Awareness and consent", free("Why shared without consent", _consent_text(case)), "cell"))
+    rows.append(("Victim's wishes / Idva's view",
+                 free("Victim’s wishes / Idva’s view", case.victim_wishes) if case.victim_wishes
+                 else "Not yet recorded by the Idva.", "cell"))
+    rows.append(("Repeat and history", _repeat_text(case), "cell"))
+    return rows
 
 
-def _return_row(r: PackReturn, s: PackStyles) -> list[Any]:
-    status = r.status_label + (f"\n{r.note}" if r.note else "")
-    if r.expected and not r.answered:
-        status = f"No return – {r.status_label.lower()}" + (f"\n{r.note}" if r.note else "")
-    withheld = str(r.entries_withheld) if r.entries_withheld else ""
-    return [
-        _cell(r.agency, s.cell_bold if r.expected else s.cell),
-        _cell("Expected" if r.expected else "Also returned", s.cell),
-        _cell(status, s.cell),
-        _cell(r.returned_on, s.cell),
-        _cell(str(r.entries_shown), s.cell),
-        _cell(withheld, s.cell),
-    ]
+def _grouped_high(case: PackCase) -> list[tuple[str, int, list[str]]]:
+    """High findings grouped by kind: (label, how many, messages) in severity-then-kind order."""
+    groups: dict[str, list[str]] = {}
+    for finding in case.high_findings:
+        groups.setdefault(finding.kind, []).append(finding.message)
+    return [(HEADLINE_WORDS.get(kind, kind.replace("_", " ")), len(messages), messages)
+            for kind, messages in groups.items()]
 
 
-def _returns(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
-    header = ["Agency", "Expected", "Status", "Answered on", "Entries", "Withheld"]
-    rows: list[list[Any]] = [[_cell(h, s.head_cell) for h in header]]
-    style = _grid()
-    for index, r in enumerate(case.returns, start=1):
-        rows.append(_return_row(r, s))
-        if r.expected and not r.answered:
-            style.append(("BACKGROUND", (0, index), (-1, index), GAP_FILL))
-        elif r.status == "declined":
-            style.append(("BACKGROUND", (0, index), (-1, index), DECLINED_FILL))
-    table = LongTable(rows, colWidths=_widths(width, [2.2, 1.0, 2.6, 1.1, 0.7, 0.8]), repeatRows=1,
-                      splitInRow=_split_rows.get())
+def headline(case: PackCase) -> str:
+    """One line: "3 high: referral lost, agency silent, repeat; 2 medium"."""
+    parts = []
+    for severity in ("high", "medium"):
+        group = [f for f in case.findings if f.severity == severity]
+        if group:
+            words = list(dict.fromkeys(HEADLINE_WORDS.get(f.kind, f.kind.replace("_", " ")) for f in group))
+            parts.append(f"{len(group)} {severity}: {', '.join(words)}" if severity == "high" else
+                         f"{len(group)} {severity}")
+    return "; ".join(parts) if parts else "No gaps found."
+
+
+def _key_findings(case: PackCase, s: PackStyles, width: float, budget: float) -> list[Flowable]:
+    """The headline and the high findings, grouped, within `budget` points of height."""
+    out: list[Flowable] = [_p("What the chair must know first", s.subheading),
+                           _p(headline(case), s.cell_alert if case.high_findings else s.cell_bold)]
+    groups = _grouped_high(case)
+    if not groups:
+        return out
+    rows: list[list[Any]] = []
+    shown = 0
+    used = sum(f.wrap(width, 1000)[1] for f in out) + 24
+    for label, count, messages in groups:
+        first, _ = _shorten(messages[0], 230)
+        text = first + (f" (and {count - 1} more like it)" if count > 1 else "")
+        row = [_p(f"{label}" + (f" ×{count}" if count > 1 else ""), s.cell_alert), _p(text, s.cell)]
+        height = max(row[0].wrap(width * 0.2 - 6, 1000)[1], row[1].wrap(width * 0.8 - 6, 1000)[1]) + 5
+        if rows and used + height > budget:
+            break
+        used += height
+        rows.append(row)
+        shown += count
+    style = [*_grid(0), *(("LINEBEFORE", (0, i), (0, i), 2.5, HIGH) for i in range(len(rows)))]
+    table = Table(rows, colWidths=_widths(width, [0.2, 0.8]), hAlign="LEFT", splitInRow=_split_rows.get())
     table.setStyle(TableStyle(style))
-    out: list[Flowable] = [_p("Agency returns", s.subheading), table]
-    out.append(_p("Shaded rows: an expected agency has not answered. \"Nothing known\" means the agency "
-                  "checked and holds nothing.", s.small))
-    if case.withheld:
-        out.append(_p(_withheld_text(case), s.body))
+    out.append(table)
+    rest = len(case.findings) - shown
+    if rest > 0:
+        out.append(_p(f"{rest} more finding{'s' if rest != 1 else ''} under Gaps and patterns, after the timeline.",
+                      s.small))
     return out
 
 
+def _return_answer(r: PackReturn) -> str:
+    if r.declined:
+        return "Declined" + (f" – {r.note}" if r.note else " – no reason given")
+    if r.status == "nothing_known":
+        return "Nothing known" + (f" ({r.returned_on})" if r.returned_on else "")
+    if r.status == "returned":
+        entries = f"{r.entries_shown} entr{'y' if r.entries_shown == 1 else 'ies'}"
+        if r.entries_withheld:
+            entries += f", {r.entries_withheld} withheld"
+        return entries + (f" ({r.returned_on})" if r.returned_on else "")
+    return f"Not returned – {r.status_label.lower()}" + (f"; {r.note}" if r.note else "")
+
+
+def _returns(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
+    header = ["Agency", "Answer", "Representative"]
+    rows: list[list[Any]] = [[_cell(h, s.head_cell) for h in header]]
+    style = _grid()
+    for index, r in enumerate(case.returns, start=1):
+        agency = r.agency + ("" if r.expected else " (not expected)")
+        rows.append([_cell(agency, s.cell_bold if r.expected else s.cell), _cell(_return_answer(r), s.cell),
+                     _cell(r.representative or "–", s.cell)])
+        if r.declined:
+            style.append(("BACKGROUND", (0, index), (-1, index), DECLINED_FILL))
+        elif r.expected and not r.gave_answer:
+            style.append(("BACKGROUND", (0, index), (-1, index), GAP_FILL))
+    table = LongTable(rows, colWidths=_widths(width, [1.6, 3.2, 1.5]), repeatRows=1, splitInRow=_split_rows.get())
+    table.setStyle(TableStyle(style))
+    out: list[Flowable] = [_p(case.returns_line, s.subheading), table]
+    if case.withheld:
+        out.append(_p(_withheld_text(case), s.small))
+    return out
+
+
+def front_sheet(case: PackCase, s: PackStyles, width: float, cut: list[tuple[str, str]]) -> list[Flowable]:
+    """The case's first page (SafeLives practice): who, why, risk, wishes, history, key findings, returns."""
+    facts = _front_facts(case, cut)
+    label_width = 118.0
+    table = Table([[_cell(k, s.cell_bold), _cell(v, getattr(s, style))] for k, v, style in facts],
+                  colWidths=[label_width, width - label_width], hAlign="LEFT", splitInRow=_split_rows.get())
+    commands = _grid(0)
+    if case.is_repeat:
+        row = len(facts) - 1
+        commands.append(("BACKGROUND", (0, row), (-1, row), DECLINED_FILL))
+    table.setStyle(TableStyle(commands))
+    page_body = A4[1] - 2 * (MARGIN + HEADER_GAP)
+    return [table, *_key_findings(case, s, width, page_body * KEY_FINDINGS_HEIGHT), *_returns(case, s, width)]
+
+
 def _findings(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
-    out: list[Flowable] = [_p("Gaps and patterns", s.subheading)]
+    out: list[Flowable] = [_p("Gaps and patterns", s.subheading),
+                           _p(headline(case), s.cell_bold)]
     if not case.findings:
         return [*out, _p("The gap analysis found nothing to raise on the shareable entries.", s.body)]
     rows: list[list[Any]] = []
@@ -339,23 +530,32 @@ def _timeline(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
 
 
 DETAIL_CHUNK = 1200
-SOURCE_CELL_MAX = 60
 
 
-def detail_chunks(text: str, limit: int = DETAIL_CHUNK) -> list[str]:
-    """A long detail cut into pieces of at most `limit` characters, at line breaks or spaces.
+DETAIL_LINES = 30
+
+
+def detail_chunks(text: str, limit: int = DETAIL_CHUNK, lines: int = DETAIL_LINES) -> list[str]:
+    """A long detail cut into pieces of at most `limit` characters and `lines` lines, at line breaks
+    or spaces.
 
     Each piece becomes its own table row, so a very long entry flows over pages row by row
     (header repeated) instead of as one row taller than a page.
     """
     pieces: list[str] = []
     rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit)
-        if cut < limit // 2:
-            cut = limit
+    while True:
+        end = limit
+        breaks = [i for i, ch in enumerate(rest[:limit]) if ch == "\n"]
+        if len(breaks) >= lines:
+            end = breaks[lines - 1]
+        if len(rest) <= end:
+            break
+        cut = rest.rfind("\n", 0, end + 1)
+        if cut < end // 2:
+            cut = rest.rfind(" ", 0, end)
+        if cut < end // 2:
+            cut = end
         pieces.append(rest[:cut].rstrip("\n"))
         rest = rest[cut:].lstrip("\n ")
     if rest or not pieces:
@@ -363,22 +563,54 @@ def detail_chunks(text: str, limit: int = DETAIL_CHUNK) -> list[str]:
     return pieces
 
 
-def _entry_rows(entry: PackEntry, s: PackStyles) -> list[list[Any]]:
+def _source_lines(text: str, font: str, size: float, width: float) -> str:
+    """The text broken into lines that fit `width`, each break made *before* a hyphen, slash or
+    underscore ("…-ATTENDANCE" / "-NOTE-…"): a line ending in a hyphen is joined to the next with
+    the hyphen dropped by text extractors (poppler de-hyphenates), one starting with it is not."""
+    lines: list[str] = []
+    line = ""
+    for token in re.split(r"(?=[-/_])", text):
+        if line and stringWidth(line + token, font, size) > width:
+            lines.append(line)
+            line = token
+        else:
+            line += token
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def _source_para(source: str, s: PackStyles, width: float) -> Paragraph:
+    """ "Source: REF" on one line, the reference never broken (so it extracts intact), shrunk to fit
+    down to 6.5 pt; a longer one breaks only before a hyphen, slash or underscore."""
+    text = f"Source: {source}"
+    size = s.cell_small.fontSize
+    font = s.cell_small.fontName
+    needed = stringWidth(text, font, size)
+    if needed <= width:
+        return _shared(text, s.cell_small)
+    smaller = size * width / needed
+    if smaller >= SOURCE_MIN_SIZE:
+        style = s.cell_small.clone(f"source_{smaller:.2f}", fontSize=smaller, leading=smaller * 1.22)
+        return _shared(text, style)
+    return _shared(_source_lines(text, font, size, width), s.cell_small)
+
+
+def _entry_rows(entry: PackEntry, s: PackStyles, what_width: float) -> list[list[Any]]:
     """The entry's row, then a continuation row for each further piece of a long text.
 
     No row is taller than a page, so the table splits between rows only and the header is
-    repeated at the top of each page, never in the middle of one.
+    repeated at the top of each page, never in the middle of one. A continuation row repeats
+    the entry's date and agency, so a piece read at the top of a page says whose it is.
     """
     when: list[Flowable] = [_shared(entry.date_text, s.cell)]
     if entry.date_note:
         when.append(_shared(entry.date_note, s.cell_small))
-    source = entry.source_ref
-    detail = entry.detail
-    if len(source) > SOURCE_CELL_MAX:  # a long reference moves under the detail, where it has room
-        detail = f"{detail}\nSource: {source}" if detail else f"Source: {source}"
-        source = ""
-    pieces = [(chunk, s.cell) for chunk in detail_chunks(entry.summary)]
-    pieces += [(chunk, s.cell_small) for chunk in (detail_chunks(detail) if detail else [])]
+    pieces: list[tuple[str, Any]] = [(chunk, s.cell) for chunk in detail_chunks(entry.summary)]
+    pieces += [(chunk, s.cell_small) for chunk in (detail_chunks(entry.detail) if entry.detail else [])]
+    source_ref = entry.source_ref
+    if len(source_ref) > SOURCE_LINE_MAX:  # no single line could hold it: it flows as detail text
+        pieces += [(chunk, s.cell_small) for chunk in detail_chunks(f"Source: {source_ref}")]
+        source_ref = ""
     notes = []
     if entry.opinion:
         notes.append("Professional opinion")
@@ -389,89 +621,128 @@ def _entry_rows(entry: PackEntry, s: PackStyles) -> list[list[Any]]:
     # Short pieces share the first row; each long one gets a row of its own.
     first_what: list[Flowable] = []
     used = 0
-    while pieces and (not first_what or used + len(pieces[0][0]) <= 2 * DETAIL_CHUNK):
+    while pieces and (not first_what or used + len(pieces[0][0]) <= DETAIL_CHUNK):
         text, style = pieces.pop(0)
         first_what.append(_shared(text, style))
         used += len(text)
+    source = _source_para(source_ref, s, what_width - 6) if source_ref else None
+    if source is not None and not pieces:
+        first_what.append(source)
     risk = [f"• {r}" for r in entry.risk_indicators]
     if entry.risk_level:
         risk.append(f"Level given: {entry.risk_level}")
     first = [
         when,
-        _cell(entry.agency, s.cell),
-        _cell(entry.event_type, s.cell),
+        [_shared(entry.agency, s.cell_bold), _shared(entry.event_type, s.cell_small)],
         first_what,
         _cell("\n".join(risk), s.cell_alert if entry.high_risk else s.cell),
-        _cell(source, s.cell_small),
     ]
-    more = [[_shared("continued", s.cell_small), "", "", _shared(text, style), "", ""] for text, style in pieces]
+    again = [_shared(f"{entry.date_text} (continued)", s.cell_small)]
+    more = [[again, _shared(entry.agency, s.cell_small), [_shared(text, style)], ""] for text, style in pieces]
+    if more and source is not None:
+        more[-1][2].append(source)
     return [first, *more]
+
+
+CHRONOLOGY_COLUMNS = [1.05, 1.55, 5.0, 1.5]
+SOURCE_LINE_MAX = 300  # a longer reference flows as detail text, in rows of its own
+SOURCE_MIN_SIZE = 6.5
 
 
 def _chronology(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
     heading = _p("Combined chronology", s.subheading)
     if not case.entries:
         return [heading, _p("No shareable entries have been recorded for this case.", s.body)]
-    header = ["Date", "Agency", "Event", "What happened", "Risk indicators", "Source"]
+    header = ["Date", "Agency and event", "What happened", "Risk indicators"]
     rows: list[list[Any]] = [[_cell(h, s.head_cell) for h in header]]
     style = _grid()
+    widths = _widths(width, CHRONOLOGY_COLUMNS)
     for entry in case.entries:
-        entry_rows = _entry_rows(entry, s)
+        entry_rows = _entry_rows(entry, s, widths[2])
         start = len(rows)
         for row in range(start, start + len(entry_rows) - 1):
             # No rule between an entry and its continuation rows: they read as one entry.
             style.append(("LINEBELOW", (0, row), (-1, row), 0.6, colors.white))
         rows += entry_rows
-    table = LongTable(rows, colWidths=_widths(width, [1.15, 1.25, 1.62, 3.48, 1.4, 1.1]), repeatRows=1,
-                      splitInRow=_split_rows.get())
+    table = LongTable(rows, colWidths=widths, repeatRows=1, splitInRow=_split_rows.get())
     table.setStyle(TableStyle(style))
     note = _p("Sorted by date. A leading ? marks an approximate date; smaller text under a summary is "
               "the detail.", s.small)
     return [CondPageBreak(80), heading, note, table]
 
 
+def _in_full(cut: list[tuple[str, str]], s: PackStyles) -> list[Flowable]:
+    if not cut:
+        return []
+    out: list[Flowable] = [_p("Referral in full", s.subheading)]
+    for label, text in cut:
+        out += [_p(label, s.cell_bold), _p(text, s.body)]
+    return out
+
+
+def case_label(case: PackCase, number: int, total: int) -> str:
+    """What the running header says on the case's pages."""
+    return f"{case.reference} · case {number} of {total}"
+
+
 def case_section(case: PackCase, number: int, total: int, s: PackStyles, width: float) -> list[Flowable]:
-    title = f"Case {number} of {total}: {case.reference}"
+    """The front sheet on the case's first page; then the timeline, the findings and the chronology."""
+    title = f"Case {number} of {total}: {case.reference}" + (" – REPEAT" if case.is_repeat else "")
+    cut: list[tuple[str, str]] = []
     out: list[Flowable] = [
         PageBreak(),
-        OutlineAnchor(f"{number}. {case.reference}", f"case-{case.case_id}", case_index=number),
+        OutlineAnchor(f"{number}. {case.reference}", f"case-{case.case_id}", case_index=number,
+                      case_label=case_label(case, number, total)),
         _p(title, s.heading),
     ]
-    if case.repeat:
-        out.append(_p("Repeat referral", s.cell_alert))
-    out += _summary(case, s, width)
-    out += _returns(case, s, width)
-    out += _findings(case, s, width)
+    out += front_sheet(case, s, width, cut)
+    out.append(PageBreak())
     out += _timeline(case, s, width)
+    out += _in_full(cut, s)
+    out += _findings(case, s, width)
     out += _chronology(case, s, width)
     return out
 
 
 def appendix(content: PackContent, s: PackStyles, width: float) -> list[Flowable]:
-    header = ["Case", "Returned \"nothing known\"", "Did not return", "Entries withheld"]
+    header = ["Case", "Returned \"nothing known\"", "Declined", "Did not return", "Entries withheld"]
     rows: list[list[Any]] = [[_cell(h, s.head_cell) for h in header]]
     style = _grid()
     for index, case in enumerate(content.cases, start=1):
         rows.append([
             _cell(case.reference, s.cell_bold),
             _cell(", ".join(case.nothing_known) or "None", s.cell),
-            _cell(", ".join(case.not_returned) or "None – every expected agency answered", s.cell),
+            _cell(", ".join(case.declined) or "None", s.cell),
+            _cell(", ".join(case.not_returned) or "None", s.cell),
             _cell(_withheld_text(case) or "None", s.cell),
         ])
+        if case.declined:
+            style.append(("BACKGROUND", (2, index), (2, index), DECLINED_FILL))
         if case.not_returned:
-            style.append(("BACKGROUND", (2, index), (2, index), GAP_FILL))
+            style.append(("BACKGROUND", (3, index), (3, index), GAP_FILL))
     case_width = _reference_width(content, s)
-    table = LongTable(rows, colWidths=[case_width, *_widths(width - case_width, [2.2, 2.4, 2.2])], repeatRows=1,
+    table = LongTable(rows, colWidths=[case_width, *_widths(width - case_width, [2.0, 1.8, 2.0, 2.0])], repeatRows=1,
                       splitInRow=_split_rows.get())
     table.setStyle(TableStyle(style))
     return [
         PageBreak(),
         OutlineAnchor("Appendix: returns", "appendix"),
-        _p("Appendix: nothing known and no return", s.heading),
+        _p("Appendix: nothing known, declined and no return", s.heading),
         _p("\"Nothing known\" is an answer: the agency checked its records and holds nothing. "
+           "\"Declined\" is not an answer: the agency refused to share. "
            "\"Did not return\" means an expected agency has not answered at all.", s.body),
         table if content.cases else _p("There are no cases in this pack.", s.body),
     ]
+
+
+def front_story(content: PackContent, width: float, case_pages: dict[int, tuple[int, int]] | None) -> list[Flowable]:
+    """The cover and the agenda alone, with each case's pages (the second layout of those pages)."""
+    s = pack_styles()
+    token = _shared_cells.set({})
+    try:
+        return cover(content, s, width) + agenda(content, s, width, case_pages)
+    finally:
+        _shared_cells.reset(token)
 
 
 def pack_story(content: PackContent, width: float, *, split_rows: bool = False) -> list[Flowable]:

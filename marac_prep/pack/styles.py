@@ -43,6 +43,7 @@ class PackStyles:
     head_cell: ParagraphStyle
     marking: ParagraphStyle
     cell_alert: ParagraphStyle
+    cell_name: ParagraphStyle
     severity: Mapping[str, ParagraphStyle]
 
     def severity_label(self, severity: str) -> ParagraphStyle:
@@ -65,19 +66,22 @@ def pack_styles() -> PackStyles:
             splitLongWords=1, wordWrap=None,
         )
 
-    cell_bold = style("cell_bold", 8, font=bold, leading=10)
+    # Body text at least 9 pt, details at least 8 pt (read in the minutes before a case).
+    cell_bold = style("cell_bold", 9, font=bold, leading=11.2)
     return PackStyles(
         title=style("title", 24, font=bold, leading=30, after=6),
-        heading=style("heading", 15, font=bold, leading=19, after=6),
-        subheading=style("subheading", 11, font=bold, leading=14, before=10, after=4),
+        heading=style("heading", 15, font=bold, leading=19, after=4),
+        subheading=style("subheading", 11, font=bold, leading=14, before=8, after=3),
         body=style("body", 9.5, leading=12.5, after=4),
         small=style("small", 8, leading=10, colour=MUTED, after=2),
-        cell=style("cell", 8, leading=10),
+        cell=style("cell", 9, leading=11.2),
         cell_bold=cell_bold,
-        cell_small=style("cell_small", 7, leading=8.6, colour=MUTED),
-        head_cell=style("head_cell", 8, font=bold, leading=10),
+        cell_small=style("cell_small", 8, leading=9.8, colour=MUTED),
+        head_cell=style("head_cell", 9, font=bold, leading=11.2),
         marking=style("marking", 16, font=bold, leading=20, align=1, before=8, after=8),
         cell_alert=cell_bold.clone("cell_alert", textColor=HIGH),
+        # Names are never broken inside a word (GRZEGORZEWSKA): their columns are made wide enough.
+        cell_name=style("cell_name", 9, leading=11.2).clone("cell_name", splitLongWords=0),
         severity={name: cell_bold.clone(f"severity_{name}", textColor=colour)
                   for name, colour in SEVERITY_COLOURS.items()},
     )

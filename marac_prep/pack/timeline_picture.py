@@ -8,6 +8,7 @@ in its own saved graphics state with the same colours, widths and geometry as be
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 
@@ -19,12 +20,13 @@ from reportlab.platypus import Flowable
 from marac_prep.analysis.timeline import Lane, Mark, Timeline
 from marac_prep.pack.fonts import register_fonts
 from marac_prep.pack.markup import clean
-from marac_prep.pack.styles import GAP_FILL, HIGH, INFO, INK, MUTED, RULE
+from marac_prep.pack.styles import DECLINED_FILL, GAP_FILL, HIGH, INFO, INK, MEDIUM, MUTED, RULE
 
-LANE_HEIGHT = 15.0
-LABEL_WIDTH = 120.0
-AXIS_HEIGHT = 16.0
-LEGEND_HEIGHT = 34.0
+LANE_HEIGHT = 16.0
+LABEL_WIDTH = 128.0
+AXIS_HEIGHT = 17.0
+LEGEND_HEIGHT = 50.0
+LABEL_SIZE = 8.0  # lane names, dates, legend: details, never under 8 pt
 KIND_COLOURS = {"incident": INK, "high_risk": HIGH, "referral": INFO, "other": MUTED}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -40,23 +42,52 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
 
 
 def _ticks(start: date, end: date) -> list[tuple[date, str]]:
-    """Month ticks for spans up to two years, else year ticks; at most about a dozen labels."""
+    """Month ticks for spans up to two years, else year ticks; at most about a dozen labels.
+
+    A month label carries the year on the first tick and wherever the year changes ("Nov 2025",
+    "Jan 2026", "Mar"), so no label leaves the reader guessing which year it is.
+    """
     span_days = (end - start).days
     if span_days <= 750:
         months = (end.year - start.year) * 12 + end.month - start.month + 1
-        step = max(1, -(-months // 12))
+        step = max(1, -(-months // 10))
         out: list[tuple[date, str]] = []
         year, month = start.year, start.month
+        last_year = None
         for i in range(months + 1):
             day = date(year, month, 1)
             if start <= day <= end and i % step == 0:
-                label = f"{_MONTHS[month - 1]} {year % 100:02d}" if month == 1 or not out else _MONTHS[month - 1]
+                label = _MONTHS[month - 1] if year == last_year else f"{_MONTHS[month - 1]} {year}"
                 out.append((day, label))
+                last_year = year
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return out
     years = end.year - start.year + 1
     step = max(1, -(-years // 12))
     return [(date(y, 1, 1), str(y)) for y in range(start.year, end.year + 1, step) if start <= date(y, 1, 1) <= end]
+
+
+# A lane whose marks would sit closer than this (points, on average over the busiest month) is
+# drawn as counts per month instead of one mark per entry (a 300-entry case stays legible).
+DENSE_SPACING = 7.0
+DENSE_MIN_MARKS = 20  # fewer marks than this are always drawn one by one
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def is_dense(lane: Lane, plot_width: float, span_days: int) -> bool:
+    """Whether the lane's busiest month holds more marks than fit side by side."""
+    if len(lane.marks) < DENSE_MIN_MARKS:
+        return False
+    per_month = Counter(_month_start(m.day) for m in lane.marks)
+    month_width = plot_width * 30.4 / max(span_days, 1)
+    return max(per_month.values()) * DENSE_SPACING > month_width
 
 
 class TimelinePicture(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
@@ -90,12 +121,12 @@ class TimelinePicture(Flowable):  # type: ignore[misc]  # ReportLab ships no typ
         lanes_bottom = AXIS_HEIGHT + LEGEND_HEIGHT
         for index, lane in enumerate(lanes):
             y = lanes_bottom + LANE_HEIGHT * (len(lanes) - 1 - index)
-            _draw_lane(canv, lane, y, width, x_of, regular, bold)
+            _draw_lane(canv, lane, y, width, x_of, regular, bold, dense=is_dense(lane, plot_right - plot_left, span))
         top = lanes_bottom + LANE_HEIGHT * max(1, len(lanes))
         for day, label in _ticks(timeline.start, timeline.end):
             x = x_of(day)
             _line(canv, x, lanes_bottom, x, top, RULE, 0.3, dash=(1, 2))
-            _text(canv, x, lanes_bottom - 9, label, regular, 6.5, MUTED, anchor="middle")
+            _text(canv, x, lanes_bottom - 10, label, regular, LABEL_SIZE, MUTED, anchor="middle")
         _line(canv, plot_left, lanes_bottom, plot_right, lanes_bottom, MUTED, 0.6)
         _draw_legend(canv, regular)
 
@@ -175,18 +206,44 @@ def _diamond(canv: Canvas, x: float, y: float, r: float, fill: colors.Color, str
 
 
 def _draw_lane(canv: Canvas, lane: Lane, y: float, width: float, x_of: Callable[[date], float],
-               regular: str, bold: str) -> None:
-    if lane.silent:
+               regular: str, bold: str, *, dense: bool = False) -> None:
+    declined = lane.status == "declined"
+    if declined:
+        _rect(canv, LABEL_WIDTH + 6, y + 1, width - LABEL_WIDTH - 12, LANE_HEIGHT - 2, DECLINED_FILL)
+        _text(canv, width - 8, y + 4.5, "declined to share", regular, LABEL_SIZE, MEDIUM, anchor="end")
+    elif lane.silent:
         _rect(canv, LABEL_WIDTH + 6, y + 1, width - LABEL_WIDTH - 12, LANE_HEIGHT - 2, GAP_FILL)
-        _text(canv, width - 8, y + 4.5, "no return", regular, 6.5, HIGH, anchor="end")
+        _text(canv, width - 8, y + 4.5, "no return", regular, LABEL_SIZE, HIGH, anchor="end")
     elif lane.status == "nothing_known" and not lane.marks:
-        _text(canv, width - 8, y + 4.5, "nothing known", regular, 6.5, MUTED, anchor="end")
+        _text(canv, width - 8, y + 4.5, "nothing known", regular, LABEL_SIZE, MUTED, anchor="end")
     _line(canv, LABEL_WIDTH + 6, y, width - 6, y, RULE, 0.3)
     font = bold if lane.expected else regular
-    _text(canv, 0, y + 4.5, _fit(lane.agency, font, 7, LABEL_WIDTH - 4), font, 7, HIGH if lane.silent else INK)
+    name = lane.agency + (" (declined)" if declined else "")
+    colour = HIGH if lane.silent and not declined else MEDIUM if declined else INK
+    _text(canv, 0, y + 4.5, _fit(name, font, LABEL_SIZE, LABEL_WIDTH - 4), font, LABEL_SIZE, colour)
     centre = y + LANE_HEIGHT / 2
+    if dense:
+        _draw_counts(canv, lane, y, x_of, regular)
+        return
     for mark in lane.marks:
         _draw_mark(canv, mark, centre, x_of)
+
+
+def _draw_counts(canv: Canvas, lane: Lane, y: float, x_of: Callable[[date], float], regular: str) -> None:
+    """A busy lane as one bar per month, its count inside; red where the month holds a high-risk mark."""
+    months: dict[date, list[Mark]] = {}
+    for mark in lane.marks:
+        months.setdefault(_month_start(mark.day), []).append(mark)
+    for month, marks in sorted(months.items()):
+        left, right = x_of(month), x_of(_next_month(month))
+        high = any(m.kind == "high_risk" for m in marks)
+        colour = HIGH if high else INFO
+        _rect(canv, left + 0.4, y + 2, max(1.0, right - left - 0.8), LANE_HEIGHT - 4, colour,
+              opacity=min(0.85, 0.25 + 0.06 * len(marks)))
+        label = str(len(marks))
+        if stringWidth(label, regular, 7) + 1 <= right - left:
+            _text(canv, (left + right) / 2, y + 5, label, regular, 7 if len(label) > 1 else LABEL_SIZE,
+                  colors.white if len(marks) > 6 else INK, anchor="middle")
 
 
 def _draw_mark(canv: Canvas, mark: Mark, centre: float, x_of: Callable[[date], float]) -> None:
@@ -212,15 +269,16 @@ def _fixed(x: float) -> Callable[[date], float]:
 
 
 def _draw_legend(canv: Canvas, regular: str) -> None:
-    """Two rows under the axis: the mark shapes, then how dates and silences are drawn."""
+    """Three rows under the axis: the mark shapes, then how dates and silences are drawn."""
     rows = [
         [("high_risk", "high-risk indicator"), ("incident", "incident"), ("referral", "referral"),
          ("other", "other entry")],
         [("approximate", "hollow: approximate date"), ("span", "bar: month or year only"),
-         ("silent", "shaded: expected agency, no return")],
+         ("count", "busy row: entries per month")],
+        [("silent", "shaded red: expected agency, no return"), ("declined", "shaded amber: agency declined")],
     ]
     for row_index, row in enumerate(rows):
-        y = LEGEND_HEIGHT - 11 - row_index * 10
+        y = LEGEND_HEIGHT - 12 - row_index * 12
         x = 0.0
         for kind, text in row:
             if kind == "approximate":
@@ -229,7 +287,11 @@ def _draw_legend(canv: Canvas, regular: str) -> None:
                 _rect(canv, x, y + 1.5, 10, 3, MUTED, opacity=0.35)
             elif kind == "silent":
                 _rect(canv, x, y, 10, 6, GAP_FILL)
+            elif kind == "declined":
+                _rect(canv, x, y, 10, 6, DECLINED_FILL)
+            elif kind == "count":
+                _rect(canv, x, y - 1, 10, 8, INFO, opacity=0.5)
             else:
                 _draw_mark(canv, Mark(0, date.min, "day", False, kind, ""), y + 3, _fixed(x + 5))
-            _text(canv, x + 13, y + 0.8, text, regular, 6.5, MUTED)
-            x += 24 + stringWidth(text, regular, 6.5)
+            _text(canv, x + 13, y + 0.8, text, regular, LABEL_SIZE, MUTED)
+            x += 22 + stringWidth(text, regular, LABEL_SIZE)

@@ -56,7 +56,7 @@ def prepare_application() -> QApplication:
         app = QApplication(sys.argv[:1])
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANISATION)
-    app.setApplicationDisplayName(APPLICATION)
+    # No display name: Qt would append it to every window title ("Marac Prep – … — Marac Prep").
     icon = resource_path("icons") / "marac-prep.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))

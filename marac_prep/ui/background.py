@@ -87,6 +87,20 @@ class BackgroundOp(QObject):
 
         return cls(parent, in_session, label=label)
 
+    @classmethod
+    def write_op(
+        cls, parent: QWidget, database: Database, work: Callable[[Any, Progress], Any], *, label: str
+    ) -> BackgroundOp:
+        """An op whose work is `work(session, progress)` in a short write session of its own: the
+        GUI thread never waits on the database's busy timeout while another desk writes."""
+
+        def in_session(progress: Progress) -> Any:
+            progress(0, 0, label)
+            with database.session() as session:
+                return work(session, progress)
+
+        return cls(parent, in_session, label=label)
+
     def start(self) -> BackgroundOp:
         self.progress.setValue(0)
         self._runner.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlmodel import Session, select
 
 from marac_prep.core.cases import (
     PersonInput,
@@ -47,13 +50,31 @@ from marac_prep.ui.forms import (
     add_choice,
     agencies,
     choice,
+    clear_when_edited,
     fill_agency_combo,
+    fit_to_screen,
     inline_error,
     saving,
+    scrolling,
     select_data,
 )
 from marac_prep.ui.people_model import MASKED_ADDRESS
 from marac_prep.ui.person_dialog import PersonDialog, _tri_combo
+
+_REFERENCE = re.compile(r"^(?P<prefix>[A-Za-z]+)-(?P<year>\d{4})-(?P<number>\d+)$")
+
+
+def suggest_reference(session: Session, year: int) -> str:
+    """The next reference in the Marac's series for `year` ("MAR-2026-00042" after "MAR-2026-00041")."""
+    numbers: list[tuple[int, str, int]] = []
+    for reference in session.exec(select(Case.reference)).all():
+        match = _REFERENCE.match(reference or "")
+        if match and int(match["year"]) == year:
+            numbers.append((int(match["number"]), match["prefix"], len(match["number"])))
+    if not numbers:
+        return f"MAR-{year}-{1:05d}"
+    number, prefix, width = max(numbers)
+    return f"{prefix}-{year}-{number + 1:0{width}d}"
 
 
 @dataclass
@@ -107,38 +128,25 @@ class CaseDialog(QDialog):
                 self.case = get_case(session, case_id)
                 addresses = {a.person_id: a for a in addresses_of(session, case_id)}
                 for p in people_of(session, case_id):
-                    address = addresses.get(p.id)
                     self._slots.append(
                         _PersonSlot(
-                            PersonInput(
-                                role=p.role,
-                                name=p.name,
-                                aliases=list(p.aliases),
-                                date_of_birth=p.date_of_birth,
-                                gender=p.gender,
-                                ethnicity=p.ethnicity,
-                                disability=p.disability,
-                                lgbt=p.lgbt,
-                                relationship=p.relationship,
-                                school=p.school,
-                                phone=p.phone,
-                                safe_to_call=p.safe_to_call,
-                                must_not_receive_information=p.must_not_receive_information,
-                                address=address.text if address else "",
-                                address_confidential=bool(address and address.confidential),
-                            ),
+                            PersonInput.of(p, addresses.get(p.id)),
                             person_id=p.id,
                         )
                     )
         self.setWindowTitle("New case from a referral" if self.case is None else f"Case {self.case.reference}")
-        self.setMinimumWidth(820)
         self._build()
         if self.case is not None:
             self._fill(self.case)
         else:
             select_data(self.meeting, meeting_id)
             self.referral_date.set_day(date.today())
+            with database.read_session() as session:
+                self.reference.setText(suggest_reference(session, date.today().year))
+            self.reference.setToolTip("Suggested: the next number in this year's series; change it if yours differs.")
         self._refresh_people()
+        clear_when_edited(self, self.error)
+        fit_to_screen(self, self.body)
 
     def _build(self) -> None:
         self.reference = QLineEdit(self)
@@ -171,12 +179,22 @@ class CaseDialog(QDialog):
         self.dash_level = QLineEdit(self)
         self.dash_level.setReadOnly(True)
         self.dash_level.setAccessibleName("Dash risk level")
-        self.repeat = QCheckBox("Repeat (within 12 months of the last Marac)", self)
         self.aware = _tri_combo(self, "Victim aware of the referral")
         self.consent = _tri_combo(self, "Victim consented")
         self.consent_reason = QLineEdit(self)
         self.consent_reason.setAccessibleName("Why information is shared without consent")
         self.consent_reason.setPlaceholderText("Needed when the victim has not consented")
+        # The pack's front sheet: the referrer's own words, and the victim's wishes / Idva's view.
+        self.referral_reason = QPlainTextEdit(self)
+        self.referral_reason.setAccessibleName("Referrer's reason for referral")
+        self.referral_reason.setPlaceholderText("Why the referrer is referring, in their words")
+        self.referral_reason.setTabChangesFocus(True)
+        self.referral_reason.setFixedHeight(50)
+        self.victim_wishes = QPlainTextEdit(self)
+        self.victim_wishes.setAccessibleName("Victim's wishes and the Idva's view")
+        self.victim_wishes.setPlaceholderText("Filled in by the Idva")
+        self.victim_wishes.setTabChangesFocus(True)
+        self.victim_wishes.setFixedHeight(50)
 
         self.people = QListWidget(self)
         self.people.setAccessibleName("People in the referral")
@@ -194,7 +212,7 @@ class CaseDialog(QDialog):
             self.add_buttons[role] = button
             people_buttons.addWidget(button)
         self.edit_person_button = QPushButton("&Edit…", self)
-        self.remove_person_button = QPushButton("Remo&ve", self)
+        self.remove_person_button = QPushButton("Remove perso&n", self)
         self.edit_person_button.clicked.connect(self.edit_current_person)
         self.remove_person_button.clicked.connect(self.remove_current_person)
         self.people.itemActivated.connect(lambda _item: self.edit_current_person())
@@ -210,12 +228,15 @@ class CaseDialog(QDialog):
         dash_row = QHBoxLayout()
         dash_row.addWidget(self.dash)
         dash_row.addWidget(self.dash_level, 1)
-        form.addRow("Dash &score", dash_row)
-        form.addRow("", self.repeat)
+        dash_label = QLabel("Dash &score", self)
+        dash_label.setBuddy(self.dash)
+        form.addRow(dash_label, dash_row)
         consent = QFormLayout()
         consent.addRow("Victim aware", self.aware)
         consent.addRow("Consented", self.consent)
         consent.addRow("Reason if not", self.consent_reason)
+        consent.addRow("Re&ferrer's reason", self.referral_reason)
+        consent.addRow("Victim's &wishes / Idva's view", self.victim_wishes)
         crit = QGroupBox("Criteria met", self)
         crit_layout = QVBoxLayout(crit)
         crit_layout.addLayout(criteria_box)
@@ -235,8 +256,11 @@ class CaseDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(grid)
-        layout.addWidget(people_box, 1)
+        body = QVBoxLayout()
+        body.addLayout(grid)
+        body.addWidget(people_box, 1)
+        self.body = scrolling(self, body)
+        layout.addWidget(self.body, 1)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.dash.valueChanged.connect(self._update_level)
@@ -251,14 +275,27 @@ class CaseDialog(QDialog):
             box.setChecked(ident in case.criteria)
         self.criteria_notes.setPlainText(case.criteria_notes)
         self.dash.setValue(-1 if case.dash_score is None else case.dash_score)
-        self.repeat.setChecked(case.repeat)
+        if case.repeat and "repeat" in self.criteria:
+            self.criteria["repeat"].setChecked(True)  # one place says "repeat": the criterion
         select_data(self.aware, case.victim_aware)
         select_data(self.consent, case.victim_consent)
         self.consent_reason.setText(case.consent_reason)
+        self.referral_reason.setPlainText(case.referral_reason)
+        self.victim_wishes.setPlainText(case.victim_wishes)
 
     def _update_level(self, *_args: object) -> None:
         score = self.dash.value()
         self.dash_level.setText("" if score < 0 else f"{self._settings.risk_level(score)} risk")
+        # A score at the visible-high-risk threshold meets that criterion; it cannot be unticked.
+        box = self.criteria.get("visible_high_risk")
+        if box is not None:
+            forced = score >= self._settings.visible_high_risk_threshold
+            if forced:
+                box.setChecked(True)
+            box.setEnabled(not forced)
+            box.setToolTip(
+                f"Ticked by the Dash score ({score} of 24): it cannot be downgraded." if forced else ""
+            )
 
     def _refresh_people(self) -> None:
         self.people.clear()
@@ -304,13 +341,17 @@ class CaseDialog(QDialog):
                 criteria=[ident for ident, box in self.criteria.items() if box.isChecked()],
                 criteria_notes=self.criteria_notes.toPlainText(),
                 dash_score=None if self.dash.value() < 0 else self.dash.value(),
-                repeat=self.repeat.isChecked(),
+                repeat="repeat" in self.criteria and self.criteria["repeat"].isChecked(),
                 victim_aware=choice(self.aware),
                 victim_consent=choice(self.consent),
                 consent_reason=self.consent_reason.text(),
+                referral_reason=self.referral_reason.toPlainText().strip(),
+                victim_wishes=self.victim_wishes.toPlainText().strip(),
             )
             if not any(s.person.role == "victim" for s in self._slots):
                 raise ValidationError("A case needs its victim: use Add victim.")
+            if not any(box.isChecked() for box in self.criteria.values()):
+                raise ValidationError("Tick at least one referral criterion the case meets.")
             with self._database.session() as session:
                 if self.case is None:
                     self.case = create_case(

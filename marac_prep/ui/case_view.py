@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ from PySide6.QtWidgets import (
 )
 from sqlmodel import Session
 
+from marac_prep.analysis.findings import with_reviews
 from marac_prep.analysis.gaps import GapFinding, analyse_case
+from marac_prep.analysis.reading import attach_signals
 from marac_prep.analysis.repeats import RepeatStatus, repeat_status
 from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.casefile import CaseFile, load_case_file, with_history
@@ -31,8 +34,15 @@ from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
 from marac_prep.core.people import HistoryItem, PersonMatch, history_from_matches
 from marac_prep.core.returns import return_progress
+from marac_prep.core.reviews import reviews_by_key
 from marac_prep.ui.background import BackgroundOp, Progress
-from marac_prep.ui.chronology_model import ChronologyRow, chronology_rows, fold_search_texts
+from marac_prep.ui.chronology_model import (
+    ChronologyRow,
+    chronology_rows,
+    entry_row,
+    fold_search_texts,
+    withdrawn_rows,
+)
 from marac_prep.ui.chronology_view import ChronologyPanel
 from marac_prep.ui.findings_panel import FindingsPanel, entry_labels
 from marac_prep.ui.other_cases import OtherCasesPanel
@@ -56,6 +66,7 @@ class CaseSnapshot:
     rows: tuple[ChronologyRow, ...]
     returns: tuple[ReturnLine, ...]
     people: tuple[PersonLine, ...]
+    withdrawn: tuple[ChronologyRow, ...] = ()
 
     @property
     def case_id(self) -> int:
@@ -85,6 +96,7 @@ def load_snapshot(session: Session, case_id: int, progress: Progress) -> CaseSna
         rows=tuple(rows),
         returns=tuple(ReturnLine.from_row(r) for r in case_file.returns),
         people=tuple(people_lines(case_file)),
+        withdrawn=tuple(withdrawn_rows(session, case_file)),
     )
 
 
@@ -93,8 +105,11 @@ def load_analysis(session: Session, snapshot: CaseSnapshot) -> CaseAnalysis:
     (read here, after the first paint); the find box's texts are worked out here too."""
     fold_search_texts(snapshot.rows)
     case_file = with_history(session, snapshot.case_file)
+    attach_signals(session, [case_file])  # what the entries' words say: stored, or read now and stored
+    case_id = case_file.case.id or 0
+    reviews = reviews_by_key(session, [case_id]).get(case_id, {})
     return CaseAnalysis(
-        findings=tuple(analyse_case(case_file)),
+        findings=tuple(with_reviews(analyse_case(case_file), reviews)),
         timeline=build_timeline(case_file),
         entry_labels=entry_labels(case_file),
         repeat=repeat_status(case_file),
@@ -195,13 +210,14 @@ class CaseView(QWidget):
         timeline_scroll = QScrollArea(self)
         timeline_scroll.setWidget(self.timeline)
         timeline_scroll.setWidgetResizable(True)
-        self.tabs.addTab(self.findings, "&Findings")
+        self.tabs.addTab(self.findings, "F&indings")
         self.tabs.addTab(timeline_scroll, "&Timeline")
         self.tabs.addTab(people_page, "&People and referral")
         self.other_cases = OtherCasesPanel(self)
         self.tabs.addTab(self.other_cases, "&Other cases")
         # An entry picked in any tab opens in the entry editor.
         self.findings.entry_activated.connect(self.chronology.entry_activated)
+        self.chronology.show_withdrawn_changed.connect(self._on_show_withdrawn)
         self.timeline.entry_activated.connect(self.chronology.entry_activated)
 
         heading = QHBoxLayout()
@@ -262,18 +278,89 @@ class CaseView(QWidget):
         self.other_cases.clear("Looking for this case's people in other cases…")
         involved = {r.agency_id: r.agency_name for r in snapshot.rows}
         involved.update({line.agency_id: line.agency_name for line in snapshot.returns})
-        self.chronology.set_rows(list(snapshot.rows), sorted(involved.items(), key=lambda kv: kv[1]))
+        self.chronology.set_rows(self.shown_rows(snapshot), sorted(involved.items(), key=lambda kv: kv[1]))
         self.returns.set_lines(list(snapshot.returns), may_set=self.may_set_return)
         self.people_model.set_lines(snapshot.people)
         self.referral.setPlainText(referral_text(cf))
         self._analyse(snapshot)
+
+    # How long after a saved entry is shown the findings are worked out again.
+    REANALYSE_AFTER_MS = 250
+
+    def entry_saved(self, entry_id: int) -> None:
+        """Shows one saved entry without reloading the case: its row is put in place at once, then
+        the findings and timeline are worked out again in the background from the stored case."""
+        from dataclasses import replace
+
+        from marac_prep.core.chronology import get_entry
+
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        with self._database.read_session() as session:  # one row by its key: bounded
+            entry = get_entry(session, entry_id)
+            row = entry_row(entry, snapshot.case_file.agencies.get(entry.agency_id))
+        rows = [r for r in snapshot.rows if r.entry_id != entry_id]
+        if not row.withdrawn:
+            bisect.insort(rows, row, key=lambda r: r.sort_key)
+        withdrawn = [w for w in snapshot.withdrawn if w.entry_id != entry_id] + ([row] if row.withdrawn else [])
+        self.snapshot = replace(snapshot, rows=tuple(rows), withdrawn=tuple(withdrawn))
+        if row.withdrawn and not self.chronology.show_withdrawn.isChecked():
+            self.chronology.model.remove_entry(entry_id)
+        else:
+            self.chronology.model.put_row(row)
+        self.chronology.select_entry(entry_id)
+        # After the row's paint: the analysis thread would otherwise share the interpreter with it.
+        QTimer.singleShot(self.REANALYSE_AFTER_MS, self._reanalyse)
+
+    def _reanalyse(self) -> None:
+        """The findings and timeline of the case as now stored, off the GUI thread; the table stays."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        case_id = snapshot.case_id
+
+        def work(session: Session, _progress: Progress) -> tuple[CaseSnapshot, CaseAnalysis]:
+            fresh = load_case_file(session, case_id, with_history=False)
+            current = CaseSnapshot(fresh, snapshot.rows, snapshot.returns, snapshot.people, snapshot.withdrawn)
+            return current, load_analysis(session, current)
+
+        op = BackgroundOp.read_op(self, self._database, work, label="Looking for gaps…")
+        op.progress.setMinimumDuration(24 * 3600 * 1000)  # no dialog: the user keeps working
+        op.finished.connect(lambda result: self._on_reanalysed(*result))
+        op.failed.connect(lambda exc: self._on_analysis_failed(snapshot, exc))
+        op.finished.connect(lambda _r: self._forget(op))
+        op.failed.connect(lambda _e: self._forget(op))
+        self.analysis_ops.append(op)
+        op.start()
+
+    def _on_reanalysed(self, fresh: CaseSnapshot, analysis: CaseAnalysis) -> None:
+        if self.snapshot is None or self.snapshot.case_id != fresh.case_id:
+            return
+        from dataclasses import replace
+
+        self.snapshot = replace(self.snapshot, case_file=fresh.case_file)
+        self._on_analysed(self.snapshot, analysis)
+
+    def shown_rows(self, snapshot: CaseSnapshot) -> list[ChronologyRow]:
+        """The chronology's rows, with the withdrawn ones (struck through) when asked for."""
+        if not self.chronology.show_withdrawn.isChecked() or not snapshot.withdrawn:
+            return list(snapshot.rows)
+        return sorted([*snapshot.rows, *snapshot.withdrawn], key=lambda r: r.sort_key)
+
+    def _on_show_withdrawn(self, _shown: bool) -> None:
+        if self.snapshot is not None:
+            current = self.chronology.current_entry_id()
+            self.chronology.model.set_rows(self.shown_rows(self.snapshot))
+            if current is not None:
+                self.chronology.select_entry(current)
 
     def _analyse(self, snapshot: CaseSnapshot) -> None:
         """Runs the gap analysis and builds the timeline once the chronology is on screen (they
         read the whole case file, which takes a while on big cases)."""
         self.findings.set_findings([], {})
         self.findings.summary.setText("Looking for gaps and patterns…")
-        self.tabs.setTabText(self.tabs.indexOf(self.findings), "&Findings (…)")
+        self.tabs.setTabText(self.tabs.indexOf(self.findings), "F&indings (…)")
         self.timeline.set_timeline(None, placeholder="Building the timeline…")
         op = BackgroundOp.read_op(
             self, self._database, lambda session, _progress: load_analysis(session, snapshot), label="Looking for gaps…"
@@ -311,7 +398,7 @@ class CaseView(QWidget):
             log.error("the gap analysis failed with %s", exc.__class__.__name__,
                       exc_info=(type(exc), exc, None) if isinstance(exc, BaseException) else None)
         self.findings.summary.setText(f"The gap analysis could not be done: {reason}")
-        self.tabs.setTabText(self.tabs.indexOf(self.findings), "&Findings (not done)")
+        self.tabs.setTabText(self.tabs.indexOf(self.findings), "F&indings (not done)")
         self.timeline.set_timeline(None, placeholder="The timeline could not be built.")
 
     def _on_analysed(self, snapshot: CaseSnapshot, analysis: CaseAnalysis) -> None:
@@ -336,7 +423,7 @@ class CaseView(QWidget):
         high = sum(1 for f in findings if f.severity == "high")
         self.tabs.setTabText(
             self.tabs.indexOf(self.findings),
-            f"&Findings ({len(findings)})" + (f" · {high} high" if high else ""),
+            f"F&indings ({len(findings)})" + (f" · {high} high" if high else ""),
         )
         self.analysed.emit(snapshot)
 

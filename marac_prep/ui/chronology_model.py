@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +17,7 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QColor
+from sqlmodel import Session
 
 from marac_prep.core.casefile import CaseFile
 from marac_prep.core.dates import PartialDate
@@ -32,6 +34,8 @@ DATE, AGENCY, EVENT, SUMMARY, RISK, SOURCE = range(len(COLUMNS))
 # A withheld entry says so in words at the start of its summary (not by colour alone).
 WITHHELD_MARK = "[Withheld] "
 WITHHELD_COLOUR = QColor("#6b5b00")
+WITHDRAWN_MARK = "[Withdrawn] "
+WITHDRAWN_COLOUR = QColor("#6b7280")
 _PRECISION_WORDS = {"day": "exact day", "month": "month only", "year": "year only"}
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -58,6 +62,14 @@ class ChronologyRow:
     fact_or_opinion: str
     shareable: bool = True
     withheld_reason: str = ""
+    withdrawn: bool = False
+    withdrawn_reason: str = ""
+
+    @property
+    def withdrawn_text(self) -> str:
+        return "Withdrawn: no longer part of the chronology" + (
+            f" ({self.withdrawn_reason})" if self.withdrawn_reason else ""
+        )
 
     @property
     def withheld(self) -> bool:
@@ -107,36 +119,53 @@ class ChronologyRow:
         return bool(set(self.risk_indicators) & high_risk_indicators())
 
 
+def entry_row(entry: Any, agency: Any) -> ChronologyRow:
+    """One entry (a stored `ChronologyEntry` or a case file's record) as a display row."""
+    withdrawn_at = getattr(entry, "withdrawn_at", None)
+    return ChronologyRow(
+        entry_id=entry.id or 0,
+        version=entry.version,
+        when=entry.partial_date,
+        time=entry.event_time or "",
+        sequence=entry.sequence,
+        agency_id=entry.agency_id,
+        agency_name=agency.name if agency else "",
+        agency_code=agency.short_code if agency else "",
+        event_type=entry.event_type,
+        summary=entry.summary,
+        detail=entry.detail,
+        risk_indicators=tuple(entry.risk_indicators),
+        source_ref=entry.source_ref,
+        recorded_by=entry.recorded_by,
+        fact_or_opinion=entry.fact_or_opinion,
+        shareable=entry.shareable,
+        withheld_reason=entry.withheld_reason,
+        withdrawn=withdrawn_at is not None,
+        withdrawn_reason=getattr(entry, "withdrawn_reason", "") if withdrawn_at is not None else "",
+    )
+
+
 def chronology_rows(case_file: CaseFile, progress: Callable[[int, int], None] | None = None) -> list[ChronologyRow]:
     """The case's entries as display rows, by date then sequence (the core's order)."""
     rows: list[ChronologyRow] = []
     total = len(case_file.entries)
     for number, entry in enumerate(case_file.entries, start=1):
-        agency = case_file.agencies.get(entry.agency_id)
-        rows.append(
-            ChronologyRow(
-                entry_id=entry.id or 0,
-                version=entry.version,
-                when=entry.partial_date,
-                time=entry.event_time or "",
-                sequence=entry.sequence,
-                agency_id=entry.agency_id,
-                agency_name=agency.name if agency else "",
-                agency_code=agency.short_code if agency else "",
-                event_type=entry.event_type,
-                summary=entry.summary,
-                detail=entry.detail,
-                risk_indicators=tuple(entry.risk_indicators),
-                source_ref=entry.source_ref,
-                recorded_by=entry.recorded_by,
-                fact_or_opinion=entry.fact_or_opinion,
-                shareable=entry.shareable,
-                withheld_reason=entry.withheld_reason,
-            )
-        )
+        rows.append(entry_row(entry, case_file.agencies.get(entry.agency_id)))
         if progress is not None and (number % 500 == 0 or number == total):
             progress(number, total)
     return rows
+
+
+def withdrawn_rows(session: Session, case_file: CaseFile) -> list[ChronologyRow]:
+    """The case's withdrawn entries as rows (the case file leaves them out), shown struck through."""
+    from sqlmodel import col, select
+
+    from marac_prep.core.models import ChronologyEntry
+
+    query = select(ChronologyEntry).where(
+        ChronologyEntry.case_id == (case_file.case.id or 0), col(ChronologyEntry.withdrawn_at).is_not(None)
+    )
+    return [entry_row(e, case_file.agencies.get(e.agency_id)) for e in session.exec(query).all()]
 
 
 def fold_search_texts(rows: Iterable[ChronologyRow]) -> None:
@@ -158,13 +187,46 @@ class ChronologyTableModel(LineTableModel):
     def set_rows(self, rows: Iterable[ChronologyRow]) -> None:
         self.set_lines(rows)
 
-    def row_at(self, row: int) -> ChronologyRow:
-        return self.lines[row]
+    def put_row(self, row: ChronologyRow) -> None:
+        """Shows one saved entry without resetting the table: replaced in place, or inserted in date order."""
+        at = self.row_of_entry(row.entry_id)
+        if at >= 0 and self.lines[at].sort_key == row.sort_key:
+            self.lines[at] = row
+            self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.COLUMNS) - 1))
+            return
+        if at >= 0:
+            self.remove_entry(row.entry_id)
+        keys = [line.sort_key for line in self.lines]
+        position = bisect.bisect_right(keys, row.sort_key)
+        self.beginInsertRows(QModelIndex(), position, position)
+        self.lines.insert(position, row)
+        self.endInsertRows()
+
+    def remove_entry(self, entry_id: int) -> None:
+        at = self.row_of_entry(entry_id)
+        if at >= 0:
+            self.beginRemoveRows(QModelIndex(), at, at)
+            del self.lines[at]
+            self.endRemoveRows()
 
     def row_of_entry(self, entry_id: int) -> int:
         return next((i for i, r in enumerate(self.lines) if r.entry_id == entry_id), -1)
 
+    # Wrapped rows show the whole summary; unwrapped rows one line of it (set by the view).
+    wrap = False
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel.data: a wrapped summary cell shows the whole text."""
+        if self.wrap and role == Qt.ItemDataRole.DisplayRole and index.isValid() and index.column() == SUMMARY:
+            row = self.lines[index.row()] if 0 <= index.row() < len(self.lines) else None
+            if row is not None:
+                marks = (WITHHELD_MARK if row.withheld else "") + (WITHDRAWN_MARK if row.withdrawn else "")
+                return marks + row.summary
+        return super().data(index, role)
+
     def _role(self, row: ChronologyRow, column: int, role: int) -> Any:
+        if role == ROW_ROLE:
+            return row
         if role == ENTRY_ID_ROLE:
             return row.entry_id
         if role == SORT_ROLE:
@@ -173,6 +235,10 @@ class ChronologyTableModel(LineTableModel):
             return agency_colour(row.agency_code)
         if role == Qt.ItemDataRole.BackgroundRole and column == AGENCY:
             return agency_tint(row.agency_code)
+        if role == Qt.ItemDataRole.FontRole and row.withdrawn:
+            return self._struck
+        if role == Qt.ItemDataRole.ForegroundRole and row.withdrawn:
+            return WITHDRAWN_COLOUR
         if role == Qt.ItemDataRole.FontRole and column == RISK and row.has_high_risk:
             return self._bold
         if role == Qt.ItemDataRole.FontRole and row.withheld and column == SUMMARY:
@@ -191,16 +257,20 @@ class ChronologyTableModel(LineTableModel):
             return event_type_label(row.event_type)
         if column == SUMMARY:
             # One line in the table; the full text is in the tooltip and the entry.
-            return (WITHHELD_MARK if row.withheld else "") + " ".join(row.summary.split())
+            marks = (WITHHELD_MARK if row.withheld else "") + (WITHDRAWN_MARK if row.withdrawn else "")
+            return marks + " ".join(row.summary.split())
         if column == RISK:
             return row.risk_text
         return row.source_text
 
     @staticmethod
     def _tooltip_text(row: ChronologyRow, column: int) -> str:
+        text = ChronologyTableModel._plain_tooltip(row, column)
         if row.withheld and column != SUMMARY:
-            return f"{ChronologyTableModel._plain_tooltip(row, column)}\n\n{row.withheld_text}"
-        return ChronologyTableModel._plain_tooltip(row, column)
+            text += f"\n\n{row.withheld_text}"
+        if row.withdrawn:
+            text += f"\n\n{row.withdrawn_text}"
+        return text
 
     @staticmethod
     def _plain_tooltip(row: ChronologyRow, column: int) -> str:

@@ -1,11 +1,17 @@
-"""The chronology tab: a filter bar over the combined multi-agency table."""
+"""The chronology tab: a filter bar over the combined multi-agency table, and a reading pane.
+
+Several rows can be selected and copied (plain text and an HTML table on the clipboard, so they
+paste into Word and Excel); columns can be hidden, moved and sorted (remembered); long text can
+wrap; the reading pane shows the selected entry in full.
+"""
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
-from PySide6.QtCore import QModelIndex, QSettings, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QMimeData, QModelIndex, QPoint, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -13,7 +19,9 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QMenu,
+    QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -22,9 +30,11 @@ from PySide6.QtWidgets import (
 
 from marac_prep.core.dates import parse_uk_date
 from marac_prep.core.errors import ValidationError
-from marac_prep.core.vocabulary import event_types
+from marac_prep.core.vocabulary import event_type_label, event_types
 from marac_prep.ui.chronology_model import (
+    COLUMNS,
     ENTRY_ID_ROLE,
+    ROW_ROLE,
     SUMMARY,
     ChronologyFilterProxyModel,
     ChronologyRow,
@@ -33,6 +43,43 @@ from marac_prep.ui.chronology_model import (
 from marac_prep.ui.text import literal_menu_text, plain_label
 
 _HEADER_KEY = "chronology/header"
+_READING_KEY = "chronology/reading"
+_WRAP_KEY = "chronology/wrap"
+_SPLIT_KEY = "chronology/split"
+
+
+def reading_text(row: ChronologyRow) -> str:
+    """The whole entry as plain text, for the reading pane."""
+    lines = [
+        f"{row.date_text} · {row.agency_name} · {event_type_label(row.event_type)}",
+        "",
+        row.summary,
+    ]
+    if row.detail:
+        lines += ["", row.detail]
+    facts = [("Risk indicators", row.risk_text), ("Source", row.source_ref), ("Recorded by", row.recorded_by)]
+    lines.append("")
+    lines += [f"{label}: {value}" for label, value in facts if value]
+    lines.append("Professional opinion" if row.fact_or_opinion == "opinion" else "Fact")
+    if row.withheld:
+        lines += ["", row.withheld_text]
+    if row.withdrawn:
+        lines += ["", row.withdrawn_text]
+    return "\n".join(lines)
+
+
+def rows_as_table(header: list[str], rows: list[list[str]]) -> QMimeData:
+    """Rows for the clipboard: tab-separated plain text and an HTML table (Word and Excel read both)."""
+    plain = "\n".join("\t".join(" ".join(cell.split()) for cell in line) for line in [header, *rows])
+    cells = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c).replace(chr(10), '<br/>')}</td>" for c in line) + "</tr>"
+        for line in rows
+    )
+    data = QMimeData()
+    data.setText(plain)
+    data.setHtml(f"<table border='1' cellspacing='0' cellpadding='3'><tr>{cells}</tr>{body}</table>")
+    return data
 
 
 class ChoiceButton(QToolButton):
@@ -93,13 +140,19 @@ class ChoiceButton(QToolButton):
 
 
 class ChronologyPanel(QWidget):
-    """Filters, the chronology table and a count.
+    """Filters, the chronology table, a reading pane and a count.
 
     Signals:
         entry_activated(int): the user opened an entry (double-click or Enter).
+        history_requested(int): the user asked for an entry's earlier versions.
+        withdraw_requested(int): the user asked to withdraw an entry.
+        show_withdrawn_changed(bool): "Show withdrawn" was ticked or unticked.
     """
 
     entry_activated = Signal(int)
+    history_requested = Signal(int)
+    withdraw_requested = Signal(int)
+    show_withdrawn_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -121,9 +174,30 @@ class ChronologyPanel(QWidget):
         self.date_to.setPlaceholderText("To, e.g. Mar 2026")
         self.date_to.setAccessibleName("Show entries up to this date")
         for field in (self.date_from, self.date_to):
-            field.setMaximumWidth(150)
+            field.setMaximumWidth(135)
         self.risk_only = QCheckBox("Risk indicators only", self)
         self.clear_button = QPushButton("Clear filters", self)
+        self.view_button = QToolButton(self)
+        self.view_button.setText("View")
+        self.view_button.setAccessibleName("Chronology view options: reading pane, wrapping, columns")
+        self.view_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.view_menu = QMenu(self.view_button)
+        self.view_button.setMenu(self.view_menu)
+        self.reading_action = self.view_menu.addAction("Reading pane")
+        self.reading_action.setCheckable(True)
+        self.reading_action.setChecked(True)
+        self.wrap_action = self.view_menu.addAction("Wrap long text")
+        self.wrap_action.setCheckable(True)
+        self.show_withdrawn = self.view_menu.addAction("Show withdrawn entries (struck through)")
+        self.show_withdrawn.setCheckable(True)
+        self.columns_menu = self.view_menu.addMenu("Columns")
+        self.column_actions: list[QAction] = []
+        for column, name in enumerate(COLUMNS):
+            action = self.columns_menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.toggled.connect(lambda shown, c=column: self._set_column_shown(c, shown))
+            self.column_actions.append(action)
         self.count = plain_label("", self, name="chronologyCount")
         self.filter_error = plain_label("", self, name="inlineError")
         self.filter_error.hide()
@@ -135,7 +209,7 @@ class ChronologyPanel(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the chronology's own order
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
@@ -144,8 +218,33 @@ class ChronologyPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(SUMMARY, QHeaderView.ResizeMode.Stretch)
+        header.setSectionsMovable(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(lambda _pos: self.columns_menu.exec(self.cursor().pos()))
         for column, width in enumerate((150, 150, 150, 400, 180, 150)):
             self.table.setColumnWidth(column, width)
+        self.copy_action = QAction("&Copy rows", self.table)
+        self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.copy_action.triggered.connect(self.copy_selected)
+        self.table.addAction(self.copy_action)
+        self.history_action = QAction("&History…", self.table)
+        self.history_action.triggered.connect(lambda: self._emit_for_current(self.history_requested))
+        self.withdraw_action = QAction("&Withdraw…", self.table)
+        self.withdraw_action.triggered.connect(lambda: self._emit_for_current(self.withdraw_requested))
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_context_menu)
+        self.reading = QPlainTextEdit(self)
+        self.reading.setObjectName("readingPane")
+        self.reading.setAccessibleName("The selected entry in full")
+        self.reading.setReadOnly(True)
+        self.reading.setPlaceholderText("Select an entry to read it in full here.")
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.reading)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
         # activated covers a double-click and Enter, so keyboard users can open entries too.
         self.table.activated.connect(self._on_activated)
 
@@ -157,11 +256,12 @@ class ChronologyPanel(QWidget):
         bar.addWidget(self.date_to)
         bar.addWidget(self.risk_only)
         bar.addWidget(self.clear_button)
+        bar.addWidget(self.view_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.filter_error)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.splitter, 1)
         layout.addWidget(self.count)
 
         self.agencies.changed.connect(self._on_filter_changed)
@@ -173,6 +273,11 @@ class ChronologyPanel(QWidget):
         self.clear_button.clicked.connect(self.clear_filters)
         self.proxy.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
+        self.show_withdrawn.toggled.connect(self.show_withdrawn_changed.emit)
+        self.reading_action.toggled.connect(self.reading.setVisible)
+        self.wrap_action.toggled.connect(self._set_wrap)
+        self.table.selectionModel().currentRowChanged.connect(self._update_reading)
+        self.proxy.modelReset.connect(self._update_reading)
 
     def set_rows(self, rows: list[ChronologyRow], agencies: list[tuple[int, str]]) -> None:
         """Shows a case's chronology; agency choices are those the case involves."""
@@ -219,11 +324,102 @@ class ChronologyPanel(QWidget):
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue(_HEADER_KEY, self.table.horizontalHeader().saveState())
+        settings.setValue(_SPLIT_KEY, self.splitter.saveState())
+        settings.setValue(_READING_KEY, self.reading_action.isChecked())
+        settings.setValue(_WRAP_KEY, self.wrap_action.isChecked())
 
     def restore_state(self, settings: QSettings) -> None:
+        """Column order, widths and hidden columns, the reading pane and wrapping, as last left."""
         state = settings.value(_HEADER_KEY) if settings.contains(_HEADER_KEY) else None
         if state is not None:
             self.table.horizontalHeader().restoreState(state)
+        split = settings.value(_SPLIT_KEY) if settings.contains(_SPLIT_KEY) else None
+        if split is not None:
+            self.splitter.restoreState(split)
+        for key, action in ((_READING_KEY, self.reading_action), (_WRAP_KEY, self.wrap_action)):
+            if settings.contains(key):
+                action.setChecked(str(settings.value(key)).lower() in ("true", "1"))
+        header = self.table.horizontalHeader()
+        for column, action in enumerate(self.column_actions):
+            action.blockSignals(True)
+            action.setChecked(not header.isSectionHidden(column))
+            action.blockSignals(False)
+
+    # ----- reading, copying, columns --------------------------------------------------------------
+    def selected_rows(self) -> list[ChronologyRow]:
+        """The selected entries in the order shown."""
+        indexes = sorted(self.table.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [i.data(ROW_ROLE) for i in indexes if i.data(ROW_ROLE) is not None]
+
+    def visible_columns(self) -> list[int]:
+        """The shown columns in the order the user arranged them."""
+        header = self.table.horizontalHeader()
+        logical = [header.logicalIndex(v) for v in range(header.count())]
+        return [c for c in logical if not header.isSectionHidden(c)]
+
+    def copy_selected(self) -> None:
+        """Copies the selected rows (shown columns, in their order) with full summaries."""
+        rows = self.selected_rows()
+        if not rows:
+            return
+        columns = self.visible_columns()
+        header = [COLUMNS[c] for c in columns]
+        body = [[self._cell_text(row, c) for c in columns] for row in rows]
+        QGuiApplication.clipboard().setMimeData(rows_as_table(header, body))
+
+    @staticmethod
+    def _cell_text(row: ChronologyRow, column: int) -> str:
+        if column == SUMMARY:
+            full = row.summary + (f"\n{row.detail}" if row.detail else "")
+            marks = ("[Withheld] " if row.withheld else "") + ("[Withdrawn] " if row.withdrawn else "")
+            return marks + full
+        return str(ChronologyTableModel._display(row, column))
+
+    def _set_column_shown(self, column: int, shown: bool) -> None:
+        if not shown and len(self.visible_columns()) <= 1:
+            self.column_actions[column].setChecked(True)  # at least one column stays
+            return
+        self.table.horizontalHeader().setSectionHidden(column, not shown)
+
+    def _set_wrap(self, wrap: bool) -> None:
+        self.table.setWordWrap(wrap)
+        self.model.wrap = wrap
+        mode = QHeaderView.ResizeMode.ResizeToContents if wrap else QHeaderView.ResizeMode.Fixed
+        self.table.verticalHeader().setSectionResizeMode(mode)
+        current = self.current_entry_id()
+        self.model.layoutAboutToBeChanged.emit()
+        self.model.layoutChanged.emit()
+        if current is not None:
+            self.select_entry(current)
+
+    def _update_reading(self, *_args: object) -> None:
+        index = self.table.currentIndex()
+        row = index.data(ROW_ROLE) if index.isValid() else None
+        self.reading.setPlainText(reading_text(row) if row is not None else "")
+
+    def _emit_for_current(self, signal: Signal) -> None:
+        entry_id = self.current_entry_id()
+        if entry_id is not None:
+            signal.emit(entry_id)  # type: ignore[attr-defined]
+
+    def _on_context_menu(self, pos: QPoint) -> None:
+        row = self.table.currentIndex().data(ROW_ROLE) if self.table.currentIndex().isValid() else None
+        menu = QMenu(self)
+        open_action = menu.addAction("&Open entry…")
+        open_action.triggered.connect(lambda: self._emit_for_current(self.entry_activated))
+        menu.addAction(self.copy_action)
+        menu.addSeparator()
+        menu.addAction(self.history_action)
+        menu.addAction(self.withdraw_action)
+        withdrawn = row is not None and row.withdrawn
+        for action in (open_action, self.history_action, self.withdraw_action):
+            action.setEnabled(row is not None)
+        self.withdraw_action.setEnabled(row is not None and not withdrawn and self.may_withdraw(row))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def may_withdraw(self, row: ChronologyRow) -> bool:
+        """Whether to offer withdrawing `row` (the window sets this from the profile)."""
+        return True
 
     def _parse_day(self, field: QLineEdit, *, end: bool) -> date | None:
         text = field.text().strip()

@@ -25,7 +25,17 @@ from marac_prep.core.permissions import allowed
 from marac_prep.core.risk import Answer, dash_score, record_risk_assessment
 from marac_prep.core.settings import current
 from marac_prep.core.vocabulary import dash_questions, dash_tool
-from marac_prep.ui.forms import UkDateField, agencies, choice, fill_agency_combo, inline_error, saving, select_data
+from marac_prep.ui.forms import (
+    UkDateField,
+    agencies,
+    choice,
+    clear_when_edited,
+    fill_agency_combo,
+    fit_to_screen,
+    inline_error,
+    saving,
+    select_data,
+)
 from marac_prep.ui.text import plain_label
 
 _ANSWER_LABELS = (("yes", "Yes"), ("no", "No"), ("dont_know", "Don't know"))
@@ -44,7 +54,6 @@ class DashDialog(QDialog):
         self.assessment: RiskAssessment | None = None
         tool, version = dash_tool()
         self.setWindowTitle(f"{tool} risk checklist ({version})")
-        self.setMinimumSize(780, 640)
         with database.read_session() as session:
             choices = [a for a in agencies(session) if allowed(actor, "record_risk_assessment", agency_id=a.id)]
             self._settings = current(session)
@@ -56,6 +65,7 @@ class DashDialog(QDialog):
         self.assessed_on = UkDateField("Assessed on", self, partial=False)
         self.assessed_on.set_day(date.today())
         self.score = plain_label("", self, name="scoreLine")
+        self.score.setWordWrap(True)
         self.groups: dict[str, QButtonGroup] = {}
         self.sources: dict[str, QLineEdit] = {}
         grid = QGridLayout()
@@ -97,6 +107,8 @@ class DashDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self._update_score()
+        clear_when_edited(self, self.error)
+        fit_to_screen(self, scroll)
 
     def set_answer(self, question_id: str, answer: str) -> None:
         for button in self.groups[question_id].buttons():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from marac_prep.core.chronology import SUMMARY_MAX, add_entry, edit_entry, get_entry
+from marac_prep.core.chronology import add_entry, edit_entry, get_entry
 from marac_prep.core.db import Database
+from marac_prep.core.entry_rules import SUMMARY_MAX, check_entry
 from marac_prep.core.errors import ConflictError, MaracError, PermissionDenied, ValidationError
 from marac_prep.core.models import ChronologyEntry, User
 from marac_prep.core.permissions import allowed
@@ -35,8 +36,11 @@ from marac_prep.ui.forms import (
     add_choice,
     agencies,
     choice,
+    clear_when_edited,
     fill_agency_combo,
+    fit_to_screen,
     inline_error,
+    scrolling,
     select_data,
     show_inline,
 )
@@ -51,12 +55,7 @@ class EntryDialog(QDialog):
     Attributes:
         entry: the stored entry being edited (None for a new entry).
         read_only: the user's role does not allow changing this entry.
-
-    Signals:
-        entry_saved(int): the entry id after a successful save.
     """
-
-    entry_saved = Signal(int)
 
     def __init__(
         self,
@@ -72,7 +71,6 @@ class EntryDialog(QDialog):
         self.entry: ChronologyEntry | None = None
         self.setWindowTitle("New chronology entry" if entry_id is None else "Chronology entry")
         self.setObjectName("entryDialog")
-        self.setMinimumWidth(900)
         with database.read_session() as session:
             self._agencies = agencies(session)
             if entry_id is not None:
@@ -83,13 +81,18 @@ class EntryDialog(QDialog):
         else:
             self._default_agency()
         # A read-only database shows the entry but offers no saving (the services refuse anyway).
-        self.read_only = database.read_only or (
-            self.entry is not None and not allowed(actor, "edit_entry", agency_id=self.entry.agency_id)
+        self.withdrawn = self.entry is not None and self.entry.withdrawn_at is not None
+        self.read_only = (
+            database.read_only
+            or self.withdrawn
+            or (self.entry is not None and not allowed(actor, "edit_entry", agency_id=self.entry.agency_id))
         )
         if self.read_only:
             self._lock()
         self._saved_state = self._state()
         self._update_counter()
+        clear_when_edited(self, self.error)
+        fit_to_screen(self, self.body)
 
     # ----- building -------------------------------------------------------------------------
     def _build(self) -> None:
@@ -145,9 +148,14 @@ class EntryDialog(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.risks.addItem(item)
-        self.risks.setMinimumHeight(150)
-        self.risks.setMinimumWidth(330)
+        # All 24 at once, none cut: the dialog's body scrolls instead of the list.
+        self.risks.setWordWrap(True)
         self.risks.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.risks.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.risks.setMinimumWidth(self.risks.sizeHintForColumn(0) + 2 * self.risks.frameWidth() + 8)
+        self.risks.setMinimumHeight(
+            sum(self.risks.sizeHintForRow(row) for row in range(self.risks.count())) + 2 * self.risks.frameWidth() + 4
+        )
         self.risk_level = QComboBox(self)
         self.risk_level.setAccessibleName("Risk level given")
         add_choice(self.risk_level, "—", None)
@@ -184,7 +192,7 @@ class EntryDialog(QDialog):
         when.addWidget(QLabel("Order in day", self))
         when.addWidget(self.sequence)
         when.addStretch(1)
-        time_label = QLabel("&Time", self)
+        time_label = QLabel("Ti&me", self)
         time_label.setBuddy(self.time)
         left.addRow(time_label, when)
         left.addRow("&Event type", self.event_type)
@@ -220,7 +228,8 @@ class EntryDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
-        layout.addLayout(grid)
+        self.body = scrolling(self, grid)
+        layout.addWidget(self.body, 1)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.summary.textChanged.connect(self._update_counter)
@@ -268,7 +277,12 @@ class EntryDialog(QDialog):
 
     def _lock(self) -> None:
         agency = next((a.name for a in self._agencies if self.entry and a.id == self.entry.agency_id), "another agency")
-        if self._database.read_only:
+        if self.withdrawn and self.entry is not None:
+            self.banner.setText(
+                f"This entry was withdrawn ({self.entry.withdrawn_reason or 'no reason given'}). "
+                "It is kept on record and can be read, but no longer changed."
+            )
+        elif self._database.read_only:
             self.banner.setText("You can read this entry. The database is open read-only, so changes cannot be saved.")
         else:
             self.banner.setText(
@@ -371,6 +385,14 @@ class EntryDialog(QDialog):
             fields = self.fields()
             if agency_id is None:
                 raise ValidationError("Choose the agency this entry belongs to.")
+            # Every broken rule at once, before the services refuse the first (core.entry_rules).
+            check_entry(
+                event_type=fields["event_type"], summary=fields["summary"], shareable=fields["shareable"],
+                withheld_reason=fields["withheld_reason"],
+                has_referred_agency=fields["referred_to_agency_id"] is not None,
+            )
+            if not self._may_replace_nothing_known(agency_id):
+                return False
             with self._database.session() as session:
                 if self.entry is None:
                     saved = add_entry(session, actor=self._actor, case_id=self._case_id, agency_id=agency_id, **fields)
@@ -398,9 +420,29 @@ class EntryDialog(QDialog):
             return False
         self.entry = saved
         self._saved_state = self._state()
-        self.entry_saved.emit(saved.id or 0)
         self.accept()
         return True
+
+    def _may_replace_nothing_known(self, agency_id: int) -> bool:
+        """An entry from an agency that answered "nothing known" turns that answer into "returned":
+        asked first, since the answer may have been the agency's considered reply."""
+        from marac_prep.core.returns import return_state
+
+        if self.entry is not None and self.entry.agency_id == agency_id:
+            return True
+        with self._database.read_session() as session:
+            status = return_state(session, case_id=self._case_id, agency_id=agency_id).status
+        if status != "nothing_known":
+            return True
+        agency = next((a.name for a in self._agencies if a.id == agency_id), "This agency")
+        return Messages.ask(
+            self,
+            "The agency said nothing known",
+            f"{agency} answered \"nothing known\" for this case. Saving this entry changes its answer to "
+            "\"returned with information\".",
+            yes="Save and change the answer",
+            no="Keep editing",
+        )
 
     def _on_conflict(self, exc: ConflictError) -> None:
         show_inline(self.error, str(exc))

@@ -1,11 +1,22 @@
-"""A case's gap findings, most severe first, each linked to the chronology entries it rests on."""
+"""A case's gap findings, most severe first, each with its instances, the words read from the text,
+its review, and links to the chronology entries it rests on."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QInputDialog,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
+from marac_prep.analysis.findings import headline, new_since_review
 from marac_prep.analysis.gaps import GapFinding
 from marac_prep.core.casefile import CaseFile
 from marac_prep.core.vocabulary import event_type_label
@@ -29,6 +40,11 @@ _KIND_LABEL = {
     "earlier_marac": "Earlier Marac (12+ months)",
     "victim_blaming_language": "Victim-blaming language",
     "nothing_known": "Nothing known",
+    "agency_declined": "Agency declined",
+    "homicide_markers": "Homicide markers",
+    "risk_in_text_not_coded": "Risk in text, not coded",
+    "nothing_known_with_entries": "'Nothing known' beside entries",
+    "consent_not_recorded": "Consent not recorded",
 }
 
 
@@ -54,9 +70,12 @@ class FindingsPanel(QWidget):
 
     Signals:
         entry_activated(int): an entry id, when an entry (or a finding with entries) is activated.
+        review_requested(object, str): a `GapFinding` and the coordinator's note, when the
+            coordinator marks the chosen finding reviewed.
     """
 
     entry_activated = Signal(int)
+    review_requested = Signal(object, str)
 
     def __init__(
         self,
@@ -84,8 +103,15 @@ class FindingsPanel(QWidget):
         self.detail = plain_label("", self, name="finding_detail")
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.review_button = QPushButton("&Mark reviewed…", self)
+        self.review_button.setObjectName("review_finding")
+        self.review_button.setToolTip(tooltip("Record that this finding was reviewed, with a note (coordinators)."))
+        self.review_button.setEnabled(False)
+        self.review_button.clicked.connect(self._on_review_clicked)
+        self.may_review = False
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
+        top.addWidget(self.review_button)
         top.addWidget(self.show_notes)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -122,6 +148,8 @@ class FindingsPanel(QWidget):
             font.setBold(finding.severity == "high")
             item.setFont(0, font)
             item.setFont(1, font)
+            if finding.review is not None:
+                item.setText(1, f"{item.text(1)} ✓ reviewed")
             item.setToolTip(2, tooltip(f"{finding.message}\n\nWhy this matters: {finding.why}"))
             item.setToolTip(1, tooltip(finding.why))
             item.setData(0, FINDING_ROLE, finding.kind)
@@ -129,6 +157,18 @@ class FindingsPanel(QWidget):
             # with thousands of findings then crashes the interpreter ("deallocating None").
             if finding.entry_ids:
                 item.setData(0, ENTRY_ID_ROLE, finding.entry_ids[0])
+            if finding.review is not None:
+                item.addChild(QTreeWidgetItem(["", "Reviewed", _review_text(finding)]))
+            if len(finding.instances) > 1:
+                for instance in finding.instances[:LINKED_ENTRIES_SHOWN]:
+                    child = QTreeWidgetItem(["", _SEVERITY_LABEL.get(instance.severity, ""), instance.message])
+                    if instance.entry_ids:
+                        child.setData(0, ENTRY_ID_ROLE, instance.entry_ids[0])
+                    item.addChild(child)
+            for quote in finding.from_text[:LINKED_ENTRIES_SHOWN]:
+                child = QTreeWidgetItem(["", "Read from the text", f"“{quote.words}” — {quote.reads_as}"])
+                child.setData(0, ENTRY_ID_ROLE, quote.entry_id)
+                item.addChild(child)
             for entry_id in finding.entry_ids[:LINKED_ENTRIES_SHOWN]:
                 child = QTreeWidgetItem(["", "", self._labels.get(entry_id, f"Entry {entry_id}")])
                 child.setData(0, ENTRY_ID_ROLE, entry_id)
@@ -149,7 +189,7 @@ class FindingsPanel(QWidget):
         high = sum(1 for f in self._findings if f.severity == "high")
         medium = sum(1 for f in self._findings if f.severity == "medium")
         notes = sum(1 for f in self._findings if f.severity == "info")
-        text = "No gaps found." if high + medium == 0 else f"{high} high, {medium} medium."
+        text = "No gaps found." if high + medium == 0 else f"{headline(self._findings)}."
         if notes:
             text += f" {notes} note{'s' if notes != 1 else ''}."
         self.summary.setText(text)
@@ -166,11 +206,57 @@ class FindingsPanel(QWidget):
         index = self.tree.indexOfTopLevelItem(current) if current is not None else -1
         if 0 <= index < len(self._findings):
             finding = self._findings[index]
-            self.detail.setText(f"{finding.message}\nWhy this matters: {finding.why}")
+            reviewed = f"\n{_review_text(finding)}" if finding.review is not None else ""
+            self.detail.setText(f"{finding.message}\nWhy this matters: {finding.why}{reviewed}")
         else:
             self.detail.setText("")
+        self.review_button.setEnabled(self.may_review and self.current_finding() is not None)
+
+    def current_finding(self) -> GapFinding | None:
+        """The finding chosen in the tree (or the one whose instance or entry is chosen)."""
+        current = self.tree.currentItem()
+        if current is not None and current.parent() is not None:
+            current = current.parent()
+        index = self.tree.indexOfTopLevelItem(current) if current is not None else -1
+        return self._findings[index] if 0 <= index < len(self._findings) else None
+
+    def set_may_review(self, may: bool) -> None:
+        """Offers "Mark reviewed…" only to those the service will allow (coordinators)."""
+        self.may_review = may
+        self.review_button.setEnabled(may and self.current_finding() is not None)
+
+    @classmethod
+    def ask_note(cls, parent: QWidget, finding: GapFinding) -> str | None:
+        """Asks for the review note (tests stub this); None when cancelled."""
+        current = finding.review.note if finding.review is not None else ""
+        text, ok = QInputDialog.getMultiLineText(
+            parent,
+            "Mark finding reviewed",
+            f"{_KIND_LABEL.get(finding.kind, finding.kind)}: why is it reviewed? "
+            "(e.g. 'raised at the meeting', 'not a concern because …')",
+            current,
+        )
+        return text if ok else None
+
+    def _on_review_clicked(self) -> None:
+        finding = self.current_finding()
+        if finding is None:
+            return
+        note = type(self).ask_note(self, finding)
+        if note is not None:
+            self.review_requested.emit(finding, note)
 
     def _on_item_activated(self, item: QTreeWidgetItem, _column: int) -> None:
         entry_id = item.data(0, ENTRY_ID_ROLE)
         if entry_id is not None:
             self.entry_activated.emit(int(entry_id))
+
+
+def _review_text(finding: GapFinding) -> str:
+    review = finding.review
+    if review is None:
+        return ""
+    new = new_since_review(finding)
+    since = f" {len(new)} new entr{'ies' if len(new) != 1 else 'y'} since." if new else ""
+    when = review.reviewed_at.strftime("%d %b %Y").lstrip("0")
+    return f"Reviewed by {review.reviewed_by} on {when}: {review.note}{since}"

@@ -8,8 +8,24 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
+    QDialog,
+    QFrame,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import isValid
 from sqlmodel import Session, select
 
 from marac_prep.core.dates import PartialDate, parse_uk_date, parse_uk_day
@@ -31,6 +47,75 @@ def inline_error(parent: QWidget) -> QLabel:
 def show_inline(label: QLabel, message: str) -> None:
     label.setText(message)
     label.setVisible(bool(message))
+
+
+def scrolling(parent: QWidget, body: QLayout) -> QScrollArea:
+    """A dialog's fields in a scroll area, so the dialog never needs more room than the screen has
+    (a 1366×768 laptop, or 200 % scaling); the buttons and the error line stay outside it."""
+    inner = QWidget(parent)
+    inner.setLayout(body)
+    area = QScrollArea(parent)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(inner)
+    return area
+
+
+def fit_to_screen(dialog: QDialog, area: QScrollArea | None = None) -> None:
+    """Sizes the dialog to show all its fields when the screen has room, and never past the screen.
+
+    Qt caps a scroll area's own size hint at a few dozen lines, so the room the fields want is
+    asked of the widget inside it.
+    """
+    screen = dialog.screen() or QGuiApplication.primaryScreen()
+    room = screen.availableGeometry().size()
+    # A window frame and a little margin around the dialog.
+    room.setWidth(max(200, room.width() - 16))
+    room.setHeight(max(200, room.height() - 48))
+    dialog.setMaximumSize(room)
+    for widget in dialog.findChildren(QWidget):
+        if widget.minimumWidth() > room.width():
+            widget.setMinimumWidth(room.width())
+    if dialog.minimumWidth() > room.width():
+        dialog.setMinimumWidth(room.width())
+    if dialog.minimumHeight() > room.height():
+        dialog.setMinimumHeight(room.height())
+    hint = dialog.sizeHint()
+    width, height = hint.width(), hint.height()
+    if area is not None and area.widget() is not None:
+        inner = area.widget().sizeHint()
+        extra = area.verticalScrollBar().sizeHint().width() + 2 * area.frameWidth() + 4
+        width = max(width, inner.width() + extra + (hint.width() - area.sizeHint().width()))
+        height = max(height, inner.height() + (hint.height() - area.sizeHint().height()) + 4)
+    dialog.resize(min(width, room.width()), min(height, room.height()))
+
+
+def clear_when_edited(dialog: QWidget, error: QLabel) -> None:
+    """Hides the inline error as soon as the user changes anything, so a fixed value leaves no
+    stale complaint behind (the next save checks again)."""
+
+    def clear(*_args: object) -> None:
+        if not isValid(error):  # the dialog is being taken down (its models empty themselves)
+            return
+        if error.isVisible() or error.text():
+            show_inline(error, "")
+
+    for edit in dialog.findChildren(QLineEdit):
+        edit.textEdited.connect(clear)
+    for text in dialog.findChildren(QPlainTextEdit):
+        text.textChanged.connect(clear)
+    for combo in dialog.findChildren(QComboBox):
+        combo.activated.connect(clear)
+    for button in dialog.findChildren(QAbstractButton):
+        if button.isCheckable():
+            button.clicked.connect(clear)
+    for spin in dialog.findChildren(QAbstractSpinBox):
+        spin.editingFinished.connect(clear)
+    for view in dialog.findChildren(QAbstractItemView):
+        model: QObject | None = view.model()
+        if model is not None:
+            for signal in ("rowsInserted", "rowsRemoved", "modelReset", "dataChanged"):
+                getattr(model, signal).connect(clear)
 
 
 @dataclass
@@ -79,6 +164,7 @@ class UkDateField(QWidget):
             "e.g. 12/01/2026, 12 Jan 2026, Jan 2026, ?12/01/2026" if partial else "e.g. 12/01/2026"
         )
         self.feedback = plain_label("", self, name="fieldHint")
+        self.feedback.setWordWrap(True)  # a long complaint wraps; it never widens the dialog
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from marac_prep.core.dates import display_day
 from marac_prep.core.db import Database
 from marac_prep.core.errors import NotFound
 from marac_prep.core.users import find_user
+from marac_prep.interchange.columns import LIST_COLUMNS, RETURN_COLUMNS, column_key
 from marac_prep.interchange.importer import ImportResult, import_file, preview_file
 from marac_prep.interchange.plan import REJECTED, ImportPlan
 from marac_prep.ui.background import BackgroundOp
@@ -33,7 +36,53 @@ from marac_prep.ui.messages import report_error
 from marac_prep.ui.text import plain_label, tooltip
 
 IMPORTABLE = (".csv", ".xlsx", ".txt")
+KNOWN_COLUMNS = frozenset(RETURN_COLUMNS) | frozenset(LIST_COLUMNS)
 PREVIEW_ROWS = 20
+
+
+def default_rejects_folder() -> Path:
+    """A private folder in the user's data folder: rejected rows hold personal data, and the file
+    imported may sit in Downloads or on a shared drive."""
+    import platformdirs
+
+    from marac_prep.core.db.engine import APP_NAME
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "import-rejects"
+
+
+def private_folder(folder: Path) -> Path:
+    """Creates `folder` readable by its owner only (where the system allows)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # e.g. a file system without permissions
+        folder.chmod(0o700)
+    return folder
+
+
+def readable_header(cell: str) -> str:
+    """A column header as a reader says it ("event_date" -> "Date"); unknown headers as written."""
+    key = column_key(cell)
+    if key in KNOWN_COLUMNS:
+        words = {"source_ref": "source reference", "victim_dob": "victim date of birth"}
+        words["perpetrator_dob"] = "perpetrator date of birth"
+        return words.get(key, key.replace("_", " ")).capitalize()
+    return cell.strip() or "(no header)"
+
+
+def meeting_label(database: Database, meeting_id: int) -> str:
+    from marac_prep.core.meetings import get_meeting
+
+    with database.read_session() as session:
+        meeting = get_meeting(session, meeting_id)
+        return f"{display_day(meeting.meeting_date)}" + (f" ({meeting.area})" if meeting.area else "")
+
+
+class ImportFolders:
+    """Folders asked of the user; classmethods so tests can answer without a file dialog."""
+
+    @classmethod
+    def rejects_folder(cls, parent: QWidget | None, current: Path) -> Path | None:
+        name = QFileDialog.getExistingDirectory(parent, "Folder for the rejected rows", str(current))
+        return Path(name) if name else None
 
 
 def importable(paths: Iterable[str | Path]) -> list[Path]:
@@ -58,9 +107,11 @@ class ImportDialog(QDialog):
     def __init__(self, database: Database, user_name: str, meeting_id: int, parent: QWidget | None = None,
                  files: Iterable[str | Path] = ()) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Import agency returns or a Marac list")
         self.setAcceptDrops(True)
         self.resize(960, 640)
+        self.meeting_name = meeting_label(database, meeting_id)
+        self.setWindowTitle(f"Import into the meeting of {self.meeting_name}")
+        self.rejects_dir = default_rejects_folder()
         self._database = database
         self._user_name = user_name
         self._meeting_id = meeting_id
@@ -68,8 +119,8 @@ class ImportDialog(QDialog):
         self.results: list[ImportResult] = []
 
         self.hint = plain_label(
-            "Drop CSV or XLSX files here, or choose them. Each file is checked first; nothing is saved "
-            "until you press Import.", self)
+            f"Importing into the meeting of {self.meeting_name}. Drop CSV or XLSX files here, or choose them. "
+            "Each file is checked first; nothing is saved until you press Import.", self)
         self.hint.setWordWrap(True)
         self.files = QListWidget(self)
         self.files.setAccessibleName("Files to import")
@@ -95,6 +146,12 @@ class ImportDialog(QDialog):
         self.progress.setValue(0)
         self.summary = plain_label("", self, name="import_summary")
         self.summary.setWordWrap(True)
+        self.rejects_folder = plain_label("", self, name="fieldHint")
+        self.rejects_folder.setWordWrap(True)
+        self.rejects_folder_button = QPushButton("Rejects f&older…", self)
+        self.rejects_folder_button.setToolTip("Where rows that cannot be imported are written, with their reasons.")
+        self.rejects_folder_button.clicked.connect(self._choose_rejects_folder)
+        self._show_rejects_folder()
         self.rejects_button = QPushButton("Open the rejects file", self)
         self.rejects_button.setVisible(False)
         self.rejects_button.clicked.connect(self._open_rejects)
@@ -110,6 +167,8 @@ class ImportDialog(QDialog):
         side = QVBoxLayout()
         side.addWidget(self.choose_button)
         side.addWidget(self.agency)
+        side.addWidget(self.rejects_folder_button)
+        side.addWidget(self.rejects_folder)
         side.addStretch(1)
         top.addLayout(side)
         buttons = QHBoxLayout()
@@ -196,15 +255,25 @@ class ImportDialog(QDialog):
         columns = [*header, "Problem"]
         self.preview.clear()
         self.preview.setColumnCount(len(columns))
-        self.preview.setHorizontalHeaderLabels(columns)
+        self.preview.setHorizontalHeaderLabels([readable_header(h) for h in header] + ["Problem"])
+        for c, text in enumerate(header):
+            item = self.preview.horizontalHeaderItem(c)
+            if item is not None:
+                item.setToolTip(tooltip(f"In the file: {text}"))
         shown = plan.outcomes[:PREVIEW_ROWS]
         self.preview.setRowCount(len(shown))
+        # Row labels are the file's own line numbers, as in the problem list below.
+        self.preview.setVerticalHeaderLabels([f"line {o.row.number}" for o in shown])
         for r, outcome in enumerate(shown):
             for c, text in enumerate(outcome.row.cells[: len(header)]):
                 self.preview.setItem(r, c, QTableWidgetItem(text))
             status = outcome.reason if outcome.status == REJECTED else (
                 "already imported" if outcome.status == "duplicate" else "")
             self.preview.setItem(r, len(columns) - 1, QTableWidgetItem(status))
+        # Every header readable in full; long cells are capped and wrap (their tooltip has the rest).
+        self.preview.resizeColumnsToContents()
+        for c in range(self.preview.columnCount()):
+            self.preview.setColumnWidth(c, min(self.preview.columnWidth(c), 260))
         rejected = [o for o in plan.outcomes if o.status == REJECTED]
         self.problems.setPlainText("\n".join(f"line {o.row.number}: {o.reason}" for o in rejected)
                                    or "No problems found.")
@@ -221,6 +290,10 @@ class ImportDialog(QDialog):
         if not paths or (self._op is not None and self._op.running):
             return
         database, user_name, meeting_id, agency = self._database, self._user_name, self._meeting_id, self._agency_text()
+        # The default folder is made private; a folder the user chose is left as they keep it.
+        rejects_dir = self.rejects_dir
+        if rejects_dir == default_rejects_folder():
+            private_folder(rejects_dir)
 
         def work(progress: Any) -> list[ImportResult | tuple[Path, Exception]]:
             out: list[ImportResult | tuple[Path, Exception]] = []
@@ -233,6 +306,7 @@ class ImportDialog(QDialog):
                     try:
                         out.append(import_file(
                             session, actor=actor, meeting_id=meeting_id, path=path, agency=agency,
+                            rejects_dir=rejects_dir,
                             progress=lambda done, total, label=label: progress(done, total, label)))
                     except Exception as exc:  # One file's failure is reported; the others still import.
                         out.append((path, exc))
@@ -261,6 +335,15 @@ class ImportDialog(QDialog):
         self.rejects_button.setVisible(bool(rejects))
         self.rejects_button.setToolTip(tooltip(rejects[0]) if rejects else "")  # a file name may hold "<"
         self.imported.emit(self.results)
+
+    def _show_rejects_folder(self) -> None:
+        self.rejects_folder.setText(f"Rejected rows go to: {self.rejects_dir}")
+
+    def _choose_rejects_folder(self) -> None:
+        chosen = ImportFolders.rejects_folder(self, self.rejects_dir)
+        if chosen is not None:
+            self.rejects_dir = chosen
+            self._show_rejects_folder()
 
     def _open_rejects(self) -> None:
         rejects = [r.rejects_file for r in self.results if r.rejects_file]

@@ -35,6 +35,8 @@ class LineTableModel(QAbstractTableModel):
         self._bold.setBold(True)
         self._italic = QFont()
         self._italic.setItalic(True)
+        self._struck = QFont()
+        self._struck.setStrikeOut(True)
 
     def set_lines(self, lines: Iterable[Any]) -> None:
         self.beginResetModel()

@@ -35,6 +35,7 @@ from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.operations import Changes
 from marac_prep.ui.operations import case as case_ops
 from marac_prep.ui.operations import entry as entry_ops
+from marac_prep.ui.operations import findings as findings_ops
 from marac_prep.ui.operations import interchange as interchange_ops
 from marac_prep.ui.operations import meeting as meeting_ops
 from marac_prep.ui.operations import pack as pack_ops
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from marac_prep.ui.gap_matrix import GapMatrixRow
     from marac_prep.ui.idle_lock import IdleLock
     from marac_prep.ui.meeting_view import MeetingListModel, MeetingView
+    from marac_prep.ui.operations.returns import ReturnUndo
 
 log = logging.getLogger("marac_prep.ui")
 ORGANISATION, APPLICATION = "MaracPrep", "Marac Prep"
@@ -131,6 +133,7 @@ class MainWindow(QMainWindow):
         self.actor = actor
         self._agencies: dict[int, Agency] = {}
         self._shown_meeting_id: int | None = None
+        self.return_undo: ReturnUndo | None = None
         self.setWindowTitle(f"Marac Prep – {database.location}")
 
         self.meetings_model: MeetingListModel = MeetingListModel(self)
@@ -203,6 +206,11 @@ class MainWindow(QMainWindow):
         """Shows again what an operation changed: the meetings, the open case, a selection, a message."""
         if changes.meetings:
             self.refresh_meetings(changes.select_meeting)
+        elif changes.agenda and changes.entry is not None and self.open_case_id() is not None:
+            # The meeting page is behind the open case: refreshed once the saved row is on screen.
+            QTimer.singleShot(self.case_view.REANALYSE_AFTER_MS, self.show_current_meeting)
+        elif changes.agenda:
+            self.show_current_meeting()
         if changes.select_case is not None:
             self.meeting_view.select_case(changes.select_case)
         case_id = self.open_case_id()
@@ -214,12 +222,18 @@ class MainWindow(QMainWindow):
             if changes.select_agency is not None:
                 agency_id = changes.select_agency
                 op.finished.connect(lambda _s: self.case_view.returns.select_agency(agency_id))
+        if changes.entry is not None and case_id is not None and not changes.case:
+            try:
+                self.case_view.entry_saved(changes.entry)
+            except MaracError as exc:  # e.g. deleted meanwhile: the whole case is read again
+                log.info("showing the saved entry failed (%s); reloading the case", exc.__class__.__name__)
+                self.case_view.load(case_id)
         if changes.message:
             self.statusBar().showMessage(changes.message, 5000)
 
     def _make_actions(self) -> None:
         self.new_meeting_action = self._action("New &meeting…", self._op(meeting_ops.new_meeting), "Ctrl+Shift+M")
-        self.edit_meeting_action = self._action("Edit meeting…", self._op(meeting_ops.edit_meeting))
+        self.edit_meeting_action = self._action("E&dit meeting…", self._op(meeting_ops.edit_meeting))
         self.new_case_action = self._action("New &case from referral…", self._op(case_ops.new_case), "Ctrl+Shift+N")
         self.edit_case_action = self._action("Edit case and &people…", self._op(case_ops.edit_case), "Ctrl+Shift+E")
         self.new_entry_action = self._action(
@@ -236,7 +250,7 @@ class MainWindow(QMainWindow):
             "&Import agency return…", lambda: interchange_ops.import_returns(self), "Ctrl+I"
         )
         self.export_chronology_action = self._action(
-            "Export &chronology…",
+            "Export c&hronology…",
             lambda: interchange_ops.export_chronology(self),
             tip="The combined chronology as a CSV or XLSX file",
         )
@@ -244,6 +258,21 @@ class MainWindow(QMainWindow):
             "Research request &templates…",
             lambda: interchange_ops.research_templates(self),
             tip="One XLSX per expected agency, to fill in and import back",
+        )
+        self.print_action = self._action(
+            "P&rint chronology…",
+            lambda: case_ops.print_chronology(self, preview=False),
+            QKeySequence.StandardKey.Print,
+            "The open case's chronology as shown (filters, order and columns)",
+        )
+        self.print_preview_action = self._action(
+            "Print pre&view…", lambda: case_ops.print_chronology(self, preview=True), "Ctrl+Shift+P"
+        )
+        self.history_action = self._action(
+            "Entry &history…", lambda: self._for_current_entry(entry_ops.show_history), "Ctrl+H"
+        )
+        self.withdraw_action = self._action(
+            "&Withdraw entry…", lambda: self._for_current_entry(entry_ops.withdraw_entry)
         )
         self.profile_action = self._action("S&witch profile…", self.switch_profile)
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -260,6 +289,14 @@ class MainWindow(QMainWindow):
         self.find_person_action = self._action(
             "Find a &person in every case…", self.find_person, "Ctrl+Shift+F", "Search names, aliases, dates of birth"
         )
+        # Next and previous case tab, as in browsers and office software.
+        self.next_tab_action = self._action("Next tab", lambda: self._step_tab(1))
+        self.next_tab_action.setShortcuts([QKeySequence("Ctrl+Tab"), QKeySequence("Ctrl+PgDown")])
+        self.previous_tab_action = self._action("Previous tab", lambda: self._step_tab(-1))
+        self.previous_tab_action.setShortcuts([QKeySequence("Ctrl+Shift+Tab"), QKeySequence("Ctrl+PgUp")])
+        for action in (self.next_tab_action, self.previous_tab_action):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(action)
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -276,6 +313,9 @@ class MainWindow(QMainWindow):
             self.export_chronology_action,
             self.templates_action,
             None,
+            self.print_action,
+            self.print_preview_action,
+            None,
             self.profile_action,
             None,
             self.quit_action,
@@ -283,7 +323,13 @@ class MainWindow(QMainWindow):
             self.file_menu.addSeparator() if action is None else self.file_menu.addAction(action)
         self.edit_menu = bar.addMenu("&Edit")
         for action in (
-            self.new_entry_action, self.open_entry_action, self.find_action, self.find_person_action, None,
+            self.new_entry_action,
+            self.open_entry_action,
+            self.history_action,
+            self.withdraw_action,
+            self.find_action,
+            self.find_person_action,
+            None,
             self.dash_action,
         ):
             self.edit_menu.addSeparator() if action is None else self.edit_menu.addAction(action)
@@ -302,7 +348,17 @@ class MainWindow(QMainWindow):
         self.meeting_view.case_activated.connect(self.open_case)
         self.case_view.back_requested.connect(self.show_meeting_page)
         self.case_view.chronology.entry_activated.connect(self.open_entry)
-        self.case_view.returns.action_requested.connect(self.record_return)
+        chronology = self.case_view.chronology
+        chronology.history_requested.connect(lambda entry_id: entry_ops.show_history(self, entry_id))
+        chronology.withdraw_requested.connect(lambda entry_id: self.run(entry_ops.withdraw_entry, entry_id))
+        chronology.may_withdraw = lambda row: self.may("edit_entry", row.agency_id)  # type: ignore[method-assign]
+        returns = self.case_view.returns
+        returns.action_requested.connect(lambda ids, status: returns_ops.record_returns(self, ids, status))
+        returns.note_requested.connect(lambda agency_id: self.run(returns_ops.edit_note, agency_id))
+        returns.undo_requested.connect(lambda: returns_ops.undo_return(self))
+        self.case_view.findings.review_requested.connect(
+            lambda finding, note: self.run(findings_ops.review_finding, finding, note)
+        )
         self.case_view.loaded.connect(self._on_case_loaded)
         self.case_view.load_failed.connect(lambda exc: report_error(self, exc, doing="open the case"))
         self.stack.currentChanged.connect(lambda _i: self._update_actions())
@@ -433,7 +489,11 @@ class MainWindow(QMainWindow):
         self.templates_action.setEnabled(may_export)
         self.import_action.setEnabled(has_meeting and self._may_some_agency("import"))
         self.audit_action.setEnabled(allowed(self.actor, "view_audit"))
+        self.case_view.findings.set_may_review(in_case and self.may("review_finding"))
         self.find_action.setEnabled(in_case)
+        for action in (self.print_action, self.print_preview_action, self.history_action):
+            action.setEnabled(in_case)
+        self.withdraw_action.setEnabled(in_case and self._may_edit_some_entry())
         self.back_action.setEnabled(in_case)
 
     def switch_profile(self) -> None:
@@ -478,7 +538,11 @@ class MainWindow(QMainWindow):
         if meeting_id is not None:
             with self.database.read_session() as session:
                 cases = load_case_lines(session, meeting_id)
-        self.meeting_view.show_meeting(meeting_of(self.meetings_model.lines, meeting_id), cases)
+        meeting = meeting_of(self.meetings_model.lines, meeting_id)
+        self.meeting_view.show_meeting(meeting, cases)
+        # Once, and saying where the user is: the meeting, and the workspace file.
+        where = f"Marac meeting {meeting.title} – " if meeting is not None else ""
+        self.setWindowTitle(f"Marac Prep – {where}{self.database.location}")
         self._shown_meeting_id = meeting_id
         self._load_gap_matrix(meeting_id)
         self._update_actions()
@@ -520,12 +584,19 @@ class MainWindow(QMainWindow):
         self.person_search_dialog = show_search(self, self.database, text, self.open_case)
 
     def _on_case_loaded(self, snapshot: CaseSnapshot) -> None:
+        if self.return_undo is not None and self.return_undo.case_id != snapshot.case_id:
+            self.set_return_undo(None)  # undo belongs to the case it was made on
         self.stack.setCurrentWidget(self.case_view)
         self.statusBar().showMessage(f"{len(snapshot.rows):,} chronology entries loaded.", 5000)
         self._update_actions()
 
     def refresh(self) -> None:
         self.apply(Changes(meetings=True, case=True))
+
+    def _step_tab(self, step: int) -> None:
+        if self.attached and self.stack.currentWidget() is self.case_view:
+            tabs = self.case_view.tabs
+            tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
 
     def _show_tab(self, index: int) -> None:
         if self.stack.currentWidget() is self.case_view and index < self.case_view.tabs.count():
@@ -537,6 +608,11 @@ class MainWindow(QMainWindow):
             self.case_view.tabs.setCurrentWidget(self.case_view.chronology)
             self.case_view.chronology.focus_search()
 
+    def _for_current_entry(self, operation: Callable[..., Changes | None]) -> None:
+        entry_id = self.case_view.chronology.current_entry_id()
+        if entry_id is not None and self.open_case_id() is not None:
+            self.run(operation, entry_id)
+
     def open_current_entry(self) -> None:
         entry_id = self.case_view.chronology.current_entry_id()
         if entry_id is not None:
@@ -547,7 +623,12 @@ class MainWindow(QMainWindow):
 
     # ----- returns ----------------------------------------------------------------------------
     def record_return(self, agency_id: int, status: str) -> None:
-        self.run(returns_ops.record_return, agency_id, status)
+        returns_ops.record_return(self, agency_id, status)
+
+    def set_return_undo(self, undo: ReturnUndo | None) -> None:
+        """The return change the returns tab's Undo button takes back (one step)."""
+        self.return_undo = undo
+        self.case_view.returns.set_undo(undo.description if undo else None)
 
     # ----- other panels -----------------------------------------------------------------------
     def keep_op(self, op: BackgroundOp | None) -> None:

@@ -8,7 +8,7 @@ from marac_prep.core.db import Database
 from marac_prep.core.meetings import create_meeting, get_meeting, update_meeting
 from marac_prep.core.models import Meeting, User
 from marac_prep.core.vocabulary import MEETING_STATUSES
-from marac_prep.ui.forms import UkDateField, choice, inline_error, saving, select_data
+from marac_prep.ui.forms import UkDateField, choice, clear_when_edited, fit_to_screen, inline_error, saving, select_data
 
 
 class MeetingDialog(QDialog):
@@ -50,6 +50,8 @@ class MeetingDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        clear_when_edited(self, self.error)
+        fit_to_screen(self)
         if self.meeting is not None:
             self.date.set_day(self.meeting.meeting_date)
             self.area.setText(self.meeting.area)

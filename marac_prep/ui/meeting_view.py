@@ -273,6 +273,11 @@ class MeetingView(QWidget):
             self.subtitle.setText("Create a meeting with File › New meeting (Ctrl+Shift+M).")
             return
         self.title.setText(f"Marac meeting {meeting.title}")
+        if not cases:
+            self.subtitle.setText(
+                "No cases yet – File › Import a Marac list (Ctrl+I) or File › New case from referral (Ctrl+Shift+N)."
+            )
+            return
         waiting = sum(1 for c in cases if c.answered < c.expected)
         repeats = sum(1 for c in cases if c.is_repeat)
         self.subtitle.setText(

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from marac_prep.analysis.language import find_victim_blaming
-from marac_prep.core.cases import cases_for_meeting
-from marac_prep.core.chronology import entries_for_case
+from marac_prep.analysis.language import blaming_matches
+from marac_prep.analysis.reading import attach_signals
+from marac_prep.core.casefile import load_meeting_files
 from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
 from marac_prep.core.meetings import get_meeting
@@ -38,6 +38,7 @@ from marac_prep.core.models import User
 from marac_prep.core.reference import agencies_by_id
 from marac_prep.core.settings import current
 from marac_prep.pack import PackResult, export_pack
+from marac_prep.pack.export import PASSWORD_MIN
 from marac_prep.ui.forms import inline_error, show_inline
 from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.text import plain_label, tooltip
@@ -119,6 +120,7 @@ class PackDialog(QDialog):
             self._meeting_date = meeting.meeting_date
             references, self._warnings = _load_scope(session, meeting_id)
             marking = current(session).default_marking
+            recipients = [(a.name, a.short_code) for a in agencies_by_id(session).values() if a.active]
 
         self.scope = QComboBox(self)
         self.scope.setAccessibleName("Scope")
@@ -129,6 +131,11 @@ class PackDialog(QDialog):
         if case_reference:
             index = self.scope.findData(case_reference)
             self.scope.setCurrentIndex(max(index, 0))
+        self.recipient = QComboBox(self)
+        self.recipient.setAccessibleName("Prepared for")
+        self.recipient.addItem("The meeting (no recipient watermark)", None)
+        for name, code in sorted(recipients):
+            self.recipient.addItem(f"{name}'s representative", code)
         self.marking = QLineEdit(marking, self)
         self.marking.setAccessibleName("Protective marking")
         self.marking.setMaxLength(60)
@@ -161,6 +168,7 @@ class PackDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Scope", self.scope)
         form.addRow("&Marking", self.marking)
+        form.addRow("Prepared &for", self.recipient)
         form.addRow("", self.protect)
         form.addRow("&Password", self.password)
         form.addRow("Password &again", self.password_again)
@@ -253,6 +261,10 @@ class PackDialog(QDialog):
                 show_inline(self.error, "The two passwords are not the same; type them again.")
                 return False
             password = self.password.text()
+            if len(password) < PASSWORD_MIN:
+                show_inline(self.error, f"Use a password of at least {PASSWORD_MIN} characters: the pack travels "
+                                        "by email, and a short password can be guessed.")
+                return False
         if not self.destination.text().strip():
             show_inline(self.error, "Choose where to save the pack.")
             return False
@@ -263,6 +275,7 @@ class PackDialog(QDialog):
             "case_reference": self.selected_reference(),
             "marking": self.marking.text(),
             "password": password,
+            "for_agency": self.recipient.currentData(),
         }
         self._runner = _ExportRunner(self, self._database, options)
         self._runner.progressed.connect(self._on_progress)
@@ -277,7 +290,8 @@ class PackDialog(QDialog):
         return self._runner is not None and self._runner.isRunning()
 
     def _set_running(self, running: bool) -> None:
-        for widget in (self.scope, self.marking, self.protect, self.destination, self.browse, self.export_button):
+        for widget in (self.scope, self.marking, self.recipient, self.protect, self.destination, self.browse,
+                       self.export_button):
             widget.setEnabled(not running)
         self.password.setEnabled(not running and self.protect.isChecked())
         self.password_again.setEnabled(not running and self.protect.isChecked())
@@ -360,20 +374,21 @@ class PackDialog(QDialog):
 
 
 def _load_scope(session: Any, meeting_id: int) -> tuple[list[str], list[PhraseWarning]]:
-    """The meeting's case references and the victim-blaming phrases in its shareable entries."""
-    agencies = agencies_by_id(session)
+    """The meeting's case references and the victim-blaming phrases in its shareable entries
+    (from the signals read from each entry's text, kept once read: no re-reading here)."""
+    _meeting, files = load_meeting_files(session, meeting_id)
+    attach_signals(session, files)
     references: list[str] = []
     warnings: list[PhraseWarning] = []
-    for case in cases_for_meeting(session, meeting_id):
-        references.append(case.reference)
-        for entry in entries_for_case(session, case.id or 0):
+    for case_file in files:
+        references.append(case_file.case.reference)
+        for entry in case_file.entries:
             if not entry.shareable:
                 continue  # withheld entries are not in the pack
-            agency = agencies[entry.agency_id].name if entry.agency_id in agencies else ""
-            for text in (entry.summary, entry.detail):
-                for match in find_victim_blaming(text or ""):
-                    warnings.append(PhraseWarning(
-                        case_reference=case.reference, agency=agency, day=entry.partial_date.display(),
-                        phrase=match.phrase, suggestion=match.suggestion, why=match.why,
-                    ))
+            for match in blaming_matches(case_file.signals.get(entry.id, ())):
+                warnings.append(PhraseWarning(
+                    case_reference=case_file.case.reference, agency=case_file.agency_name(entry.agency_id),
+                    day=entry.partial_date.display(), phrase=match.phrase, suggestion=match.suggestion,
+                    why=match.why,
+                ))
     return references, warnings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -19,7 +21,64 @@ from PySide6.QtWidgets import (
 from marac_prep.core.cases import PersonInput
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.vocabulary import PERSON_ROLES
-from marac_prep.ui.forms import UkDateField, add_choice, choice, inline_error, select_data, show_inline
+from marac_prep.ui.forms import (
+    UkDateField,
+    add_choice,
+    choice,
+    clear_when_edited,
+    fit_to_screen,
+    inline_error,
+    scrolling,
+    select_data,
+    show_inline,
+)
+
+# As the SafeLives quarterly return counts them, with "other" and "not recorded".
+GENDERS = ("Female", "Male", "Transgender", "Non-binary", "Other", "Not recorded")
+ETHNICITIES = (
+    "White British",
+    "White other",
+    "Mixed or multiple ethnic groups",
+    "Asian or Asian British",
+    "Black, Black British, Caribbean or African",
+    "Other ethnic group",
+    "Not recorded",
+)
+DISABILITIES = (
+    "No disability",
+    "Physical disability",
+    "Learning disability",
+    "Mental health condition",
+    "Sensory impairment",
+    "Other disability",
+    "Not recorded",
+)
+
+
+def _list_combo(parent: QWidget, name: str, items: tuple[str, ...]) -> QComboBox:
+    """A choice from the list; typing is allowed for "other" (what was typed is kept as written)."""
+    combo = QComboBox(parent)
+    combo.setAccessibleName(name)
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    combo.addItems(list(items))
+    combo.setCurrentIndex(-1)
+    combo.lineEdit().setPlaceholderText("Not recorded")
+    return combo
+
+
+def _set_combo_text(combo: QComboBox, text: str) -> None:
+    index = combo.findText(text, Qt.MatchFlag.MatchFixedString)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+    else:
+        combo.setCurrentIndex(-1)
+        combo.setEditText(text)
+
+
+def _combo_text(combo: QComboBox) -> str:
+    text = combo.currentText().strip()
+    return "" if text.casefold() == "not recorded" else text
 
 
 def _tri_combo(parent: QWidget, name: str) -> QComboBox:
@@ -48,12 +107,9 @@ class PersonDialog(QDialog):
         self.aliases = QLineEdit(self)
         self.aliases.setAccessibleName("Aliases, separated by commas")
         self.dob = UkDateField("Date of birth", self, partial=False, required=False)
-        self.gender = QLineEdit(self)
-        self.gender.setAccessibleName("Gender")
-        self.ethnicity = QLineEdit(self)
-        self.ethnicity.setAccessibleName("Ethnicity")
-        self.disability = QLineEdit(self)
-        self.disability.setAccessibleName("Disability")
+        self.gender = _list_combo(self, "Gender", GENDERS)
+        self.ethnicity = _list_combo(self, "Ethnicity", ETHNICITIES)
+        self.disability = _list_combo(self, "Disability", DISABILITIES)
         self.lgbt = _tri_combo(self, "LGBT+")
         self.relationship = QLineEdit(self)
         self.relationship.setAccessibleName("Relationship")
@@ -86,29 +142,37 @@ class PersonDialog(QDialog):
         form.addRow("&School", self.school)
         form.addRow("&Phone", self.phone)
         form.addRow("Safe to &call", self.safe_to_call)
+        self.form = form
         form.addRow("", self.never_inform)
-        form.addRow("&Address", address_row)
+        address_label = QLabel("&Address", self)
+        address_label.setBuddy(self.address)
+        form.addRow(address_label, address_row)
         form.addRow("", self.confidential)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        self.body = scrolling(self, form)
+        layout.addWidget(self.body, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self._fill(self.person)
         self.confidential.toggled.connect(self._update_masking)
         self.show_address.toggled.connect(self._update_masking)
         self._update_masking()
+        self.role.currentIndexChanged.connect(self._update_role_fields)
+        self._update_role_fields()
+        clear_when_edited(self, self.error)
+        fit_to_screen(self, self.body)
 
     def _fill(self, p: PersonInput) -> None:
         select_data(self.role, p.role)
         self.name.setText(p.name)
         self.aliases.setText(", ".join(p.aliases))
         self.dob.set_day(p.date_of_birth)
-        self.gender.setText(p.gender)
-        self.ethnicity.setText(p.ethnicity)
-        self.disability.setText(p.disability)
+        _set_combo_text(self.gender, p.gender)
+        _set_combo_text(self.ethnicity, p.ethnicity)
+        _set_combo_text(self.disability, p.disability)
         select_data(self.lgbt, p.lgbt)
         self.relationship.setText(p.relationship)
         self.school.setText(p.school)
@@ -117,6 +181,13 @@ class PersonDialog(QDialog):
         self.never_inform.setChecked(p.must_not_receive_information)
         self.address.setText(p.address)
         self.confidential.setChecked(p.address_confidential)
+
+    def _update_role_fields(self, *_args: object) -> None:
+        """A perpetrator is not asked for a school or whether it is safe to call (those protect the
+        victim and the children)."""
+        perpetrator = choice(self.role) == "perpetrator"
+        self.form.setRowVisible(self.school, not perpetrator)
+        self.form.setRowVisible(self.safe_to_call, not perpetrator)
 
     def _update_masking(self, *_args: object) -> None:
         # A confidential address is masked on screen unless the user asks to see it.
@@ -139,14 +210,14 @@ class PersonDialog(QDialog):
             name=self.name.text().strip(),
             aliases=[a.strip() for a in self.aliases.text().split(",") if a.strip()],
             date_of_birth=dob,
-            gender=self.gender.text().strip(),
-            ethnicity=self.ethnicity.text().strip(),
-            disability=self.disability.text().strip(),
+            gender=_combo_text(self.gender),
+            ethnicity=_combo_text(self.ethnicity),
+            disability=_combo_text(self.disability),
             lgbt=choice(self.lgbt),
             relationship=self.relationship.text().strip(),
-            school=self.school.text().strip(),
+            school=self.school.text().strip() if choice(self.role) != "perpetrator" else "",
             phone=self.phone.text().strip(),
-            safe_to_call=choice(self.safe_to_call),
+            safe_to_call=choice(self.safe_to_call) if choice(self.role) != "perpetrator" else None,
             must_not_receive_information=self.never_inform.isChecked(),
             address=self.address.text().strip(),
             address_confidential=self.confidential.isChecked(),

@@ -20,7 +20,15 @@ from marac_prep.core.db import Database
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.models import User
 from marac_prep.core.users import create_profile, get_user, list_users
-from marac_prep.ui.forms import agencies, choice, fill_agency_combo, inline_error, saving
+from marac_prep.ui.forms import (
+    agencies,
+    choice,
+    clear_when_edited,
+    fill_agency_combo,
+    fit_to_screen,
+    inline_error,
+    saving,
+)
 from marac_prep.ui.text import plain_label
 
 ROLE_LABELS = {
@@ -91,6 +99,8 @@ class ProfileDialog(QDialog):
         if users:
             self.profiles.setCurrentRow(0)
         self.name.textEdited.connect(lambda _t: self.profiles.clearSelection())
+        clear_when_edited(self, self.error)
+        fit_to_screen(self)
 
     def choose(self) -> bool:
         """Uses a typed new profile if a name is given, else the selected existing one."""

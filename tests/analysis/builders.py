@@ -10,6 +10,7 @@ from marac_prep.core.matching import MatchSettings, PersonFacts, compare
 from marac_prep.core.models import Agency, AgencyReturn, Case, Person, RiskAssessment
 from marac_prep.core.people import PersonMatch
 from marac_prep.core.returns import ReturnRow, expected_agency_ids
+from marac_prep.core.signals import TextSignal
 from marac_prep.core.vocabulary import default_agencies
 
 AGENCIES = {
@@ -48,6 +49,8 @@ class CaseBuilder:
             referring_agency_id=AGENCIES["POL"].id,
             criteria=list(criteria),
             repeat=repeat,
+            victim_aware=True,
+            victim_consent=True,
         )
         self.people = [victim or person("Alys PRITCHARD", date(1990, 4, 3))]
         self.people += [person(f"Child{i} PRITCHARD", date(2018, 1, 5), role="child") for i in range(children)]
@@ -57,7 +60,13 @@ class CaseBuilder:
         self.earlier: list[tuple[Case, list[Person]]] = []
         self._meetings: dict[int, date | None] = {}
         self._confirmed: set[int] = set()
+        self.signals: dict[int, tuple[TextSignal, ...]] = {}
         self._next = case_id * 1000
+
+    def signal(self, entry_id: int, kind: str, code: str, words: str, *, target: str | None = None) -> None:
+        """A hand-built text signal, as the text reader would give it for the entry's summary."""
+        found = TextSignal(entry_id=entry_id, kind=kind, code=code, words=words, target_agency=target)  # type: ignore[arg-type]
+        self.signals[entry_id] = (*self.signals.get(entry_id, ()), found)
 
     def entry(
         self,
@@ -71,6 +80,7 @@ class CaseBuilder:
         subjects: tuple[str, ...] = ("victim", "perpetrator"),
         summary: str = "Police attended; perpetrator arrested.",
         sequence: int = 0,
+        time: str | None = None,
     ) -> int:
         when = on if isinstance(on, PartialDate) else PartialDate(on)
         self._next += 1
@@ -83,6 +93,7 @@ class CaseBuilder:
                 date_precision=when.precision,
                 date_approximate=when.approximate,
                 sequence=sequence,
+                event_time=time,
                 event_type=event_type,
                 summary=summary,
                 risk_indicators=tuple(indicators),
@@ -159,6 +170,7 @@ class CaseBuilder:
             agencies={a.id or 0: a for a in agencies},
             earlier_cases=[(c, p) for c, p in self.earlier if c.referral_date <= self.case.referral_date],
             person_matches=self._matches(),
+            signals=dict(self.signals),
         )
 
     def _matches(self) -> list[PersonMatch]:

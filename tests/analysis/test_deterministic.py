@@ -31,7 +31,10 @@ def test_findings_are_worded_the_same_under_any_hash_seed(tmp_path):
     outputs = set()
     for seed in ("1", "2", "3", "4"):
         done = subprocess.run(
-            [sys.executable, "-c", _SCRIPT, str(path)], capture_output=True, text=True, check=True,
+            [sys.executable, "-c", _SCRIPT, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
             env=dict(os.environ, PYTHONHASHSEED=seed),
         )
         outputs.add(done.stdout.strip())

@@ -16,6 +16,7 @@ def test_case_file_entries_are_plain_records_equal_to_the_current_entries(ws, se
     case_file = load_case_file(session, case.id)
     assert all(type(e) is EntryRecord for e in case_file.entries)
     current = entries_for_case(session, case.id)
+
     def values(entry):
         return [tuple(v) if isinstance(v, list) else v for v in (getattr(entry, n) for n in EntryRecord._fields)]
 

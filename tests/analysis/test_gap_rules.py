@@ -29,8 +29,8 @@ def of(kind: str, b: CaseBuilder, settings: GapSettings | None = None) -> list[G
 def test_well_served_case_raises_no_gaps_only_nothing_known_notes():
     findings = analyse_case(well_served_case().build())
     assert {f.severity for f in findings} == {"info"}
-    assert kinds(findings) == ["nothing_known"] * 4
-    assert {f.agency for f in findings} == {"Mental Health", "Probation", "Substance Misuse", "Adult Social Care"}
+    assert kinds(findings) == ["homicide_markers"] + ["nothing_known"] * 4
+    assert {f.agency for f in findings} == {None, "Mental Health", "Probation", "Substance Misuse", "Adult Social Care"}
 
 
 def test_findings_are_most_severe_first_and_use_known_kinds():
@@ -85,11 +85,12 @@ def test_childrens_agencies_are_expected_only_when_there_are_children():
     assert [f.agency for f in of("agency_silent", with_children)] == ["Children's Social Care"]
 
 
-def test_declined_is_reported():
+def test_declined_is_its_own_finding_as_serious_as_silence():
     b = well_served_case()
     b.ret("SMS", "declined")
-    [found] = of("agency_silent", b)
-    assert "declined" in found.message and found.severity == "medium"
+    [found] = of("agency_declined", b)
+    assert "declined" in found.message and found.severity == "high" and found.agency == "Substance Misuse"
+    assert of("agency_silent", b) == []
 
 
 # --- referral_not_received ----------------------------------------------------------------------
@@ -268,14 +269,18 @@ def test_no_counter_allegation_no_finding():
 # --- escalation ---------------------------------------------------------------------------------
 
 
+R = date(2026, 3, 1)  # CaseBuilder's default referral date
+
+
 def test_three_incidents_across_agencies_in_a_year_fire_when_not_referred_on_it():
     b = CaseBuilder(criteria=("professional_judgement",))
     b.entry("POL", D, "incident")
     b.entry("HLTH", D + timedelta(days=100), "ae_attendance")
-    b.entry("IDVA", D + timedelta(days=300), "disclosure")
+    b.entry("IDVA", D + timedelta(days=200), "disclosure")
     [found] = of("escalation", b)
-    assert len(found.entry_ids) == 3 and "3 incidents" in found.message
+    assert len(found.entry_ids) == 3 and "3 incidents in the 12 months before the referral" in found.message
     assert "Health, Idva service and Police" in found.message
+    assert len(found.instances) == 3
 
 
 def test_escalation_not_raised_when_referred_on_that_criterion():
@@ -302,26 +307,41 @@ def test_non_incident_events_do_not_count():
     assert of("escalation", b) == []
 
 
-@given(st.integers(min_value=1, max_value=800), st.integers(min_value=1, max_value=800))
-def test_escalation_window_boundary_property(gap_one, gap_two):
+@given(
+    st.integers(min_value=0, max_value=500),
+    st.integers(min_value=1, max_value=300),
+    st.integers(min_value=1, max_value=300),
+)
+def test_escalation_counts_only_the_months_before_the_referral(last, gap_one, gap_two):
+    """Three incidents fire only when all three lie in the 365 days up to the referral day, not
+    in the best 12 months anywhere in the history."""
     b = CaseBuilder(criteria=())
-    b.entry("POL", D, "incident")
-    b.entry("HLTH", D + timedelta(days=gap_one), "ae_attendance")
-    b.entry("IDVA", D + timedelta(days=gap_one + gap_two), "disclosure")
+    b.entry("POL", R - timedelta(days=last), "incident")
+    b.entry("HLTH", R - timedelta(days=last + gap_one), "ae_attendance")
+    b.entry("IDVA", R - timedelta(days=last + gap_one + gap_two), "disclosure")
     fires = bool(of("escalation", b))
-    assert fires is (gap_one + gap_two <= 365)
+    assert fires is (last + gap_one + gap_two <= 365)
+
+
+def test_incidents_after_the_referral_or_long_before_it_do_not_count():
+    b = CaseBuilder(criteria=())
+    b.entry("POL", date(2024, 1, 1), "incident")
+    b.entry("POL", date(2024, 2, 1), "incident")
+    b.entry("POL", date(2024, 3, 1), "incident")  # three in a year, but two years before the referral
+    b.entry("POL", R + timedelta(days=1), "incident")
+    assert of("escalation", b) == []
 
 
 def test_month_precision_incident_counts_only_if_wholly_inside_the_window():
     inside = CaseBuilder(criteria=())
-    inside.entry("POL", date(2025, 1, 1), "incident")
+    inside.entry("POL", date(2025, 4, 1), "incident")
     inside.entry("POL", date(2025, 6, 1), "incident")
     inside.entry("HLTH", PartialDate(date(2025, 12, 1), "month"), "ae_attendance")
     assert len(of("escalation", inside)) == 1
-    straddles = CaseBuilder(criteria=())
-    straddles.entry("POL", date(2025, 1, 20), "incident")
+    straddles = CaseBuilder(criteria=(), referral=date(2026, 3, 15))  # the window opens on 15 Mar 2025
+    straddles.entry("POL", date(2025, 4, 1), "incident")
     straddles.entry("POL", date(2025, 6, 1), "incident")
-    straddles.entry("HLTH", PartialDate(date(2026, 1, 1), "month"), "ae_attendance")
+    straddles.entry("HLTH", PartialDate(date(2025, 3, 1), "month"), "ae_attendance")
     assert of("escalation", straddles) == []
 
 

@@ -53,7 +53,8 @@ def _seed(ws):
         event_type="contact",
         summary="Alys declined to engage.",
     )
-    set_return(ws.session, actor=ws.coordinator, case_id=case.id, agency_id=ws.agency["MH"].id, status="chased")
+    for status in ("requested", "chased"):
+        set_return(ws.session, actor=ws.coordinator, case_id=case.id, agency_id=ws.agency["MH"].id, status=status)
     set_return(
         ws.session, actor=ws.coordinator, case_id=case.id, agency_id=ws.agency["PROB"].id, status="nothing_known"
     )

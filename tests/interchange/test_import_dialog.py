@@ -24,9 +24,12 @@ def workspace(sqlite_db):
         return sqlite_db, ws.coordinator.name, meeting.id
 
 
-def test_preview_then_import_shows_problems_and_the_rejects_file(qtbot, workspace, tmp_path: Path) -> None:
+def test_preview_then_import_shows_problems_and_the_rejects_file(
+    qtbot, workspace, tmp_path: Path, monkeypatch
+) -> None:
     from marac_prep.ui.import_dialog import ImportDialog
 
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the user's data folder, for this test
     database, user_name, meeting_id = workspace
     path = write_csv(tmp_path / "police.csv", [
         RETURN_HEADER,
@@ -41,6 +44,10 @@ def test_preview_then_import_shows_problems_and_the_rejects_file(qtbot, workspac
     assert dialog.preview.item(0, 4).text() == "<b>Attended</b> after a 999 call"  # shown as typed
     assert "not a real date" in dialog.preview.item(1, dialog.preview.columnCount() - 1).text()
     assert "line 3" in dialog.problems.toPlainText()
+    # The preview's row labels are the file's line numbers, as in the problem list; headers read as words.
+    assert dialog.preview.verticalHeaderItem(1).text() == "line 3"
+    assert dialog.preview.horizontalHeaderItem(0).text() == "Case reference"
+    assert "Import into the meeting of" in dialog.windowTitle()
     dialog.show()
     dialog.grab().save(str(tmp_path / "import_dialog_preview.png"))
     with qtbot.waitSignal(dialog.imported, timeout=10_000) as blocker:
@@ -49,6 +56,10 @@ def test_preview_then_import_shows_problems_and_the_rejects_file(qtbot, workspac
     assert (result.imported, result.rejected) == (1, 1)
     assert "1 imported" in dialog.summary.text() and dialog.rejects_button.isVisibleTo(dialog)
     assert Path(result.rejects_file).exists()
+    # Rejected rows (personal data) go to a private folder in the user's data folder, not beside the file.
+    rejects = Path(result.rejects_file)
+    assert rejects.parent == tmp_path / "data" / "MaracPrep" / "import-rejects"
+    assert rejects.parent.stat().st_mode & 0o077 == 0
     with database.read_session() as session:
         assert len(session.exec(select(ChronologyEntry)).all()) == 1
     dialog.grab().save(str(tmp_path / "import_dialog_done.png"))

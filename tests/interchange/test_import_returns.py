@@ -72,7 +72,7 @@ def test_a_messy_return_imports_with_every_row_accounted_for(ws, session, tmp_pa
     bad = rejects[3:]
     assert [r[0] for r in bad] == ["MAR-26-001", "MAR-26-404", "MAR-26-001"]
     assert "not a real date" in bad[0][-1] and "no case" in bad[1][-1]
-    assert "not a known event type" in bad[2][-1] and "summary is missing" in bad[2][-1]
+    assert "not a known event type" in bad[2][-1] and "needs a brief summary" in bad[2][-1]
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "import")).all()
     assert len(events) == 1 and events[0].details["imported"] == 3
 
@@ -270,3 +270,27 @@ def test_xml_entities_in_a_workbook_are_refused(ws, session, tmp_path: Path) -> 
             target.writestr(item, data)
     with pytest.raises(ValidationError, match="entity or DTD declarations"):
         import_file(session, actor=ws.coordinator, meeting_id=meeting.id, path=hostile)
+
+
+def test_the_same_summary_on_different_dates_is_two_entries_not_a_duplicate(ws, session, tmp_path: Path) -> None:
+    # Agencies write the same words for routine events ("Missed appointment"): the date tells them apart,
+    # in one file and against what an earlier import stored.
+    meeting = ws.meeting()
+    case = ws.case(meeting, reference="MAR-26-011")
+    first = write_csv(tmp_path / "first.csv", [
+        RETURN_HEADER,
+        ["MAR-26-011", "Health", "03/02/2025", "other", "Missed appointment", ""],
+        ["MAR-26-011", "Health", "10/02/2025", "other", "Missed appointment", ""],
+    ])
+    later = write_csv(tmp_path / "later.csv", [
+        RETURN_HEADER,
+        ["MAR-26-011", "Health", "17/02/2025", "other", "Missed appointment", ""],
+        ["MAR-26-011", "Health", "03/02/2025", "other", "Missed appointment", ""],
+    ])
+    one = import_file(session, actor=ws.coordinator, meeting_id=meeting.id, path=first)
+    two = import_file(session, actor=ws.coordinator, meeting_id=meeting.id, path=later)
+    assert (one.imported, one.skipped_duplicates) == (2, 0)
+    assert (two.imported, two.skipped_duplicates) == (1, 1)
+    assert sorted(e.event_date for e in _entries(session, case.id)) == [
+        date(2025, 2, 3), date(2025, 2, 10), date(2025, 2, 17)
+    ]

@@ -81,8 +81,8 @@ def test_export_guards_formulas_and_leaves_out_confidential_details(ws, session,
     text = out.read_text(encoding="utf-8-sig")
     assert "Refuge Road" not in text and "900123" not in text and "900 123" not in text
     rows = list(csv.DictReader(text.splitlines()))
-    assert "[confidential address removed]" in rows[0]["summary"]
-    assert rows[1]["summary"].startswith("[phone number removed]")
+    assert rows[0]["summary"] == "Moved to [confidential address withheld]; call on [contact number withheld]."
+    assert rows[1]["summary"] == "[contact number withheld] rang in"
     assert rows[1]["detail"] == "'@Tabbed"
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "export")).all()
     assert len(events) == 1 and events[0].details["rows"] == 2

@@ -92,7 +92,7 @@ def test_outline_entries_land_on_their_pages(pack: Path, scenario: Scenario) -> 
                for item in reader.outline if not isinstance(item, list)}
     assert landing["Cover"] == 0
     assert "Agenda" in texts[landing["Agenda"]].splitlines()
-    assert "Appendix: nothing known and no return" in texts[landing["Appendix: returns"]]
+    assert "Appendix: nothing known, declined and no return" in texts[landing["Appendix: returns"]]
     for number, case in enumerate(scenario.cases, start=1):
         page = landing[f"{number}. {case.reference}"]
         assert f"Case {number} of 5: {case.reference}" in texts[page]
@@ -151,9 +151,11 @@ def test_outline_metadata_and_qpdf_check(pack: Path, scenario: Scenario) -> None
 
 def test_fonts_are_embedded(pack: Path) -> None:
     with pikepdf.open(pack) as pdf:
+        # Every font object in the file, page resources and form XObjects (the agenda pages) alike.
         fonts = {
-            str(font.get("/BaseFont")): font
-            for page in pdf.pages for font in page.Resources.Font.values()
+            str(obj.get("/BaseFont")): obj
+            for obj in pdf.objects
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font"
         }
     assert fonts and all("DejaVu" in name or "PackSans" in name or "AAAAA" in name for name in fonts)
     assert all("/FontFile2" in f.FontDescriptor for f in fonts.values() if "/FontDescriptor" in f)
@@ -164,22 +166,22 @@ def test_encrypted_pack_is_aes256_r6_and_needs_its_password(
 ) -> None:
     destination = tmp_path / "secret.pdf"
     result = export_pack(session, actor=ws.coordinator, meeting_id=scenario.meeting.id, destination=destination,
-                         case_reference="MAR-P-001", password="Tęcza 2026!")
+                         case_reference="MAR-P-001", password="Tęcza nad Wisłą 2026!")
     assert result.encrypted and result.cases == 1
-    shown = subprocess.run(["qpdf", "--show-encryption", "--password=Tęcza 2026!", str(destination)],
+    shown = subprocess.run(["qpdf", "--show-encryption", "--password=Tęcza nad Wisłą 2026!", str(destination)],
                            capture_output=True, text=True, check=True).stdout
     assert "R = 6" in shown and "AESv3" in shown
     with pytest.raises(pikepdf.PasswordError):
         pikepdf.open(destination)
     with pytest.raises(pikepdf.PasswordError):
         pikepdf.open(destination, password="wrong")
-    with pikepdf.open(destination, password="Tęcza 2026!") as pdf:
+    with pikepdf.open(destination, password="Tęcza nad Wisłą 2026!") as pdf:
         assert pdf.is_encrypted and pdf.encryption.R == 6
         plain = tmp_path / "plain.pdf"
         pdf.save(plain)
     text = "".join(page_texts(plain))
     assert "Małgorzata WÓJCIK" in text and "Ioana ȚURCANU" not in text  # one case only
-    assert subprocess.run(["qpdf", "--check", "--password=Tęcza 2026!", str(destination)],
+    assert subprocess.run(["qpdf", "--check", "--password=Tęcza nad Wisłą 2026!", str(destination)],
                           capture_output=True).returncode == 0
 
 
@@ -202,14 +204,14 @@ def test_cancel_and_failure_leave_nothing(
     assert calls and all(total == 11 for _, total in calls)  # 2 steps a case (load, lay out), 1 to finish
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
 
-    def broken(data: bytes, *, password: str | None = None) -> tuple[bytes, int]:
+    def broken(data: bytes, *, password: str | None = None, **_layout: object) -> tuple[bytes, int]:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(export_module, "number_pages", broken)
     (folder / "pack.pdf").write_bytes(b"the earlier pack")
     with pytest.raises(OSError):
         export_pack(session, actor=ws.coordinator, meeting_id=scenario.meeting.id,
-                    destination=folder / "pack.pdf", password="pw")
+                    destination=folder / "pack.pdf", password="a long passphrase")
     assert [p.name for p in folder.iterdir()] == ["pack.pdf"]
     assert (folder / "pack.pdf").read_bytes() == b"the earlier pack"
     assert len(session.exec(select(AuditEvent)).all()) == before

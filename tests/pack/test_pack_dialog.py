@@ -113,3 +113,18 @@ def test_bad_destination_is_one_sentence(qtbot, prepared, tmp_path: Path) -> Non
     dialog.start_export()
     qtbot.waitUntil(lambda: not dialog.running and bool(dialog.error.text()), timeout=60_000)
     assert "does not exist" in dialog.error.text()
+
+
+def test_short_password_and_recipient_in_the_dialog(qtbot, prepared, tmp_path: Path, asked, opened) -> None:
+    dialog = make_dialog(qtbot, prepared)
+    dialog.destination.setText(str(tmp_path / "p.pdf"))
+    dialog.protect.setChecked(True)
+    dialog.password.setText("too short")
+    dialog.password_again.setText("too short")
+    assert dialog.start_export() is False
+    assert "at least 12 characters" in dialog.error.text() and not dialog.running
+    dialog.protect.setChecked(False)
+    dialog.recipient.setCurrentIndex(dialog.recipient.findData("POL"))
+    with qtbot.waitSignal(dialog.exported, timeout=60_000):
+        dialog.export_button.click()
+    assert dialog.result is not None and dialog.result.prepared_for == "Police"

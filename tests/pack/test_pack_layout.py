@@ -18,7 +18,7 @@ from marac_prep.pack.fonts import register_fonts
 from marac_prep.pack.markup import para
 from marac_prep.pack.sections import PackParagraph, _grid
 from marac_prep.pack.styles import pack_styles
-from marac_prep.pack.timeline_picture import timeline_picture
+from marac_prep.pack.timeline_picture import AXIS_HEIGHT, LANE_HEIGHT, LEGEND_HEIGHT, timeline_picture
 
 LONG = "Officer attended after a neighbour heard shouting and a door being broken; " * 3
 
@@ -87,16 +87,49 @@ def test_timeline_picture_draws_every_kind_of_lane_and_mark_in_our_fonts() -> No
              status="nothing_known", marks=()),
     ))
     picture = timeline_picture(timeline, 500)
-    assert picture.wrap(500, 800) == (500, 16 + 34 + 3 * 15)
+    assert picture.wrap(500, 800) == (500, AXIS_HEIGHT + LEGEND_HEIGHT + 3 * LANE_HEIGHT)
     buffer = BytesIO()
     canvas = Canvas(buffer, pagesize=A4, initialFontName=register_fonts()[0])
     picture.drawOn(canvas, 40, 400)
     canvas.save()
     text = PdfReader(BytesIO(buffer.getvalue())).pages[0].extract_text()
     for expected in ("Police", "Housing", "no return", "nothing known", "Probation service", "…", "Feb", "Jun",
-                     "high-risk indicator", "shaded: expected agency, no return"):
+                     "high-risk indicator", "shaded red: expected agency, no return"):
         assert expected in text, expected
     with pikepdf.open(BytesIO(buffer.getvalue())) as pdf:
         fonts = [str(font.BaseFont) for font in pdf.pages[0].Resources.Font.values()]
         assert fonts and all("Helvetica" not in name for name in fonts)
         assert "/ExtGState" in pdf.pages[0].Resources  # the faint bars of month- and year-only dates
+
+
+def test_a_busy_lane_is_drawn_as_counts_and_a_sparse_one_as_marks() -> None:
+    from marac_prep.pack.timeline_picture import is_dense
+
+    busy = Lane(agency="Police", expected=True, silent=False, status="returned", marks=tuple(
+        Mark(i, date(2025, 1 + i % 12, 1 + i % 28), "day", False, "incident", "") for i in range(300)))
+    sparse = Lane(agency="Housing", expected=True, silent=False, status="returned", marks=busy.marks[:12])
+    assert is_dense(busy, 380, 365) and not is_dense(sparse, 380, 365)
+    timeline = Timeline(start=date(2025, 1, 1), end=date(2025, 12, 31), lanes=(busy, sparse))
+    buffer = BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, initialFontName=register_fonts()[0])
+    timeline_picture(timeline, 500).drawOn(canvas, 40, 400)
+    canvas.save()
+    text = PdfReader(BytesIO(buffer.getvalue())).pages[0].extract_text()
+    assert "25" in text.split()  # 300 entries over 12 months: 25 a month, written in each bar
+    assert "Jan 2025" in text and "Jan 2026" not in text
+
+
+def test_type_sizes_and_a_long_marking_fits_its_own_header_line() -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from marac_prep.pack.document import MARGIN, fitted_size
+    from marac_prep.pack.export import MARKING_MAX
+
+    s = pack_styles()
+    assert min(s.body.fontSize, s.cell.fontSize, s.cell_bold.fontSize, s.cell_name.fontSize) >= 9
+    assert min(s.small.fontSize, s.cell_small.fontSize) >= 8
+    width = A4[0] - 2 * MARGIN
+    bold = register_fonts()[1]
+    marking = "W" * MARKING_MAX  # the widest marking the check allows
+    size = fitted_size(marking, bold, 10, width, 7)
+    assert stringWidth(marking, bold, size) <= width + 0.01

@@ -10,14 +10,14 @@ from sqlmodel import select
 from marac_prep.analysis.repeats import repeat_status
 from marac_prep.core.audit import AuditFilter, find_events
 from marac_prep.core.casefile import load_case_file, load_meeting_files
-from marac_prep.core.cases import PersonInput, update_person, victim_of
+from marac_prep.core.cases import PersonInput, update_person
 from marac_prep.core.errors import PermissionDenied, ValidationError
 from marac_prep.core.models import Person, PersonKey
 from marac_prep.core.people import case_history, case_matches, decide_match, find_people
 
 
 def _victim(session, case):
-    return victim_of(session, case.id)
+    return session.exec(select(Person).where(Person.case_id == case.id, Person.role == "victim")).one()
 
 
 def test_a_spelling_variant_in_an_earlier_case_is_a_possible_match_with_reasons(ws, session):

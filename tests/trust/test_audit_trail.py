@@ -193,3 +193,21 @@ def test_entry_versions_are_not_audit_rows(ws, session):
     withdraw_entry(session, actor=ws.coordinator, entry_id=entry.id, expected_version=1, reason="Wrong case.")
     assert session.get(ChronologyEntry, entry.id) is not None
     assert [e.action for e in _events(session)].count("entry.withdraw") == 1
+
+
+def test_verify_names_an_event_whose_details_were_rewritten(tmp_path, capsys):
+    target = str(tmp_path / "m.sqlite")
+    db = open_database(target)
+    with db.session() as session:
+        from tests.factories import Workspace
+
+        ws = Workspace(session)
+        case = ws.case()
+        entry = ws.entry(case, "POL")
+        edit_entry(session, actor=ws.coordinator, entry_id=entry.id, expected_version=entry.version,
+                   summary="Police attended; the victim was hurt.")
+        edited = session.exec(select(AuditEvent).where(AuditEvent.action == "entry.update")).one().id
+    db.close()
+    _tamper_sqlite(target, f"UPDATE audit_event SET details = '{{\"fields\": []}}' WHERE id = {edited}")
+    assert main(["--database", target, "audit", "verify"]) == 1
+    assert f"event {edited} was altered" in capsys.readouterr().out

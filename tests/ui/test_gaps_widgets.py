@@ -116,7 +116,7 @@ def test_findings_panel_lists_most_severe_first_and_links_entries(qtbot):
     tree.setCurrentItem(first)
     assert "Why this matters" in panel.detail.text()
     assert panel.detail.textFormat() == Qt.TextFormat.PlainText
-    assert panel.summary.text() == "1 high, 1 medium. 1 note."
+    assert panel.summary.text() == "1 high: referral not made; 1 medium: agency silent. 1 note."
     panel.show_notes.setChecked(False)
     assert tree.topLevelItem(2).isHidden() and not tree.topLevelItem(0).isHidden()
 
@@ -125,7 +125,7 @@ def test_findings_panel_for_a_well_served_case_says_no_gaps(qtbot):
     cf = well_served_case().build()
     panel = FindingsPanel(analyse_case(cf), entry_labels(cf))
     qtbot.addWidget(panel)
-    assert panel.summary.text() == "No gaps found. 4 notes."
+    assert panel.summary.text() == "No gaps found. 5 notes."
 
 
 def test_timeline_view_paints_lanes_and_opens_clicked_entries(qtbot, tmp_path):

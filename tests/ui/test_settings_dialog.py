@@ -57,3 +57,24 @@ def test_a_viewer_sees_the_settings_but_cannot_change_them(qtbot, db, ws):
     assert not any(field.isEnabled() for field in dialog.fields.values())
     assert dialog.buttons.button(QDialogButtonBox.StandardButton.Save) is None
     assert any("Only a coordinator can change them." in text for text in _texts(dialog))
+
+
+def test_view_settings_opens_the_dialog_and_applies_a_new_idle_time(qtbot, workspace, temporary_settings, monkeypatch):
+    from marac_prep.core.settings import set_setting
+    from marac_prep.ui.idle_lock import IdleLock
+    from tests.ui.helpers import make_window
+
+    ws, db = workspace
+    window = make_window(qtbot, db, ws.coordinator, temporary_settings)
+    window.idle_lock = IdleLock(window, timeout_ms=600_000)
+    [action] = [a for a in window.view_menu.actions() if a.text() == "&Settings…"]
+
+    def change(cls, parent, database, actor):
+        with database.session() as session:
+            set_setting(session, actor=actor, name="idle_lock_minutes", value=3)
+        return True
+
+    monkeypatch.setattr(SettingsDialog, "open_settings", classmethod(change))
+    action.trigger()
+    assert window.idle_lock._timer.interval() == 3 * 60_000
+    window.idle_lock.stop()

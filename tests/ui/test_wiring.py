@@ -102,6 +102,7 @@ def test_read_only_database_disables_every_editing_action(qtbot, sqlite_workspac
         assert dialog.read_only and not dialog.save_button.isEnabled() and "read-only" in dialog.banner.text()
         # The service refuses anyway, and the refusal is a dialog.
         window.record_return(ws.agency["HSG"].id, "nothing_known")
+        qtbot.waitUntil(lambda: not window._export_ops, timeout=20_000)  # the change runs off the GUI thread
         assert messages.errors and "read-only" in messages.errors[-1][1]
         window.close()
         assert rolling_backups(default_backup_folder(read_only)) == []

@@ -3,5 +3,6 @@ summary and detail, with negation, hypotheticals, other people and reported spee
 
 from marac_prep.analysis.reading.patterns import rules_version
 from marac_prep.analysis.reading.reader import Found, read_entry, read_text
+from marac_prep.analysis.reading.store import attach_signals, read_and_store
 
-__all__ = ["Found", "read_entry", "read_text", "rules_version"]
+__all__ = ["Found", "attach_signals", "read_and_store", "read_entry", "read_text", "rules_version"]

@@ -203,8 +203,11 @@ def _words(values: list[str] | None) -> frozenset[str]:
 def signal_groups(*, tokenizer: Any) -> tuple[SignalGroup, ...]:
     """Every signal's patterns from the three signal files, compiled."""
     groups = []
-    for kind, name in (("risk_indicator", "risk_indicators.json"), ("event", "events.json"),
-                       ("victim_blaming", "victim_blaming.json")):
+    for kind, name in (
+        ("risk_indicator", "risk_indicators.json"),
+        ("event", "events.json"),
+        ("victim_blaming", "victim_blaming.json"),
+    ):
         data: dict[str, Any] = load_json(f"reading/{name}")
         for group in data["signals"]:
             code = str(group["code"])

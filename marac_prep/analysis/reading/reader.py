@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, Protocol
 
 from marac_prep.analysis.reading.patterns import (
@@ -60,17 +60,22 @@ class MedspacyContext:
             nlp, name="marac_context", rules=None, span_attrs=None, input_span_type="group",
             span_group_name=SPAN_GROUP,
         )
-        self._context.add([
-            ConTextRule(
-                literal=rule.literal,
-                category=rule.category,
-                pattern=[dict(t) for t in rule.tokens],
-                direction=rule.direction,
-                allowed_types={k.upper() for k in rule.applies_to} or None,
-                max_scope=rule.max_scope,
-            )
-            for rule in rules
-        ])
+        added = []
+        for rule in rules:
+            allowed = {k.upper() for k in rule.applies_to} or None
+            # A rule that is only a few fixed phrases goes to ConText as those phrases (its
+            # PhraseMatcher is far quicker than token patterns with word lists); the rest as patterns.
+            phrases = [" ".join(words) for words in _phrases(rule.tokens, limit=1000)]
+            for literal, pattern in ([(p, None) for p in phrases] if phrases else [(rule.literal, rule.tokens)]):
+                added.append(ConTextRule(
+                    literal=literal,
+                    category=rule.category,
+                    pattern=[dict(t) for t in pattern] if pattern is not None else None,
+                    direction=rule.direction,
+                    allowed_types=allowed,
+                    max_scope=rule.max_scope,
+                ))
+        self._context.add(added)
 
     def categories(self, doc: Any, targets: list[Any]) -> list[set[str]]:
         self._context(doc)
@@ -100,28 +105,41 @@ class Reader:
     def __init__(self, context: str = "medspacy") -> None:
         import spacy
         from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.tokens import Doc
 
         self.nlp = spacy.blank("en")
         # Line breaks end sentences too: returns are often written as notes, one per line.
         self.nlp.add_pipe("sentencizer", config={"punct_chars": [".", "!", "?", "\n", "\n\n"]})
         self.groups: dict[tuple[str, str], SignalGroup] = {}
         self.patterns: dict[str, SignalPattern] = {}
-        # One Matcher per signal, run only on texts holding one of its patterns' anchor words: most
-        # texts name few signals, and spaCy's Matcher costs time for every pattern it tries.
-        self.matchers: list[tuple[frozenset[str] | None, Any]] = []
+        # One Matcher per pattern, run only on texts holding a word from each of the pattern's
+        # required word lists: spaCy's Matcher spends time on every pattern it tries (its word-list
+        # tests run in Python), and most patterns cannot match most texts. An index from each
+        # pattern's rarest list finds the few worth trying.
         self._ids: dict[int, int] = {}
+        self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self._always: list[tuple[tuple[frozenset[str], ...], Any]] = []
+        self._by_word: dict[str, list[tuple[tuple[frozenset[str], ...], Any]]] = {}
         for group in signal_groups(tokenizer=self.nlp.tokenizer):
             self.groups[(group.kind, group.code)] = group
-            matcher = Matcher(self.nlp.vocab)
-            anchors: set[str] | None = set()
             for index, pattern in enumerate(group.patterns):
                 key = f"{group.kind}|{group.code}|{index}"
                 self.patterns[key] = pattern
                 self._ids[id(pattern)] = self.nlp.vocab.strings.add(key)
+                phrases = _phrases(pattern.tokens, limit=400, optional=True)
+                if phrases:  # fixed words only: spaCy's PhraseMatcher finds them far quicker
+                    self.phrases.add(key, [Doc(self.nlp.vocab, words=words) for words in phrases])
+                    continue
+                matcher = Matcher(self.nlp.vocab)
                 matcher.add(key, [list(pattern.tokens)])
-                anchor = _anchor(pattern.tokens)
-                anchors = None if anchor is None or anchors is None else anchors | anchor
-            self.matchers.append((frozenset(anchors) if anchors is not None else None, matcher))
+                required = _required(pattern.tokens)
+                entry = (required, matcher)
+                if not required:
+                    self._always.append(entry)
+                    continue
+                anchor = min(required, key=lambda words: (bool(words & _COMMON), len(words)))
+                for word in anchor:
+                    self._by_word.setdefault(word, []).append(entry)
         self.agencies = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._agency_codes: dict[str, str] = {}
         for words, code in agency_names():
@@ -178,8 +196,15 @@ class Reader:
         by_code: dict[tuple[str, str], list[tuple[int, int, SignalPattern]]] = {}
         strings = self.nlp.vocab.strings
         words = {t.lower_ for t in doc}
-        matches = [m for anchors, matcher in self.matchers if anchors is None or not anchors.isdisjoint(words)
-                   for m in matcher(doc)]
+        tried: dict[int, tuple[tuple[frozenset[str], ...], Any]] = {id(e[1]): e for e in self._always}
+        for word in words:
+            for entry in self._by_word.get(word, ()):
+                tried[id(entry[1])] = entry
+        matches = list(self.phrases(doc)) + [
+            m for required, matcher in tried.values()
+            if all(not needed.isdisjoint(words) for needed in required)
+            for m in matcher(doc)
+        ]
         shortest: dict[tuple[int, int], int] = {}  # a pattern with a gap (*3) quotes the fewest words
         for match_id, start, end in matches:
             key = strings[match_id]
@@ -244,18 +269,35 @@ _COMMON = frozenset({"he", "she", "her", "him", "his", "the", "a", "an", "to", "
                      "that", "this", "they", "them", "their", "my", "your", "its"})
 
 
-def _anchor(tokens: tuple[dict[str, Any], ...]) -> set[str] | None:
-    """The smallest set of words a match must contain one of, or None when no such set is cheap to test."""
-    best: set[str] | None = None
+def _phrases(tokens: tuple[dict[str, Any], ...], limit: int = 64, optional: bool = False) -> list[list[str]]:
+    """Every word sequence a pattern of fixed words and word lists matches (none if it has gaps,
+    names or numbers, optional words unless `optional`, or more than `limit` combinations)."""
+    import itertools
+
+    choices: list[list[str]] = []
+    count = 1
     for token in tokens:
-        if token.get("OP") or "IN" not in token.get("LOWER", {}):
-            continue
-        words = set(token["LOWER"]["IN"])
-        if words & _COMMON:
-            continue
-        if best is None or len(words) < len(best):
-            best = words
-    return best
+        if set(token) - {"LOWER", "OP"} or "IN" not in token.get("LOWER", {}):
+            return []
+        op = token.get("OP")
+        if op and not (optional and op == "?"):
+            return []
+        options = sorted(token["LOWER"]["IN"]) + ([""] if op == "?" else [])
+        choices.append(options)
+        count *= len(options)
+        if count > limit:
+            return []
+    found = [[w for w in combination if w] for combination in itertools.product(*choices)]
+    return [words for words in found if words]
+
+
+def _required(tokens: tuple[dict[str, Any], ...]) -> tuple[frozenset[str], ...]:
+    """The word lists a match must hold a word from (one per required word-list token)."""
+    return tuple(
+        frozenset(token["LOWER"]["IN"])
+        for token in tokens
+        if not token.get("OP") and "IN" in token.get("LOWER", {})
+    )
 
 
 def _one_event_per_sentence(doc: Any, kept: list[tuple[str, str, int, int]]) -> list[tuple[str, str, int, int]]:
@@ -282,6 +324,8 @@ def _token_matches(token: Any, words: frozenset[str]) -> bool:
 
 def _passes(doc: Any, start: int, end: int, pattern: SignalPattern) -> bool:
     sentence = doc[start].sent
+    if end > sentence.end:
+        return False  # a match never runs from one sentence (or line) into the next
     if pattern.only_followed_by:
         if end >= sentence.end or doc[end].is_space:
             if _END not in pattern.only_followed_by:
@@ -314,28 +358,62 @@ def reader() -> Reader:
     return Reader()
 
 
-@lru_cache(maxsize=65536)
+_CACHE_SIZE = 65536
+_read: dict[str, tuple[Found, ...]] = {}
+
+
 def read_text(text: str) -> tuple[Found, ...]:
-    """Every signal in one text (cached: agencies' entries repeat the same wording often)."""
-    return reader().read(text)
+    """Every signal in one text (kept: agencies' entries repeat the same wording often, and an
+    entry's stored signals are remembered here so its text is not read again)."""
+    found = _read.get(text)
+    if found is None:
+        found = reader().read(text)
+        remember(text, found)
+    return found
+
+
+def remember(text: str, found: tuple[Found, ...]) -> None:
+    """Keeps what a text was read to say (from reading it, or from the signals stored for it)."""
+    if len(_read) >= _CACHE_SIZE:
+        _read.clear()  # simplest bound; a full cache is refilled from the store and the reader
+    _read[text] = found
+
+
+def forget_texts() -> None:
+    """Empties the kept texts (the cold benchmark; tests)."""
+    _read.clear()
+
+
+def entry_text(summary: str, detail: str) -> str:
+    """An entry's text as it is read: "summary\ndetail" (a line break ends a sentence, so nothing is
+    read across them), the same text the victim-blaming finder is given for an entry."""
+    return f"{summary}\n{detail or ''}"
 
 
 def read_entry(entry_id: int, summary: str, detail: str) -> tuple[TextSignal, ...]:
-    """What an entry's summary and detail say, as `TextSignal`s in text order (summary first)."""
+    """What an entry's summary and detail say, as `TextSignal`s in text order (summary first).
+
+    The two are read as one text, "summary\ndetail" (a line break ends a sentence, so nothing is
+    read across them): one pass instead of two, and the same text the victim-blaming finder is
+    given for an entry, so each is read once.
+    """
+    text = entry_text(summary, detail)
     signals = []
-    for field, text in (("summary", summary), ("detail", detail)):
-        for found in read_text(text or ""):
-            signals.append(
-                TextSignal(
-                    entry_id=entry_id,
-                    kind=found.kind,  # type: ignore[arg-type]  # kinds come from the three data files
-                    code=found.code,
-                    words=found.words,
-                    field=field,  # type: ignore[arg-type]
-                    start=found.start,
-                    end=found.end,
-                    target_agency=found.target_agency,
-                    target_agency_code=found.target_agency_code,
-                )
+    for found in read_text(text or ""):
+        field, start, end = "summary", found.start, found.end
+        if start > len(summary):
+            field, start, end = "detail", start - len(summary) - 1, end - len(summary) - 1
+        signals.append(
+            TextSignal(
+                entry_id=entry_id,
+                kind=found.kind,  # type: ignore[arg-type]  # kinds come from the three data files
+                code=found.code,
+                words=found.words,
+                field=field,  # type: ignore[arg-type]
+                start=start,
+                end=end,
+                target_agency=found.target_agency,
+                target_agency_code=found.target_agency_code,
             )
+        )
     return tuple(signals)

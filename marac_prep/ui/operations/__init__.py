@@ -16,7 +16,9 @@ class Changes:
 
     Attributes:
         meetings: the meeting list, the current meeting's case list and its gap matrix.
+        agenda: the current meeting's case list and gap matrix only.
         case: the open case (reloaded from the database).
+        entry: one saved entry of the open case, shown in place (no reload of the case).
         select_meeting: the meeting to select afterwards.
         select_case: the case to select in the meeting's case list.
         select_entry: the chronology entry to select in the open case.
@@ -25,7 +27,9 @@ class Changes:
     """
 
     meetings: bool = False
+    agenda: bool = False
     case: bool = False
+    entry: int | None = None
     select_meeting: int | None = None
     select_case: int | None = None
     select_entry: int | None = None

@@ -56,3 +56,24 @@ def dash_checklist(window: MainWindow) -> Changes | None:
     if case_id is None or not DashDialog.open_checklist(window, window.database, window.actor, case_id=case_id):
         return None
     return Changes(case=True, message="Risk assessment saved and added to the chronology.")
+
+
+def print_chronology(window: MainWindow, *, preview: bool) -> None:
+    """Prints (or previews) the open case's chronology as shown: filtered, sorted, shown columns."""
+    from marac_prep.ui.chronology_model import ROW_ROLE
+    from marac_prep.ui.chronology_print import ChronologyPrinting, chronology_document
+
+    snapshot = window.case_view.snapshot
+    if window.open_case_id() is None or snapshot is None:
+        return
+    panel = window.case_view.chronology
+    rows = [panel.proxy.index(r, 0).data(ROW_ROLE) for r in range(panel.proxy.rowCount())]
+    case = snapshot.case_file.case
+    victim = snapshot.case_file.victim
+    title = f"Chronology – {case.reference}" + (f" · {victim.name}" if victim else "")
+    subtitle = panel.count.text() + (" (filtered)" if panel.proxy.rowCount() < panel.model.rowCount() else "")
+    document = chronology_document(title, subtitle, rows, panel.visible_columns())
+    if preview:
+        ChronologyPrinting.preview(window, document)
+    else:
+        ChronologyPrinting.print(window, document)

@@ -1,8 +1,10 @@
-"""Chronology entry operations: add an entry, open (edit) one."""
+"""Chronology entry operations: add an entry, open (edit) one, see its history, withdraw it."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QInputDialog, QWidget
 
 from marac_prep.core.errors import MaracError
 from marac_prep.ui.messages import report_error
@@ -21,7 +23,7 @@ def new_entry(window: MainWindow) -> Changes | None:
     saved = EntryDialog.open_entry(window, window.database, window.actor, case_id=case_id)
     if saved is None:
         return None
-    return Changes(case=True, select_entry=saved, message="Entry added.")
+    return Changes(entry=saved, agenda=True, message="Entry added.")
 
 
 def open_entry(window: MainWindow, entry_id: int) -> Changes | None:
@@ -37,4 +39,45 @@ def open_entry(window: MainWindow, entry_id: int) -> Changes | None:
         return None
     if saved is None:
         return None
-    return Changes(case=True, select_entry=saved, message="Entry saved.")
+    return Changes(entry=saved, agenda=True, message="Entry saved.")
+
+
+class EntryInputs:
+    """What the user types about an entry; classmethods so tests can answer without a dialog."""
+
+    @classmethod
+    def withdraw_reason(cls, parent: QWidget | None, label: str) -> str | None:
+        text, ok = QInputDialog.getText(
+            parent,
+            "Withdraw entry",
+            f"Why is the entry of {label} withdrawn? It stays on record, struck through, with this reason.",
+        )
+        return text if ok else None
+
+
+def show_history(window: MainWindow, entry_id: int) -> None:
+    from marac_prep.ui.history_dialog import HistoryDialog
+
+    try:
+        HistoryDialog.show_history(window, window.database, entry_id)
+    except MaracError as exc:
+        report_error(window, exc, doing="show the entry's history")
+
+
+def withdraw_entry(window: MainWindow, entry_id: int) -> Changes | None:
+    """Withdraws an entry with a reason (the author's agency or a coordinator)."""
+    from marac_prep.core.chronology import withdraw_entry as withdraw
+
+    row = next((r for r in window.case_view.chronology.model.rows if r.entry_id == entry_id), None)
+    if row is None or row.withdrawn:
+        return None
+    reason = EntryInputs.withdraw_reason(window, row.date_text)
+    if reason is None:
+        return None
+    try:
+        with window.database.session() as session:
+            withdraw(session, actor=window.actor, entry_id=entry_id, expected_version=row.version, reason=reason)
+    except MaracError as exc:
+        report_error(window, exc, doing="withdraw the entry")
+        return None
+    return Changes(entry=entry_id, agenda=True, message=f"Entry of {row.date_text} withdrawn: {reason.strip()}")

@@ -18,7 +18,7 @@ from marac_prep.ui.operations import Changes
 if TYPE_CHECKING:  # the data stack loads after the window's first paint (see main_window)
     from marac_prep.core.db import Database
     from marac_prep.core.models import User
-    from marac_prep.ui.background import BackgroundOp, Progress
+    from marac_prep.ui.background import BackgroundOp
     from marac_prep.ui.main_window import MainWindow
 
 
@@ -54,12 +54,7 @@ def _run(
 ) -> BackgroundOp:
     from marac_prep.ui.background import BackgroundOp
 
-    def in_session(progress: Progress) -> Any:
-        progress(0, 0, label)
-        with database.session() as session:
-            return work(session)
-
-    op = BackgroundOp(parent, in_session, label=label)
+    op = BackgroundOp.write_op(parent, database, lambda session, _progress: work(session), label=label)
     op.finished.connect(done)
     op.failed.connect(lambda exc: report_error(parent, exc, doing=doing))
     return op.start()
@@ -116,9 +111,16 @@ def export_chronology_file(
 
 
 def write_research_requests(
-    parent: QWidget, database: Database, actor: User, *, meeting_id: int, announce: Callable[[str], None]
+    parent: QWidget,
+    database: Database,
+    actor: User,
+    *,
+    meeting_id: int,
+    announce: Callable[[str], None],
+    marked: Callable[[int], None] | None = None,
 ) -> BackgroundOp | None:
-    """Asks for a folder and writes one research request workbook per expected agency."""
+    """Asks for a folder and writes one research request workbook per expected agency; then offers
+    to mark those agencies requested today on the meeting's cases (`marked(count)` afterwards)."""
     from marac_prep.interchange.templates import write_templates
 
     folder = ExportFiles.templates_folder(parent)
@@ -131,11 +133,35 @@ def write_research_requests(
     def done(paths: list[Path]) -> None:
         if not paths:
             announce("The meeting has no cases yet, so no research requests were written.")
-        else:
-            announce(f"Wrote {len(paths)} research request(s) to {folder}.")
+            return
+        announce(f"Wrote {len(paths)} research request(s) to {folder}.")
+        if marked is not None and Messages.ask(
+            parent,
+            "Research requests written",
+            f"Wrote {len(paths)} research request(s) to {folder}.\n\nMark the agencies asked as requested "
+            "today on the meeting's cases? Agencies already requested, chased or answered keep their dates.",
+            yes="Mark requested",
+            no="Not now",
+        ):
+            _mark_requested(parent, database, actor, meeting_id=meeting_id, marked=marked)
 
     return _run(
         parent, database, work, label="Writing research requests…", doing="write the research requests", done=done
+    )
+
+
+def _mark_requested(
+    parent: QWidget, database: Database, actor: User, *, meeting_id: int, marked: Callable[[int], None]
+) -> None:
+    from marac_prep.core.returns import mark_meeting_requested
+
+    _run(
+        parent,
+        database,
+        lambda session: mark_meeting_requested(session, actor=actor, meeting_id=meeting_id),
+        label="Marking the agencies requested…",
+        doing="mark the agencies requested",
+        done=marked,
     )
 
 
@@ -163,8 +189,13 @@ def research_templates(window: MainWindow) -> None:
     if meeting_id is None:
         Messages.info(window, "Research requests", "Choose a meeting first.")
         return
+    def marked(count: int) -> None:
+        window.apply(Changes(agenda=True, case=True, message=f"{count} agency return(s) marked as requested."))
+
     window.keep_op(
-        write_research_requests(window, window.database, window.actor, meeting_id=meeting_id, announce=window.announce)
+        write_research_requests(
+            window, window.database, window.actor, meeting_id=meeting_id, announce=window.announce, marked=marked
+        )
     )
 
 

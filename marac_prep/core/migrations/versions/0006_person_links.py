@@ -1,7 +1,7 @@
 """People across cases: blocking keys of person records (indexed) and coordinators' match decisions
 
 Revision ID: 0006_person_links
-Revises: 0008_import_guard
+Revises: 0005_entry_signals
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0006_person_links"
-down_revision = "0008_import_guard"
+down_revision = "0005_entry_signals"
 branch_labels = None
 depends_on = None
 

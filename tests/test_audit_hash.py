@@ -1,0 +1,146 @@
+"""The audit hash covers every part of an event, so changing any of them breaks the chain."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from marac_prep.core.audit import event_hash
+from marac_prep.core.models import AuditEvent
+
+
+def _event(**changes) -> AuditEvent:
+    values = dict(
+        occurred_at=datetime(2026, 3, 4, 9, 30, tzinfo=UTC), user_id=3, user_name="Cora Ordinator",
+        agency_name="Police", action="entry.update", object_type="chronology_entry", object_id=41, case_id=7,
+        details={"fields": ["summary"], "version": 2},
+    )
+    values.update(changes)
+    return AuditEvent(**values)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"occurred_at": datetime(2026, 3, 4, 9, 30, tzinfo=UTC) + timedelta(microseconds=1)},
+        {"user_id": 4},
+        {"user_name": "Someone else"},
+        {"agency_name": "Housing"},
+        {"action": "entry.withdraw"},
+        {"object_type": "case"},
+        {"object_id": 42},
+        {"case_id": 8},
+        {"details": {"fields": ["detail"], "version": 2}},
+        {"details": {"fields": ["summary"], "version": 3}},
+        {"details": {}},
+    ],
+    ids=lambda change: next(iter(change)) + ("=" + str(next(iter(change.values()))) if "details" in change else ""),
+)
+def test_changing_any_part_of_an_event_changes_its_hash(change):
+    assert event_hash("abc", _event(**change)) != event_hash("abc", _event())
+
+
+def test_the_hash_covers_the_previous_hash_and_is_stable():
+    assert event_hash("abc", _event()) != event_hash("abd", _event())
+    assert event_hash("abc", _event()) == event_hash("abc", _event())
+    # The same moment written without a zone (SQLite returns naive UTC) hashes the same.
+    naive = _event(occurred_at=datetime(2026, 3, 4, 9, 30))
+    assert event_hash("abc", naive) == event_hash("abc", _event())
+
+
+def test_an_exported_row_is_every_column_in_order_and_guarded():
+    from marac_prep.core.audit import CSV_COLUMNS, event_row
+
+    event = _event(user_name="=cmd|'/c calc'!A0", details={"note": "Ş", "a": 1})
+    event.id, event.prev_hash, event.hash = 12, "p" * 64, "h" * 64
+    row = event_row(event)
+    assert dict(zip(CSV_COLUMNS, row, strict=True)) == {
+        "id": "12", "occurred_at": "2026-03-04T09:30:00+00:00", "user_id": "3",
+        "user_name": "'=cmd|'/c calc'!A0", "agency_name": "Police", "action": "entry.update",
+        "object_type": "chronology_entry", "object_id": "41", "case_id": "7",
+        "details": '{"a": 1, "note": "Ş"}', "prev_hash": "p" * 64, "hash": "h" * 64,
+    }
+    naive = _event(occurred_at=datetime(2026, 3, 4, 9, 30))
+    assert event_row(naive)[1] == "2026-03-04T09:30:00+00:00"
+
+
+def test_record_names_the_actors_agency_and_chains(ws, session):
+    from sqlmodel import select
+
+    from marac_prep.core import audit
+    from marac_prep.core.db import unit_of_work
+    from marac_prep.core.models import AuditEvent as Event
+
+    rep = ws.user("agency_rep", "HSG", name="Hari Singh")
+    with unit_of_work(session):
+        first = audit.record(session, actor=rep, action="test.one", object_type="thing", object_id=5, case_id=None)
+        second = audit.record(session, actor=None, action="test.two")
+    assert (first.user_id, first.user_name, first.agency_name) == (rep.id, "Hari Singh", "Housing")
+    assert (second.user_id, second.user_name, second.agency_name, second.details) == (None, "", "", {})
+    assert second.prev_hash == first.hash and second.hash == event_hash(first.hash, second)
+    previous = session.exec(select(Event).where(Event.id < first.id).order_by(Event.id.desc())).first()
+    assert first.prev_hash == (previous.hash if previous else "")
+    assert ws.coordinator.agency_id is None
+    with unit_of_work(session):
+        mine = audit.record(session, actor=ws.coordinator, action="test.three")
+    assert mine.agency_name == ""
+
+
+def test_filters_take_whole_days_and_the_newest_first(ws, session):
+    from datetime import date
+
+    from marac_prep.core import audit
+    from marac_prep.core.audit import AuditFilter, actions_in_trail, find_events, users_in_trail
+    from marac_prep.core.db import unit_of_work
+
+    rep = ws.user("agency_rep", "HSG", name="aled Rees")
+    with unit_of_work(session):
+        audit.record(session, actor=rep, action="test.one")
+        audit.record(session, actor=rep, action="test.two")
+    today = datetime.now(UTC).date()
+    newest = find_events(session, actor=ws.coordinator, limit=2)
+    assert [e.action for e in newest] == ["test.two", "test.one"]
+    assert len(find_events(session, actor=ws.coordinator, where=AuditFilter(until=today))) >= 2
+    assert find_events(session, actor=ws.coordinator, where=AuditFilter(until=today - timedelta(days=1))) == []
+    assert len(find_events(session, actor=ws.coordinator, where=AuditFilter(since=today, action="test.one"))) == 1
+    assert find_events(session, actor=ws.coordinator, where=AuditFilter(since=date(2000, 1, 1), until=date(2000, 1, 1))) == []
+    assert {"test.one", "test.two"} <= set(actions_in_trail(session))
+    assert actions_in_trail(session) == sorted(actions_in_trail(session))
+    users = users_in_trail(session)
+    assert (rep.id, "aled Rees") in users
+    assert [name.casefold() for _, name in users] == sorted(name.casefold() for _, name in users)
+
+
+def test_exported_times_are_utc_whatever_the_machines_zone(monkeypatch):
+    import time
+
+    from marac_prep.core.audit import event_row
+
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    try:
+        summer = _event(occurred_at=datetime(2026, 7, 4, 9, 30))  # stored naive, meaning UTC
+        assert event_row(summer)[1] == "2026-07-04T09:30:00+00:00"
+        aware = _event(occurred_at=datetime(2026, 7, 4, 9, 30, tzinfo=UTC))
+        assert event_row(aware)[1] == "2026-07-04T09:30:00+00:00"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_opening_a_case_and_exporting_the_trail_are_audited_as_the_actor(ws, session, tmp_path):
+    from sqlmodel import select
+
+    from marac_prep.core.audit import export_events, record_case_opened
+    from marac_prep.core.models import AuditEvent as Event
+
+    case = ws.case()
+    record_case_opened(session, actor=ws.coordinator, case_id=case.id)
+    opened = session.exec(select(Event).where(Event.action == "case.open")).one()
+    assert (opened.user_id, opened.user_name, opened.object_type, opened.object_id, opened.case_id) == (
+        ws.coordinator.id, ws.coordinator.name, "case", case.id, case.id
+    )
+    export_events(session, actor=ws.coordinator, path=tmp_path / "trail.csv")
+    exported = session.exec(select(Event).where(Event.action == "audit.export")).one()
+    assert (exported.user_id, exported.object_type, exported.case_id) == (ws.coordinator.id, "audit_event", None)
