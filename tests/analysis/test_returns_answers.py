@@ -33,7 +33,8 @@ def test_nothing_known_is_refused_while_the_agency_holds_entries(ws, session):
 
 def test_declined_is_recorded_but_never_counts_as_answered(ws, session):
     case = ws.case()
-    set_return(session, actor=ws.coordinator, case_id=case.id, agency_id=ws.agency["MH"].id, status="declined")
+    set_return(session, actor=ws.coordinator, case_id=case.id, agency_id=ws.agency["MH"].id, status="declined",
+               note="Cannot share without a court order.")
     rows = returns_for_case(session, case.id)
     declined = next(r for r in rows if r.agency.short_code == "MH")
     assert declined.status == "declined" and not declined.answered and declined.record.returned_on is not None
