@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     # The large workspace is built (or read from the cache) only for the benchmarks that use it.
-    needs_large = bool(wanted & {"pack", "gaps", "startup", "case_open", "filter", "memory"})
+    needs_large = bool(wanted & {"pack", "gaps", "identity", "startup", "case_open", "filter", "memory"})
     ws = workspace(plan.size) if needs_large else Workspace(Path(), plan.size, 0, 0)
     if needs_large:
         print(f"Workspace: {ws.size.cases:,} cases, {ws.size.entries:,} entries ({ws.path.name})", file=sys.stderr)

@@ -3,6 +3,7 @@ identity_quality: precision and recall of the matcher on the labelled corpus of 
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -76,9 +77,13 @@ class QualityResult(Result):
 
 
 def quality() -> Result:
-    if str(_ROOT) not in sys.path:
-        sys.path.insert(0, str(_ROOT))
-    from tests.people.corpus import evaluate, load_pairs
+    # Loaded from its file: another installed package may own the top-level name "tests".
+    spec = importlib.util.spec_from_file_location("marac_people_corpus", _ROOT / "tests" / "people" / "corpus.py")
+    assert spec is not None and spec.loader is not None
+    corpus = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = corpus  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(corpus)
+    evaluate, load_pairs = corpus.evaluate, corpus.load_pairs
 
     started = time.perf_counter()
     pairs = load_pairs()
