@@ -32,6 +32,7 @@ if str(HERE.parent) not in sys.path:
 from marac_bench import (  # noqa: E402
     gaps_bench,
     gaps_cold_bench,
+    identity_bench,
     import_bench,
     import_memory_bench,
     pack_bench,
@@ -42,8 +43,8 @@ from marac_bench.measure import Result  # noqa: E402
 from marac_bench.workspace import Size, Workspace, copy_of, workspace  # noqa: E402
 
 NAMES = (
-    "pack", "pack_password", "import", "import_memory", "gaps", "gaps_cold", "text_quality", "startup",
-    "startup_usable", "case_open", "filter", "memory", "entry_save",
+    "pack", "pack_password", "import", "import_memory", "gaps", "gaps_cold", "identity", "identity_quality",
+    "text_quality", "startup", "startup_usable", "case_open", "filter", "memory", "entry_save",
 )
 
 
@@ -100,6 +101,8 @@ def _seconds(value: float | None) -> str:
 
 
 def _target(result: Result) -> str:
+    if hasattr(result, "target_text"):
+        return str(result.target_text)
     parts = []
     if result.quality_targets is not None:
         precision, recall, floor = result.quality_targets
@@ -157,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     # The large workspace is built (or read from the cache) only for the benchmarks that use it.
-    needs_large = bool(wanted & {"pack", "gaps", "startup", "case_open", "filter", "memory"})
+    needs_large = bool(wanted & {"pack", "gaps", "identity", "startup", "case_open", "filter", "memory"})
     ws = workspace(plan.size) if needs_large else Workspace(Path(), plan.size, 0, 0)
     if needs_large:
         print(f"Workspace: {ws.size.cases:,} cases, {ws.size.entries:,} entries ({ws.path.name})", file=sys.stderr)
@@ -181,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
             results.append(_guarded("import_memory", lambda: import_memory_bench.run(memory_ws)))
         if "gaps" in wanted:
             results.append(_guarded("gaps", lambda: gaps_bench.run(working, db_path, runs=runs)))
+        if "identity" in wanted:
+            results.append(_guarded("identity", lambda: identity_bench.run(working, db_path, runs=runs)))
+        if "identity_quality" in wanted:
+            results.append(_guarded("identity_quality", identity_bench.quality))
         if "gaps_cold" in wanted:
             cold_ws = workspace(COLD_SIZE)
             results.append(_guarded("gaps_cold", lambda: gaps_cold_bench.run(cold_ws, runs=slow_runs)))

@@ -11,14 +11,14 @@ from marac_prep.demo import build_demo
 
 def test_default_demo_covers_every_event_type_and_return_status(ws, session):
     summary = build_demo(session, actor=ws.coordinator)
-    assert (summary.meetings, summary.cases) == (1, 8)
+    assert (summary.meetings, summary.cases, summary.earlier_cases) == (3, 8, 3)
     kinds = {e.event_type for e in session.exec(select(ChronologyEntry)).all()}
     assert kinds == {e.id for e in event_types()} - {"nothing_known"}
     statuses = {r.status for r in session.exec(select(AgencyReturn)).all()}
     assert {"returned", "nothing_known", "chased", "requested", "not_requested"} <= statuses
     roles = {p.role for p in session.exec(select(Person)).all()}
     assert "child" in roles
-    assert len(session.exec(select(Case)).all()) == 8
+    assert len(session.exec(select(Case)).all()) == 8 + summary.earlier_cases
 
 
 def test_demo_is_repeatable_for_a_seed(tmp_path):

@@ -20,6 +20,7 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "export_everything",
             "backup",
             "view_audit",
+            "link_people",
             "review_finding",
             "manage_settings",
         }
@@ -48,6 +49,7 @@ _DESCRIPTIONS = {
     "view_audit": "see the audit trail",
     "export_everything": "export entries other agencies marked not shareable",
     "backup": "back up the whole database",
+    "link_people": "confirm or reject that two records are the same person",
     "review_finding": "mark gap findings reviewed",
     "manage_settings": "change this Marac's settings",
 }

@@ -28,6 +28,7 @@ from marac_prep.core.models import (
     User,
 )
 from marac_prep.core.permissions import require
+from marac_prep.demo.history import add_history
 
 FIRST_NAMES_F = [
     "Amelia",
@@ -279,6 +280,7 @@ class DemoSummary:
     meetings: int
     cases: int
     entries: int
+    earlier_cases: int = 0  # held meetings' cases of the first agenda's people (`demo.history`)
 
 
 def _batched(session: Session, table: Any, rows: list[dict[str, Any]], size: int = 5000) -> None:
@@ -490,6 +492,15 @@ def build_demo(
             _batched(session, AgencyReturn, _return_rows(rng, case_id, expected, statuses, referral_date, today))
             if progress is not None:
                 progress(number + 1, cases)
+        earlier = add_history(
+            session,
+            rng=random.Random(seed + 1),
+            meeting_id=meeting_ids[0] or 0,
+            today=today,
+            agencies=agencies,
+            created_by=actor.id,
+            now=now,
+        )
         audit.record(
             session,
             actor=actor,
@@ -497,7 +508,9 @@ def build_demo(
             object_type="workspace",
             details={"cases": cases, "entries": entry_total, "seed": seed},
         )
-    return DemoSummary(meetings=meeting_count, cases=cases, entries=entry_total)
+    return DemoSummary(
+        meetings=meeting_count + (2 if earlier else 0), cases=cases, entries=entry_total, earlier_cases=earlier
+    )
 
 
 def _return_rows(
