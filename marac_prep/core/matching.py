@@ -205,7 +205,7 @@ def _sounds_alike(a: str, b: str) -> bool:
         return False
     nysiis, metaphone = jellyfish.nysiis(a) == jellyfish.nysiis(b), jellyfish.metaphone(a) == jellyfish.metaphone(b)
     similarity = JaroWinkler.similarity(a, b)
-    return (nysiis and metaphone and similarity >= 0.88) or ((nysiis or metaphone) and similarity >= 0.9)
+    return bool((nysiis and metaphone and similarity >= 0.88) or ((nysiis or metaphone) and similarity >= 0.9))
 
 
 def _spelled_alike(a: str, b: str) -> bool:

@@ -20,13 +20,14 @@ def passphrase_problem(text: str, *, what: str = "passphrase") -> str:
     if len(text) < MIN_LENGTH:
         return (
             f"The {what} is {len(text)} characters; use at least {MIN_LENGTH} characters (a few unrelated words "
-            "are easy to remember and hard to guess), because anyone holding the file can try "
-            "guesses offline."
+            "are easy to remember and hard to guess): files travel by email and on memory sticks, "
+            "and anyone holding one can try guesses offline."
         )
     return ""
 
 
-def check_new_passphrase(text: str, *, what: str = "passphrase") -> None:
-    """Raises `ValidationError` with the reason when `text` is too weak (see `passphrase_problem`)."""
+def check_new_passphrase(text: str, *, what: str = "passphrase") -> str:
+    """`text` itself, or `ValidationError` with the reason when it is too weak (see `passphrase_problem`)."""
     if problem := passphrase_problem(text, what=what):
         raise ValidationError(problem)
+    return text
