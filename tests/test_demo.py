@@ -62,3 +62,101 @@ def test_nothing_in_the_demo_is_dated_in_the_future(ws, session):
     for r in session.exec(select(AgencyReturn)).all():
         assert all(d is None or d <= today for d in (r.requested_on, r.chased_on, r.returned_on))
     assert all(e.event_date <= today for e in session.exec(select(ChronologyEntry)).all())
+
+
+# What each agency records in the demo: the story must not have housing arresting anybody or the
+# police fixing doors. Event types per agency, and words an agency's entries never use.
+AGENCY_EVENT_TYPES = {
+    "POL": {
+        "incident",
+        "call_out",
+        "risk_assessment",
+        "referral_made",
+        "court_or_order",
+        "breach",
+        "counter_allegation",
+    },
+    "IDVA": {"incident", "disclosure", "risk_assessment", "referral_received", "service_offered", "contact"},
+    "HLTH": {
+        "disclosure",
+        "referral_made",
+        "ae_attendance",
+        "missed_appointment",
+        "contact",
+        "referral_considered_not_made",
+    },
+    "MH": {"disclosure", "referral_considered_not_made"},
+    "HSG": {"missed_appointment", "service_offered", "other", "contact", "referral_considered_not_made"},
+    "EDU": {"disclosure", "other", "contact"},
+    "CSC": {"referral_received", "safeguarding_action"},
+    "ASC": {"safeguarding_action"},
+    "PROB": {"court_or_order", "breach", "contact"},
+    "SMS": {"contact"},
+}
+NOT_THEIRS = {
+    "POL": ("repair", "tenancy", "GP", "midwife", "attendance"),
+    "HSG": ("arrest", "bail", "999", "A&E", "GP"),
+    "HLTH": ("arrest", "bail", "repair", "tenancy"),
+    "EDU": ("arrest", "bail", "repair", "A&E"),
+}
+
+
+def test_every_entry_fits_the_agency_that_recorded_it(ws, session):
+    from marac_prep.core.models import Agency
+
+    build_demo(session, actor=ws.coordinator, cases=12)
+    codes = {a.id: a.short_code for a in session.exec(select(Agency)).all()}
+    seen: dict[str, set[str]] = {}
+    for entry in session.exec(select(ChronologyEntry)).all():
+        code = codes[entry.agency_id]
+        seen.setdefault(code, set()).add(entry.event_type)
+        assert entry.event_type in AGENCY_EVENT_TYPES[code], (code, entry.event_type, entry.summary)
+        for word in NOT_THEIRS.get(code, ()):
+            assert word.lower() not in entry.summary.lower(), (code, entry.summary)
+    # The ordinary work of each agency shows up: call-outs and arrests, repairs and tenancy visits,
+    # A&E and maternity, school attendance.
+    summaries = " ".join(e.summary for e in session.exec(select(ChronologyEntry)).all())
+    for words in ("arrested", "bail", "Repair", "Tenancy visit", "A&E", "Midwife", "Attendance"):
+        assert words in summaries, words
+    assert "call_out" in seen["POL"]
+
+
+def test_children_are_younger_than_both_parents_by_at_least_sixteen_years(ws, session):
+    build_demo(session, actor=ws.coordinator, cases=30, entries_per_case=2)
+    people = session.exec(select(Person)).all()
+    by_case: dict[int, list[Person]] = {}
+    for person in people:
+        by_case.setdefault(person.case_id, []).append(person)
+    checked = 0
+    for members in by_case.values():
+        parents = [p for p in members if p.role in ("victim", "perpetrator")]
+        for child in (p for p in members if p.role == "child"):
+            for parent in parents:
+                assert child.date_of_birth and parent.date_of_birth
+                gap_years = (child.date_of_birth - parent.date_of_birth).days / 365.25
+                assert gap_years >= 16, (child.name, parent.name, round(gap_years, 1))
+                checked += 1
+    assert checked > 10
+
+
+def test_surnames_take_the_form_for_the_person(ws, session):
+    from marac_prep.demo.workspace import surname_for
+
+    assert surname_for("GRZEGORZEWSKI", "female") == "GRZEGORZEWSKA"
+    assert surname_for("GRZEGORZEWSKA", "male") == "GRZEGORZEWSKI"
+    assert surname_for("KAZLAUSKAS", "female") == "KAZLAUSKIENĖ"
+    assert surname_for("NOWAK", "female") == "NOWAK"
+    build_demo(session, actor=ws.coordinator, cases=40, entries_per_case=1)
+    gendered = 0  # canonical (upper-case) surnames; earlier meetings' variants may be misspelled
+    for person in session.exec(select(Person)).all():
+        surname = person.name.rsplit(" ", 1)[-1]
+        if person.gender == "female":
+            assert not surname.endswith(("SKI", "CKI", "KAS")), person.name
+            gendered += surname.endswith(("SKA", "CKA", "IENĖ"))
+        elif person.gender == "male":
+            assert not surname.endswith(("SKA", "CKA", "IENĖ")), person.name
+            gendered += surname.endswith(("SKI", "CKI", "KAS"))
+    assert gendered > 0
+    first_names_f = {"Lily", "Maja", "Ela", "Poppy", "Alys", "Hana"}
+    for child in session.exec(select(Person).where(Person.role == "child")).all():
+        assert (child.name.split(" ")[0] in first_names_f) == (child.gender == "female"), child.name

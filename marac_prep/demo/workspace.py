@@ -83,14 +83,31 @@ SURNAMES = [
     "LLEWELYN",
     "DUMITRESCU",
     "HOLLOWAY",
-    "GRZEGORZEWSKA",
+    "GRZEGORZEWSKI",
     "MACKINNON",
     "EVANS-BOWEN",
     "NOWAK",
     "ȚURCANU",
     "ÇELIK",
 ]
-CHILD_NAMES = ["Lily", "Oscar", "Maja", "Tudor", "Ela", "Osian", "Ayaan", "Poppy", "Kacper", "Alys"]
+# Surnames whose form follows the person's gender: (masculine ending, feminine ending).
+# Polish -ski/-ska, -cki/-cka, -dzki/-dzka; Lithuanian married form -as/-ienė.
+_GENDERED_ENDINGS = (("SKI", "SKA"), ("CKI", "CKA"), ("DZKI", "DZKA"), ("AS", "IENĖ"))
+
+
+def surname_for(surname: str, gender: str) -> str:
+    """The form of `surname` (written in its masculine form) that a person of `gender` would
+    carry: GRZEGORZEWSKI for a man, GRZEGORZEWSKA for a woman; others are unchanged."""
+    for masculine, feminine in _GENDERED_ENDINGS:
+        if surname.endswith(masculine):
+            return surname[: -len(masculine)] + feminine if gender == "female" else surname
+        if surname.endswith(feminine):
+            return surname if gender == "female" else surname[: -len(feminine)] + masculine
+    return surname
+
+
+CHILD_NAMES_F = ["Lily", "Maja", "Ela", "Poppy", "Alys", "Hana"]
+CHILD_NAMES_M = ["Oscar", "Tudor", "Osian", "Ayaan", "Kacper", "Jakub"]
 SCHOOLS = ["Brookfield Primary", "St Aidan's Primary", "Millbrook Academy", "Ysgol y Dderwen", "Hillside Nursery"]
 AREAS = ["Northmoor", "Eastbridge", "Westvale"]
 STREETS = ["Alder Road", "Canal Street", "Heol y Bryn", "Orchard Close", "Station Parade", "Mill Lane"]
@@ -118,7 +135,7 @@ TEMPLATES: tuple[Template, ...] = (
     (
         "incident",
         ("IDVA",),
-        "{v} told her Idva that {p} pushed her into a wall during a row about money.",
+        "{v} told {her} Idva that {p} pushed {vobj} into a wall during a row about money.",
         ("injury", "financial"),
         None,
         False,
@@ -126,7 +143,7 @@ TEMPLATES: tuple[Template, ...] = (
     (
         "disclosure",
         ("HLTH",),
-        "{v} disclosed to her GP that {p} checks her phone and controls her money.",
+        "{v} disclosed to {her} GP that {p} checks {her} phone and controls {her} money.",
         ("controlling", "financial"),
         None,
         False,
@@ -134,7 +151,7 @@ TEMPLATES: tuple[Template, ...] = (
     (
         "disclosure",
         ("EDU",),
-        "{v} told the school's safeguarding lead she is frightened of {p} since the separation.",
+        "{v} told the school's safeguarding lead {she} is frightened of {p} since the separation.",
         ("frightened", "separation"),
         None,
         True,
@@ -142,7 +159,7 @@ TEMPLATES: tuple[Template, ...] = (
     (
         "disclosure",
         ("IDVA",),
-        "{v} disclosed that {p} put his hands around her neck last month.",
+        "{v} disclosed that {p} put {his} hands around {her} neck last month.",
         ("strangulation",),
         None,
         False,
@@ -150,7 +167,7 @@ TEMPLATES: tuple[Template, ...] = (
     (
         "disclosure",
         ("MH",),
-        "{v} told her care coordinator that {p} has threatened to kill her if she leaves.",
+        "{v} told {her} care coordinator that {p} has threatened to kill {vobj} if {she} leaves.",
         ("threats_to_kill", "separation"),
         None,
         False,
@@ -158,7 +175,7 @@ TEMPLATES: tuple[Template, ...] = (
     ("risk_assessment", ("POL",), "Dash completed by attending officer with {v}.", (), None, False),
     ("risk_assessment", ("IDVA",), "Dash reviewed with {v} at Idva appointment.", (), None, False),
     ("referral_made", ("POL",), "Referral sent to Children's Social Care about the children.", (), "CSC", True),
-    ("referral_made", ("HLTH",), "GP referred {v} to the Idva service with her consent.", (), "IDVA", False),
+    ("referral_made", ("HLTH",), "GP referred {v} to the Idva service with {her} consent.", (), "IDVA", False),
     ("referral_made", ("POL",), "Referral sent to the Idva service after the call-out.", (), "IDVA", False),
     (
         "referral_received",
@@ -195,7 +212,7 @@ TEMPLATES: tuple[Template, ...] = (
     (
         "ae_attendance",
         ("HLTH",),
-        "{v} attended A&E with a wrist injury; said she tripped. {p} present throughout.",
+        "{v} attended A&E with a wrist injury; said {she} tripped. {p} present throughout.",
         ("injury",),
         None,
         False,
@@ -219,7 +236,15 @@ TEMPLATES: tuple[Template, ...] = (
     ("service_offered", ("IDVA",), "Idva support offered to {v} by phone; safety planning started.", (), None, False),
     ("service_offered", ("HSG",), "Sanctuary scheme offered to {v}: extra locks and a door viewer.", (), None, False),
     ("court_or_order", ("POL",), "{p} charged and bailed with conditions not to contact {v}.", (), None, False),
-    ("court_or_order", ("PROB",), "Non-molestation order granted against {p}; probation informed.", (), None, False),
+    (
+        "court_or_order",
+        ("PROB",),
+        "{p} sentenced to a community order with a building better relationships requirement.",
+        (),
+        None,
+        False,
+    ),
+    ("court_or_order", ("POL",), "Non-molestation order served on {p} by officers; {v} informed.", (), None, False),
     (
         "breach",
         ("POL",),
@@ -239,7 +264,7 @@ TEMPLATES: tuple[Template, ...] = (
     (
         "counter_allegation",
         ("POL",),
-        "{p} alleged {v} assaulted him; no injuries seen on {p}, marks on {v}'s arms.",
+        "{p} alleged {v} assaulted {him}; no injuries seen on {p}, marks on {v}'s arms.",
         (),
         None,
         False,
@@ -257,13 +282,34 @@ TEMPLATES: tuple[Template, ...] = (
     (
         "contact",
         ("SMS",),
-        "{p} attended substance misuse review; said he is drinking more since the separation.",
+        "{p} attended substance misuse review; said {he} is drinking more since the separation.",
         ("substance_mental_health",),
         None,
         False,
     ),
-    ("contact", ("PROB",), "Supervision with {p}; he minimised the incidents and blamed {v}.", (), None, False),
+    ("contact", ("PROB",), "Supervision with {p}; {he} minimised the incidents and blamed {v}.", (), None, False),
     ("other", ("HSG",), "Repair request for the lock on {v}'s front door.", (), None, False),
+    (
+        "other",
+        ("HSG",),
+        "Repair to a broken internal door at {v}'s flat; tenant said it was an accident.",
+        (),
+        None,
+        False,
+    ),
+    ("contact", ("HSG",), "Tenancy visit to {v}; rent arrears since {p} moved out, support offered.", (), None, False),
+    ("contact", ("HLTH",), "Midwife booking appointment with {v}; routine enquiry about abuse made.", (), None, False),
+    ("contact", ("HLTH",), "GP review with {v} for low mood and poor sleep; follow-up in two weeks.", (), None, False),
+    ("other", ("EDU",), "Attendance of {v}'s children has fallen to 82% this term; letter sent home.", (), None, True),
+    ("contact", ("EDU",), "Eldest child arrived late and upset; seen by the safeguarding lead.", (), None, True),
+    (
+        "incident",
+        ("POL",),
+        "{p} arrested for assault on {v}; released on bail not to contact {v}.",
+        ("injury",),
+        None,
+        False,
+    ),
 )
 DETAILS = (
     "Officer noted the children were present upstairs.\nFollow-up visit booked.",
@@ -288,12 +334,20 @@ def _batched(session: Session, table: Any, rows: list[dict[str, Any]], size: int
         session.execute(insert(table), rows[start : start + size])
 
 
-def _person(rng: random.Random, role: str, gender: str, today: date) -> dict[str, Any]:
+def _person(
+    rng: random.Random,
+    role: str,
+    gender: str,
+    today: date,
+    *,
+    surname: str | None = None,
+    ages: tuple[int, int] = (19, 55),
+) -> dict[str, Any]:
     first = rng.choice(FIRST_NAMES_F if gender == "female" else FIRST_NAMES_M)
-    age_days = rng.randint(19 * 365, 55 * 365)
+    age_days = rng.randint(ages[0] * 365, ages[1] * 365)
     return {
         "role": role,
-        "name": f"{first} {rng.choice(SURNAMES)}",
+        "name": f"{first} {surname_for(surname or rng.choice(SURNAMES), gender)}",
         "gender": gender,
         "date_of_birth": today - timedelta(days=age_days),
         "aliases": [],
@@ -309,24 +363,52 @@ def _person(rng: random.Random, role: str, gender: str, today: date) -> dict[str
 
 
 def _people(rng: random.Random, has_children: bool, today: date) -> list[dict[str, Any]]:
-    victim = _person(rng, "victim", "female" if rng.random() < 0.9 else "male", today)
+    """A victim, the perpetrator and (if `has_children`) their children: parents of children
+    are 20 to 44, every child at least 16 years younger than both parents, and surnames take
+    each person's form (a married couple and their children share one family name)."""
+    ages = (20, 44) if has_children else (19, 55)
+    family = rng.choice(SURNAMES)
+    married = rng.random() < 0.5
+    victim = _person(rng, "victim", "female" if rng.random() < 0.9 else "male", today, surname=family, ages=ages)
     victim["phone"] = f"07700 900{rng.randint(100, 999)}"
     victim["safe_to_call"] = rng.random() < 0.6
-    perpetrator = _person(rng, "perpetrator", "male" if victim["gender"] == "female" else "female", today)
-    perpetrator["relationship"] = rng.choice(["Ex-partner", "Partner", "Husband", "Ex-husband"])
+    perpetrator = _person(
+        rng,
+        "perpetrator",
+        "male" if victim["gender"] == "female" else "female",
+        today,
+        surname=family if married else None,
+        ages=ages,
+    )
+    perpetrator["relationship"] = rng.choice(["Husband", "Ex-husband"] if married else ["Ex-partner", "Partner"])
     perpetrator["must_not_receive_information"] = True
     people = [victim, perpetrator]
-    surname = victim["name"].split(" ", 1)[1]
+    youngest_parent = min(today - victim["date_of_birth"], today - perpetrator["date_of_birth"])
+    oldest_child_days = min(15 * 365, youngest_parent.days - 16 * 365 - 30)
     for _ in range(rng.randint(1, 3) if has_children else 0):
-        child = _person(rng, "child", rng.choice(["female", "male"]), today)
+        gender = rng.choice(["female", "male"])
+        child = _person(rng, "child", gender, today)
         child.update(
-            name=f"{rng.choice(CHILD_NAMES)} {surname}",
-            date_of_birth=today - timedelta(days=rng.randint(200, 15 * 365)),
+            name=f"{rng.choice(CHILD_NAMES_F if gender == 'female' else CHILD_NAMES_M)} {surname_for(family, gender)}",
+            date_of_birth=today - timedelta(days=rng.randint(200, max(200, oldest_child_days))),
             school=rng.choice(SCHOOLS),
             relationship="Child of both",
         )
         people.append(child)
     return people
+
+
+def _pronouns(victim: str, perpetrator: str) -> dict[str, str]:
+    """{she}/{her}/{vobj} name the victim, {he}/{him}/{his} the perpetrator, in the templates."""
+    f_v, f_p = victim == "female", perpetrator == "female"
+    return {
+        "she": "she" if f_v else "he",
+        "her": "her" if f_v else "his",
+        "vobj": "her" if f_v else "him",
+        "he": "she" if f_p else "he",
+        "him": "her" if f_p else "him",
+        "his": "her" if f_p else "his",
+    }
 
 
 def _address(rng: random.Random) -> tuple[str, bool]:
@@ -426,6 +508,7 @@ def build_demo(
             case_id = case.id or 0
             people = _people(rng, has_children, today)
             v_first, p_first = (person["name"].split(" ")[0] for person in people[:2])
+            pronouns = _pronouns(people[0]["gender"], people[1]["gender"])
             person_ids = []
             for row in people:
                 person = Person(case_id=case_id, **row)
@@ -469,7 +552,7 @@ def build_demo(
                         if kind in ("incident", "counter_allegation", "breach")
                         else ["victim"],
                         "event_type": kind,
-                        "summary": summary.format(v=v_first, p=p_first),
+                        "summary": summary.format(v=v_first, p=p_first, **pronouns),
                         "detail": rng.choice(DETAILS) if rng.random() < 0.2 else "",
                         "fact_or_opinion": "opinion" if rng.random() < 0.1 else "fact",
                         "risk_indicators": list(indicators),
