@@ -542,6 +542,8 @@ class MainWindow(QMainWindow):
         meeting_id = self.current_meeting_id()
         cases = []
         if meeting_id is not None:
+            if meeting_id != self._shown_meeting_id:  # another meeting: no stale rows, no "0 cases"
+                self.meeting_view.show_loading(meeting_of(self.meetings_model.lines, meeting_id))
             with self.database.read_session() as session:
                 cases = load_case_lines(session, meeting_id)
         meeting = meeting_of(self.meetings_model.lines, meeting_id)

@@ -263,30 +263,48 @@ class MeetingView(QWidget):
         layout.addWidget(self.table, 2)
         layout.addLayout(self.extra, 3)
         self.meeting: MeetingLine | None = None
+        self.loading = False
+        self.show_loading(None)  # until the first rows arrive: never an empty "0 cases" list
+
+    LOADING_TEXT = "Loading…"
+
+    def show_loading(self, meeting: MeetingLine | None) -> None:
+        """Says the cases are on their way (no count, no "No cases yet") until `show_meeting`."""
+        self.loading = True
+        self.meeting = meeting
+        self.title.setText(f"Marac meeting {meeting.title}" if meeting is not None else "")
+        self.subtitle.setText(self.LOADING_TEXT)  # before the rows go, so no moment shows the old count
+        self.model.set_lines([])
+        self.table.setAccessibleDescription("Loading the meeting's cases")
 
     def show_meeting(self, meeting: MeetingLine | None, cases: list[CaseLine]) -> None:
         current = self.current_case_id()
+        self.loading = False
+        self.table.setAccessibleDescription("")
         self.meeting = meeting
-        self.model.set_lines(cases)
+        # The heading first, then the rows: the list never shows one meeting's rows under another's count.
         if meeting is None:
             self.title.setText("No meeting yet")
             self.subtitle.setText("Create a meeting with File › New meeting (Ctrl+Shift+M).")
-            return
-        self.title.setText(f"Marac meeting {meeting.title}")
-        if not cases:
+        elif not cases:
+            self.title.setText(f"Marac meeting {meeting.title}")
             self.subtitle.setText(
                 "No cases yet – File › Import a Marac list (Ctrl+I) or File › New case from referral (Ctrl+Shift+N)."
             )
+        else:
+            self.title.setText(f"Marac meeting {meeting.title}")
+            waiting = sum(1 for c in cases if c.answered < c.expected)
+            repeats = sum(1 for c in cases if c.is_repeat)
+            self.subtitle.setText(
+                f"{_cases(len(cases))} · {repeats} repeat · {waiting} still waiting for agency returns · "
+                f"status {meeting.status}"
+            )
+        self.model.set_lines(cases)
+        if meeting is None or not cases:
             return
-        waiting = sum(1 for c in cases if c.answered < c.expected)
-        repeats = sum(1 for c in cases if c.is_repeat)
-        self.subtitle.setText(
-            f"{_cases(len(cases))} · {repeats} repeat · {waiting} still waiting for agency returns · "
-            f"status {meeting.status}"
-        )
         if current is not None:
             self.select_case(current)
-        elif cases:
+        else:
             self.table.setCurrentIndex(self.model.index(0, 0))
 
     def current_case_id(self) -> int | None:
