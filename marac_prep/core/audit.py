@@ -8,6 +8,7 @@ import hmac
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -158,8 +159,12 @@ class ChainCheck:
     reason: str = ""
 
 
-def verify_chain(session: Session, *, batch: int = 5000) -> ChainCheck:
-    """Recomputes every hash in order; the first mismatch is reported."""
+def verify_chain(
+    session: Session, *, batch: int = 5000, progress: Callable[[int, int], None] | None = None
+) -> ChainCheck:
+    """Recomputes every hash in order; the first mismatch is reported. `progress(checked, total)`
+    is called after each batch (for a progress bar)."""
+    total = int(session.execute(select(func.count()).select_from(AuditEvent)).scalar() or 0) if progress else 0
     prev_hash = ""
     count = 0
     last_id = 0
@@ -172,6 +177,8 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainCheck:
         ).all()
         if not rows:
             return ChainCheck(ok=True, count=count)
+        if progress is not None:
+            progress(count, max(total, count))
         for event in rows:
             assert event.id is not None
             if event.prev_hash != prev_hash:
@@ -246,9 +253,15 @@ def _day_start(day: date) -> datetime:
 
 
 def find_events(
-    session: Session, *, actor: User, where: AuditFilter | None = None, limit: int | None = None
+    session: Session,
+    *,
+    actor: User,
+    where: AuditFilter | None = None,
+    limit: int | None = None,
+    before_id: int | None = None,
 ) -> list[AuditEvent]:
-    """Audit events matching `where`, newest first; only for those allowed to see the trail."""
+    """Audit events matching `where`, newest first; only for those allowed to see the trail.
+    `before_id` pages back: only events older than that one."""
     require(actor, "view_audit")
     where = where or AuditFilter()
     query = select(AuditEvent)
@@ -262,6 +275,8 @@ def find_events(
         query = query.where(col(AuditEvent.occurred_at) >= _day_start(where.since))
     if where.until is not None:
         query = query.where(col(AuditEvent.occurred_at) < _day_start(where.until + timedelta(days=1)))
+    if before_id is not None:
+        query = query.where(col(AuditEvent.id) < before_id)
     query = query.order_by(col(AuditEvent.id).desc())
     if limit is not None:
         query = query.limit(limit)

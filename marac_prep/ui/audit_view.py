@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlmodel import select
+from sqlmodel import col, select
 
 from marac_prep.core.audit import (
     AuditFilter,
@@ -44,6 +44,7 @@ from marac_prep.core.errors import MaracError
 from marac_prep.core.models import Agency, AuditEvent, Case, User
 from marac_prep.core.permissions import allowed
 from marac_prep.core.vocabulary import RETURN_STATUS_LABELS
+from marac_prep.ui.background import BackgroundOp, Progress
 from marac_prep.ui.messages import Messages, report_error
 
 EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -51,8 +52,9 @@ USER_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 3
 ACTION_ROLE = Qt.ItemDataRole.UserRole + 4
 DAY_ROLE = Qt.ItemDataRole.UserRole + 5
-# The newest events shown at once; the CSV export is not limited.
-SHOWN_LIMIT = 20_000
+# Events read per page (off the GUI thread); older pages follow as the user scrolls down or
+# presses "Load older events". The CSV export is not limited.
+PAGE_SIZE = 2_000
 COLUMNS = ("When", "User", "Agency", "Action", "Case", "Record", "Details")
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -80,8 +82,22 @@ class AuditTableModel(QAbstractTableModel):
         self._references = dict(references)
         self.endResetModel()
 
+    def add_events(self, events: list[AuditEvent], references: dict[int, str]) -> None:
+        """Appends the next (older) page below the rows already shown."""
+        if not events:
+            return
+        self._references.update(references)
+        first = len(self._events)
+        self.beginInsertRows(_ROOT, first, first + len(events) - 1)
+        self._events.extend(events)
+        self.endInsertRows()
+
     def event_at(self, row: int) -> AuditEvent:
         return self._events[row]
+
+    @property
+    def oldest_id(self) -> int | None:
+        return self._events[-1].id if self._events else None
 
     def rowCount(self, parent: _Index = _ROOT) -> int:  # Override QAbstractItemModel.rowCount.
         return 0 if parent.isValid() else len(self._events)
@@ -213,6 +229,8 @@ class AuditView(QWidget):
     """
 
     exported = Signal(str, int)
+    page_loaded = Signal(int)  # rows now loaded
+    verified = Signal(bool)  # the chain and the rows checked out (True) or not
 
     def __init__(self, database: Database, actor: User, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -261,12 +279,17 @@ class AuditView(QWidget):
         self.count_label = QLabel(self)
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         buttons.addWidget(self.count_label, 1)
+        self.more_button = QPushButton("Load older events", self)
+        self.more_button.setEnabled(False)
+        buttons.addWidget(self.more_button)
         self.refresh_button = QPushButton("Refresh", self)
         self.verify_button = QPushButton("Verify the trail", self)
         self.export_button = QPushButton("Export CSV…", self)
         for button in (self.refresh_button, self.verify_button, self.export_button):
             buttons.addWidget(button)
         layout.addLayout(buttons)
+        self.more_button.clicked.connect(self.load_more)
+        self.table.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.refresh_button.clicked.connect(self.reload)
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(self.export_csv)
@@ -276,6 +299,9 @@ class AuditView(QWidget):
             check.toggled.connect(edit.setEnabled)
             check.toggled.connect(self._on_filter_changed)
             edit.dateChanged.connect(self._on_filter_changed)
+        self.has_more = False
+        self.loading = False
+        self._ops: list[BackgroundOp] = []
         self.reload()
 
     @classmethod
@@ -289,7 +315,7 @@ class AuditView(QWidget):
         return allowed(self.actor, "view_audit")
 
     def reload(self) -> None:
-        """Loads the newest events and the filter choices."""
+        """Loads the newest page of events and the filter choices off the GUI thread."""
         enabled = self.may_view
         for widget in (self.table, self.user_filter, self.case_filter, self.action_filter, self.since_check,
                        self.until_check, self.refresh_button, self.verify_button, self.export_button):
@@ -300,25 +326,104 @@ class AuditView(QWidget):
             self.notice.setText("Only a coordinator can see the audit trail.")
             self.notice.show()
             self.model.set_events([], {})
+            self.has_more = False
+            self.more_button.setEnabled(False)
             self._update_count()
             return
         self.notice.hide()
-        try:
-            with self.database.read_session() as session:
-                events = find_events(session, actor=self.actor, limit=SHOWN_LIMIT)
-                references = {c.id: c.reference for c in session.exec(select(Case)).all() if c.id is not None}
-                self.model.agency_names = {a.id: a.name for a in session.exec(select(Agency)).all() if a.id is not None}
-                users = users_in_trail(session)
-                actions = actions_in_trail(session)
-        except MaracError as exc:
-            report_error(self, exc, doing="load the audit trail")
+        actor = self.actor
+
+        def work(session: Any, progress: Progress) -> dict[str, Any]:
+            progress(0, 0, "Reading the audit trail…")
+            events = find_events(session, actor=actor, limit=PAGE_SIZE + 1)
+            return {
+                "events": events,
+                "references": {c.id: c.reference for c in session.exec(select(Case)).all() if c.id is not None},
+                "agencies": {a.id: a.name for a in session.exec(select(Agency)).all() if a.id is not None},
+                "users": users_in_trail(session),
+                "actions": actions_in_trail(session),
+            }
+
+        self.count_label.setText("Loading…")
+        self._start(work, self._on_first_page, label="Reading the audit trail…", doing="load the audit trail")
+
+    def load_more(self) -> None:
+        """Reads the next older page (off the GUI thread) and appends it."""
+        if self.loading or not self.has_more or not self.may_view:
             return
+        actor, before = self.actor, self.model.oldest_id
+
+        def work(session: Any, progress: Progress) -> dict[str, Any]:
+            progress(0, 0, "Reading older events…")
+            events = find_events(session, actor=actor, limit=PAGE_SIZE + 1, before_id=before)
+            ids = {e.case_id for e in events if e.case_id is not None}
+            cases = session.exec(select(Case).where(col(Case.id).in_(ids))).all() if ids else []
+            return {"events": events, "references": {c.id: c.reference for c in cases if c.id is not None}}
+
+        self._start(work, self._on_next_page, label="Reading older events…", doing="load older audit events")
+
+    def _start(self, work: Any, done: Any, *, label: str, doing: str) -> BackgroundOp:
+        self.loading = True
+        op = BackgroundOp.read_op(self, self.database, work, label=label)
+        op.finished.connect(done)
+        op.failed.connect(lambda exc: self._failed(exc, doing))
+        op.finished.connect(lambda _result: self._forget(op))
+        op.failed.connect(lambda _exc: self._forget(op))
+        self._ops.append(op)
+        return op.start()
+
+    def _forget(self, op: BackgroundOp) -> None:
+        if op in self._ops:
+            self._ops.remove(op)
+            op.dispose()
+
+    def _failed(self, exc: object, doing: str) -> None:
+        self.loading = False
+        self.verify_button.setEnabled(self.may_view)
+        report_error(self, exc if isinstance(exc, Exception) else RuntimeError(str(exc)), doing=doing)
+
+    def _page(self, result: dict[str, Any]) -> list[AuditEvent]:
+        events: list[AuditEvent] = result["events"]
+        self.has_more = len(events) > PAGE_SIZE
+        self.more_button.setEnabled(self.has_more)
+        return events[:PAGE_SIZE]
+
+    def _on_first_page(self, result: dict[str, Any]) -> None:
+        events = self._page(result)
+        references = result["references"]
+        self.model.agency_names = result["agencies"]
         self.model.set_events(events, references)
-        self._fill(self.user_filter, "All users", users)
+        self._fill(self.user_filter, "All users", result["users"])
         used_cases = sorted({e.case_id for e in events if e.case_id is not None}, key=lambda i: references.get(i, ""))
         self._fill(self.case_filter, "All cases", [(i, references.get(i, f"case {i}")) for i in used_cases])
-        self._fill(self.action_filter, "All actions", [(a, a) for a in actions])
+        self._fill(self.action_filter, "All actions", [(a, a) for a in result["actions"]])
+        self.loading = False
         self._on_filter_changed()
+        self.page_loaded.emit(self.model.rowCount())
+
+    def _on_next_page(self, result: dict[str, Any]) -> None:
+        events = self._page(result)
+        self.model.add_events(events, result["references"])
+        known = {self.case_filter.itemData(i) for i in range(self.case_filter.count())}
+        for case_id in dict.fromkeys(e.case_id for e in events if e.case_id is not None and e.case_id not in known):
+            self.case_filter.addItem(result["references"].get(case_id, f"case {case_id}"), case_id)
+        self.loading = False
+        self._update_count()
+        self.page_loaded.emit(self.model.rowCount())
+
+    def _on_scrolled(self, value: int) -> None:
+        bar = self.table.verticalScrollBar()
+        if value >= bar.maximum() - 5 and bar.maximum() > 0:
+            self.load_more()
+
+    def wait(self) -> None:
+        """Blocks until background reads end (closing the window, tests)."""
+        for op in list(self._ops):
+            op.wait()
+
+    def closeEvent(self, event: Any) -> None:  # Override QWidget.closeEvent.
+        self.wait()
+        super().closeEvent(event)
 
     def _fill(self, combo: QComboBox, everything: str, items: list[tuple[Any, str]]) -> None:
         current = combo.currentData()
@@ -346,24 +451,41 @@ class AuditView(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.count_label.setText(f"{shown} of {total} events shown")
+        more = " (older events not loaded yet)" if self.has_more else ""
+        self.count_label.setText(f"{shown} of {total} events shown{more}")
 
-    def verify(self) -> bool:
-        with self.database.read_session() as session:
-            check = verify_chain(session)
-            rows = verify_row_states(session, limit=5) if check.ok else []
+    def verify(self) -> BackgroundOp:
+        """Checks the chain and the rows off the GUI thread, with progress; the answer is shown
+        and `verified` emitted when it is known."""
+
+        def work(session: Any, progress: Progress) -> tuple[Any, list[Any]]:
+            def step(done: int, total: int) -> None:
+                progress(done, total, f"Checking the audit trail: {done:,} of {total:,} events…")
+
+            check = verify_chain(session, progress=step)
+            progress(check.count, check.count, "Checking the records against the trail…")
+            return check, (verify_row_states(session, limit=5) if check.ok else [])
+
+        self.verify_button.setEnabled(False)
+        return self._start(work, self._on_verified, label="Checking the audit trail…", doing="check the audit trail")
+
+    def _on_verified(self, result: tuple[Any, list[Any]]) -> None:
+        check, rows = result
+        self.loading = False
+        self.verify_button.setEnabled(self.may_view)
         if check.ok and rows:
             Messages.error(
                 self, "Audit trail",
                 f"The {check.count} events check out, but the data does not match the trail: "
                 + "; ".join(problem.sentence for problem in rows) + ".",
             )
-            return False
+            self.verified.emit(False)
+            return
         if check.ok:
             Messages.info(self, "Audit trail", f"The audit trail checks out: {check.count} events, none altered.")
         else:
             Messages.error(self, "Audit trail", f"The audit trail has been tampered with: {check.reason}.")
-        return check.ok
+        self.verified.emit(check.ok)
 
     def export_csv(self) -> Path | None:
         """Writes the events matching the filters to a CSV file (audited)."""

@@ -41,6 +41,7 @@ def test_model_and_filters(qtbot, qtmodeltester, trail):
     ws, db, first, _second, _rep = trail
     view = AuditView(db, ws.coordinator)
     qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
     qtmodeltester.check(view.model)
     qtmodeltester.check(view.proxy)
     total = view.model.rowCount()
@@ -68,12 +69,14 @@ def test_export_writes_what_the_filters_show_and_is_audited(qtbot, trail, tmp_pa
     ws, db, *_ = trail
     view = AuditView(db, ws.coordinator)
     qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
     _select(view.user_filter, "Harriet Housing")
     target = tmp_path / "trail.csv"
     monkeypatch.setattr(AuditView, "ask_export_path", classmethod(lambda cls, parent: target))
     with qtbot.waitSignal(view.exported, timeout=5000) as signal:
         view.export_button.click()
     assert signal.args == [str(target), 2]
+    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
     with target.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["user_name"] for r in rows] == ["Harriet Housing", "Harriet Housing"]
@@ -86,7 +89,12 @@ def test_verify_button_reports(qtbot, trail, shown):
     ws, db, *_ = trail
     view = AuditView(db, ws.coordinator)
     qtbot.addWidget(view)
-    view.verify_button.click()
+    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
+    results: list[bool] = []
+    view.verified.connect(results.append)
+    view.verify_button.click()  # the check runs off the GUI thread
+    qtbot.waitUntil(lambda: bool(results), timeout=10_000)
+    assert results == [True]
     assert shown["info"] and "checks out" in shown["info"][0]
 
 
@@ -103,6 +111,7 @@ def test_screenshot(qtbot, trail, tmp_path):
     ws, db, *_ = trail
     view = AuditView(db, ws.coordinator)
     qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
     view.resize(1100, 400)
     view.show()
     qtbot.waitExposed(view)

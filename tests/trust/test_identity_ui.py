@@ -81,7 +81,13 @@ def test_the_audit_windows_check_names_an_entry_edited_behind_the_apps_back(qtbo
         conn.close()
         view = AuditView(db, coordinator)
         qtbot.addWidget(view)
-        assert view.verify() is False
+        qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
+        results: list[bool] = []
+        view.verified.connect(results.append)
+        view.verify()  # off the GUI thread
+        qtbot.waitUntil(lambda: bool(results), timeout=10_000)
+        assert results == [False]
+        view.close()  # its background reads end before the database closes
         assert errors and f"entry {entry.id} was changed outside the app" in errors[0]
     finally:
         db.close()
