@@ -157,6 +157,10 @@ def test_surnames_take_the_form_for_the_person(ws, session):
             assert not surname.endswith(("SKA", "CKA", "IENĖ")), person.name
             gendered += surname.endswith(("SKI", "CKI", "KAS"))
     assert gendered > 0
+    for person in session.exec(select(Person).where(Person.role == "perpetrator")).all():
+        husband = person.relationship.lower().endswith("husband")
+        wife = person.relationship.lower().endswith("wife")
+        assert not (husband and person.gender == "female") and not (wife and person.gender == "male"), person
     first_names_f = {"Lily", "Maja", "Ela", "Poppy", "Alys", "Hana"}
     for child in session.exec(select(Person).where(Person.role == "child")).all():
         assert (child.name.split(" ")[0] in first_names_f) == (child.gender == "female"), child.name

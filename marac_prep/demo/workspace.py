@@ -380,7 +380,8 @@ def _people(rng: random.Random, has_children: bool, today: date) -> list[dict[st
         surname=family if married else None,
         ages=ages,
     )
-    perpetrator["relationship"] = rng.choice(["Husband", "Ex-husband"] if married else ["Ex-partner", "Partner"])
+    spouse = ["Husband", "Ex-husband"] if perpetrator["gender"] == "male" else ["Wife", "Ex-wife"]
+    perpetrator["relationship"] = rng.choice(spouse if married else ["Ex-partner", "Partner"])
     perpetrator["must_not_receive_information"] = True
     people = [victim, perpetrator]
     youngest_parent = min(today - victim["date_of_birth"], today - perpetrator["date_of_birth"])
