@@ -15,4 +15,5 @@ COMMAND_MODULES = (
     "marac_prep.commands.audit",
     "marac_prep.commands.backup",
     "marac_prep.commands.settings",
+    "marac_prep.commands.actions",
 )

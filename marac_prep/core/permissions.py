@@ -20,6 +20,7 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "view_audit",
             "review_finding",
             "manage_settings",
+            "update_action",
         }
     ),
     "idva": frozenset({"manage_case", "export"}),
@@ -29,8 +30,8 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
 # Actions a role may take only on its own agency's records.
 _OWN_AGENCY: dict[str, frozenset[str]] = {
     "coordinator": frozenset(),
-    "idva": frozenset({"edit_entry", "set_return", "record_risk_assessment", "import"}),
-    "agency_rep": frozenset({"edit_entry", "set_return", "record_risk_assessment", "import"}),
+    "idva": frozenset({"edit_entry", "set_return", "record_risk_assessment", "import", "update_action"}),
+    "agency_rep": frozenset({"edit_entry", "set_return", "record_risk_assessment", "import", "update_action"}),
     "viewer": frozenset(),
 }
 
@@ -46,6 +47,7 @@ _DESCRIPTIONS = {
     "view_audit": "see the audit trail",
     "review_finding": "mark gap findings reviewed",
     "manage_settings": "change this Marac's settings",
+    "update_action": "record or update Marac actions",
 }
 _ROLE_NAMES = {
     "coordinator": "a coordinator",
