@@ -49,3 +49,15 @@ def test_actions_without_meeting_is_one_sentence(tmp_path, capsys):
     assert main(["--database", target, "actions"]) == 2
     err = capsys.readouterr().err
     assert "--meeting" in err and "Traceback" not in err
+
+
+def test_minutes_command_writes_marked_pdf(tmp_path, capsys):
+    import pypdf
+
+    target, day = _file(tmp_path)
+    out = tmp_path / "minutes.pdf"
+    assert main(["--database", target, "--user", "Cora Ordinator", "minutes", "--meeting", day, "-o", str(out),
+                 "--marking", "OFFICIAL"]) == 0
+    assert "1 case, 2 actions" in capsys.readouterr().out
+    text = " ".join(pypdf.PdfReader(out).pages[0].extract_text().split())
+    assert "OFFICIAL" in text and "Fit a door lock." in text and "MAR-CLI-1" in text

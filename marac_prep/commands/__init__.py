@@ -16,4 +16,5 @@ COMMAND_MODULES = (
     "marac_prep.commands.backup",
     "marac_prep.commands.settings",
     "marac_prep.commands.actions",
+    "marac_prep.commands.minutes",
 )
