@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, String, func, or_, type_coerce
 from sqlmodel import Session, col, select
 
+from marac_prep.core.actions import ActionRow, list_actions
 from marac_prep.core.cases import addresses_of, cases_for_meeting, get_case, people_of
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.meetings import get_meeting
@@ -118,6 +119,8 @@ class CaseFile:
         signals: what each entry's text says (`core.signals.TextSignal`), by entry id; empty
             until the text reader fills it.
         settings: the local settings in force where the case was loaded (`core.settings`).
+        earlier_actions: the actions agreed at earlier Maracs for the `earlier_cases`, with their
+            reported outcomes (`core.actions.ActionRow`); filled with `earlier_cases`.
     """
 
     case: Case
@@ -130,6 +133,7 @@ class CaseFile:
     earlier_cases: list[tuple[Case, list[Person]]] = field(default_factory=list)
     signals: dict[int, tuple[TextSignal, ...]] = field(default_factory=dict)
     settings: Settings = field(default_factory=packaged)
+    earlier_actions: list[ActionRow] = field(default_factory=list)
 
     @property
     def victim(self) -> Person | None:
@@ -155,6 +159,7 @@ def load_case_file(session: Session, case_id: int, *, with_history: bool = True)
     case = get_case(session, case_id)
     people = people_of(session, case_id)
     agencies = {a.id: a for a in session.exec(select(Agency)).all() if a.id is not None}
+    history = _history(session, case, people) if with_history else []
     return CaseFile(
         case=case,
         people=people,
@@ -163,14 +168,33 @@ def load_case_file(session: Session, case_id: int, *, with_history: bool = True)
         returns=returns_for_case(session, case_id),
         assessments=assessments_for_case(session, case_id),
         agencies=agencies,
-        earlier_cases=_history(session, case, people) if with_history else [],
+        earlier_cases=history,
         settings=current(session),
+        earlier_actions=_earlier_actions(session, {case_id: history})[case_id],
     )
 
 
 def with_history(session: Session, case_file: CaseFile) -> CaseFile:
     """The case file with its `earlier_cases` read (for a file loaded with `with_history=False`)."""
-    return replace(case_file, earlier_cases=_history(session, case_file.case, case_file.people))
+    case_id = case_file.case.id or 0
+    history = _history(session, case_file.case, case_file.people)
+    return replace(case_file, earlier_cases=history,
+                   earlier_actions=_earlier_actions(session, {case_id: history})[case_id])
+
+
+def _earlier_actions(
+    session: Session, history: dict[int, list[tuple[Case, list[Person]]]]
+) -> dict[int, list[ActionRow]]:
+    """For each case, the actions agreed for its earlier cases, read in one query."""
+    wanted = {other.id for found in history.values() for other, _ in found if other.id is not None}
+    result: dict[int, list[ActionRow]] = {case_id: [] for case_id in history}
+    if not wanted:
+        return result
+    rows = list_actions(session, case_ids=wanted)
+    for case_id, found in history.items():
+        ids = {other.id for other, _ in found}
+        result[case_id] = [r for r in rows if r.case_id in ids]
+    return result
 
 
 def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list[CaseFile]]:
@@ -214,6 +238,7 @@ def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list
         assessments[assessment.case_id].append(assessment)
 
     history = _histories(session, cases, people)
+    earlier_actions = _earlier_actions(session, history)
     in_force = current(session)
     files = []
     for case in cases:
@@ -230,6 +255,7 @@ def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list
                 agencies=agencies,
                 earlier_cases=history[case_id],
                 settings=in_force,
+                earlier_actions=earlier_actions[case_id],
             )
         )
     return meeting, files
