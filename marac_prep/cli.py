@@ -36,7 +36,14 @@ def _global_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH_OR_URL",
         help="a SQLite file or a postgresql:// URL (default: MARAC_PREP_DATABASE, else the user data folder)",
     )
-    parser.add_argument("--user", metavar="NAME", help="the profile to act as (default: your login name)")
+    parser.add_argument(
+        "--user", metavar="NAME",
+        help="the profile to act as (default: the one bound to your account or database login)",
+    )
+    parser.add_argument(
+        "--user-passphrase-file", metavar="FILE",
+        help="a file holding the --user profile's own passphrase (else asked on a terminal)",
+    )
     parser.add_argument(
         "--passphrase-file",
         metavar="FILE",
@@ -99,7 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _open_app(args)
         from marac_prep.commands.context import CommandContext
 
-        ctx = CommandContext(database_target=args.database, user_name=args.user, passphrase_file=args.passphrase_file)
+        ctx = CommandContext(
+            database_target=args.database, user_name=args.user, passphrase_file=args.passphrase_file,
+            user_passphrase_file=args.user_passphrase_file,
+        )
         return int(args.handler(ctx, args))
     except (ValidationError, NotFound) as exc:
         print(f"marac-prep: {exc}", file=sys.stderr)

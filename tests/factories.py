@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from marac_prep.core.cases import PersonInput, create_case
 from marac_prep.core.chronology import add_entry
 from marac_prep.core.dates import PartialDate
+from marac_prep.core.identity import current_os_account
 from marac_prep.core.meetings import create_meeting
 from marac_prep.core.models import Agency, Case, ChronologyEntry, Meeting, User
 from marac_prep.core.users import create_profile
@@ -27,7 +28,11 @@ class Workspace:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.agency: dict[str, Agency] = {a.short_code: a for a in session.exec(select(Agency)).all()}
-        self.coordinator = create_profile(session, name="Cora Ordinator", role="coordinator", agency_id=None)
+        # Every test profile is bound to the account running the tests: that is the tests' proof
+        # of identity (the CLI and app accept `--user NAME` for them without a passphrase).
+        self.coordinator = create_profile(
+            session, name="Cora Ordinator", role="coordinator", agency_id=None, os_account=current_os_account()
+        )
         self._n = 0
 
     def user(self, role: str, agency: str | None = None, name: str | None = None) -> User:
@@ -39,6 +44,7 @@ class Workspace:
             name=name or f"{role} {agency or ''} {self._n}".strip(),
             role=role,
             agency_id=agency_id,
+            os_account=current_os_account(),
         )
 
     def meeting(self, days_ahead: int = 7, area: str = "Northmoor") -> Meeting:

@@ -144,3 +144,28 @@ def test_opening_a_case_and_exporting_the_trail_are_audited_as_the_actor(ws, ses
     export_events(session, actor=ws.coordinator, path=tmp_path / "trail.csv")
     exported = session.exec(select(Event).where(Event.action == "audit.export")).one()
     assert (exported.user_id, exported.object_type, exported.case_id) == (ws.coordinator.id, "audit_event", None)
+
+
+def test_day_filters_include_midnight_of_the_first_day_and_stop_before_the_next(ws, session):
+    from datetime import date
+
+    from marac_prep.core.audit import AuditFilter, find_events
+    from marac_prep.core.db import unit_of_work
+
+    with unit_of_work(session):
+        session.add(AuditEvent(occurred_at=datetime(2020, 1, 2, 0, 0, tzinfo=UTC), action="test.midnight"))
+    def actions(**where):
+        return [e.action for e in find_events(session, actor=ws.coordinator, where=AuditFilter(**where))]
+
+    assert actions(since=date(2020, 1, 2), until=date(2020, 1, 2)) == ["test.midnight"]
+    assert actions(since=date(2019, 12, 31), until=date(2020, 1, 1)) == []
+
+
+def test_a_case_filter_gives_only_that_cases_events(ws, session):
+    from marac_prep.core.audit import AuditFilter, find_events
+
+    one, two = ws.case(), ws.case()
+    ws.entry(one, "POL")
+    ws.entry(two, "POL")
+    found = find_events(session, actor=ws.coordinator, where=AuditFilter(case_id=two.id))
+    assert found and {e.case_id for e in found} == {two.id}

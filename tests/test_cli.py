@@ -9,6 +9,7 @@ import pytest
 
 from marac_prep import __version__
 from marac_prep.cli import main
+from marac_prep.core.identity import current_os_account
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -94,7 +95,8 @@ def test_unknown_user_is_bad_input(tmp_path, capsys):
 @pytest.mark.parametrize("role", ["agency_rep", "viewer"])
 def test_cli_user_without_rights_is_refused(tmp_path, capsys, role):
     target = str(tmp_path / "m.sqlite")
-    args = ["--database", target, "user", "create", "--name", "Rhian Evans", "--role", role]
+    args = ["--database", target, "user", "create", "--name", "Rhian Evans", "--role", role,
+            "--os-account", current_os_account()]
     assert main([*args, "--agency", "Housing"] if role == "agency_rep" else args) == 0
     assert main(["--database", target, "--user", "rhian evans", "meeting", "create", "--date", "2027-01-14"]) == 1
     assert "cannot create or change meetings" in capsys.readouterr().err

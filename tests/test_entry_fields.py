@@ -95,6 +95,8 @@ def test_an_entry_marks_its_agencys_return_returned(ws, session, status, after):
 
     case = ws.case()
     hsg = ws.agency["HSG"].id
+    if status == "chased":  # a chase follows a request
+        set_return(session, actor=ws.coordinator, case_id=case.id, agency_id=hsg, status="requested")
     if status != "not_requested":
         set_return(session, actor=ws.coordinator, case_id=case.id, agency_id=hsg, status=status)
     ws.entry(case, "HSG")
@@ -151,3 +153,11 @@ def test_the_chronology_order_is_date_sequence_time_then_entry(ws, session):
     second = ws.entry(case, "HSG", on=day, sequence=1)
     before = ws.entry(case, "HSG", on=date(2025, 2, 1), sequence=9)
     assert [e.id for e in entries_for_case(session, case.id)] == [before.id, early.id, late.id, second.id]
+
+
+def test_a_persons_input_carries_what_a_referral_says_and_no_bookkeeping():
+    from marac_prep.core.cases import PERSON_FIELDS, PersonInput
+
+    assert "version" not in PERSON_FIELDS and "id" not in PERSON_FIELDS and "case_id" not in PERSON_FIELDS
+    assert {"role", "name", "aliases", "date_of_birth", "phone", "must_not_receive_information"} <= set(PERSON_FIELDS)
+    assert set(PersonInput.model_fields) == {*PERSON_FIELDS, "address", "address_confidential"}

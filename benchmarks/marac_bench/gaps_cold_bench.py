@@ -18,7 +18,7 @@ def run(ws: Workspace, *, runs: int) -> Result:
     from marac_prep.analysis.gaps import analyse_meeting
     from marac_prep.analysis.reading import attach_signals
     from marac_prep.analysis.reading.reader import forget_texts, reader
-    from marac_prep.analysis.reading.store import _as_found, _decoded
+    from marac_prep.analysis.reading.store import _decoded
     from marac_prep.core.casefile import load_meeting_files
     from marac_prep.core.db import open_database
 
@@ -50,13 +50,11 @@ def run(ws: Workspace, *, runs: int) -> Result:
         shutil.copyfile(ws.path, path)
         forget_texts()
         _decoded.cache_clear()
-        _as_found.cache_clear()
         return lambda: analyse(path)
 
     def warm() -> Work:
         forget_texts()
         _decoded.cache_clear()
-        _as_found.cache_clear()
         return lambda: analyse(warm_path)
 
     try:

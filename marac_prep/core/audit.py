@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from marac_prep.core.db import is_read_only, unit_of_work
@@ -19,6 +21,7 @@ from marac_prep.core.files import atomic_write
 from marac_prep.core.formulas import guard_formula
 from marac_prep.core.models import Agency, AuditEvent, User
 from marac_prep.core.permissions import require
+from marac_prep.core.row_states import StateProblem, check_sealed_states, seal_states
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +45,55 @@ def _content(event: AuditEvent) -> str:
         "case_id": event.case_id,
         "details": event.details,
     }
+    if event.states_hash:  # events before issue 13 have none and keep their hashes
+        payload["states"] = event.states_hash
     return json.dumps(payload, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
 
 
-def event_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + "\n" + _content(event)).encode("utf-8")).hexdigest()
+KEYED = "hmac:"
+
+
+def event_hash(prev_hash: str, event: AuditEvent, *, key: bytes | None = None) -> str:
+    """SHA-256 over the predecessor's hash and the event; with `key` (an encrypted database's
+    audit key) an HMAC-SHA-256, marked "hmac:", that nobody without the key can recompute."""
+    message = (prev_hash + "\n" + _content(event)).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return KEYED + hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def audit_key(session: Session) -> bytes | None:
+    """The chain's key: derived from an encrypted database's key; None for a plain file or a server."""
+    key = session.get_bind().get_execution_options().get("marac_audit_key")
+    return key if isinstance(key, bytes) else None
+
+
+def chain_head(session: Session, *, lock: bool = True) -> tuple[int, str]:
+    """(id, hash) of the last event, (0, "") for none; on PostgreSQL under the chain's lock.
+
+    On PostgreSQL the head is read through `marac_audit_head()` (SECURITY DEFINER): row-level
+    security lets most logins see only their own events, yet every event chains to the last.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        if lock:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+        row = session.execute(text("SELECT head_id, head_hash FROM marac_audit_head()")).first()
+    else:
+        row = session.execute(
+            select(AuditEvent.id, AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)
+        ).first()
+    if row is None or row[0] is None:
+        return 0, ""
+    return int(row[0]), str(row[1])
+
+
+def _next_event_id(session: Session) -> int:
+    """The id the next event gets, taken under the chain's lock (its row states are stored first)."""
+    if session.get_bind().dialect.name == "postgresql":
+        query = "SELECT nextval(pg_get_serial_sequence('audit_event', 'id'))"
+    else:
+        query = "SELECT coalesce(max(id), 0) + 1 FROM audit_event"
+    return int(session.execute(text(query)).scalar() or 1)
 
 
 def record(
@@ -64,15 +111,16 @@ def record(
     `details` must never hold personal data beyond ids and field names: it is shown in the
     Audit view and exported.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
-    last = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
-    prev_hash = last or ""
+    session.flush()  # the triggers note every row this transaction changed
+    prev_hash = chain_head(session)[1]
+    next_id = _next_event_id(session)
+    sealed_states = seal_states(session, next_id)
     agency_name = ""
     if actor is not None and actor.agency_id is not None:
         agency = session.get(Agency, actor.agency_id)
         agency_name = agency.name if agency else ""
     event = AuditEvent(
+        id=next_id,
         occurred_at=datetime.now(UTC),
         user_id=actor.id if actor else None,
         user_name=actor.name if actor else "",
@@ -83,8 +131,9 @@ def record(
         case_id=case_id,
         details=details or {},
         prev_hash=prev_hash,
+        states_hash=sealed_states,
     )
-    event.hash = event_hash(prev_hash, event)
+    event.hash = event_hash(prev_hash, event, key=audit_key(session))
     session.add(event)
     session.flush()
     # Ids and the action only: names and summaries never go to the log file.
@@ -114,6 +163,9 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainCheck:
     prev_hash = ""
     count = 0
     last_id = 0
+    key = audit_key(session)
+    must_be_keyed_from = session.execute(text("SELECT min(keyed_from) FROM audit_chain")).scalar()
+    keyed_from: int | None = None
     while True:
         rows = session.exec(
             select(AuditEvent).where(col(AuditEvent.id) > last_id).order_by(col(AuditEvent.id)).limit(batch)
@@ -127,11 +179,43 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainCheck:
                     False, count, event.id,
                     f"event {event.id} does not follow event {last_id}: an event was removed or reordered",
                 )
-            if event.hash != event_hash(prev_hash, event):
+            keyed = event.hash.startswith(KEYED)
+            if keyed and keyed_from is None:
+                keyed_from = event.id
+            if must_be_keyed_from is not None and event.id >= must_be_keyed_from and not keyed:
+                return ChainCheck(
+                    False, count, event.id,
+                    f"event {event.id} is not keyed, though this database keys every event: it was rewritten",
+                )
+            if keyed_from is not None and not keyed:
+                return ChainCheck(
+                    False, count, event.id,
+                    f"event {event.id} is not keyed like the events before it: it was rewritten without the key",
+                )
+            if keyed and key is None:
+                return ChainCheck(False, count, event.id, f"event {event.id} is keyed, but this database has no key")
+            if event.hash != event_hash(prev_hash, event, key=key if keyed else None):
                 return ChainCheck(False, count, event.id, f"event {event.id} was altered after it was written")
             prev_hash = event.hash
             last_id = event.id
             count += 1
+
+
+def verify_row_states(session: Session, *, limit: int = 20) -> list[StateProblem]:
+    """Rows (cases, entries, returns, users) that no longer match their last audited state, and
+    sealed states that were altered; at most `limit`. Run after `verify_chain` holds."""
+    sealed = {
+        int(event_id): value
+        for event_id, value in session.execute(
+            select(AuditEvent.id, AuditEvent.states_hash).where(AuditEvent.states_hash != "")
+        )
+    }
+    problems: list[StateProblem] = []
+    for problem in check_sealed_states(session, sealed):
+        problems.append(problem)
+        if len(problems) >= limit:
+            break
+    return problems
 
 
 # --- reading and exporting the trail --------------------------------------------------------
@@ -262,8 +346,89 @@ def append_only_protection_missing(session: Session) -> bool:
         names = set(session.exec(  # type: ignore[call-overload]
             text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")
         ).scalars())
-        return not {"audit_event_no_update", "audit_event_no_delete"} <= names
+        return not {"audit_event_no_update", "audit_event_no_delete", "audit_event_no_replace"} <= names
     names = set(session.exec(  # type: ignore[call-overload]
         text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_event'::regclass AND tgenabled <> 'D'")
     ).scalars())
     return "audit_event_append_only" not in names
+
+
+# --- seals: the chain's head, kept outside the database ---------------------------------------
+
+SEAL_FORMAT = "marac-audit-seal/1"
+_SEAL_TOKEN = re.compile(
+    r"marac-audit-seal/1 events=(?P<events>\d+) last=(?P<last>\d+) hash=(?P<hash>(?:hmac:)?[0-9a-f]*)"
+)
+
+
+@dataclass(frozen=True)
+class Seal:
+    """The audit chain's head at one moment: how many events, and the last one's id and hash.
+
+    Written into every pack (PDF keywords) and by `audit seal -o FILE`; a backup carries its own.
+    Anything the trail held when sealed can later be shown to be still there, unchanged.
+    """
+
+    events: int
+    last_id: int
+    hash: str
+
+    def token(self) -> str:
+        """One line: "marac-audit-seal/1 events=N last=ID hash=HEX" (no personal data)."""
+        return f"{SEAL_FORMAT} events={self.events} last={self.last_id} hash={self.hash}"
+
+    def to_json(self, *, sealed_at: datetime | None = None) -> str:
+        when = (sealed_at or datetime.now(UTC)).isoformat(timespec="seconds")
+        return json.dumps(
+            {"format": SEAL_FORMAT, "events": self.events, "last_id": self.last_id, "hash": self.hash,
+             "sealed_at": when, "token": self.token()},
+            indent=2,
+        ) + "\n"
+
+    @classmethod
+    def find_in(cls, text_value: str) -> Seal | None:
+        """The seal in a token, a JSON seal file or any text holding a token; None if there is none."""
+        match = _SEAL_TOKEN.search(text_value)
+        if match is None:
+            return None
+        return cls(events=int(match["events"]), last_id=int(match["last"]), hash=match["hash"])
+
+
+def current_seal(session: Session) -> Seal:
+    """The chain's head now (for packs, minutes, backups and `audit seal`)."""
+    head_id, head_hash = chain_head(session, lock=False)
+    return Seal(events=_count_upto(session, head_id), last_id=head_id, hash=head_hash)
+
+
+def _count_upto(session: Session, last_id: int) -> int:
+    """Events with ids up to `last_id` (on PostgreSQL all of them, whatever the login may read)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.execute(text("SELECT marac_audit_count(:last)"), {"last": last_id}).scalar() or 0)
+    query = select(func.count()).select_from(AuditEvent).where(col(AuditEvent.id) <= last_id)
+    return int(session.execute(query).scalar() or 0)
+
+
+def check_seal(session: Session, seal: Seal) -> ChainCheck:
+    """Whether everything sealed is still in the trail, unchanged (run `verify_chain` as well)."""
+    if seal.events == 0:
+        return ChainCheck(ok=True, count=0)
+    sealed = session.get(AuditEvent, seal.last_id)
+    before = _count_upto(session, seal.last_id)
+    if sealed is None:
+        return ChainCheck(
+            False, before, seal.last_id,
+            f"the sealed trail ended at event {seal.last_id}, which is no longer there: "
+            "events were cut off or removed",
+        )
+    if sealed.hash != seal.hash:
+        return ChainCheck(
+            False, before, seal.last_id,
+            f"event {seal.last_id} is not the one sealed: the trail up to it was rewritten",
+        )
+    if before != seal.events:
+        return ChainCheck(
+            False, before, seal.last_id,
+            f"{seal.events} events were sealed up to event {seal.last_id}, but {before} are there now: "
+            "events were removed or slipped in",
+        )
+    return ChainCheck(ok=True, count=before)

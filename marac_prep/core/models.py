@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from marac_prep.core.dates import PartialDate
@@ -53,6 +53,12 @@ class User(SQLModel, table=True):
     agency_id: int | None = Field(default=None, foreign_key="agency.id")
     role: str = "viewer"
     active: bool = True
+    # How the person proves who they are (issue 13; see docs/security.md). On SQLite a profile
+    # is bound to an operating-system account or protected by its own passphrase (an scrypt
+    # hash, never the passphrase); on PostgreSQL it is the database login it connects as.
+    os_account: str | None = None
+    passphrase_hash: str | None = Field(default=None, repr=False)
+    db_login: str | None = Field(default=None, index=True, unique=True)
 
 
 class Meeting(SQLModel, table=True):
@@ -121,15 +127,19 @@ class PersonFields(SQLModel):
     phone: str = ""
     safe_to_call: bool | None = None
     must_not_receive_information: bool = False
-    version: int = 1
 
 
 class Person(PersonFields, table=True):
-    """Someone in a case: the victim, a perpetrator, a child or another person."""
+    """Someone in a case: the victim, a perpetrator, a child or another person.
+
+    Attributes:
+        version: raised on every change (the conditional update refuses a stale one).
+    """
 
     __tablename__ = "person"
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="marac_case.id", index=True)
+    version: int = 1
 
 
 class Address(SQLModel, table=True):
@@ -265,6 +275,10 @@ class AuditEvent(SQLModel, table=True):
     details: dict[str, Any] = _json_dict()
     prev_hash: str = ""
     hash: str = ""
+    # SHA-256 over the (table, row id, digest) states this event sealed (`core.row_states`);
+    # "" for events that changed no tracked row, and for events older than issue 13.
+    states_hash: str = ""
+
 
 
 # --- Settings (code health: local practice a Marac changes in the app) -------------------------
@@ -340,6 +354,50 @@ class FindingReview(SQLModel, table=True):
     reviewed_by_name: str = ""
     reviewed_at: datetime
     version: int = 1
+
+
+# --- identity (issue 13, helper "identity") ---------------------------------------------------
+
+
+class DatabaseCreator(SQLModel, table=True):
+    """The operating-system account that created a SQLite database: its first coordinator.
+
+    One row, written when the schema is created (migration 0007_trust_identity). Only that
+    account may create the first coordinator profile; every later profile is made by a
+    coordinator.
+    """
+
+    __tablename__ = "database_creator"
+    id: int | None = Field(default=None, primary_key=True)
+    os_account: str
+    created_at: datetime
+
+
+class AuditRowState(SQLModel, table=True):
+    """A digest of one case, entry, return or user row as an audit event left it (append-only).
+
+    Attributes:
+        event_id: the audit event whose transaction changed the row (0: the row was already there
+            when this version first opened the database).
+        tbl / row_id: the row; digest: `row_states.row_digest`, or "deleted".
+    """
+
+    __tablename__ = "audit_row_state"
+    __table_args__ = (Index("ix_audit_row_state_row", "tbl", "row_id", "event_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(index=True)
+    tbl: str
+    row_id: int
+    digest: str
+
+
+class AuditTouched(SQLModel, table=True):
+    """A note, written by a trigger, that a tracked row changed in transaction `txid` (0 on SQLite)."""
+
+    __tablename__ = "audit_touched"
+    tbl: str = Field(primary_key=True)
+    row_id: int = Field(primary_key=True)
+    txid: int = Field(default=0, sa_column=Column(BigInteger, primary_key=True, default=0))
 
 
 # --- After the meeting (issue 18): attendance, running order, actions ---------------------------

@@ -109,8 +109,8 @@ def set_return(
 
     `on` is the date of the request, chase or answer (today by default). Each status changes only
     its own date: a request keeps an earlier request's date and withdraws an answer (its returned
-    date goes); a chase needs a request first; an answer sets the returned date. "declined" needs
-    the agency's reason in `note`. Passing `expected_version` makes the change fail with
+    date goes); a chase needs a request first; an answer sets the returned date; the app asks a
+    declining agency's reason for `note`. Passing `expected_version` makes the change fail with
     `ConflictError` if someone changed it meanwhile.
     """
     status = check_choice(status, RETURN_STATUSES, "return status")
@@ -142,8 +142,6 @@ def set_return(
             record.chase_count += 1
             record.returned_on = None
         elif status in ANSWERED_STATUSES or status == "declined":
-            if status == "declined" and not (note or "").strip() and not record.note.strip():
-                raise ValidationError("Say why the agency declined (its reason goes in the note).")
             record.returned_on = on
         elif status == "not_requested":
             record.requested_on = record.chased_on = record.returned_on = None

@@ -68,6 +68,7 @@ class DashQuestion:
     id: str
     label: str
     high_risk: bool
+    question: str = ""  # the question in full (our own paraphrase), for the Dash form
 
 
 @cache

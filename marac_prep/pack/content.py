@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from marac_prep.analysis.findings import with_reviews
 from marac_prep.analysis.gaps import GapFinding, analyse_case, same_person
 from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.casefile import CaseFile, EntryRecord
@@ -21,6 +22,7 @@ from marac_prep.core.dates import display_day
 from marac_prep.core.models import Person
 from marac_prep.core.redaction import Redactor
 from marac_prep.core.returns import return_progress
+from marac_prep.core.reviews import Review
 from marac_prep.core.vocabulary import (
     RETURN_STATUS_LABELS,
     dash_questions,
@@ -209,6 +211,8 @@ class PackContent:
         generated_by: the name of the profile that built the pack (printed on the cover only).
         prepared_for: the agency whose representative this copy is for ("" for the coordinator's
             pack); every page then says "Prepared for <agency> on <date>".
+        audit_seal: the audit chain's head when the pack was built (`audit.Seal.token`), kept in
+            the PDF's keywords so `audit verify --seal PACK` can later prove nothing before it changed.
     """
 
     meeting_date: date
@@ -219,6 +223,7 @@ class PackContent:
     generated_at: datetime
     cases: tuple[PackCase, ...]
     prepared_for: str = ""
+    audit_seal: str = ""
 
     @property
     def withheld_total(self) -> int:
@@ -300,7 +305,11 @@ def sentence_dates(text: str) -> str:
 
 
 def _scrubbed_finding(finding: GapFinding, scrub: Scrubber) -> GapFinding:
-    return dataclasses.replace(finding, message=sentence_dates(scrub(finding.message)), why=scrub(finding.why))
+    review = finding.review
+    if review is not None:
+        review = dataclasses.replace(review, note=scrub(review.note), reviewed_by=scrub(review.reviewed_by))
+    return dataclasses.replace(finding, message=sentence_dates(scrub(finding.message)), why=scrub(finding.why),
+                               review=review)
 
 
 def _dash_answers(case_file: CaseFile) -> tuple[tuple[str, ...], str]:
@@ -353,7 +362,8 @@ def _scrubbed_timeline(timeline: Timeline, scrub: Scrubber) -> Timeline:
     return dataclasses.replace(timeline, lanes=lanes)
 
 
-def pack_case(case_file: CaseFile, *, on: date, meeting_dates: Mapping[int, date] | None = None) -> PackCase:
+def pack_case(case_file: CaseFile, *, on: date, meeting_dates: Mapping[int, date] | None = None,
+              reviews: Mapping[str, Review] | None = None) -> PackCase:
     """One case, redacted; `on` is the meeting date (for ages); `meeting_dates` by meeting id
     date the victim's earlier Marac cases."""
     case = case_file.case
@@ -408,7 +418,7 @@ def pack_case(case_file: CaseFile, *, on: date, meeting_dates: Mapping[int, date
         progress=return_progress(case_file.returns),
         entries=tuple(_entry(e, case_file, scrub) for e in visible.entries),
         withheld=tuple(sorted(withheld.items())),
-        findings=tuple(_scrubbed_finding(f, scrub) for f in analyse_case(visible)),
+        findings=tuple(_scrubbed_finding(f, scrub) for f in with_reviews(analyse_case(visible), dict(reviews or {}))),
         timeline=_scrubbed_timeline(build_timeline(visible), scrub),
         referral_reason=scrub(case.referral_reason),
         victim_wishes=scrub(case.victim_wishes),

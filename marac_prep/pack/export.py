@@ -28,6 +28,7 @@ from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Agency, Meeting, User
 from marac_prep.core.permissions import require
+from marac_prep.core.reviews import reviews_by_key
 from marac_prep.core.settings import current
 from marac_prep.pack.content import PackCase, PackContent, pack_case
 from marac_prep.pack.document import PackCancelled, PackDocTemplate, page_numbers_pdf
@@ -111,6 +112,7 @@ def load_pack_content(
         _, files = load_meeting_files(session, meeting_id)
     attach_signals(session, files)  # what the entries' words say, read once and kept
     total = 2 * len(files) + 1
+    reviews = reviews_by_key(session, [f.case.id or 0 for f in files])
     cases: list[PackCase] = []
     earlier_meetings = {other.meeting_id for f in files for other, _ in f.earlier_cases if other.meeting_id}
     meeting_dates = {
@@ -121,7 +123,8 @@ def load_pack_content(
     for done, case_file in enumerate(files, start=1):  # each case analysed and redacted
         if cancelled and cancelled():
             raise PackCancelled()
-        cases.append(pack_case(case_file, on=meeting.meeting_date, meeting_dates=meeting_dates))
+        cases.append(pack_case(case_file, on=meeting.meeting_date, meeting_dates=meeting_dates,
+                               reviews=reviews.get(case_file.case.id or 0, {})))
         if progress:
             progress(done, total)
     return PackContent(
@@ -133,6 +136,7 @@ def load_pack_content(
         generated_at=datetime.now(),
         cases=tuple(cases),
         prepared_for=clean(recipient),
+        audit_seal=audit.current_seal(session).token(),
     )
 
 
@@ -176,7 +180,7 @@ def _doc(buffer: BytesIO, content: PackContent, cancelled: Cancelled, on_case: C
         author="Marac Prep",
         subject=f"{content.marking}: {cases} case{'s' if cases != 1 else ''}",
         creator=f"Marac Prep {__version__}",
-        keywords="",
+        keywords=content.audit_seal,
         lang="en-GB",
     )
 
@@ -299,8 +303,6 @@ def _describe(pdf: pikepdf.Pdf, *, title: str, seal: str | None) -> None:
     """Language, title display, XMP metadata (from the document information) and the audit seal."""
     pdf.Root.Lang = pikepdf.String("en-GB")
     pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
-    if seal:
-        pdf.docinfo[pikepdf.Name("/MaracAuditSeal")] = pikepdf.String(seal)
     if "/Trapped" in pdf.docinfo:  # "not trapped" has no XMP equivalent; leaving it out says the same
         del pdf.docinfo["/Trapped"]
     with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
@@ -335,12 +337,9 @@ def _encryption(password: str) -> pikepdf.Encryption:
 
 
 def audit_seal(session: Session) -> str | None:
-    """The audit chain's head for the pack's metadata, once the audit seal exists (issue 13:
-    `audit.current_seal(session)`); None before."""
-    current_seal = getattr(audit, "current_seal", None)
-    if current_seal is None:
-        return None
-    return str(current_seal(session))
+    """The audit chain's head for the pack's keywords (`audit.Seal.token`, read back by
+    `audit verify --seal PACK`)."""
+    return audit.current_seal(session).token()
 
 
 def export_pack(

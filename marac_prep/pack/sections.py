@@ -26,6 +26,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from marac_prep.analysis.findings import HEADLINE_WORDS
+from marac_prep.analysis.findings import headline as finding_headline
 from marac_prep.core.dates import display_day
 from marac_prep.pack.content import PackCase, PackContent, PackEntry, PackPerson, PackReturn
 from marac_prep.pack.document import HEADER_GAP, MARGIN, OutlineAnchor
@@ -61,23 +63,6 @@ _split_rows: ContextVar[int] = ContextVar("split_rows", default=0)
 # is parsed and broken into lines once (see `_shared`); None when rows may split.
 _shared_cells: ContextVar[dict[tuple[str, object], Paragraph] | None] = ContextVar("shared_cells", default=None)
 _SEVERITY_LABELS = {"high": "High", "medium": "Medium", "info": "Note"}
-# Words for the one-line headline ("3 high: referral lost, counter-allegation pattern, repeat"),
-# as the gap analysis names them (issue 12); an unknown kind reads as its id.
-HEADLINE_WORDS = {
-    "agency_silent": "agency silent",
-    "agency_declined": "agency declined",
-    "referral_not_received": "referral lost",
-    "referral_considered_not_made": "referral not made",
-    "assessed_without_known_risk": "risk under-rated",
-    "counter_allegation": "counter-allegation pattern",
-    "escalation": "escalation",
-    "homicide_markers": "homicide markers",
-    "single_agency_risk": "risk held by one agency",
-    "repeat": "repeat",
-    "consent_not_recorded": "consent not recorded",
-    "victim_blaming_language": "blaming language",
-    "nothing_known": "nothing known",
-}
 
 
 class PackParagraph(Paragraph):  # type: ignore[misc]  # ReportLab ships no type hints
@@ -407,20 +392,13 @@ def _grouped_high(case: PackCase) -> list[tuple[str, int, list[str]]]:
     groups: dict[str, list[str]] = {}
     for finding in case.high_findings:
         groups.setdefault(finding.kind, []).append(finding.message)
-    return [(HEADLINE_WORDS.get(kind, kind.replace("_", " ")), len(messages), messages)
+    return [(HEADLINE_WORDS.get(kind, kind.replace("_", " ")), len(messages), messages)  # type: ignore[call-overload]
             for kind, messages in groups.items()]
 
 
 def headline(case: PackCase) -> str:
-    """One line: "3 high: referral lost, agency silent, repeat; 2 medium"."""
-    parts = []
-    for severity in ("high", "medium"):
-        group = [f for f in case.findings if f.severity == severity]
-        if group:
-            words = list(dict.fromkeys(HEADLINE_WORDS.get(f.kind, f.kind.replace("_", " ")) for f in group))
-            parts.append(f"{len(group)} {severity}: {', '.join(words)}" if severity == "high" else
-                         f"{len(group)} {severity}")
-    return "; ".join(parts) if parts else "No gaps found."
+    """One line: "3 high: referral lost, agency silent, repeat; 2 medium: …" (the gap analysis's own)."""
+    return finding_headline(case.findings)
 
 
 def _key_findings(case: PackCase, s: PackStyles, width: float, budget: float) -> list[Flowable]:
@@ -512,7 +490,12 @@ def _findings(case: PackCase, s: PackStyles, width: float) -> list[Flowable]:
     for index, finding in enumerate(case.findings):
         colour = SEVERITY_COLOURS.get(finding.severity, MUTED)
         label = _cell(_SEVERITY_LABELS.get(finding.severity, finding.severity), s.severity_label(finding.severity))
-        rows.append([label, [_shared(finding.message, s.cell), _shared(finding.why, s.cell_small)]])
+        text = [_shared(finding.message, s.cell), _shared(finding.why, s.cell_small)]
+        if finding.review is not None:
+            review = finding.review
+            text.append(_p(f"Reviewed by {review.reviewed_by} on {display_day(review.reviewed_at.date())}: "
+                           f"{review.note}", s.cell_small))
+        rows.append([label, text])
         style.append(("LINEBEFORE", (0, index), (0, index), 2.5, colour))
     table = LongTable(rows, colWidths=_widths(width, [0.7, 6.3]), splitInRow=_split_rows.get())
     table.setStyle(TableStyle(style))

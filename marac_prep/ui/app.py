@@ -66,15 +66,18 @@ def prepare_application() -> QApplication:
 
 
 def choose_actor(database: Database, user_name: str | None, parent: MainWindow | None = None) -> User | None:
-    """The `--user` profile if it exists, else the profile the user picks or creates."""
-    from marac_prep.core.users import find_user
+    """The profile this person proves: their `--user` (or the one bound to their account or
+    database login) when that needs no passphrase, else the one they pick and prove in the chooser."""
+    from marac_prep.core.errors import MaracError
+    from marac_prep.core.identity import Proof, authenticate, is_postgres
     from marac_prep.ui.profile_dialog import ProfileDialog
 
-    if user_name:
-        with database.read_session() as session:
-            user = find_user(session, user_name)
-        if user is not None and user.active:
-            return user
+    with database.session() as session:
+        try:
+            return authenticate(session, name=user_name, proof=Proof.of_this_process())
+        except MaracError:
+            if is_postgres(session) and not user_name:
+                raise  # on a shared server the login decides: there is nothing to choose
     return ProfileDialog.choose_profile(parent, database, suggested_name=user_name or "")
 
 
@@ -125,14 +128,14 @@ def open_workspace(window: MainWindow, *, database_target: str | None, user_name
         if db is not None:
             db.close()
         return 1
-    # Locks the screen after the idle time in settings; unsaved text stays where it was.
+    # Locks the screen after the idle time in settings; unsaved text stays where it was; the
+    # same proof as signing in unlocks it.
+    from marac_prep.core.identity import unlock_check
     from marac_prep.core.settings import current
 
     with db.read_session() as session:
         minutes = idle_minutes(current(session))
-    window.idle_lock = IdleLock(
-        window, timeout_ms=int(minutes * 60_000), verify=db.check_passphrase if db.encrypted else None
-    )
+    window.idle_lock = IdleLock(window, timeout_ms=int(minutes * 60_000), verify=unlock_check(db, window.actor))
     return None
 
 

@@ -37,11 +37,13 @@ from marac_prep.core.audit import (
     find_events,
     users_in_trail,
     verify_chain,
+    verify_row_states,
 )
 from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
-from marac_prep.core.models import AuditEvent, Case, User
+from marac_prep.core.models import Agency, AuditEvent, Case, User
 from marac_prep.core.permissions import allowed
+from marac_prep.core.vocabulary import RETURN_STATUS_LABELS
 from marac_prep.ui.messages import Messages, report_error
 
 EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -70,6 +72,7 @@ class AuditTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._events: list[AuditEvent] = []
         self._references: dict[int, str] = {}
+        self.agency_names: dict[int, str] = {}
 
     def set_events(self, events: list[AuditEvent], references: dict[int, str]) -> None:
         self.beginResetModel()
@@ -124,7 +127,46 @@ class AuditTableModel(QAbstractTableModel):
             return self._references.get(event.case_id, "") if event.case_id is not None else ""
         if column == 5:
             return f"{event.object_type} {event.object_id}" if event.object_id is not None else event.object_type
-        return ", ".join(f"{k}: {v}" for k, v in sorted(event.details.items()))
+        return details_in_words(event.action, event.details, self.agency_names)
+
+
+_FIELD_WORDS = {
+    "event_date": "date", "event_type": "event type", "summary": "summary", "detail": "detail",
+    "agency_id": "agency", "risk_indicators": "risk indicators", "shareable": "sharing",
+    "withheld_reason": "reason for withholding", "source_ref": "source reference", "recorded_by": "recorded by",
+    "dash_score": "Dash score", "criteria": "referral criteria", "meeting_id": "meeting",
+}
+
+
+def _words(value: Any) -> str:
+    if isinstance(value, str):
+        return RETURN_STATUS_LABELS.get(value) or value.replace("_", " ")
+    return str(value)
+
+
+def details_in_words(action: str, details: dict[str, Any], agencies: dict[int, str] | None = None) -> str:
+    """An event's details as a sentence ("Set Housing's return to Nothing known"), not key: value pairs."""
+    agencies = agencies or {}
+    agency = agencies.get(int(details["agency_id"])) if isinstance(details.get("agency_id"), int) else None
+    whose = f"{agency}'s" if agency else "the agency's"
+    if "fields" in details:
+        fields = [_FIELD_WORDS.get(str(f), str(f).replace("_", " ")) for f in details["fields"]]
+        return "Changed the " + ", ".join(fields) + "." if fields else "Saved without changes."
+    if action == "return.restored":
+        before, after = _words(details.get("from")), _words(details.get("status"))
+        return f"Undid a change to {whose} return: {before} back to {after}."
+    if action == "return.note":
+        return f"Changed the note on {whose} return."
+    if action == "return.set" and "status" in details:
+        return f"Set {whose} return to {_words(details['status'])}."
+    if {"name", "old", "new"} <= details.keys():
+        return f"Changed the setting {details['name']} from {details['old']} to {details['new']}."
+    if details.get("what") == "chronology":
+        scope = "shareable entries only" if details.get("shareable_only") else "withheld entries included"
+        return f"Exported the chronology: {details.get('rows')} rows from {details.get('cases')} case(s), {scope}."
+    if "score" in details:
+        return f"Dash score {details['score']} ({details.get('level') or 'level not given'})."
+    return "; ".join(f"{str(k).replace('_', ' ')}: {_words(v)}" for k, v in sorted(details.items()))
 
 
 class AuditFilterProxyModel(QSortFilterProxyModel):
@@ -265,6 +307,7 @@ class AuditView(QWidget):
             with self.database.read_session() as session:
                 events = find_events(session, actor=self.actor, limit=SHOWN_LIMIT)
                 references = {c.id: c.reference for c in session.exec(select(Case)).all() if c.id is not None}
+                self.model.agency_names = {a.id: a.name for a in session.exec(select(Agency)).all() if a.id is not None}
                 users = users_in_trail(session)
                 actions = actions_in_trail(session)
         except MaracError as exc:
@@ -308,6 +351,14 @@ class AuditView(QWidget):
     def verify(self) -> bool:
         with self.database.read_session() as session:
             check = verify_chain(session)
+            rows = verify_row_states(session, limit=5) if check.ok else []
+        if check.ok and rows:
+            Messages.error(
+                self, "Audit trail",
+                f"The {check.count} events check out, but the data does not match the trail: "
+                + "; ".join(problem.sentence for problem in rows) + ".",
+            )
+            return False
         if check.ok:
             Messages.info(self, "Audit trail", f"The audit trail checks out: {check.count} events, none altered.")
         else:

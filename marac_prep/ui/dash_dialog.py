@@ -69,11 +69,18 @@ class DashDialog(QDialog):
         self.groups: dict[str, QButtonGroup] = {}
         self.sources: dict[str, QLineEdit] = {}
         grid = QGridLayout()
-        grid.addWidget(plain_label("Question", self), 0, 0)
+        grid.addWidget(plain_label("Question (★ high-risk indicator)", self), 0, 0)
+        grid.setColumnStretch(0, 1)
         grid.addWidget(plain_label("Answer", self), 0, 1, 1, 3)
         grid.addWidget(plain_label("Source, if not the victim", self), 0, 4)
         for row, question in enumerate(dash_questions(), start=1):
-            grid.addWidget(plain_label(f"{question.number}. {question.label}", self), row, 0)
+            text = plain_label(f"{question.number}. {question.label}" + (" ★" if question.high_risk else ""), self)
+            text.setObjectName("dashQuestion")
+            if question.question:
+                text.setText(f"{text.text()}\n{question.question}")
+            text.setWordWrap(True)
+            text.setMinimumWidth(260)
+            grid.addWidget(text, row, 0)
             group = QButtonGroup(self)
             for column, (value, label) in enumerate(_ANSWER_LABELS, start=1):
                 button = QRadioButton(label, self)

@@ -65,13 +65,18 @@ class LockOverlay(QFrame):
         self.message = QLabel(self)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setObjectName("idleLockMessage")
+        self.message.setWordWrap(True)
+        self.message.setMaximumWidth(520)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.message, 0, Qt.AlignmentFlag.AlignHCenter)
         self.passphrase: QLineEdit | None = None
         self.unlock_button: QPushButton | None = None
         if prompt:
             self.message.setText(
                 "Case information is hidden because the app was left unused. "
-                + ("Enter the database passphrase to go on." if needs_passphrase else "Unlock to go on.")
+                + ("Enter your passphrase to go on." if needs_passphrase else
+                   "Unlock to go on. Your profile has no passphrase, so anyone at this computer "
+                   "could: lock the computer itself when you leave it.")
             )
             if needs_passphrase:
                 self.passphrase = QLineEdit(self)
@@ -118,8 +123,9 @@ class IdleLock(QObject):
 
     Attributes:
         main_window: the window whose cover carries the unlock prompt.
-        verify: checks a typed passphrase (e.g. `Database.check_passphrase`); None means the
-            prompt is a plain "Unlock" button.
+        verify: checks a typed passphrase: the acting profile's own, else the encrypted
+            database's (`identity.unlock_check`); None means the prompt is a plain "Unlock"
+            button (a profile proved only by the computer's account).
 
     Signals:
         locked(): the app has just locked; nothing should be written until `unlocked`.

@@ -425,6 +425,10 @@ class MainWindow(QMainWindow):
         self.who.setText(
             f"{actor.name} · {ROLE_LABELS.get(actor.role, actor.role)}" + (f" · {agency.name}" if agency else "")
         )
+        if self.idle_lock is not None:  # the new profile's own proof unlocks the screen now
+            from marac_prep.core.identity import unlock_check
+
+            self.idle_lock.verify = unlock_check(self.database, actor)
         if self.case_view.snapshot is not None:
             self.case_view.show_snapshot(self.case_view.snapshot)
         self._update_actions()

@@ -1,10 +1,13 @@
-"""Who am I: pick an existing profile or create one (name, agency, role) on start."""
+"""Who am I: pick your profile and prove it (your account, or the profile's passphrase).
+
+Profiles are made by coordinators; the chooser creates only a new database's first coordinator,
+for the account that created the database (see docs/security.md).
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -17,18 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 from marac_prep.core.db import Database
-from marac_prep.core.errors import ValidationError
+from marac_prep.core.errors import PermissionDenied, ValidationError
+from marac_prep.core.identity import Proof, authenticate, may_create_first_coordinator
 from marac_prep.core.models import User
-from marac_prep.core.users import create_profile, get_user, list_users
-from marac_prep.ui.forms import (
-    agencies,
-    choice,
-    clear_when_edited,
-    fill_agency_combo,
-    fit_to_screen,
-    inline_error,
-    saving,
-)
+from marac_prep.core.users import create_profile, list_users
+from marac_prep.ui.forms import agencies, clear_when_edited, fit_to_screen, inline_error, saving
 from marac_prep.ui.text import plain_label
 
 ROLE_LABELS = {
@@ -40,10 +36,12 @@ ROLE_LABELS = {
 
 
 class ProfileDialog(QDialog):
-    """Chooses the acting profile.
+    """Chooses the acting profile, which must be proved.
 
     Attributes:
-        user: the chosen or created profile once accepted.
+        user: the proved (or, on a new database, created) profile once accepted.
+        profiles: the existing profiles; passphrase: the chosen profile's passphrase, if it has one.
+        name: the first coordinator's name (shown only on a database without profiles).
     """
 
     def __init__(self, database: Database, *, suggested_name: str = "", parent: QWidget | None = None) -> None:
@@ -51,11 +49,17 @@ class ProfileDialog(QDialog):
         self._database = database
         self.user: User | None = None
         self.setWindowTitle("Who are you?")
+        self.setMinimumWidth(420)
+        self._proof = Proof.of_this_process()
         with database.read_session() as session:
             users = [u for u in list_users(session) if u.active]
             self._agencies = agencies(session)
+            self.first_profile = may_create_first_coordinator(session, self._proof)
         names = {a.id: a.name for a in self._agencies}
-        intro = plain_label("Marac Prep records who made each change. Pick your profile, or create one.", self)
+        intro = plain_label(
+            "Marac Prep records who made each change. Pick your profile; a profile that is not "
+            "bound to your account on this computer needs its passphrase.", self,
+        )
         intro.setWordWrap(True)
         self.profiles = QListWidget(self)
         self.profiles.setAccessibleName("Existing profiles")
@@ -64,24 +68,22 @@ class ProfileDialog(QDialog):
             item = QListWidgetItem(
                 f"{user.name} – {ROLE_LABELS.get(user.role, user.role)}" + (f", {where}" if where else "")
             )
-            item.setData(Qt.ItemDataRole.UserRole, user.id)
+            item.setData(Qt.ItemDataRole.UserRole, user.name)
             self.profiles.addItem(item)
+            if suggested_name and user.name.casefold() == suggested_name.strip().casefold():
+                self.profiles.setCurrentItem(item)
         self.profiles.itemDoubleClicked.connect(lambda _item: self.choose())
-        new = QGroupBox("New profile", self)
+        self.passphrase = QLineEdit(self)
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Profile passphrase")
+        self.passphrase.setPlaceholderText("Passphrase, if your profile has one")
+        self.passphrase.returnPressed.connect(self.choose)
+        new = QGroupBox("This database has no profiles yet: you become its first coordinator", self)
         self.name = QLineEdit(new)
         self.name.setAccessibleName("Your name")
-        self.name.setText(suggested_name if not users else "")
-        self.agency = QComboBox(new)
-        self.agency.setAccessibleName("Your agency")
-        fill_agency_combo(self.agency, self._agencies, none_label="— (coordinator or viewer)")
-        self.role = QComboBox(new)
-        self.role.setAccessibleName("Your role")
-        for role, label in ROLE_LABELS.items():
-            self.role.addItem(label, role)
-        form = QFormLayout(new)
-        form.addRow("&Name", self.name)
-        form.addRow("&Agency", self.agency)
-        form.addRow("&Role", self.role)
+        self.name.setText(suggested_name or self._proof.os_account)
+        QFormLayout(new).addRow("&Name", self.name)
+        new.setVisible(self.first_profile)
         self.error = inline_error(self)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -91,33 +93,43 @@ class ProfileDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(plain_label("Existing profiles", self))
-        layout.addWidget(self.profiles)
+        if users:
+            layout.addWidget(plain_label("Profiles", self))
+            layout.addWidget(self.profiles)
+            layout.addWidget(self.passphrase)
+        else:
+            self.profiles.hide()
+            self.passphrase.hide()
         layout.addWidget(new)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        if users:
+        if users and self.profiles.currentItem() is None:
             self.profiles.setCurrentRow(0)
-        self.name.textEdited.connect(lambda _t: self.profiles.clearSelection())
         clear_when_edited(self, self.error)
         fit_to_screen(self)
 
     def choose(self) -> bool:
-        """Uses a typed new profile if a name is given, else the selected existing one."""
+        """Proves the selected profile (or makes the first coordinator); refusals show inline."""
         with saving(self, self.error, doing="choose a profile") as saved, self._database.session() as session:
-            if self.name.text().strip():
+            if self.first_profile:
                 self.user = create_profile(
-                    session, name=self.name.text(), role=choice(self.role), agency_id=choice(self.agency)
+                    session, name=self.name.text(), role="coordinator", agency_id=None,
+                    os_account=self._proof.os_account,
                 )
             else:
                 item = self.profiles.currentItem()
-                if item is None or not item.isSelected():
-                    raise ValidationError("Pick your profile from the list, or type your name to create one.")
-                self.user = get_user(session, int(item.data(Qt.ItemDataRole.UserRole)))
+                if item is None:
+                    raise ValidationError("Pick your profile from the list.")
+                proof = Proof.of_this_process(passphrase=self.passphrase.text())
+                self.passphrase.clear()
+                try:
+                    self.user = authenticate(session, name=str(item.data(Qt.ItemDataRole.UserRole)), proof=proof)
+                except PermissionDenied as exc:  # said beside the field, the dialog staying open
+                    raise ValidationError(str(exc)) from None
         return saved.ok
 
     @classmethod
     def choose_profile(cls, parent: QWidget | None, database: Database, suggested_name: str = "") -> User | None:
-        """Shows the chooser; the profile, or None if the user cancels. Tests replace this."""
+        """Shows the chooser; the proved profile, or None if the user cancels. Tests replace this."""
         dialog = cls(database, suggested_name=suggested_name, parent=parent)
         return dialog.user if dialog.exec() == QDialog.DialogCode.Accepted else None

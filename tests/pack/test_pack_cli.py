@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from marac_prep.cli import main
 from marac_prep.core.db import open_database
+from marac_prep.core.identity import current_os_account
 from tests.factories import Workspace
 from tests.pack.scenario import REFUGE, build_scenario
 
@@ -89,7 +90,7 @@ def test_cli_viewer_cannot_export(workspace_file: tuple[str, str], tmp_path: Pat
                                   capsys: pytest.CaptureFixture[str]) -> None:
     database, day = workspace_file
     assert main(["--database", database, "--user", "Cora Ordinator", "user", "create", "--name", "Val Viewer",
-                 "--role", "viewer"]) == 0
+                 "--role", "viewer", "--os-account", current_os_account()]) == 0
     assert main(["--database", database, "--user", "Val Viewer", "pack", "--meeting", day,
                  "-o", str(tmp_path / "v.pdf")]) == 1
     assert "cannot export" in capsys.readouterr().err

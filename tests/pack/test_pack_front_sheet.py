@@ -159,3 +159,19 @@ def test_pack_for_one_agency_is_watermarked_and_audited(ws: Workspace, session: 
 def test_dates_in_sentences() -> None:
     assert sentence_dates("referred on Jul 2025 and on 2024.") == "referred in Jul 2025 and in 2024."
     assert sentence_dates("seen on 12 Jul 2025") == "seen on 12 Jul 2025"
+
+
+def test_a_reviewed_finding_shows_its_review_in_the_pack(ws: Workspace, session: Session, chair_case: Case,
+                                                         tmp_path: Path) -> None:
+    from marac_prep.analysis.gaps import analyse_case
+    from marac_prep.core.casefile import load_case_file
+    from marac_prep.core.reviews import review_finding
+
+    finding = analyse_case(load_case_file(session, chair_case.id))[0]
+    review_finding(session, actor=ws.coordinator, case_id=chair_case.id, finding_key=finding.key,
+                   note="Raised with the chair before the meeting.")
+    destination = tmp_path / "reviewed.pdf"
+    export_pack(session, actor=ws.coordinator, meeting_id=chair_case.meeting_id, destination=destination)
+    text = squash("\n".join(page_texts(destination)))
+    assert squash(f"Reviewed by {ws.coordinator.name}") in text
+    assert squash("Raised with the chair before the meeting.") in text

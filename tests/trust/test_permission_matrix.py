@@ -96,7 +96,8 @@ def _services(ws: Any, case_id: int, meeting_id: int) -> dict[str, Callable[[Use
             assessed_on=date.today() - timedelta(days=1), answers={"injury": Answer("yes")},
         ),
         "manage_users": lambda actor, _a: create_profile(
-            session, actor=actor, name=f"New profile {next(n)}", role="viewer", agency_id=None
+            session, actor=actor, name=f"New profile {next(n)}", role="viewer", agency_id=None,
+            os_account="someone.else",
         ),
         "export": lambda actor, _a: load_pack_content(session, actor=actor, meeting_id=meeting_id),
         "view_audit": lambda actor, _a: find_events(session, actor=actor, where=AuditFilter(case_id=case_id)),

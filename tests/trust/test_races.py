@@ -124,6 +124,7 @@ def test_two_desks_chasing_at_once_count_every_chase(db, ws, desks):
     """A chase without a version: each saved chase is counted, none is silently dropped."""
     case = ws.case(ws.meeting())
     agency_id = ws.agency["HSG"].id
+    set_return(ws.session, actor=ws.coordinator, case_id=case.id, agency_id=agency_id, status="requested")
     ws.session.commit()
     saved = 0
     for _ in range(ROUNDS):

@@ -23,14 +23,16 @@ from sqlmodel import select
 from marac_prep.core.chronology import add_entry
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.db import open_database
+from marac_prep.core.identity import Proof, authenticate
 from marac_prep.core.models import Agency
-from marac_prep.core.users import ensure_profile
 
 
 def write(target: str, case_id: int, count: int, out: TextIO) -> None:
     db = open_database(target)
     with db.session() as session:
-        actor = ensure_profile(session, name="Writer process", role="coordinator")
+        # The coordinator the test made, proved as the tests prove every profile: by this
+        # process's operating-system account.
+        actor = authenticate(session, name="Cora Ordinator", proof=Proof.of_this_process())
         agencies = [a.id for a in session.exec(select(Agency)).all()]
     print("ready", file=out, flush=True)
     n = 0

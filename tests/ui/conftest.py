@@ -21,6 +21,15 @@ def temporary_settings(tmp_path) -> Iterator[QSettings]:
 
 
 @pytest.fixture(autouse=True)
+def empty_clipboard_after_test(qapp) -> Iterator[None]:
+    """Rows copied by a test are cleared from the clipboard before the next one: the offscreen
+    platform's clipboard still owning a QMimeData when the interpreter exits crashes it on the way
+    out (exit status 139 after every test passed)."""
+    yield
+    qapp.clipboard().clear()
+
+
+@pytest.fixture(autouse=True)
 def no_pause_after_failed_backup(monkeypatch) -> None:
     """A failed backup on close is shown for a moment in the app; tests need not wait for it."""
     from marac_prep.ui.main_window import MainWindow

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date, timedelta
 
+import pytest
 from PySide6.QtCore import Qt
 from sqlmodel import select
 
@@ -14,7 +15,6 @@ from marac_prep.core.models import AgencyReturn, Meeting, RiskAssessment
 from marac_prep.ui.case_dialog import CaseDialog
 from marac_prep.ui.dash_dialog import DashDialog
 from marac_prep.ui.entry_dialog import EntryDialog
-from marac_prep.ui.forms import select_data
 from marac_prep.ui.meeting_dialog import MeetingDialog
 from marac_prep.ui.people_model import MASKED_ADDRESS
 from marac_prep.ui.person_dialog import PersonDialog
@@ -331,17 +331,27 @@ def test_dash_checklist_scores_live_and_saves_with_tool_and_version(qtbot, works
     assert assessment.answers["injury"] == {"answer": "yes", "source": "police record"}
 
 
-def test_who_am_i_creates_a_profile(qtbot, workspace):
+def test_who_am_i_never_creates_a_profile_and_wants_proof(qtbot, workspace):
+    """The attack: the chooser let anyone type a name and become a coordinator; now it only
+    proves existing profiles, and a passphrase-protected one needs its passphrase."""
+    from marac_prep.core.users import create_profile
+
     ws, db = workspace
+    if not db.is_sqlite:
+        pytest.skip("on PostgreSQL the login decides, not a passphrase (tests/trust/test_identity_postgres.py)")
+    with db.session() as s:
+        create_profile(s, actor=ws.coordinator, name="Priya Idva", role="idva", agency_id=ws.agency["IDVA"].id,
+                       passphrase="correct horse battery")
     dialog = ProfileDialog(db)
     qtbot.addWidget(dialog)
-    dialog.name.setText("Priya Idva")
-    dialog.role.setCurrentIndex(dialog.role.findData("idva"))
-    select_data(dialog.agency, None)
-    assert dialog.choose() is False and "must belong to an agency" in dialog.error.text()
-    dialog.agency.setCurrentIndex(dialog.agency.findData(ws.agency["IDVA"].id))
+    assert not dialog.first_profile and not dialog.name.isVisibleTo(dialog)
+    row = next(i for i in range(dialog.profiles.count()) if dialog.profiles.item(i).text().startswith("Priya"))
+    dialog.profiles.setCurrentRow(row)
+    dialog.passphrase.setText("wrong guess at it")
+    assert dialog.choose() is False and "not Priya Idva's passphrase" in dialog.error.text()
+    dialog.passphrase.setText("correct horse battery")
     assert dialog.choose() is True
-    assert (dialog.user.name, dialog.user.role, dialog.user.agency_id) == ("Priya Idva", "idva", ws.agency["IDVA"].id)
+    assert (dialog.user.name, dialog.user.role) == ("Priya Idva", "idva")
 
 
 def test_geometry_and_column_widths_are_remembered(qtbot, workspace, temporary_settings):

@@ -58,8 +58,17 @@ def test_a_refused_database_is_one_sentence_the_file_is_untouched_and_the_status
 
 def test_the_window_closes_when_the_user_cancels_the_profile_choice(qtbot, workspace_file, temporary_settings,
                                                                      monkeypatch):
+    from marac_prep.core.db import open_database
+    from marac_prep.core.identity import current_os_account
+    from marac_prep.core.users import create_profile, find_user
     from marac_prep.ui.profile_dialog import ProfileDialog
 
+    # Two profiles belong to this account, so the app must ask which one.
+    db = open_database(workspace_file)
+    with db.session() as s:
+        create_profile(s, actor=find_user(s, "Cora Ordinator"), name="Cora's viewer", role="viewer",
+                       agency_id=None, os_account=current_os_account())
+    db.close()
     monkeypatch.setattr(ProfileDialog, "choose_profile", classmethod(lambda cls, *a, **k: None))
     window = start_app(database_target=str(workspace_file), user_name=None, demo=False, settings=temporary_settings)
     qtbot.addWidget(window)

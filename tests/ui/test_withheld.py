@@ -88,3 +88,16 @@ def test_export_chronology_asks_shareable_or_everything_and_audits_it(
     with db.read_session() as s:
         events = s.exec(select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.id)).all()
     assert [e.details["shareable_only"] for e in events] == [True, False]
+
+
+def test_audit_details_read_as_sentences():
+    from marac_prep.ui.audit_view import details_in_words
+
+    assert details_in_words("return.set", {"agency_id": 5, "status": "nothing_known"}, {5: "Housing"}) == (
+        "Set Housing's return to Nothing known."
+    )
+    assert details_in_words("entry.update", {"fields": ["event_type", "summary"]}) == (
+        "Changed the event type, summary."
+    )
+    exported = details_in_words("export", {"what": "chronology", "rows": 3, "cases": 1, "shareable_only": False})
+    assert "withheld entries included" in exported

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from marac_prep.analysis.reading.patterns import rules_version
-from marac_prep.analysis.reading.reader import Found, entry_text, read_entry, remember
+from marac_prep.analysis.reading.reader import entry_text, read_entry, remember
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.db import is_read_only
 from marac_prep.core.models import ChronologyEntry
@@ -46,19 +46,6 @@ def decode(entry_id: int, text: str) -> tuple[TextSignal, ...]:
         return ()
     return tuple(
         TextSignal(entry_id, kind, code, words, field, start, end, agency, agency_code)  # type: ignore[arg-type]
-        for kind, code, field, start, end, words, agency, agency_code in _decoded(text)
-    )
-
-
-@lru_cache(maxsize=16384)
-def _as_found(summary: str, text: str) -> tuple[Found, ...]:
-    """Stored signals as the reader's results for the entry's whole text ("summary\ndetail")."""
-    if not text:
-        return ()
-    shift = len(summary) + 1
-    return tuple(
-        Found(kind, code, start + (shift if field == "detail" else 0), end + (shift if field == "detail" else 0),
-              words, agency, agency_code)
         for kind, code, field, start, end, words, agency, agency_code in _decoded(text)
     )
 
@@ -129,9 +116,10 @@ def attach_signals(session: Session, case_files: Sequence[CaseFile], *, store: b
             row = stored.get(entry.id)
             if row is not None and row[0] == entry.version and row[1] == version:
                 found = decode(entry.id, row[2])
-                # So that anything else asking about this entry's text (the victim-blaming finder)
-                # is answered from the store, not by reading it again.
-                remember(entry_text(entry.summary, entry.detail), _as_found(entry.summary, row[2]))
+                if not found:
+                    # The analysis asks the victim-blaming finder about an entry with no signals:
+                    # answer it from the store ("nothing") rather than by reading the text again.
+                    remember(entry_text(entry.summary, entry.detail), ())
             else:
                 found = read_entry(entry.id, entry.summary, entry.detail)
                 fresh.append((entry.id, entry.version, encode(found)))

@@ -95,7 +95,11 @@ def _sqlite_engine(path: Path, *, read_only: bool, cipher: Cipher | None) -> Eng
         creator=lambda: connect(path, cipher=cipher, read_only=read_only),
         # A file, not ":memory:": one connection per session, as for "sqlite:///path".
         poolclass=QueuePool,
-    ).execution_options(marac_read_only=read_only)
+    ).execution_options(
+        marac_read_only=read_only,
+        # Keys the audit chain of an encrypted database (core/audit.py; decision 0034).
+        marac_audit_key=cipher.audit_key() if cipher is not None else None,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

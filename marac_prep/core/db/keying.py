@@ -45,6 +45,10 @@ class Cipher:
     def matches(self, passphrase: str) -> bool:
         return hmac.compare_digest(self.derive(passphrase, self.salt).key, self.key)
 
+    def audit_key(self) -> bytes:
+        """The audit chain's HMAC key, derived from the database key and never stored (decision 0034)."""
+        return hmac.new(self.key, b"marac-prep audit chain 1", hashlib.sha256).digest()
+
 
 def cipher_module() -> Any:
     try:

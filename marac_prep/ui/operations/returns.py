@@ -96,6 +96,9 @@ def record_returns(window: MainWindow, agency_ids: list[int], status: str) -> No
         note = ReturnInputs.declined_reason(window, _names(lines))
         if note is None:
             return
+        if not note.strip():
+            Messages.info(window, "Declined", "Nothing was recorded: say why the agency declined.")
+            return
     actor = window.actor
     wanted = [(line.agency_id, line.version) for line in lines]
 

@@ -1,7 +1,7 @@
 """After the meeting (issue 18): attendance, the running order with notes, and agreed actions
 
 Revision ID: 0011_actions
-Revises: 0005_entry_signals
+Revises: 0007_trust_identity
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0011_actions"
-down_revision = "0005_entry_signals"
+down_revision = "0007_trust_identity"
 branch_labels = None
 depends_on = None
 
@@ -82,6 +82,13 @@ def upgrade() -> None:
     op.create_index(op.f("ix_marac_action_meeting_id"), "marac_action", ["meeting_id"], unique=False)
     op.create_index(op.f("ix_marac_action_case_id"), "marac_action", ["case_id"], unique=False)
     op.create_index(op.f("ix_marac_action_agency_id"), "marac_action", ["agency_id"], unique=False)
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        # The new tables get the server's GRANTs and row-level security: everyone reads,
+        # coordinators write, agency representatives and Idvas write their own agency's actions.
+        from marac_prep.core.server_roles import apply_server_roles
+
+        apply_server_roles(bind)
 
 
 def downgrade() -> None:
