@@ -35,7 +35,8 @@ def test_demo_then_meeting_list(tmp_path):
     listing = run("--database", target, "meeting", "list")
     assert listing.returncode == 0, listing.stderr
     lines = listing.stdout.strip().splitlines()
-    assert len(lines) == 2 and lines[1].split()[-1] == "8"
+    # The upcoming meeting's 8 cases, then the past meeting with its one earlier referral (issue 18).
+    assert len(lines) == 3 and lines[1].split()[-1] == "8" and lines[2].split()[-1] == "1"
 
 
 def test_impossible_meeting_date_is_one_line_exit_2(tmp_path):

@@ -18,7 +18,23 @@ def test_default_demo_covers_every_event_type_and_return_status(ws, session):
     assert {"returned", "nothing_known", "chased", "requested", "not_requested"} <= statuses
     roles = {p.role for p in session.exec(select(Person)).all()}
     assert "child" in roles
-    assert len(session.exec(select(Case)).all()) == 8
+    # The 8 upcoming cases, and the first one's earlier referral at the past meeting (issue 18).
+    assert len(session.exec(select(Case)).all()) == 9
+
+
+def test_demo_has_a_past_meeting_with_actions_in_every_status(ws, session):
+    from marac_prep.analysis.gaps import analyse_case
+    from marac_prep.core.actions import ACTION_STATUSES, list_actions
+    from marac_prep.core.casefile import load_case_file
+    from marac_prep.core.models import MaracAction, MeetingAttendance
+
+    build_demo(session, actor=ws.coordinator)
+    assert {a.status for a in session.exec(select(MaracAction)).all()} == set(ACTION_STATUSES)
+    assert {a.attendance for a in session.exec(select(MeetingAttendance)).all()} == {"present", "apologies"}
+    assert any(r.overdue for r in list_actions(session))
+    first = session.exec(select(Case).order_by(Case.id)).first()  # the first upcoming case
+    raised = [f for f in analyse_case(load_case_file(session, first.id)) if f.kind == "action_not_completed"]
+    assert raised and raised[0].severity == "high" and "did not act" in raised[0].message
 
 
 def test_demo_is_repeatable_for_a_seed(tmp_path):
