@@ -32,7 +32,9 @@ if str(HERE.parent) not in sys.path:
 from marac_bench import (  # noqa: E402
     gaps_bench,
     gaps_cold_bench,
+    identity_bench,
     import_bench,
+    import_memory_bench,
     pack_bench,
     text_quality_bench,
     ui_bench,
@@ -41,8 +43,8 @@ from marac_bench.measure import Result  # noqa: E402
 from marac_bench.workspace import Size, Workspace, copy_of, workspace  # noqa: E402
 
 NAMES = (
-    "pack", "pack_password", "import", "gaps", "gaps_cold", "text_quality", "startup", "startup_usable",
-    "case_open", "filter", "memory", "entry_save",
+    "pack", "pack_password", "import", "import_memory", "gaps", "gaps_cold", "identity", "identity_quality",
+    "text_quality", "startup", "startup_usable", "case_open", "filter", "memory", "entry_save",
 )
 
 
@@ -99,6 +101,8 @@ def _seconds(value: float | None) -> str:
 
 
 def _target(result: Result) -> str:
+    if hasattr(result, "target_text"):
+        return str(result.target_text)
     parts = []
     if result.quality_targets is not None:
         precision, recall, floor = result.quality_targets
@@ -107,6 +111,8 @@ def _target(result: Result) -> str:
         parts.append(f"<= {result.target:g}")
     if result.limit_s is not None:
         parts.append(f"< {_seconds(result.limit_s)}")
+    if result.limit_mib is not None:
+        parts.append(f"< {result.limit_mib:.0f} MiB peak")
     return " and ".join(parts) or "report"
 
 
@@ -154,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     # The large workspace is built (or read from the cache) only for the benchmarks that use it.
-    needs_large = bool(wanted & {"pack", "gaps", "startup", "case_open", "filter", "memory"})
+    needs_large = bool(wanted & {"pack", "gaps", "identity", "startup", "case_open", "filter", "memory"})
     ws = workspace(plan.size) if needs_large else Workspace(Path(), plan.size, 0, 0)
     if needs_large:
         print(f"Workspace: {ws.size.cases:,} cases, {ws.size.entries:,} entries ({ws.path.name})", file=sys.stderr)
@@ -173,8 +179,15 @@ def main(argv: list[str] | None = None) -> int:
             import_ws = workspace(IMPORT_SIZE)
             results.append(_guarded("import", lambda: import_bench.run(import_ws, rows=plan.import_rows,
                                                                        runs=slow_runs)))
+        if "import_memory" in wanted:
+            memory_ws = workspace(IMPORT_SIZE)
+            results.append(_guarded("import_memory", lambda: import_memory_bench.run(memory_ws)))
         if "gaps" in wanted:
             results.append(_guarded("gaps", lambda: gaps_bench.run(working, db_path, runs=runs)))
+        if "identity" in wanted:
+            results.append(_guarded("identity", lambda: identity_bench.run(working, db_path, runs=runs)))
+        if "identity_quality" in wanted:
+            results.append(_guarded("identity_quality", identity_bench.quality))
         if "gaps_cold" in wanted:
             cold_ws = workspace(COLD_SIZE)
             results.append(_guarded("gaps_cold", lambda: gaps_cold_bench.run(cold_ws, runs=slow_runs)))

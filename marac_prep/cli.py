@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from marac_prep import __version__
 from marac_prep.commands import COMMAND_MODULES
@@ -88,9 +89,57 @@ def _open_app(args: argparse.Namespace) -> int:
     return run_app(database_target=args.database, user_name=args.user, demo=args.demo)
 
 
+class _ClosedPipeTolerant:
+    """Standard output that, once its reader has gone (`marac-prep … | head -1`), drops the rest
+    of the output instead of failing: a command whose change was saved still finishes, and its
+    exit status says what happened to the data, not to the pipe."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.reader_gone = False
+
+    def _discard(self) -> None:
+        self.reader_gone = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())  # so the final flush at exit goes nowhere too
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+
+    def write(self, text: str) -> int:
+        if not self.reader_gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._discard()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.reader_gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._discard()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command; returns the exit status (0 ok, 1 failure, 2 bad input)."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    if not isinstance(sys.stdout, _ClosedPipeTolerant):
+        sys.stdout = _ClosedPipeTolerant(sys.stdout)
+    try:
+        return _main(argv)
+    finally:
+        if isinstance(sys.stdout, _ClosedPipeTolerant):
+            sys.stdout.flush()
+            sys.stdout = sys.stdout._stream
+
+
+def _main(argv: list[str]) -> int:
     args = _app_options(argv)
     if args is None:
         try:

@@ -61,6 +61,8 @@ class Workspace:
         referral_days_ago: int = 10,
         victim: str = "Alys PRITCHARD",
         victim_dob: date = date(1990, 4, 3),
+        perpetrator: str = "Gethin MORRIS",
+        perpetrator_dob: date | None = date(1987, 9, 21),
         **fields: Any,
     ) -> Case:
         self._n += 1
@@ -68,8 +70,8 @@ class Workspace:
             PersonInput(role="victim", name=victim, date_of_birth=victim_dob, gender="female"),
             PersonInput(
                 role="perpetrator",
-                name="Gethin MORRIS",
-                date_of_birth=date(1987, 9, 21),
+                name=perpetrator,
+                date_of_birth=perpetrator_dob,
                 relationship="Ex-partner",
                 must_not_receive_information=True,
             ),

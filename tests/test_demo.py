@@ -11,15 +11,15 @@ from marac_prep.demo import build_demo
 
 def test_default_demo_covers_every_event_type_and_return_status(ws, session):
     summary = build_demo(session, actor=ws.coordinator)
-    assert (summary.meetings, summary.cases) == (1, 8)
+    assert (summary.meetings, summary.cases, summary.earlier_cases) == (4, 8, 4)  # + the past meeting with actions (issue 18)
     kinds = {e.event_type for e in session.exec(select(ChronologyEntry)).all()}
     assert kinds == {e.id for e in event_types()} - {"nothing_known"}
     statuses = {r.status for r in session.exec(select(AgencyReturn)).all()}
     assert {"returned", "nothing_known", "chased", "requested", "not_requested"} <= statuses
     roles = {p.role for p in session.exec(select(Person)).all()}
     assert "child" in roles
-    # The 8 upcoming cases, and the first one's earlier referral at the past meeting (issue 18).
-    assert len(session.exec(select(Case)).all()) == 9
+    # The upcoming cases and the demo's earlier ones (repeats, and the past meeting with actions).
+    assert len(session.exec(select(Case)).all()) == 8 + summary.earlier_cases
 
 
 def test_demo_has_a_past_meeting_with_actions_in_every_status(ws, session):

@@ -25,7 +25,8 @@ class Result:
     Attributes:
         target: the highest acceptable ratio (None where the issue sets no ratio target).
         limit_s: an absolute time target in seconds, where there is one.
-        peak_mib: for the memory benchmark, the peak resident memory.
+        peak_mib: for the memory benchmarks, the peak resident memory.
+        limit_mib: a memory target in MiB, where there is one (import_memory).
         note: how ours and the baseline were measured, for the table's footnotes.
     """
 
@@ -35,6 +36,7 @@ class Result:
     target: float | None = None
     limit_s: float | None = None
     peak_mib: float | None = None
+    limit_mib: float | None = None
     note: str = ""
     error: str = ""
     # For quality rows (text_quality): overall precision and recall, their targets
@@ -66,6 +68,8 @@ class Result:
             checks.append(self.ratio is not None and self.ratio <= self.target)
         if self.limit_s is not None:
             checks.append(self.ours_s is not None and self.ours_s < self.limit_s)
+        if self.limit_mib is not None:
+            checks.append(self.peak_mib is not None and self.peak_mib < self.limit_mib)
         if self.quality_targets is not None:
             precision, recall, floor = self.quality_targets
             checks.append((self.precision or 0) >= precision and (self.recall or 0) >= recall)
@@ -85,6 +89,8 @@ class Result:
             out["limit_s"] = self.limit_s
         if self.peak_mib is not None:
             out["peak_mib"] = round(self.peak_mib, 1)
+        if self.limit_mib is not None:
+            out["limit_mib"] = self.limit_mib
         if self.precision is not None:
             out["precision"] = round(self.precision, 4)
             out["recall"] = round(self.recall or 0, 4)

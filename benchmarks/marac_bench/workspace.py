@@ -23,8 +23,17 @@ CACHE = Path(__file__).resolve().parent.parent / ".cache"
 # A fixed "today" keeps a cached workspace identical whatever day it is rebuilt on.
 TODAY = date(2025, 6, 2)
 ACTOR = "Benchmark coordinator"
-_SHAPING_CODE = ("marac_prep/demo", "marac_prep/core/models.py", "marac_prep/core/migrations/versions",
-                 "marac_prep/analysis/reading", "resources/reading")
+# Person keys are written with the people, so the matcher's key code shapes the data too.
+_SHAPING_CODE = (
+    "marac_prep/demo",
+    "marac_prep/core/models.py",
+    "marac_prep/core/migrations/versions",
+    "marac_prep/analysis/reading",
+    "resources/reading",
+    "marac_prep/core/person_keys.py",
+    "marac_prep/core/matching.py",
+    "resources/name_variants.json",
+)
 
 
 @dataclass(frozen=True)

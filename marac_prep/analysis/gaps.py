@@ -36,9 +36,11 @@ from marac_prep.analysis.findings import (
 )
 from marac_prep.analysis.incidents import Incident, incidents
 from marac_prep.analysis.language import find_victim_blaming
+from marac_prep.analysis.repeats import RepeatSettings, repeat_findings
+from marac_prep.analysis.repeats import same_person as same_person  # re-exported: callers from before the move
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.dates import APPROXIMATE_DAYS, PartialDate
-from marac_prep.core.models import Case, Person, RiskAssessment
+from marac_prep.core.models import RiskAssessment
 from marac_prep.core.returns import ReturnRow
 from marac_prep.core.settings import Settings, packaged
 from marac_prep.core.signals import TextSignal
@@ -91,6 +93,7 @@ class GapSettings:
         escalation_window_days / escalation_incident_count: N incidents in this many days
             before the referral (the referral day included) make an escalation.
         repeat_window_days: an earlier referral at most this many days before this one is a repeat.
+        repeat_definition: "referral" or "any_abuse" (see `analysis.repeats`).
         approximate_date_days: days either side of an approximate ("?") date it may stand for.
         same_incident_hours: same-day records of one incident further apart than this are two.
         as_of: the day the analysis speaks for (today when None): a referral whose window has
@@ -101,6 +104,7 @@ class GapSettings:
     escalation_window_days: int = 365
     escalation_incident_count: int = 3
     repeat_window_days: int = 365
+    repeat_definition: str = "referral"
     approximate_date_days: int = APPROXIMATE_DAYS
     same_incident_hours: int = 3
     high_risk_indicators: frozenset[str] = field(default_factory=high_risk_indicators)
@@ -117,6 +121,7 @@ class GapSettings:
             escalation_window_days=values.escalation_window_days,
             escalation_incident_count=values.escalation_incident_count,
             repeat_window_days=values.repeat_window_days,
+            repeat_definition=values.repeat_definition,
             approximate_date_days=values.approximate_date_days,
             same_incident_hours=values.same_incident_hours,
         )
@@ -998,56 +1003,15 @@ def consent_not_recorded(view: _View) -> list[GapFinding]:
     return [_finding(view.file, "consent_not_recorded", severity, message)]
 
 
-_NAME_SPLIT = re.compile(r"[^\w]+")
-
-
-def name_key(name: str) -> tuple[str, ...]:
-    """A name's words folded and sorted, so "Jane SMITH" and "SMITH, Jane" compare equal."""
-    return tuple(sorted(w for w in _NAME_SPLIT.split(name.casefold()) if w))
-
-
-def same_person(a: Person, b: Person) -> bool:
-    """Same victim: a name or alias in common AND the same date of birth when both are known."""
-    if a.date_of_birth and b.date_of_birth and a.date_of_birth != b.date_of_birth:
-        return False
-    names_a = {name_key(n) for n in [a.name, *a.aliases] if n and n.strip()}
-    names_b = {name_key(n) for n in [b.name, *b.aliases] if n and n.strip()}
-    return bool(names_a & names_b)
-
-
 def repeats(view: _View, gs: GapSettings) -> list[GapFinding]:
-    """An earlier referral of the same victim within the repeat window before this one."""
-    case_file = view.file
-    victim = case_file.victim
-    if victim is None:
-        return []
-    this = case_file.case
-    found = []
-    earlier: list[Case] = []
-    for other, people in case_file.earlier_cases:
-        if other.id == this.id:
-            continue
-        # A referral on the same day is a duplicate of this one, not an earlier Marac.
-        gap = (this.referral_date - other.referral_date).days
-        if not 1 <= gap <= gs.repeat_window_days:
-            continue
-        if any(p.role == "victim" and same_person(victim, p) for p in people):
-            earlier.append(other)
-    ticked = this.repeat or "repeat" in this.criteria
-    for other in sorted(earlier, key=lambda c: c.referral_date, reverse=True):
-        day = other.referral_date
-        note = "the referral marks it as a repeat" if ticked else "the referral does not mark it as a repeat"
-        found.append(
-            _finding(
-                case_file,
-                "repeat",
-                "medium" if ticked else "high",
-                f"Repeat: the same victim was referred as {other.reference} on {day.day} {day.strftime('%b %Y')}, "
-                f"{(this.referral_date - day).days} days before this referral; {note}.",
-                group=other.reference,
-            )
-        )
-    return found
+    """Repeats, serial perpetrators and victims seen in other cases (`analysis.repeats`)."""
+    rs = RepeatSettings(
+        window_days=gs.repeat_window_days, definition=gs.repeat_definition, incident_types=gs.incident_types
+    )
+    return [
+        _finding(view.file, f.kind, f.severity, f.message, entry_ids=f.entry_ids, group=f.group)
+        for f in repeat_findings(view.file, rs)
+    ]
 
 
 def actions_not_completed(view: _View, gs: GapSettings) -> list[GapFinding]:

@@ -8,6 +8,7 @@ COMMAND_MODULES = (
     "marac_prep.commands.user",
     "marac_prep.commands.screenshot",
     "marac_prep.commands.gaps",
+    "marac_prep.commands.people",
     "marac_prep.commands.pack",
     "marac_prep.commands.importing",
     "marac_prep.commands.export",

@@ -48,6 +48,7 @@ def _demo(ctx: CommandContext, args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     ctx.print(
         f"Demo workspace written to {db.location}: {summary.meetings} meeting(s), "
-        f"{summary.cases} cases, {summary.entries} chronology entries (all fictional)."
+        f"{summary.cases} cases (and {summary.earlier_cases} earlier ones), {summary.entries} chronology entries "
+        "(all fictional)."
     )
     return 0

@@ -17,6 +17,7 @@ from marac_prep.core.db import Database, is_read_only, unit_of_work
 from marac_prep.core.errors import StorageError, ValidationError
 from marac_prep.core.files import atomic_write
 from marac_prep.core.models import User
+from marac_prep.core.permissions import require
 from marac_prep.core.settings import current
 
 log = logging.getLogger(__name__)
@@ -78,12 +79,16 @@ def backup_database(
 
     The copy appears whole or not at all (written beside the target, then renamed), is readable
     only by its owner, and an encrypted database gives an encrypted backup with the same
-    passphrase. When `actor` is given the backup is audited first, so the copy holds its own event.
+    passphrase. When `actor` is given (every backup a person asks for) it must be a coordinator –
+    a backup holds everything, confidential addresses included – and the backup is audited first,
+    so the copy holds its own event. Without an actor it is the app's own rolling backup.
 
     Raises:
         ValidationError: the destination is the database itself, a folder, or exists already.
         StorageError: PostgreSQL (use pg_dump), or the copy failed.
     """
+    if actor is not None:
+        require(actor, "backup")
     _require_sqlite(db)
     destination = Path(destination).expanduser()
     if _same_file(Path(db.location), destination):

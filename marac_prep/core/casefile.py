@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, String, func, or_, type_coerce
+from sqlalchemy import String, type_coerce
 from sqlmodel import Session, col, select
 
 from marac_prep.core.actions import ActionRow, list_actions
 from marac_prep.core.cases import addresses_of, cases_for_meeting, get_case, people_of
 from marac_prep.core.dates import PartialDate
+from marac_prep.core.matching import MatchSettings
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import (
     Address,
@@ -25,6 +27,7 @@ from marac_prep.core.models import (
     Person,
     RiskAssessment,
 )
+from marac_prep.core.people import PersonMatch, match_people
 from marac_prep.core.returns import ReturnRow, return_rows, returns_for_case
 from marac_prep.core.risk import assessments_for_case
 from marac_prep.core.settings import Settings, current, packaged
@@ -114,8 +117,11 @@ class CaseFile:
 
     Attributes:
         agencies: every agency by id, for naming agencies in entries and returns.
-        earlier_cases: other cases whose victim may be the same person (for repeat checks);
+        earlier_cases: other cases, referred no later than this one, in which one of this case's
+            victims or perpetrators is (or may be) recorded, with those person records;
             filled by `load_meeting_files` / `load_case_file` with `with_history=True`.
+        person_matches: this case's victims' and perpetrators' records in other cases, earlier
+            or later, confirmed or possible (`core.people.PersonMatch`), newest first.
         signals: what each entry's text says (`core.signals.TextSignal`), by entry id; empty
             until the text reader fills it.
         settings: the local settings in force where the case was loaded (`core.settings`).
@@ -134,6 +140,10 @@ class CaseFile:
     signals: dict[int, tuple[TextSignal, ...]] = field(default_factory=dict)
     settings: Settings = field(default_factory=packaged)
     earlier_actions: list[ActionRow] = field(default_factory=list)
+    person_matches: list[PersonMatch] = field(default_factory=list)
+
+    def with_matches(self, earlier: list[tuple[Case, list[Person]]], matches: list[PersonMatch]) -> CaseFile:
+        return replace(self, earlier_cases=earlier, person_matches=matches)
 
     @property
     def victim(self) -> Person | None:
@@ -150,17 +160,42 @@ class CaseFile:
         return agency.name if agency else f"agency {agency_id}"
 
 
-def _history(session: Session, case: Case, people: list[Person]) -> list[tuple[Case, list[Person]]]:
-    """Earlier cases whose victim shares a name, an alias or a date of birth with this victim."""
-    return _histories(session, [case], {case.id or 0: people})[case.id or 0]
+def _history(
+    session: Session, case: Case, people: list[Person]
+) -> tuple[list[tuple[Case, list[Person]]], list[PersonMatch]]:
+    """This case's people's matches in other cases (`core.people.match_people`: confirmed links
+    and possible matches, rejected pairs left out), and the earlier cases among them."""
+    found = match_people(session, people, settings=MatchSettings.from_settings(current(session)))
+    matches = _sorted_matches(m for p in people for m in found.get(p.id or 0, []))
+    return _earlier(session, case, matches), matches
+
+
+def _sorted_matches(matches: Iterable[PersonMatch]) -> list[PersonMatch]:
+    return sorted(matches, key=lambda m: (m.other_referral_date, m.other_case_id, m.person_id), reverse=True)
+
+
+def _earlier(session: Session, case: Case, matches: list[PersonMatch]) -> list[tuple[Case, list[Person]]]:
+    """The other cases referred no later than this one in which one of its people appears."""
+    wanted = {m.other_person_id for m in matches if m.other_referral_date <= case.referral_date}
+    if not wanted:
+        return []
+    rows = session.exec(
+        select(Case, Person)
+        .join(Person, col(Person.case_id) == col(Case.id))
+        .where(col(Person.id).in_(sorted(wanted)))
+        .order_by(col(Case.referral_date).desc(), col(Case.id), col(Person.id))
+    ).all()
+    out: dict[int, tuple[Case, list[Person]]] = {}
+    for other, person in rows:
+        out.setdefault(other.id or 0, (other, []))[1].append(person)
+    return list(out.values())
 
 
 def load_case_file(session: Session, case_id: int, *, with_history: bool = True) -> CaseFile:
     case = get_case(session, case_id)
     people = people_of(session, case_id)
     agencies = {a.id: a for a in session.exec(select(Agency)).all() if a.id is not None}
-    history = _history(session, case, people) if with_history else []
-    return CaseFile(
+    case_file = CaseFile(
         case=case,
         people=people,
         addresses=addresses_of(session, case_id),
@@ -168,24 +203,22 @@ def load_case_file(session: Session, case_id: int, *, with_history: bool = True)
         returns=returns_for_case(session, case_id),
         assessments=assessments_for_case(session, case_id),
         agencies=agencies,
-        earlier_cases=history,
         settings=current(session),
-        earlier_actions=_earlier_actions(session, {case_id: history})[case_id],
-    )
+    ).with_matches(*(_history(session, case, people) if with_history else ([], [])))
+    return _with_earlier_actions(session, case_file)
 
 
 def with_history(session: Session, case_file: CaseFile) -> CaseFile:
-    """The case file with its `earlier_cases` read (for a file loaded with `with_history=False`)."""
-    case_id = case_file.case.id or 0
-    history = _history(session, case_file.case, case_file.people)
-    return replace(case_file, earlier_cases=history,
-                   earlier_actions=_earlier_actions(session, {case_id: history})[case_id])
+    """The case file with its `earlier_cases` and `person_matches` read (for a file loaded with
+    `with_history=False`)."""
+    matched = case_file.with_matches(*_history(session, case_file.case, case_file.people))
+    return _with_earlier_actions(session, matched)
 
 
 def _earlier_actions(
     session: Session, history: dict[int, list[tuple[Case, list[Person]]]]
 ) -> dict[int, list[ActionRow]]:
-    """For each case, the actions agreed for its earlier cases, read in one query."""
+    """For each case, the actions agreed at earlier Maracs for its earlier cases, in one query."""
     wanted = {other.id for found in history.values() for other, _ in found if other.id is not None}
     result: dict[int, list[ActionRow]] = {case_id: [] for case_id in history}
     if not wanted:
@@ -195,6 +228,12 @@ def _earlier_actions(
         ids = {other.id for other, _ in found}
         result[case_id] = [r for r in rows if r.case_id in ids]
     return result
+
+
+def _with_earlier_actions(session: Session, case_file: CaseFile) -> CaseFile:
+    case_id = case_file.case.id or 0
+    found = _earlier_actions(session, {case_id: case_file.earlier_cases})[case_id]
+    return replace(case_file, earlier_actions=found)
 
 
 def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list[CaseFile]]:
@@ -237,13 +276,16 @@ def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list
     ).all():
         assessments[assessment.case_id].append(assessment)
 
-    history = _histories(session, cases, people)
-    earlier_actions = _earlier_actions(session, history)
     in_force = current(session)
+    # Everyone on the agenda is matched in one keyed query, not case by case.
+    found = match_people(
+        session, [p for group in people.values() for p in group], settings=MatchSettings.from_settings(in_force)
+    )
     files = []
     for case in cases:
         case_id = case.id or 0
         has_children = any(p.role == "child" for p in people[case_id])
+        matches = _sorted_matches(m for p in people[case_id] for m in found.get(p.id or 0, []))
         files.append(
             CaseFile(
                 case=case,
@@ -253,63 +295,12 @@ def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list
                 returns=return_rows(agencies_in_order, records[case_id], has_children=has_children),
                 assessments=assessments[case_id],
                 agencies=agencies,
-                earlier_cases=history[case_id],
+                earlier_cases=_earlier(session, case, matches),
+                person_matches=matches,
                 settings=in_force,
-                earlier_actions=earlier_actions[case_id],
             )
         )
+    # The earlier Maracs' actions for the whole agenda in one query.
+    earlier_actions = _earlier_actions(session, {f.case.id or 0: f.earlier_cases for f in files})
+    files = [replace(f, earlier_actions=earlier_actions[f.case.id or 0]) for f in files]
     return meeting, files
-
-
-def _histories(
-    session: Session, cases: list[Case], people: dict[int, list[Person]]
-) -> dict[int, list[tuple[Case, list[Person]]]]:
-    """For each case, the earlier cases whose victim shares a name, an alias or a date of birth
-    with its victim, from one query for all their candidates.
-
-    Only candidates are loaded (the analysis decides what is really the same person), so a
-    database of thousands of cases is not read whole.
-    """
-    wanted: dict[int, tuple[set[str], set[date]]] = {}
-    for case in cases:
-        victims = [p for p in people[case.id or 0] if p.role == "victim"]
-        names = {n.casefold() for v in victims for n in [v.name, *v.aliases] if n}
-        births = {v.date_of_birth for v in victims if v.date_of_birth}
-        wanted[case.id or 0] = (names, births)
-    all_names = set().union(*(n for n, _ in wanted.values()))
-    all_births = set().union(*(b for _, b in wanted.values()))
-    history: dict[int, list[tuple[Case, list[Person]]]] = {c.id or 0: [] for c in cases}
-    if not all_names and not all_births:
-        return history
-    conditions: list[ColumnElement[bool]] = []
-    if all_names:
-        conditions.append(func.lower(Person.name).in_(all_names))
-    if all_births:
-        conditions.append(col(Person.date_of_birth).in_(all_births))
-    latest = max(c.referral_date for c in cases)
-    rows = session.exec(
-        select(Case, Person, func.lower(Person.name))
-        .join(Person, col(Person.case_id) == col(Case.id))
-        .where(Person.role == "victim", Case.referral_date <= latest)
-        .where(or_(*conditions))
-        .order_by(col(Person.id))
-    ).all()
-    # Read from the ORM objects once, not once per case of the meeting.
-    candidates = [
-        (other.id or 0, other.referral_date, lowered, person.date_of_birth, other, person)
-        for other, person, lowered in rows
-    ]
-    for case in cases:
-        case_id = case.id or 0
-        names, births = wanted[case_id]
-        if not names and not births:
-            continue
-        found: dict[int, tuple[Case, list[Person]]] = {}
-        for other_id, referred, lowered, born, other, person in candidates:
-            if other_id == case_id or referred > case.referral_date:
-                continue
-            # The database's lower(), as the query compares, so both agree on every name.
-            if lowered in names or (born is not None and born in births):
-                found.setdefault(other_id, (other, []))[1].append(person)
-        history[case_id] = list(found.values())
-    return history

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from marac_prep.core import audit
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, NotFound, ValidationError
+from marac_prep.core.hidden_text import hidden_problem
 from marac_prep.core.models import Address, Agency, Case, Meeting, Person, PersonFields, User
 from marac_prep.core.permissions import require
 from marac_prep.core.versioning import load_current, save_versioned
@@ -47,6 +48,8 @@ def _clean_person(item: PersonInput) -> PersonInput:
     item.name = " ".join(item.name.split())
     if not item.name:
         raise ValidationError(f"Each {item.role} needs a name (write 'Unknown' if it is not known).")
+    if problem := hidden_problem(item.name + "".join(item.aliases), f"{item.role}'s name"):
+        raise ValidationError(problem)
     if item.date_of_birth and item.date_of_birth > date.today():
         raise ValidationError(f"{item.name}'s date of birth is in the future.")
     item.aliases = [a.strip() for a in item.aliases if a.strip()]
@@ -105,6 +108,8 @@ def create_case(
         reference = reference.strip()
         if not reference:
             raise ValidationError("A case needs a reference.")
+        if problem := hidden_problem(reference, "case reference"):
+            raise ValidationError(problem)
         if find_case(session, reference) is not None:
             raise ValidationError(f'A case with reference "{reference}" already exists.')
         if session.get(Agency, referring_agency_id) is None:
@@ -191,6 +196,8 @@ def update_case(session: Session, *, actor: User, case_id: int, expected_version
             _check_dash_score(changes["dash_score"])
         if "reference" in changes:
             changes["reference"] = str(changes["reference"]).strip()
+            if problem := hidden_problem(changes["reference"], "case reference"):
+                raise ValidationError(problem)
             other = find_case(session, changes["reference"])
             if other is not None and other.id != case.id:
                 raise ValidationError(f'A case with reference "{changes["reference"]}" already exists.')

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
+from marac_prep.core import passphrases
 from marac_prep.core.db import Database
 from marac_prep.core.errors import PermissionDenied, ValidationError
 from marac_prep.core.models import DatabaseCreator, User
@@ -27,7 +28,7 @@ from marac_prep.core.models import DatabaseCreator, User
 # scrypt for profile passphrases: 16 MiB per guess; cheap enough to check at every unlock.
 _N, _R, _P = 2**14, 8, 1
 _MAXMEM = 64 * 1024 * 1024
-MIN_PASSPHRASE = 12
+MIN_PASSPHRASE = passphrases.MIN_LENGTH
 
 
 def current_os_account() -> str:
@@ -79,12 +80,8 @@ class Proof:
 
 
 def check_new_passphrase(passphrase: str) -> str:
-    if len(passphrase) < MIN_PASSPHRASE or not passphrase.strip():
-        raise ValidationError(
-            f"A profile passphrase needs at least {MIN_PASSPHRASE} characters (not just spaces), "
-            "so that it cannot be guessed quickly."
-        )
-    return passphrase
+    """A new profile passphrase, checked by the one rule for every passphrase and password."""
+    return passphrases.check_new_passphrase(passphrase, what="profile passphrase")
 
 
 def hash_passphrase(passphrase: str) -> str:

@@ -139,7 +139,7 @@ class Person(PersonFields, table=True):
     __tablename__ = "person"
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="marac_case.id", index=True)
-    version: int = 1
+    version: int = 1  # raised on each change; an edit of an older version is refused
 
 
 class Address(SQLModel, table=True):
@@ -398,6 +398,49 @@ class AuditTouched(SQLModel, table=True):
     tbl: str = Field(primary_key=True)
     row_id: int = Field(primary_key=True)
     txid: int = Field(default=0, sa_column=Column(BigInteger, primary_key=True, default=0))
+
+
+# --- People across cases (person matching, marac_prep.core.people) ----------------------------
+
+
+class PersonKey(SQLModel, table=True):
+    """A blocking key of a person record (a date of birth or the sound of a surname), indexed so
+    that finding who may be the same person reads a few index entries, not every person.
+
+    Kept up to date whenever a person is written (`marac_prep.core.person_keys`). No foreign key:
+    a key left behind by a deleted person matches no row when joined to `person`.
+
+    Attributes:
+        key: "d:<date of birth>", or "n:<sound key>" (a person with a date of birth) /
+            "u:<sound key>" (a person without one).
+    """
+
+    __tablename__ = "person_key"
+    __table_args__ = (Index("ix_person_key_key_person", "key", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(index=True)
+    key: str
+
+
+class PersonLink(SQLModel, table=True):
+    """A coordinator's decision on two person records in different cases: the same person
+    ("confirmed") or not ("rejected"; the pair is never suggested again).
+
+    Attributes:
+        person_id / other_person_id: the two records, the lower id first.
+        score / reasons: what the matcher said when the decision was made.
+    """
+
+    __tablename__ = "person_link"
+    __table_args__ = (UniqueConstraint("person_id", "other_person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(index=True)
+    other_person_id: int = Field(index=True)
+    decision: str
+    score: float = 0.0
+    reasons: str = ""
+    decided_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    decided_at: datetime
 
 
 # --- After the meeting (issue 18): attendance, running order, actions ---------------------------

@@ -31,8 +31,9 @@ _AGENCY_TABLES = ("chronology_entry", "agency_return", "risk_assessment", "marac
 _ENTRY_VERSIONS = "chronology_entry_version"  # follows its entry's agency
 _AUDIT = "audit_event"
 _NO_POLICIES = ("alembic_version", "audit_touched")
-# Derived data any reader may refresh (the text reader's cache of what each entry says).
-_DERIVED = ("entry_signals",)
+# Derived data any reader or writer may refresh (the text reader's cache of what each entry says;
+# the matcher's blocking keys, rewritten whenever anyone saves a person).
+_DERIVED = ("entry_signals", "person_key")
 _ROW_STATES = "audit_row_state"
 
 _LOGIN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

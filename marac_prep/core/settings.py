@@ -44,6 +44,10 @@ class Settings:
         escalation_incident_count / escalation_window_days: N incidents within this many days
             make potential escalation.
         repeat_window_days: days after the last Marac referral within which abuse is a repeat.
+        repeat_definition: "referral" or "any_abuse" (the newer SafeLives wording; see
+            `analysis.repeats`).
+        person_match_threshold: score from which two person records are offered as possibly the
+            same person (`core.matching`).
         referral_received_window_days: days within which a referred-to agency should have a record.
         approximate_date_days: days either side of an approximate ("?") date it may stand for.
         same_incident_hours: same-day records of one incident further apart than this are two.
@@ -58,6 +62,8 @@ class Settings:
     escalation_incident_count: int
     escalation_window_days: int
     repeat_window_days: int
+    repeat_definition: str
+    person_match_threshold: float
     referral_received_window_days: int
     approximate_date_days: int
     same_incident_hours: int
@@ -126,6 +132,30 @@ def _text(name: str, longest: int) -> SettingSpec:
         return cleaned
 
     return SettingSpec(name, check, str, str)
+
+
+def _choice(name: str, choices: tuple[str, ...]) -> SettingSpec:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise ValidationError(f"{name} must be one of: {', '.join(choices)}.")
+        return str(value)
+
+    return SettingSpec(name, check, lambda text: text.strip().lower(), str)
+
+
+def _fraction(name: str, low: float, high: float) -> SettingSpec:
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise ValidationError(f"{name} must be a number from {low:g} to {high:g}.")
+        return float(value)
+
+    def parse(text: str) -> Any:
+        try:
+            return float(text.strip())
+        except ValueError:
+            raise ValidationError(f'{name} must be a number from {low:g} to {high:g}, not "{text}".') from None
+
+    return SettingSpec(name, check, parse, float)
 
 
 def _check_bands(value: Any) -> dict[str, list[int]]:
@@ -198,6 +228,8 @@ SPECS: dict[str, SettingSpec] = {
         _whole_number("escalation_incident_count", 2, 100),
         _whole_number("escalation_window_days", 1, 3650),
         _whole_number("repeat_window_days", 1, 3650),
+        _choice("repeat_definition", ("referral", "any_abuse")),
+        _fraction("person_match_threshold", 0.5, 1.0),
         _whole_number("referral_received_window_days", 0, 365),
         _whole_number("approximate_date_days", 0, 90),
         _whole_number("same_incident_hours", 0, 24),

@@ -31,6 +31,7 @@ from marac_prep.core.models import (
     User,
 )
 from marac_prep.core.permissions import require
+from marac_prep.demo.history import add_history
 
 FIRST_NAMES_F = [
     "Amelia",
@@ -282,6 +283,7 @@ class DemoSummary:
     meetings: int
     cases: int
     entries: int
+    earlier_cases: int = 0  # held meetings' cases of the first agenda's people (`demo.history`)
 
 
 def _batched(session: Session, table: Any, rows: list[dict[str, Any]], size: int = 5000) -> None:
@@ -497,8 +499,19 @@ def build_demo(
             _batched(session, AgencyReturn, _return_rows(rng, case_id, expected, statuses, referral_date, today))
             if progress is not None:
                 progress(number + 1, cases)
+        earlier = add_history(
+            session,
+            rng=random.Random(seed + 1),
+            meeting_id=meeting_ids[0] or 0,
+            today=today,
+            agencies=agencies,
+            created_by=actor.id,
+            now=now,
+        )
+        past = 0
         if first_case is not None:
             _past_meeting_with_actions(session, by_code, first_case, first_people, today=today, now=now)
+            past = 1
         audit.record(
             session,
             actor=actor,
@@ -506,7 +519,11 @@ def build_demo(
             object_type="workspace",
             details={"cases": cases, "entries": entry_total, "seed": seed},
         )
-    return DemoSummary(meetings=meeting_count, cases=cases, entries=entry_total)
+    # The past meeting with actions (issue 18) is one more meeting and one more earlier case.
+    return DemoSummary(
+        meetings=meeting_count + (2 if earlier else 0) + past, cases=cases, entries=entry_total,
+        earlier_cases=earlier + past,
+    )
 
 
 def _past_meeting_with_actions(

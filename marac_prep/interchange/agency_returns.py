@@ -15,6 +15,7 @@ from marac_prep.core.dates import PartialDate
 from marac_prep.core.entry_rules import check_date, entry_problems
 from marac_prep.core.errors import MaracError, ValidationError
 from marac_prep.core.formulas import unguard_formula
+from marac_prep.core.hidden_text import hidden_problem, show_hidden
 from marac_prep.core.models import Agency, AgencyReturn, Case, ChronologyEntry, Meeting, User
 from marac_prep.core.permissions import require
 from marac_prep.core.vocabulary import (
@@ -27,7 +28,16 @@ from marac_prep.core.vocabulary import (
     risk_indicator_id,
 )
 from marac_prep.interchange.lookups import AgencyLookup, read_date, read_time, split_items, yes_no
-from marac_prep.interchange.plan import DUPLICATE, IMPORTED, REJECTED, ImportPlan, Progress, RowOutcome, RowReader
+from marac_prep.interchange.plan import (
+    DUPLICATE,
+    IMPORTED,
+    MAX_DETAIL_CHARS,
+    REJECTED,
+    ImportPlan,
+    Progress,
+    RowOutcome,
+    RowReader,
+)
 
 INSERT_CHUNK = 5_000
 # Statuses an agency's entries turn into "returned" (as `add_entry` does).
@@ -142,6 +152,14 @@ class _Checker:
         raise ValidationError(f'There is no case "{reference}" at this Marac; check the reference.')
 
 
+# Cells naming someone or something: hidden characters refuse the row. Free text shows them.
+_NAMED_CELLS = {
+    "case_reference": "case reference", "agency": "agency name", "referred_to": "agency referred to",
+    "source_ref": "source reference", "recorded_by": "name of the person who recorded it",
+}
+_FREE_TEXT_CELLS = ("summary", "detail", "withheld_reason", "subjects", "risk_indicators")
+
+
 def _problems(reader: RowReader, plan: ImportPlan, checker: _Checker, row: Any) -> tuple[list[str], dict[str, Any]]:
     """Every problem with one row (so the agency can fix them all at once), and its values.
 
@@ -164,6 +182,8 @@ def _problems(reader: RowReader, plan: ImportPlan, checker: _Checker, row: Any) 
             problems.append(hit[1])
         return hit[0]
 
+    if sized := reader.size_problems(row):
+        return sized, values
     if row.formula_columns:
         problems.append(reader.formula_problem(row))
     if reader.overflow(row):
@@ -176,6 +196,12 @@ def _problems(reader: RowReader, plan: ImportPlan, checker: _Checker, row: Any) 
     for name, index in reader.columns.items():
         text = cells[index].strip() if index < size else ""
         cell[name] = unguard_formula(text) if text[:1] == "'" else text
+    for name, what in _NAMED_CELLS.items():
+        if problem := hidden_problem(cell.get(name, ""), what):
+            problems.append(problem)
+    for name in _FREE_TEXT_CELLS:
+        if name in cell:
+            cell[name] = show_hidden(cell[name])
     get = cell.get
     values["case_id"] = attempt("case", checker.case_id, get("case_reference", ""))
     values["agency_id"] = attempt("agency", checker.agency_id, get("agency", "") or checker.default_agency or "")
@@ -222,6 +248,11 @@ def _problems(reader: RowReader, plan: ImportPlan, checker: _Checker, row: Any) 
     if reader.extra:
         extras = reader.extras(row)
         detail = "\n".join([detail, *extras] if detail else extras)
+    if len(detail) > MAX_DETAIL_CHARS:
+        problems.append(
+            f"The detail (with the extra columns kept in it) is {len(detail):,} characters; at most "
+            f"{MAX_DETAIL_CHARS:,} are accepted."
+        )
     values["detail"] = detail
     values["source_ref"] = get("source_ref", "")
     values["recorded_by"] = get("recorded_by", "")

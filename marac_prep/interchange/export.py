@@ -115,14 +115,21 @@ def export_chronology(
     meeting_id: int,
     path: Path,
     case_reference: str | None = None,
-    shareable_only: bool = False,
+    everything: bool = False,
 ) -> ExportResult:
-    """Writes the meeting's (or one case's) combined chronology; the export is audited."""
+    """Writes the meeting's (or one case's) combined chronology; the export is audited.
+
+    Only shareable entries are written unless `everything` is asked for, which only a coordinator
+    may do (entries an agency withheld – "Live police investigation" – then leave too, and the
+    audit event says so).
+    """
     path = Path(path)
     if path.suffix.casefold() not in FORMATS:
         raise ValidationError(f"{path.name}: export to a .csv or .xlsx file.")
     with unit_of_work(session):
         require(actor, "export")
+        if everything:
+            require(actor, "export_everything")
         meeting = get_meeting(session, meeting_id)
         cases = cases_for_meeting(session, meeting_id)
         if case_reference:
@@ -130,12 +137,13 @@ def export_chronology(
             if case.meeting_id != meeting.id:
                 raise ValidationError(f'Case "{case.reference}" is not on this meeting\'s list.')
             cases = [case]
-        rows = chronology_rows(session, cases, shareable_only=shareable_only)
+        rows = chronology_rows(session, cases, shareable_only=not everything)
         audit.record(
-            session, actor=actor, action="export", object_type="meeting", object_id=meeting.id,
+            session, actor=actor, action="export.everything" if everything else "export",
+            object_type="meeting", object_id=meeting.id,
             case_id=cases[0].id if case_reference else None,
             details={"what": "chronology", "format": path.suffix.casefold().lstrip("."), "rows": len(rows),
-                     "cases": len(cases), "shareable_only": shareable_only},
+                     "cases": len(cases), "shareable_only": not everything},
         )
         write_table(path, list(RETURN_COLUMNS), rows)  # inside the transaction: no file, no audit event
     return ExportResult(path=path, rows=len(rows), cases=len(cases))

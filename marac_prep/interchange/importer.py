@@ -22,7 +22,7 @@ from marac_prep.interchange import columns
 from marac_prep.interchange.agency_returns import check_returns, write_returns
 from marac_prep.interchange.marac_list import check_list, write_list
 from marac_prep.interchange.plan import DUPLICATE, IMPORTED, REJECTED, ImportPlan, Progress
-from marac_prep.interchange.sheets import Sheet, read_sheet
+from marac_prep.interchange.sheets import MAX_ROWS, Sheet, read_sheet, too_many_rows
 
 HEADER_SEARCH_ROWS = 30
 # The class of the PostgreSQL advisory lock that serialises imports into one meeting (the second
@@ -76,6 +76,8 @@ def read_plan(path: Path, *, agency: str | None = None) -> ImportPlan:
     sheet: Sheet = read_sheet(Path(path), is_header=columns.is_header)
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         if columns.detect(row.cells) is not None:
+            if len(sheet.rows) - index - 1 > MAX_ROWS:
+                raise too_many_rows(Path(path).name)  # the header and lines above it do not count
             preamble = sheet.rows[:index]
             given = agency or next(
                 (a for a in (columns.preamble_agency(r.cells) for r in preamble) if a), None

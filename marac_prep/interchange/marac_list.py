@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from marac_prep.core import audit
 from marac_prep.core.dates import parse_uk_day
 from marac_prep.core.errors import ValidationError
+from marac_prep.core.hidden_text import hidden_problem
 from marac_prep.core.models import Address, Case, Meeting, Person, User
 from marac_prep.core.vocabulary import criterion_id
 from marac_prep.interchange.lookups import AgencyLookup, split_items, yes_no
@@ -72,6 +73,14 @@ def _name(text: str) -> str:
     return " ".join(text.split())
 
 
+# Cells naming someone or something: hidden characters (U+202E …) refuse the row.
+_NAMED_CELLS = {
+    "case_reference": "case reference", "referring_agency": "referring agency", "victim_name": "victim's name",
+    "perpetrator_name": "perpetrator's name", "children": "children's names", "relationship": "relationship",
+    "victim_gender": "victim's gender", "address": "address",
+}
+
+
 def _row_values(
     reader: RowReader, plan: ImportPlan, agencies: AgencyLookup, row: Any, today: date
 ) -> tuple[list[str], dict[str, Any]]:
@@ -84,6 +93,11 @@ def _row_values(
             problems.append(str(exc))
             return None
 
+    if sized := reader.size_problems(row):
+        return sized, {"reference": ""}
+    for name, what in _NAMED_CELLS.items():
+        if problem := hidden_problem(reader.get(row, name), what):
+            problems.append(problem)
     if formula := reader.formula_problem(row):
         problems.append(formula)
     if reader.overflow(row):

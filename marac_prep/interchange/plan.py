@@ -11,6 +11,11 @@ from marac_prep.interchange.columns import Layout
 from marac_prep.interchange.sheets import RawRow, Sheet
 
 IMPORTED, DUPLICATE, REJECTED = "imported", "duplicate", "rejected"
+# Caps on what one row may carry (documented in the README's "Spreadsheet formats"): beyond
+# them a row is rejected with the reason, so one hostile cell cannot make every view slow.
+MAX_CELL_CHARS = 10_000
+MAX_ROW_CHARS = 40_000
+MAX_DETAIL_CHARS = 20_000
 Progress = Callable[[int, int], None]
 
 
@@ -71,6 +76,20 @@ class RowReader:
     def overflow(self, row: RawRow) -> bool:
         """True when the row has filled cells beyond the header (a stray separator)."""
         return len(row.cells) > self.width and bool("".join(row.cells[self.width :]).strip())
+
+    def size_problems(self, row: RawRow) -> list[str]:
+        """Sentences for a cell or a row longer than the caps (the row is then rejected unread)."""
+        names = {i: n for n, i in self.columns.items()} | self.extra
+        problems = [
+            f"The cell in {names.get(i, f'column {i + 1}')} is {len(text):,} characters; at most "
+            f"{MAX_CELL_CHARS:,} are accepted."
+            for i, text in enumerate(row.cells)
+            if len(text) > MAX_CELL_CHARS
+        ]
+        total = sum(len(text) for text in row.cells)
+        if total > MAX_ROW_CHARS:
+            problems.append(f"The row is {total:,} characters; at most {MAX_ROW_CHARS:,} are accepted.")
+        return problems
 
     def formula_problem(self, row: RawRow) -> str:
         if not row.formula_columns:

@@ -2,30 +2,42 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from marac_prep.core.errors import ValidationError
 from marac_prep.interchange.cells import cell_text
 
 MB = 1024 * 1024
-# Far beyond any Marac's returns (50,000 rows of CSV is about 15 MB) yet small enough to refuse
-# a stray database dump or video before reading it.
-MAX_CSV_BYTES = 100 * MB
-MAX_XLSX_BYTES = 50 * MB
+# Far beyond any Marac's returns (50,000 rows of CSV is about 15 MB) yet small enough that
+# importing the largest accepted file stays under 500 MB of memory (benchmark `import_memory`).
+# The limits are listed in the README's "Spreadsheet formats" section; keep the two in step.
+MAX_CSV_BYTES = 50 * MB
+MAX_XLSX_BYTES = 20 * MB
+# A worksheet's XML and the shared strings, as the zip directory declares them, are checked
+# before a byte is parsed; the cells are counted while reading and the sheet refused past this.
+MAX_SHEET_XML_BYTES = 100 * MB
+MAX_SHARED_STRINGS_BYTES = 50 * MB
+MAX_CELLS = 2_000_000
+MAX_COLUMNS = 200
 # Zip-bomb limits, checked on the archive's directory before openpyxl reads a byte of XML.
 # Python's zipfile never inflates an entry past its declared size, so the declared sizes hold.
 MAX_XLSX_UNCOMPRESSED = 500 * MB
 MAX_XLSX_ENTRIES = 2_000
 MAX_COMPRESSION_RATIO = 200
 RATIO_CHECK_FROM = 2 * MB  # small entries may compress very well without being dangerous
-MAX_ROWS = 1_000_000
+MAX_ROWS = 100_000  # data rows: the header and the lines above it are not counted
+# Rows that may stand above the data (a title, "Agency: Police", the header itself).
+HEADER_ALLOWANCE = 30
+_READ_CHUNK = 1 * MB
 DELIMITERS = (",", ";", "\t", "|")
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -99,38 +111,83 @@ def read_sheet(path: Path, *, is_header: HeaderProbe | None = None) -> Sheet:
             f"{path.name} is {size / MB:.0f} MB; CSV files up to {MAX_CSV_BYTES // MB} MB can be "
             "imported – split it into smaller files."
         )
-    return _read_csv(path, path.read_bytes(), is_header)
+    return _read_csv(path, is_header)
 
 
-def _decode(name: str, data: bytes) -> tuple[str, str]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+# A byte sequence only UTF-8 makes: a lead byte and its continuation bytes.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_NUL_REFUSED = (
+    "{name} contains NUL characters, so it is not a CSV text file (or it is damaged); it was not "
+    "imported. Save it again from Excel as 'CSV UTF-8'."
+)
+
+
+@dataclass(frozen=True)
+class _Encoding:
+    """How a CSV file's bytes are text: the codec and the bytes of a byte-order mark to skip."""
+
+    codec: str
+    skip: int
+    name: str
+
+
+def _encoding_of(path: Path) -> _Encoding:
+    """Reads the file once, a chunk at a time and keeping nothing, to tell its encoding.
+
+    Refuses NUL characters in any encoding (UTF-16 too) and a file that mixes UTF-8 with
+    Windows-1252 (decoding it as either would silently change names: "Şule" into "Åžule").
+    """
+    with path.open("rb") as handle:
+        head = handle.read(3)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        decoder = codecs.getincrementaldecoder("utf-16")()
         try:
-            return data.decode("utf-16"), "utf-16"
+            with path.open("rb") as handle:
+                while chunk := handle.read(_READ_CHUNK):
+                    if "\x00" in decoder.decode(chunk):
+                        raise ValidationError(_NUL_REFUSED.format(name=path.name))
+                decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            raise ValidationError(f"{name} says it is UTF-16 text but is damaged; save it again as CSV.") from None
-    if data.startswith(b"\xef\xbb\xbf"):
+            raise ValidationError(f"{path.name} says it is UTF-16 text but is damaged; save it again as CSV.") from None
+        return _Encoding("utf-16", 0, "utf-16")
+    bom = 3 if head == b"\xef\xbb\xbf" else 0
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    is_utf8, has_utf8_sequences = True, False
+    with path.open("rb") as handle:
+        handle.read(bom)
+        while chunk := handle.read(_READ_CHUNK):
+            if b"\x00" in chunk:
+                raise ValidationError(_NUL_REFUSED.format(name=path.name))
+            if is_utf8:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    is_utf8 = False
+            has_utf8_sequences = has_utf8_sequences or bool(_UTF8_MULTIBYTE.search(chunk))
+    if is_utf8:
         try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
+            utf8.decode(b"", final=True)
         except UnicodeDecodeError:
-            pass  # a BOM on Windows-1252 text: some tools add one blindly
-        data = data[3:]
-    if b"\x00" in data:
-        raise ValidationError(f"{name} is not a CSV text file or an .xlsx workbook.")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
+            is_utf8 = False
+    if is_utf8:
+        return _Encoding("utf-8", bom, "utf-8-sig" if bom else "utf-8")
+    if has_utf8_sequences:
         raise ValidationError(
-            f"{name} is neither UTF-8 nor Windows-1252 text; save it from Excel as "
-            "'CSV UTF-8' and import that."
-        ) from None
+            f"{path.name} mixes two text encodings (UTF-8 and Windows-1252), so some names would be "
+            "changed on import; it was not imported. Open it in Excel and save it as 'CSV UTF-8'."
+        )
+    # A byte-order mark on Windows-1252 text: some tools add one blindly.
+    return _Encoding("cp1252", bom, "cp1252")
 
 
-def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+def _open_text(path: Path, encoding: _Encoding) -> io.TextIOWrapper:
+    raw = path.open("rb")
+    raw.read(encoding.skip)
+    return io.TextIOWrapper(raw, encoding=encoding.codec, errors="strict", newline="")
+
+
+def _csv_rows(handle: io.TextIOBase | io.StringIO, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(handle, delimiter=delimiter, strict=False)
     start = 1
     for cells in reader:
         yield start, cells
@@ -138,33 +195,43 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _pick_delimiter(text: str, is_header: HeaderProbe | None) -> str:
-    sample = "\n".join(text[:200_000].splitlines()[:30])
+    sample = "\n".join(text.splitlines()[:30])
     if is_header is not None:
         for delimiter in DELIMITERS:
             try:
-                if any(is_header(cells) for _, cells in _csv_rows(sample, delimiter)):
+                if any(is_header(cells) for _, cells in _csv_rows(io.StringIO(sample, newline=""), delimiter)):
                     return delimiter
             except csv.Error:
                 continue
-    first = next((line for line in text[:200_000].splitlines() if line.strip()), "")
+    first = next((line for line in text.splitlines() if line.strip()), "")
     return max(DELIMITERS, key=lambda d: (first.count(d), d == ","))
 
 
-def _read_csv(path: Path, data: bytes, is_header: HeaderProbe | None) -> Sheet:
-    text, encoding = _decode(path.name, data)
-    delimiter = _pick_delimiter(text, is_header)
+def too_many_rows(name: str) -> ValidationError:
+    return ValidationError(f"{name} has more than {MAX_ROWS:,} data rows; split it into smaller files.")
+
+
+def _read_csv(path: Path, is_header: HeaderProbe | None) -> Sheet:
+    encoding = _encoding_of(path)
     rows: list[RawRow] = []
     try:
-        for number, cells in _csv_rows(text, delimiter):
-            if "".join(cells).strip():
-                rows.append(RawRow(number, tuple(cells)))
-                if len(rows) > MAX_ROWS:
-                    raise ValidationError(
-                        f"{path.name} has more than {MAX_ROWS:,} rows; split it into smaller files."
-                    )
+        with _open_text(path, encoding) as handle:
+            delimiter = _pick_delimiter(handle.read(200_000), is_header)
+        # Read as a stream: the file's text is never held whole, only its rows.
+        with _open_text(path, encoding) as handle:
+            for number, cells in _csv_rows(handle, delimiter):
+                if "".join(cells).strip():
+                    rows.append(RawRow(number, tuple(cells)))
+                    if len(rows) > MAX_ROWS + HEADER_ALLOWANCE:
+                        raise too_many_rows(path.name)
     except csv.Error as exc:
         raise ValidationError(f"{path.name} is not a readable CSV file ({exc}).") from None
-    return Sheet(path=path, kind="csv", rows=rows, encoding=encoding, delimiter=delimiter)
+    except UnicodeDecodeError:
+        raise ValidationError(
+            f"{path.name} is neither UTF-8 nor Windows-1252 text; save it from Excel as "
+            "'CSV UTF-8' and import that."
+        ) from None
+    return Sheet(path=path, kind="csv", rows=rows, encoding=encoding.name, delimiter=delimiter)
 
 
 def check_xlsx_archive(path: Path) -> None:
@@ -185,6 +252,16 @@ def check_xlsx_archive(path: Path) -> None:
             f"{MAX_XLSX_UNCOMPRESSED // MB} MB allowed; it was not opened (it may be a zip bomb)."
         )
     for entry in entries:
+        if entry.filename.startswith("xl/worksheets/") and entry.file_size > MAX_SHEET_XML_BYTES:
+            raise ValidationError(
+                f"{path.name} has a worksheet of {entry.file_size / MB:,.0f} MB once unpacked, more than the "
+                f"{MAX_SHEET_XML_BYTES // MB} MB allowed; it was not opened – split it into smaller files."
+            )
+        if entry.filename == "xl/sharedStrings.xml" and entry.file_size > MAX_SHARED_STRINGS_BYTES:
+            raise ValidationError(
+                f"{path.name} holds {entry.file_size / MB:,.0f} MB of text once unpacked, more than the "
+                f"{MAX_SHARED_STRINGS_BYTES // MB} MB allowed; it was not opened – split it into smaller files."
+            )
         if entry.file_size >= RATIO_CHECK_FROM and entry.file_size > MAX_COMPRESSION_RATIO * max(
             entry.compress_size, 1
         ):
@@ -192,6 +269,58 @@ def check_xlsx_archive(path: Path) -> None:
                 f"{path.name} contains a part compressed more than {MAX_COMPRESSION_RATIO} to 1; "
                 "it was not opened (it may be a zip bomb)."
             )
+
+
+def _xlsx_rows(name: str, sheet: Any) -> list[RawRow]:
+    """The sheet's rows as its XML holds them.
+
+    openpyxl's own `iter_rows` makes up every missing row and pads every row to the sheet's
+    declared width, so two filled rows a million rows apart (or a dimension of A1:XFD1048576)
+    hang it; here only the rows and cells the file really contains are read, and the cells
+    are counted so a sheet with more than MAX_CELLS is refused before it is read whole.
+    """
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    rows: list[RawRow] = []
+    cells_seen = 0
+    book = sheet.parent
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source, sheet._shared_strings, data_only=False, epoch=book.epoch,
+            date_formats=book._date_formats, timedelta_formats=book._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            filled = [c for c in cells if c["value"] is not None]
+            if not filled:
+                continue
+            cells_seen += len(filled)
+            if cells_seen > MAX_CELLS:
+                raise ValidationError(
+                    f"{name} has more than {MAX_CELLS:,} filled cells; it was not imported – split it into "
+                    "smaller files."
+                )
+            widest = max(c["column"] for c in filled)
+            if widest > MAX_COLUMNS:
+                raise ValidationError(
+                    f"{name} has a filled cell in column {widest:,} (row {number:,}); rows of up to "
+                    f"{MAX_COLUMNS} columns can be imported – delete the cells beyond them."
+                )
+            texts = [""] * widest
+            formulas: list[int] = []
+            for c in filled:
+                cell = ReadOnlyCell(sheet, c["row"], c["column"], c["value"], c["data_type"], c["style_id"])
+                if cell.data_type == "f":
+                    formulas.append(c["column"] - 1)
+                texts[c["column"] - 1] = cell_text(cell.value, cell.number_format)
+            while texts and not texts[-1].strip():
+                texts.pop()
+            row = RawRow(number, tuple(texts), tuple(sorted(i for i in formulas if i < len(texts))))
+            if not row.is_blank():
+                rows.append(row)
+                if len(rows) > MAX_ROWS + HEADER_ALLOWANCE:
+                    raise too_many_rows(name)
+    return rows
 
 
 def _read_xlsx(path: Path) -> Sheet:
@@ -210,24 +339,7 @@ def _read_xlsx(path: Path) -> Sheet:
             try:
                 if not book.worksheets:
                     raise ValidationError(f"{path.name} has no worksheet.")
-                sheet = book.worksheets[0]
-                for number, cells in enumerate(sheet.iter_rows(), start=1):
-                    texts: list[str] = []
-                    formulas: list[int] = []
-                    for index, cell in enumerate(cells):
-                        value = getattr(cell, "value", None)
-                        if getattr(cell, "data_type", "") == "f":
-                            formulas.append(index)
-                        texts.append(cell_text(value, getattr(cell, "number_format", None)))
-                    while texts and not texts[-1].strip():
-                        texts.pop()
-                    row = RawRow(number, tuple(texts), tuple(i for i in formulas if i < len(texts)))
-                    if not row.is_blank():
-                        rows.append(row)
-                        if len(rows) > MAX_ROWS:
-                            raise ValidationError(
-                                f"{path.name} has more than {MAX_ROWS:,} rows; split it into smaller files."
-                            )
+                rows = _xlsx_rows(path.name, book.worksheets[0])
             finally:
                 book.close()
     except ValidationError:

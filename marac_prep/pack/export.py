@@ -27,6 +27,7 @@ from marac_prep.core.errors import StorageError, ValidationError
 from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Agency, Meeting, User
+from marac_prep.core.passphrases import check_new_passphrase
 from marac_prep.core.permissions import require
 from marac_prep.core.reviews import reviews_by_key
 from marac_prep.core.settings import current
@@ -318,14 +319,9 @@ PASSWORD_MIN = 12
 
 
 def check_password(password: str) -> str:
-    """A pack password: at least 12 characters, since the pack travels by email."""
-    if not password:
-        raise ValidationError("The password is empty; give one or leave the pack unprotected.")
-    if len(password) < PASSWORD_MIN:
-        raise ValidationError(
-            f"The password has {len(password)} characters; use at least {PASSWORD_MIN}: the pack travels by "
-            "email, and a short password can be guessed by anyone who gets hold of the file."
-        )
+    """A pack password: at least 12 characters and not only spaces, since the pack travels by email
+    (the one rule for passphrases and pack passwords, `core.passphrases`)."""
+    check_new_passphrase(password, what="pack password")
     return password
 
 

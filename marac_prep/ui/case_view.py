@@ -26,11 +26,13 @@ from sqlmodel import Session
 from marac_prep.analysis.findings import with_reviews
 from marac_prep.analysis.gaps import GapFinding, analyse_case
 from marac_prep.analysis.reading import attach_signals
+from marac_prep.analysis.repeats import RepeatStatus, repeat_status
 from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.casefile import CaseFile, load_case_file, with_history
 from marac_prep.core.dates import display_day
 from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
+from marac_prep.core.people import HistoryItem, PersonMatch, history_from_matches
 from marac_prep.core.returns import return_progress
 from marac_prep.core.reviews import reviews_by_key
 from marac_prep.ui.background import BackgroundOp, Progress
@@ -43,6 +45,7 @@ from marac_prep.ui.chronology_model import (
 )
 from marac_prep.ui.chronology_view import ChronologyPanel
 from marac_prep.ui.findings_panel import FindingsPanel, entry_labels
+from marac_prep.ui.other_cases import OtherCasesPanel
 from marac_prep.ui.people_model import PeopleTableModel, PersonLine, people_lines
 from marac_prep.ui.returns_panel import ReturnLine, ReturnsPanel
 from marac_prep.ui.text import plain_label
@@ -77,6 +80,9 @@ class CaseAnalysis:
     findings: tuple[GapFinding, ...]
     timeline: Timeline
     entry_labels: dict[int, str]
+    repeat: RepeatStatus | None = None
+    history: tuple[HistoryItem, ...] = ()
+    matches: tuple[PersonMatch, ...] = ()
 
 
 def load_snapshot(session: Session, case_id: int, progress: Progress) -> CaseSnapshot:
@@ -106,6 +112,9 @@ def load_analysis(session: Session, snapshot: CaseSnapshot) -> CaseAnalysis:
         findings=tuple(with_reviews(analyse_case(case_file), reviews)),
         timeline=build_timeline(case_file),
         entry_labels=entry_labels(case_file),
+        repeat=repeat_status(case_file),
+        history=tuple(history_from_matches(case_file.case, case_file.person_matches)),
+        matches=tuple(case_file.person_matches),
     )
 
 
@@ -161,6 +170,7 @@ class CaseView(QWidget):
         super().__init__(parent)
         self._database = database
         self.snapshot: CaseSnapshot | None = None
+        self._subtitle_parts: list[str] = []
         # Whether the user may change an agency's return; the main window sets it from the role.
         self.may_set_return: Callable[[int], bool] = lambda _agency_id: True
         self.op: BackgroundOp | None = None
@@ -203,6 +213,8 @@ class CaseView(QWidget):
         self.tabs.addTab(self.findings, "F&indings")
         self.tabs.addTab(timeline_scroll, "&Timeline")
         self.tabs.addTab(people_page, "&People and referral")
+        self.other_cases = OtherCasesPanel(self)
+        self.tabs.addTab(self.other_cases, "&Other cases")
         # An entry picked in any tab opens in the entry editor.
         self.findings.entry_activated.connect(self.chronology.entry_activated)
         self.chronology.show_withdrawn_changed.connect(self._on_show_withdrawn)
@@ -258,11 +270,12 @@ class CaseView(QWidget):
             f"returns {answered} of {expected} agencies",
             f"{len(snapshot.rows)} chronology entries",
         ]
-        if case.repeat:
-            parts.insert(1, "↻ Repeat")
         if cf.children:
             parts.append(f"{len(cf.children)} child" + ("" if len(cf.children) == 1 else "ren"))
-        self.subtitle.setText(" · ".join(parts))
+        self._subtitle_parts = parts
+        # Until the people are matched across cases, the referral's own repeat tick is shown.
+        self._show_repeat("↻ Repeat" if case.repeat else "")
+        self.other_cases.clear("Looking for this case's people in other cases…")
         involved = {r.agency_id: r.agency_name for r in snapshot.rows}
         involved.update({line.agency_id: line.agency_name for line in snapshot.returns})
         self.chronology.set_rows(self.shown_rows(snapshot), sorted(involved.items(), key=lambda kv: kv[1]))
@@ -363,6 +376,14 @@ class CaseView(QWidget):
         # comes first rather than sharing the interpreter with the analysis thread.
         QTimer.singleShot(0, op.start)
 
+    def _show_repeat(self, text: str) -> None:
+        """The heading, with the repeat marker (never "no" beside a repeat finding: the marker
+        comes from the same reading as the findings once the analysis is done)."""
+        parts = list(self._subtitle_parts)
+        if text:
+            parts.insert(1, text)
+        self.subtitle.setText(" · ".join(parts))
+
     def _forget(self, op: BackgroundOp) -> None:
         if op in self.analysis_ops:
             self.analysis_ops.remove(op)
@@ -384,6 +405,19 @@ class CaseView(QWidget):
         if self.snapshot is not snapshot:
             return  # the user has moved on to another case or a reload
         findings = analysis.findings
+        if analysis.repeat is not None:
+            label = analysis.repeat.label
+            self._show_repeat(f"↻ {label}" if analysis.repeat.is_repeat else label)
+        names = {p.id or 0: p.name for p in snapshot.case_file.people}
+        self.other_cases.set_people(
+            names=names, history=analysis.history, matches=analysis.matches, repeat=analysis.repeat
+        )
+        possible = sum(1 for m in analysis.matches if not m.confirmed)
+        self.tabs.setTabText(
+            self.tabs.indexOf(self.other_cases),
+            f"&Other cases ({len({h.case_id for h in analysis.history})})"
+            + (f" · {possible} to check" if possible else ""),
+        )
         self.findings.set_findings(list(findings), analysis.entry_labels)
         self.timeline.set_timeline(analysis.timeline)
         high = sum(1 for f in findings if f.severity == "high")

@@ -39,6 +39,7 @@ from marac_prep.ui.operations import findings as findings_ops
 from marac_prep.ui.operations import interchange as interchange_ops
 from marac_prep.ui.operations import meeting as meeting_ops
 from marac_prep.ui.operations import pack as pack_ops
+from marac_prep.ui.operations import people as people_ops
 from marac_prep.ui.operations import returns as returns_ops
 from marac_prep.ui.settings_dialog import settings_action
 from marac_prep.ui.text import plain_label
@@ -125,11 +126,13 @@ class MainWindow(QMainWindow):
 
     def attach(self, database: Database, actor: User) -> None:
         """Fills the frame with the workspace: meetings, the first meeting's cases, the case view."""
+        from marac_prep.core.access_log import CaseOpenings
         from marac_prep.ui.case_view import CaseView
         from marac_prep.ui.meeting_view import MeetingListModel, MeetingView
 
         self.database = database
         self.actor = actor
+        self.case_openings = CaseOpenings()  # who saw what: each case audited once per session
         self._agencies: dict[int, Agency] = {}
         self._shown_meeting_id: int | None = None
         self.return_undo: ReturnUndo | None = None
@@ -148,6 +151,10 @@ class MainWindow(QMainWindow):
         sidebar = QWidget(self)
         side_layout = QVBoxLayout(sidebar)
         side_layout.setContentsMargins(8, 10, 4, 8)
+        from marac_prep.ui.person_search import PersonSearchBox
+
+        self.person_search = PersonSearchBox(sidebar)
+        side_layout.addWidget(self.person_search)
         side_layout.addWidget(plain_label("Meetings", sidebar, name="sidebarTitle"))
         side_layout.addWidget(self.meetings, 1)
         self.new_meeting_button = QPushButton("New meeting…", sidebar)
@@ -281,6 +288,9 @@ class MainWindow(QMainWindow):
             self.tab_actions.append(action)
             self.addAction(action)
         self.audit_action = self._action("&Audit trail…", self.show_audit)
+        self.find_person_action = self._action(
+            "Find a &person in every case…", self.find_person, "Ctrl+Shift+F", "Search names, aliases, dates of birth"
+        )
         # Next and previous case tab, as in browsers and office software.
         self.next_tab_action = self._action("Next tab", lambda: self._step_tab(1))
         self.next_tab_action.setShortcuts([QKeySequence("Ctrl+Tab"), QKeySequence("Ctrl+PgDown")])
@@ -320,6 +330,7 @@ class MainWindow(QMainWindow):
             self.history_action,
             self.withdraw_action,
             self.find_action,
+            self.find_person_action,
             None,
             self.dash_action,
         ):
@@ -359,6 +370,12 @@ class MainWindow(QMainWindow):
         dash_button = QPushButton("Dash checklist", self.case_view)
         dash_button.clicked.connect(self._op(case_ops.dash_checklist))
         self.case_view.heading_actions.addWidget(entry_button)
+        self.person_search.search_requested.connect(self.search_people)
+        self.case_view.other_cases.may_decide = lambda: self.may("link_people")
+        self.case_view.other_cases.decision_requested.connect(
+            lambda person_id, other_id, same: self.run(people_ops.decide_match, person_id, other_id, same)
+        )
+        self.case_view.other_cases.case_requested.connect(self.open_case)
         self.case_view.heading_actions.addWidget(dash_button)
         self._case_buttons = {"edit_entry": entry_button, "record_risk_assessment": dash_button}
 
@@ -561,6 +578,16 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage("Opening the case…")
         self.case_view.load(case_id)
+
+    def find_person(self) -> None:
+        """Ctrl+Shift+F: the navigator's person search box."""
+        self.person_search.setFocus()
+        self.person_search.selectAll()
+
+    def search_people(self, text: str) -> None:
+        from marac_prep.ui.person_search import show_search
+
+        self.person_search_dialog = show_search(self, self.database, text, self.open_case)
 
     def _on_case_loaded(self, snapshot: CaseSnapshot) -> None:
         if self.return_undo is not None and self.return_undo.case_id != snapshot.case_id:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxL
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from marac_prep.analysis.repeats import RepeatStatus, repeat_statuses
 from marac_prep.core.cases import cases_for_meeting
 from marac_prep.core.dates import display_day
 from marac_prep.core.meetings import list_meetings
@@ -61,6 +62,20 @@ class CaseLine:
     expected: int
     status: str
     risk_level: str | None = None
+    repeat_status: RepeatStatus | None = None  # from the people matched across cases
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.repeat_status.is_repeat if self.repeat_status is not None else self.repeat
+
+    @property
+    def repeat_text(self) -> str:
+        """ "↻ Repeat", "↻ Possible repeat", "Earlier Marac" (12+ months ago) or "" – never a plain
+        "No" beside a repeat finding: the same reading as the case's findings."""
+        if self.repeat_status is None:
+            return "↻ Repeat" if self.repeat else ""
+        label = self.repeat_status.label
+        return f"↻ {label}" if self.repeat_status.is_repeat else label
 
     @property
     def dash_text(self) -> str:
@@ -97,7 +112,9 @@ def load_case_lines(session: Session, meeting_id: int) -> list[CaseLine]:
     ids = [c.id or 0 for c in cases]
     victims: dict[int, str] = {}
     with_children: set[int] = set()
+    people: dict[int, list[Person]] = {i: [] for i in ids}
     for person in session.exec(select(Person).where(col(Person.case_id).in_(ids))).all():
+        people[person.case_id].append(person)
         if person.role == "victim":
             victims.setdefault(person.case_id, person.name)
         elif person.role == "child":
@@ -105,6 +122,7 @@ def load_case_lines(session: Session, meeting_id: int) -> list[CaseLine]:
     records: dict[int, dict[int, AgencyReturn]] = {i: {} for i in ids}
     for record in session.exec(select(AgencyReturn).where(col(AgencyReturn.case_id).in_(ids))).all():
         records[record.case_id][record.agency_id] = record
+    repeats = repeat_statuses(session, cases, people)
     in_force = current(session)
     lines = []
     for case in cases:
@@ -123,6 +141,7 @@ def load_case_lines(session: Session, meeting_id: int) -> list[CaseLine]:
                 answered=answered,
                 expected=expected,
                 status=case.status,
+                repeat_status=repeats.get(case_id),
                 risk_level=in_force.risk_level(case.dash_score),
             )
         )
@@ -184,10 +203,15 @@ class CaseTableModel(LineTableModel):
             line.victim,
             line.referring_agency,
             line.dash_text,
-            "↻ Repeat" if line.repeat else "",
+            line.repeat_text,
             line.progress_text,
             line.status.capitalize(),
         )[column]
+
+    def _tooltip_text(self, line: CaseLine, column: int) -> str:
+        if column == 4 and line.repeat_status is not None:
+            return line.repeat_status.describe()  # which earlier Marac, confirmed or not
+        return self._display(line, column)
 
     def _role(self, line: CaseLine, column: int, role: int) -> Any:
         if role == ID_ROLE:
@@ -228,7 +252,7 @@ class MeetingView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((160, 240, 220, 110, 100, 160)):
+        for column, width in enumerate((160, 240, 220, 110, 170, 160)):
             self.table.setColumnWidth(column, width)
         self.table.activated.connect(self._on_activated)
         self.extra = QVBoxLayout()  # the gap matrix goes here when it is available
@@ -255,7 +279,7 @@ class MeetingView(QWidget):
             )
             return
         waiting = sum(1 for c in cases if c.answered < c.expected)
-        repeats = sum(1 for c in cases if c.repeat)
+        repeats = sum(1 for c in cases if c.is_repeat)
         self.subtitle.setText(
             f"{_cases(len(cases))} · {repeats} repeat · {waiting} still waiting for agency returns · "
             f"status {meeting.status}"

@@ -35,6 +35,7 @@ from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import User
+from marac_prep.core.passphrases import passphrase_problem
 from marac_prep.core.reference import agencies_by_id
 from marac_prep.core.settings import current
 from marac_prep.pack import PackResult, export_pack
@@ -256,6 +257,9 @@ class PackDialog(QDialog):
         if self.protect.isChecked():
             if not self.password.text():
                 show_inline(self.error, "Type a password twice, or untick the password box.")
+                return False
+            if problem := passphrase_problem(self.password.text(), what="password"):
+                show_inline(self.error, problem)
                 return False
             if self.password.text() != self.password_again.text():
                 show_inline(self.error, "The two passwords are not the same; type them again.")

@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime
 
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.dates import PartialDate
+from marac_prep.core.matching import MatchSettings, PersonFacts, compare
 from marac_prep.core.models import Agency, AgencyReturn, Case, Person, RiskAssessment
+from marac_prep.core.people import PersonMatch
 from marac_prep.core.returns import ReturnRow, expected_agency_ids
 from marac_prep.core.signals import TextSignal
 from marac_prep.core.vocabulary import default_agencies
@@ -56,6 +58,8 @@ class CaseBuilder:
         self.statuses: dict[str, AgencyReturn | None] = {}
         self.assessments: list[RiskAssessment] = []
         self.earlier: list[tuple[Case, list[Person]]] = []
+        self._meetings: dict[int, date | None] = {}
+        self._confirmed: set[int] = set()
         self.signals: dict[int, tuple[TextSignal, ...]] = {}
         self._next = case_id * 1000
 
@@ -123,13 +127,26 @@ class CaseBuilder:
             )
         )
 
-    def earlier_case(self, reference: str, referral: date, victim: Person) -> None:
+    def earlier_case(
+        self,
+        reference: str,
+        referral: date,
+        victim: Person,
+        *others: Person,
+        confirmed: bool = False,
+        meeting: date | None = None,
+    ) -> None:
+        """Another case with its people; `build` matches them to this case's people as
+        `core.people.match_people` would (possible matches, or confirmed ones)."""
         self.earlier.append(
             (
                 Case(id=len(self.earlier) + 900, reference=reference, referral_date=referral, referring_agency_id=1),
-                [victim],
+                [victim, *others],
             )
         )
+        self._meetings[len(self.earlier) + 899] = meeting
+        if confirmed:
+            self._confirmed.add(len(self.earlier) + 899)
 
     def build(self) -> CaseFile:
         agencies = list(AGENCIES.values())
@@ -151,9 +168,44 @@ class CaseBuilder:
             returns=rows,
             assessments=self.assessments,
             agencies={a.id or 0: a for a in agencies},
-            earlier_cases=self.earlier,
+            earlier_cases=[(c, p) for c, p in self.earlier if c.referral_date <= self.case.referral_date],
+            person_matches=self._matches(),
             signals=dict(self.signals),
         )
+
+    def _matches(self) -> list[PersonMatch]:
+        for i, p in enumerate(self.people):
+            p.id = p.id or self.case.id * 100 + i
+        found = []
+        for case, people in self.earlier:
+            for j, other in enumerate(people):
+                other.id = other.id or (case.id or 0) * 100 + j
+                for mine in self.people:
+                    if mine.role not in ("victim", "perpetrator"):
+                        continue
+                    result = compare(PersonFacts.of(mine), PersonFacts.of(other))
+                    if result.score < MatchSettings.from_settings().threshold:
+                        continue
+                    found.append(
+                        PersonMatch(
+                            person_id=mine.id,
+                            role=mine.role,
+                            other_person_id=other.id,
+                            other_case_id=case.id or 0,
+                            other_reference=case.reference,
+                            other_referral_date=case.referral_date,
+                            other_meeting_date=self._meetings.get(case.id or 0),
+                            other_role=other.role,
+                            other_relationship=other.relationship,
+                            other_criteria=tuple(case.criteria),
+                            other_name=other.name,
+                            score=result.score,
+                            reasons=result.reasons,
+                            status="confirmed" if case.id in self._confirmed else "possible",
+                            other_case_roles=tuple(sorted(p.role for p in people)),
+                        )
+                    )
+        return sorted(found, key=lambda m: (m.other_referral_date, m.other_case_id), reverse=True)
 
 
 def well_served_case() -> CaseBuilder:

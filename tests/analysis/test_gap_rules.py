@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marac_prep.analysis.gaps import KINDS, GapFinding, GapSettings, analyse_case, analyse_meeting, same_person
+from marac_prep.analysis.gaps import KINDS, GapFinding, GapSettings, analyse_case, analyse_meeting
 from marac_prep.core.dates import PartialDate
 from tests.analysis.builders import CaseBuilder, person, well_served_case
 
@@ -397,14 +397,6 @@ def test_alias_match_counts_and_a_different_birth_date_does_not():
     b.earlier_case("MAR-DOB-ONLY", date(2025, 12, 3), person("Sian EVANS", date(1990, 4, 3)))
     found = of("repeat", b)
     assert len(found) == 1 and "MAR-ALIAS" in found[0].message
-
-
-def test_same_person_rules():
-    alys = person("Alys PRITCHARD", date(1990, 4, 3))
-    assert same_person(alys, person("pritchard alys", date(1990, 4, 3)))
-    assert same_person(alys, person("Alys Pritchard", None))
-    assert not same_person(alys, person("Alys Pritchard", date(1990, 4, 4)))
-    assert not same_person(alys, person("Alice Pritchard", date(1990, 4, 3)))
 
 
 # --- victim_blaming_language --------------------------------------------------------------------

@@ -102,7 +102,10 @@ def test_gaps_json_shape(db, ws, session):
 
 def test_gaps_report_by_date_and_case(db, ws, session):
     meeting, _case, _ = _seed(ws)
-    other = ws.case(meeting, reference="MAR-NEW-0002", victim="Sian EVANS", victim_dob=date(1979, 2, 2))
+    other = ws.case(
+        meeting, reference="MAR-NEW-0002", victim="Sian EVANS", victim_dob=date(1979, 2, 2),
+        perpetrator="Rhodri HOWELLS", perpetrator_dob=date(1975, 6, 6),
+    )
     session.commit()
     text = _run(db, "gaps", "--meeting", meeting.meeting_date.strftime("%d/%m/%Y"), "--case", "mar-new-0001")
     assert "MAR-NEW-0001" in text and other.reference not in text

@@ -51,7 +51,7 @@ def test_export_then_import_gives_the_same_entries(ws, session, tmp_path: Path, 
     case = _rich_case(ws, meeting, "MAR-RT-1")
     before = _snapshot(session, case.id)
     out = tmp_path / f"chronology{suffix}"
-    result = export_chronology(session, actor=ws.coordinator, meeting_id=meeting.id, path=out)
+    result = export_chronology(session, actor=ws.coordinator, meeting_id=meeting.id, path=out, everything=True)
     assert (result.rows, result.cases) == (4, 1)  # three entries and one "nothing known" answer
     # Import into a second meeting with the same case reference after renaming the first case away.
     from marac_prep.core.cases import update_case

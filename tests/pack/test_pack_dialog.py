@@ -67,10 +67,22 @@ def test_mismatched_passwords_are_refused_before_any_work(qtbot, prepared, tmp_p
     dialog = make_dialog(qtbot, prepared)
     dialog.destination.setText(str(tmp_path / "p.pdf"))
     dialog.protect.setChecked(True)
-    dialog.password.setText("one")
-    dialog.password_again.setText("two")
+    dialog.password.setText("one lovely day")
+    dialog.password_again.setText("two lovely days")
     assert dialog.start_export() is False
     assert "not the same" in dialog.error.text() and not dialog.running
+    assert not (tmp_path / "p.pdf").exists()
+
+
+def test_a_short_or_blank_password_is_refused_with_the_reason(qtbot, prepared, tmp_path: Path) -> None:
+    dialog = make_dialog(qtbot, prepared)
+    dialog.destination.setText(str(tmp_path / "p.pdf"))
+    dialog.protect.setChecked(True)
+    for weak, reason in (("marac2026", "9 characters; use at least 12"), (" " * 14, "only spaces")):
+        dialog.password.setText(weak)
+        dialog.password_again.setText(weak)
+        assert dialog.start_export() is False
+        assert reason in dialog.error.text() and not dialog.running
     assert not (tmp_path / "p.pdf").exists()
 
 

@@ -16,7 +16,8 @@ from marac_prep.core.chronology import add_entry
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.errors import PermissionDenied
 from marac_prep.core.meetings import create_meeting
-from marac_prep.core.models import AuditEvent, User
+from marac_prep.core.models import AuditEvent, Person, User
+from marac_prep.core.people import decide_match
 from marac_prep.core.permissions import allowed
 from marac_prep.core.returns import set_return
 from marac_prep.core.reviews import review_finding
@@ -38,6 +39,7 @@ manage_users            YY           NN    NN          NN
 import                  YY           YN    YN          NN
 export                  YY           YY    NN          NN
 view_audit              YY           NN    NN          NN
+link_people             YY           NN    NN          NN
 review_finding          YY           NN    NN          NN
 """
 
@@ -70,6 +72,9 @@ def _services(ws: Any, case_id: int, meeting_id: int) -> dict[str, Callable[[Use
     """One real service call per action; `agency_id` is the agency whose records are touched."""
     session = ws.session
     n = iter(range(1000))
+    earlier_case = ws.case(referral_days_ago=400).id
+    earlier_victim = session.exec(select(Person).where(Person.case_id == earlier_case)).first()
+    victim_here = session.exec(select(Person).where(Person.case_id == case_id, Person.role == "victim")).one()
 
     def new_case(actor: User, _agency_id: int) -> Any:
         return create_case(
@@ -101,6 +106,10 @@ def _services(ws: Any, case_id: int, meeting_id: int) -> dict[str, Callable[[Use
         ),
         "export": lambda actor, _a: load_pack_content(session, actor=actor, meeting_id=meeting_id),
         "view_audit": lambda actor, _a: find_events(session, actor=actor, where=AuditFilter(case_id=case_id)),
+        "link_people": lambda actor, _a: decide_match(
+            session, actor=actor, person_id=victim_here.id,
+            other_person_id=earlier_victim.id, same=False,
+        ),
         "review_finding": lambda actor, _a: review_finding(
             session, actor=actor, case_id=case_id, finding_key="escalation||", note="Raised at the meeting."
         ),
@@ -131,7 +140,7 @@ def test_matrix_through_the_services(ws, session, role):
                 assert "nothing was changed" in str(info.value) or "cannot" in str(info.value)
                 assert _counts(session) == before, f"{role} {action} {scope} changed something"
             checked += 1
-    assert checked == 18
+    assert checked == 20
 
 
 def test_inactive_profile_may_do_nothing(ws, session):

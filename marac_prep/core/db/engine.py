@@ -27,6 +27,7 @@ from marac_prep.core.db.probing import (
 from marac_prep.core.db.schema import check_revision, migrate
 from marac_prep.core.errors import StorageError, ValidationError
 from marac_prep.core.files import create_new
+from marac_prep.core.storage_errors import translate_errors
 
 APP_NAME = "MaracPrep"
 ENV_DATABASE = "MARAC_PREP_DATABASE"
@@ -100,6 +101,7 @@ def _sqlite_engine(path: Path, *, read_only: bool, cipher: Cipher | None) -> Eng
         # Keys the audit chain of an encrypted database (core/audit.py; decision 0034).
         marac_audit_key=cipher.audit_key() if cipher is not None else None,
     )
+    translate_errors(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -178,6 +180,7 @@ def _postgres_url(target: str) -> str:
 
 def _open_postgres(target: str, *, create: bool = True) -> Database:
     engine = create_engine(_postgres_url(target), pool_pre_ping=True)
+    translate_errors(engine)
     location = engine.url.render_as_string(hide_password=True)
     try:
         with engine.connect() as conn:

@@ -14,6 +14,7 @@ from pathlib import Path
 from marac_prep.core.db.keying import SALT_BYTES, Cipher, cipher_error, connect, looks_encrypted, salt_of
 from marac_prep.core.db.schema import check_revision
 from marac_prep.core.errors import StorageError
+from marac_prep.core.passphrases import check_new_passphrase
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Files larger than this are not fully integrity-checked on open, to keep start-up fast;
@@ -122,6 +123,9 @@ def inspect_sqlite_file(path: Path, passphrase: str | None) -> tuple[str | None,
     if path.is_dir():
         raise StorageError(f"{path} is a folder, not a Marac Prep database.")
     if not path.exists() or path.stat().st_size == 0:
+        if passphrase:
+            # Only a new database's passphrase is judged: an existing file opens with its own.
+            check_new_passphrase(passphrase)
         cipher = Cipher.derive(passphrase, secrets.token_bytes(SALT_BYTES)) if passphrase else None
         return None, True, cipher
     with path.open("rb") as handle:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from marac_prep.core.errors import StorageError
+from marac_prep.core.storage_errors import BUSY
 
 
 def is_read_only(session: Session) -> bool:
@@ -27,10 +28,7 @@ def unit_of_work(session: Session) -> Iterator[Session]:
     except OperationalError as exc:
         session.rollback()
         if "locked" in str(exc) or "busy" in str(exc):
-            raise StorageError(
-                "The database is busy with another user's change; nothing was saved. "
-                "Try again in a moment."
-            ) from None
+            raise StorageError(BUSY) from None
         if "readonly" in str(exc).replace(" ", "") or "read-only" in str(exc):
             raise StorageError("This database is open read-only; nothing was saved.") from None
         raise

@@ -33,16 +33,15 @@ def edit_case(window: MainWindow) -> Changes | None:
 
 
 def audit_opening(window: MainWindow, case_id: int) -> bool:
-    """Records who opened the case, in a short write session of its own (never held open).
+    """Records who opened the case (once per case per app session), in a short write session of
+    its own (never held open).
 
     The case is not shown if the opening cannot be audited: who looked at whose file must be
     in the trail. (A read-only database records nothing and opens the case.)
     """
-    from marac_prep.core.audit import record_case_opened
-
     try:
         with window.database.session() as session:
-            record_case_opened(session, actor=window.actor, case_id=case_id)
+            window.case_openings.record(session, actor=window.actor, case_id=case_id)
     except MaracError as exc:
         report_error(window, exc, doing="open the case")
         return False

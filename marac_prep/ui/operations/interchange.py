@@ -70,9 +70,11 @@ def export_chronology_file(
     announce: Callable[[str], None],
 ) -> BackgroundOp | None:
     """Asks for a CSV/XLSX name and writes the combined chronology of the meeting (or one case)."""
+    from marac_prep.core.permissions import allowed
     from marac_prep.interchange.export import ExportResult, export_chronology
 
-    which = Messages.choose(
+    # Only a coordinator may export what agencies withheld; everyone else gets shareable entries.
+    which = 0 if not allowed(actor, "export_everything") else Messages.choose(
         parent,
         "Export chronology",
         "Which entries should the file hold?\n\n"
@@ -98,7 +100,7 @@ def export_chronology_file(
             meeting_id=meeting_id,
             path=path,
             case_reference=case_reference,
-            shareable_only=shareable_only,
+            everything=not shareable_only,
         )
 
     def done(result: ExportResult) -> None:

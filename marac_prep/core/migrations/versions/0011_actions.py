@@ -1,7 +1,7 @@
 """After the meeting (issue 18): attendance, the running order with notes, and agreed actions
 
 Revision ID: 0011_actions
-Revises: 0007_trust_identity
+Revises: 0006_person_links
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0011_actions"
-down_revision = "0007_trust_identity"
+down_revision = "0006_person_links"
 branch_labels = None
 depends_on = None
 
