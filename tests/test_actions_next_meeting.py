@@ -39,6 +39,7 @@ def test_action_the_agency_did_not_act_on_is_raised_on_the_repeat(session, ws):
         housing = by_agency[ws.agency["HSG"].name]
         assert housing.severity == "high"
         assert "did not act" in housing.message and "No contractor was booked." in housing.message
+        assert ".." not in housing.message
         assert "MAR-OLD-0001" in housing.message
         assert by_agency[ws.agency["PROB"].name].severity == "medium"
     # The earlier case itself has no earlier Marac, so nothing is raised there.

@@ -1038,7 +1038,7 @@ def actions_not_completed(view: _View, gs: GapSettings) -> list[GapFinding]:
         owner = f" ({action.owner})" if action.owner else ""
         said = f"“{action.text}”"
         if action.status == "not_done_agency":
-            why = f": {action.outcome}" if action.outcome else ""
+            why = f": {action.outcome.rstrip('.')}" if action.outcome else ""
             message = (f"At the last Marac ({_day(last)}, {action.case_reference}) {action.agency}{owner} agreed "
                        f"{said}{due}; it was not done because the agency did not act{why}.")
             severity: Severity = "high"
