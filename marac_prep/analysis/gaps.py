@@ -1120,7 +1120,3 @@ def analyse_case(case_file: CaseFile, settings: GapSettings | None = None) -> li
 def analyse_meeting(case_files: list[CaseFile], settings: GapSettings | None = None) -> dict[int, list[GapFinding]]:
     """Findings for each case of a meeting, by case id."""
     return {cf.case.id or 0: analyse_case(cf, settings) for cf in case_files}
-
-
-def return_status_label(row: ReturnRow) -> str:
-    return RETURN_STATUS_LABELS.get(row.status, row.status)
