@@ -214,7 +214,7 @@ class CaseView(QWidget):
         self.tabs.addTab(timeline_scroll, "&Timeline")
         self.tabs.addTab(people_page, "&People and referral")
         self.other_cases = OtherCasesPanel(self)
-        self.tabs.addTab(self.other_cases, "&Other cases")
+        self.tabs.addTab(self.other_cases, "Other ca&ses")
         # An entry picked in any tab opens in the entry editor.
         self.findings.entry_activated.connect(self.chronology.entry_activated)
         self.chronology.show_withdrawn_changed.connect(self._on_show_withdrawn)
@@ -415,7 +415,7 @@ class CaseView(QWidget):
         possible = sum(1 for m in analysis.matches if not m.confirmed)
         self.tabs.setTabText(
             self.tabs.indexOf(self.other_cases),
-            f"&Other cases ({len({h.case_id for h in analysis.history})})"
+            f"Other ca&ses ({len({h.case_id for h in analysis.history})})"
             + (f" · {possible} to check" if possible else ""),
         )
         self.findings.set_findings(list(findings), analysis.entry_labels)
