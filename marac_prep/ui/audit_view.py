@@ -375,7 +375,7 @@ class AuditView(QWidget):
     def _forget(self, op: BackgroundOp) -> None:
         if op in self._ops:
             self._ops.remove(op)
-            op.dispose()
+            op.wait()  # freed with the view: a deferred delete racing the view's own deletion crashed
 
     def _failed(self, exc: object, doing: str) -> None:
         self.loading = False
