@@ -173,6 +173,12 @@ def _name_width(names: Sequence[str], s: PackStyles, least: float) -> float:
     return min(max(widest + 8, least), 170.0)
 
 
+def _word_width(texts: Sequence[str], s: PackStyles, *, lines: bool = False) -> float:
+    """Wide enough for the longest word (or line) of these cells, in the widest cell font, and the padding."""
+    words = [w for text in texts for w in (text.splitlines() if lines else text.split())]
+    return max((stringWidth(w, s.cell_alert.fontName, s.cell_alert.fontSize) for w in words), default=20.0) + 8
+
+
 def _withheld_text(case: PackCase) -> str:
     parts = [f"{n} {'entry' if n == 1 else 'entries'} withheld by {agency}" for agency, n in case.withheld]
     return "; ".join(parts) + "." if parts else ""
@@ -246,9 +252,11 @@ def agenda(content: PackContent, s: PackStyles, width: float,
     """
     header = ["No.", "Case", "Victim", "Referred by", "Dash", "Repeat", "High", "Returns", "Pages"]
     rows: list[list[Any]] = [[_cell(h, s.head_cell) for h in header]]
+    plain = [["No.", "Dash", "Repeat", "High", "Returns"]]  # the short columns' words, for their widths
     style = _grid()
     for number, case in enumerate(content.cases, start=1):
         high = len(case.high_findings)
+        plain.append([str(number), _dash(case, short=True), case.repeat_mark, str(high), _agenda_returns(case)])
         rows.append([
             _cell(str(number), s.cell),
             _cell(case.reference, s.cell_bold),
@@ -265,9 +273,12 @@ def agenda(content: PackContent, s: PackStyles, width: float,
     case_width = _reference_width(content, s)
     victim_width = _name_width([c.victim_name for c in content.cases], s, 70.0)
     pages_width = stringWidth("888–888", s.cell.fontName, s.cell.fontSize) + 8
-    rest = _widths(width - case_width - victim_width - pages_width, [0.55, 1.55, 0.8, 0.85, 0.6, 0.95])
-    table = LongTable(rows, colWidths=[rest[0], case_width, victim_width, *rest[1:], pages_width], repeatRows=1,
-                      splitInRow=_split_rows.get())
+    # Short columns as wide as their longest word ("Possible repeat", "medium" never break inside a
+    # word) and Returns as its longest line ("3 declined"); "Referred by" takes the rest.
+    short = [_word_width([row[i] for row in plain], s, lines=i == 4) for i in range(5)]
+    referred_width = max(width - case_width - victim_width - pages_width - sum(short), 60.0)
+    table = LongTable(rows, colWidths=[short[0], case_width, victim_width, referred_width, *short[1:], pages_width],
+                      repeatRows=1, splitInRow=_split_rows.get())
     table.setStyle(TableStyle(style))
     out: list[Flowable] = [PageBreak(), OutlineAnchor("Agenda", "agenda"), _p("Agenda", s.heading)]
     if not content.cases:
