@@ -110,3 +110,16 @@ def test_a_confirmed_match_makes_it_a_repeat(
     front = front_sheet(texts, repeat.reference)
     assert f"{repeat.reference} – REPEAT" in front and "POSSIBLE" not in front
     assert "REPEAT – same victim and perpetrator as MAR-OLD-0101" in front
+
+
+def test_a_one_case_pack_reads_the_same_history(
+    ws: Workspace, session: Session, meeting_cases: tuple[Case, Case, Case], tmp_path: Path
+) -> None:
+    _, repeat, _ = meeting_cases
+    path = tmp_path / "case.pdf"
+    export_pack(session, actor=ws.coordinator, meeting_id=repeat.meeting_id, case_reference=repeat.reference,
+                destination=path)
+    texts = page_texts(path)
+    assert "Possible repeat" in agenda_row(texts, repeat.reference, None)
+    front = front_sheet(texts, repeat.reference)
+    assert "POSSIBLE REPEAT – same victim and perpetrator as MAR-OLD-0101" in front
