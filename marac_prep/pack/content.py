@@ -191,10 +191,10 @@ class PackCase:
 
     @property
     def is_repeat(self) -> bool:
-        """A repeat (confirmed or possible) as `analysis.repeats.repeat_status` reads it, as the
-        referral marks it, or by a repeat finding: one answer everywhere (agenda, front sheet,
-        findings), never "No" beside a repeat finding."""
-        return (self.repeat or self.repeat_state in ("repeat", "possible_repeat", "marked")
+        """A repeat (confirmed, possible, or marked on the referral with no earlier Marac found) as
+        `analysis.repeats.repeat_status` reads it for the app, or by a repeat finding: one answer
+        everywhere (agenda, front sheet, findings), never "No" beside a repeat finding."""
+        return (self.repeat_state in ("repeat", "possible_repeat", "marked")
                 or any(f.kind == "repeat" for f in self.findings))
 
     @property
