@@ -35,8 +35,9 @@ def test_demo_then_meeting_list(tmp_path):
     listing = run("--database", target, "meeting", "list")
     assert listing.returncode == 0, listing.stderr
     lines = listing.stdout.strip().splitlines()
-    # The upcoming meeting first; then the held meetings of the demo's earlier cases (repeats).
-    assert len(lines) == 4 and lines[1].split()[-1] == "8"
+    # The upcoming meeting first; then the held meetings of the demo's earlier cases (repeats) and
+    # the past meeting with actions (issue 18).
+    assert len(lines) == 5 and lines[1].split()[-1] == "8"
 
 
 def test_impossible_meeting_date_is_one_line_exit_2(tmp_path):

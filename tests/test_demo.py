@@ -11,14 +11,30 @@ from marac_prep.demo import build_demo
 
 def test_default_demo_covers_every_event_type_and_return_status(ws, session):
     summary = build_demo(session, actor=ws.coordinator)
-    assert (summary.meetings, summary.cases, summary.earlier_cases) == (3, 8, 3)
+    assert (summary.meetings, summary.cases, summary.earlier_cases) == (4, 8, 4)  # + the past meeting with actions (issue 18)
     kinds = {e.event_type for e in session.exec(select(ChronologyEntry)).all()}
     assert kinds == {e.id for e in event_types()} - {"nothing_known"}
     statuses = {r.status for r in session.exec(select(AgencyReturn)).all()}
     assert {"returned", "nothing_known", "chased", "requested", "not_requested"} <= statuses
     roles = {p.role for p in session.exec(select(Person)).all()}
     assert "child" in roles
+    # The upcoming cases and the demo's earlier ones (repeats, and the past meeting with actions).
     assert len(session.exec(select(Case)).all()) == 8 + summary.earlier_cases
+
+
+def test_demo_has_a_past_meeting_with_actions_in_every_status(ws, session):
+    from marac_prep.analysis.gaps import analyse_case
+    from marac_prep.core.actions import ACTION_STATUSES, list_actions
+    from marac_prep.core.casefile import load_case_file
+    from marac_prep.core.models import MaracAction, MeetingAttendance
+
+    build_demo(session, actor=ws.coordinator)
+    assert {a.status for a in session.exec(select(MaracAction)).all()} == set(ACTION_STATUSES)
+    assert {a.attendance for a in session.exec(select(MeetingAttendance)).all()} == {"present", "apologies"}
+    assert any(r.overdue for r in list_actions(session))
+    first = session.exec(select(Case).order_by(Case.id)).first()  # the first upcoming case
+    raised = [f for f in analyse_case(load_case_file(session, first.id)) if f.kind == "action_not_completed"]
+    assert raised and raised[0].severity == "high" and "did not act" in raised[0].message
 
 
 def test_demo_is_repeatable_for_a_seed(tmp_path):

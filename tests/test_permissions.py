@@ -9,7 +9,7 @@ from marac_prep.core.models import User
 from marac_prep.core.permissions import allowed, require
 
 ACTIONS = ("manage_meeting", "manage_case", "edit_entry", "set_return", "record_risk_assessment",
-           "manage_users", "import", "export", "view_audit", "manage_settings")
+           "manage_users", "import", "export", "view_audit", "manage_settings", "update_action")
 
 
 def person(role: str, agency_id: int | None = 7, active: bool = True) -> User:
@@ -21,8 +21,8 @@ def person(role: str, agency_id: int | None = 7, active: bool = True) -> User:
     [
         ("coordinator", set(ACTIONS), set(ACTIONS)),
         ("idva", {"manage_case", "export"},
-         {"manage_case", "export", "edit_entry", "set_return", "record_risk_assessment", "import"}),
-        ("agency_rep", set(), {"edit_entry", "set_return", "record_risk_assessment", "import"}),
+         {"manage_case", "export", "edit_entry", "set_return", "record_risk_assessment", "import", "update_action"}),
+        ("agency_rep", set(), {"edit_entry", "set_return", "record_risk_assessment", "import", "update_action"}),
         ("viewer", set(), set()),
         ("auditor", set(), set()),  # a role the app does not know may do nothing
     ],

@@ -27,6 +27,7 @@ FindingKind = Literal[
     "consent_not_recorded",
     "victim_blaming_language",
     "nothing_known",
+    "action_not_completed",
 ]
 Severity = Literal["high", "medium", "info"]
 
@@ -53,6 +54,7 @@ WHY: dict[FindingKind, str] = {
     "consent_not_recorded": "Sharing without consent is lawful when necessary, but the reason must be recorded.",
     "victim_blaming_language": "Blaming language shifts responsibility to the victim and hides what agencies did.",
     "nothing_known": "The agency checked and holds nothing: an answer, not a gap.",
+    "action_not_completed": "Reviews keep finding agreed Marac actions nobody completed; raise it again.",
 }
 
 # Words for the one-line headline ("3 high: referral lost, counter-allegation pattern, repeat").
@@ -75,6 +77,7 @@ HEADLINE_WORDS: dict[FindingKind, str] = {
     "consent_not_recorded": "consent not recorded",
     "victim_blaming_language": "blaming language",
     "nothing_known": "nothing known",
+    "action_not_completed": "action not completed",
 }
 
 

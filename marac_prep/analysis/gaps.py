@@ -1014,6 +1014,45 @@ def repeats(view: _View, gs: GapSettings) -> list[GapFinding]:
     ]
 
 
+def actions_not_completed(view: _View, gs: GapSettings) -> list[GapFinding]:
+    """The last Marac's actions for this repeat victim that the agency did not complete: "not
+    done: agency did not act" (high), or still open past its due date (medium). An action not
+    done because circumstances changed is an answer, not a gap, and raises nothing."""
+    case_file = view.file
+    victim = case_file.victim
+    if victim is None or not case_file.earlier_actions:
+        return []
+    this = case_file.case
+    same = {
+        other.id for other, people in case_file.earlier_cases
+        if other.id != this.id and 1 <= (this.referral_date - other.referral_date).days <= gs.repeat_window_days
+        and any(p.role == "victim" and same_person(victim, p) for p in people)
+    }
+    actions = [a for a in case_file.earlier_actions if a.case_id in same]
+    if not actions:
+        return []
+    last = max(a.meeting_date for a in actions)
+    found = []
+    for action in sorted((a for a in actions if a.meeting_date == last), key=lambda a: a.id):
+        due = f", due {_day(action.due_date)}" if action.due_date else ""
+        owner = f" ({action.owner})" if action.owner else ""
+        said = f"“{action.text}”"
+        if action.status == "not_done_agency":
+            why = f": {action.outcome.rstrip('.')}" if action.outcome else ""
+            message = (f"At the last Marac ({_day(last)}, {action.case_reference}) {action.agency}{owner} agreed "
+                       f"{said}{due}; it was not done because the agency did not act{why}.")
+            severity: Severity = "high"
+        elif action.status == "open" and action.due_date is not None and action.due_date < this.referral_date:
+            message = (f"At the last Marac ({_day(last)}, {action.case_reference}) {action.agency}{owner} agreed "
+                       f"{said}{due}; it was still open when this referral was made.")
+            severity = "medium"
+        else:
+            continue
+        found.append(_finding(case_file, "action_not_completed", severity, message, agency=action.agency,
+                              group=f"{action.case_reference}#{action.id}"))
+    return found
+
+
 def victim_blaming(view: _View) -> list[GapFinding]:
     """Entries whose wording blames the victim, each with a suggestion (the entry is not changed).
 
@@ -1074,6 +1113,7 @@ def analyse_case(case_file: CaseFile, settings: GapSettings | None = None) -> li
     view = _View.of(case_file, gs)
     findings = [f for rule in RULES for f in rule(view)]
     findings += repeats(view, gs)
+    findings += actions_not_completed(view, gs)
     return sort_findings(findings)
 
 

@@ -16,4 +16,6 @@ COMMAND_MODULES = (
     "marac_prep.commands.audit",
     "marac_prep.commands.backup",
     "marac_prep.commands.settings",
+    "marac_prep.commands.actions",
+    "marac_prep.commands.minutes",
 )

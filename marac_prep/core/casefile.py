@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import String, type_coerce
 from sqlmodel import Session, col, select
 
+from marac_prep.core.actions import ActionRow, list_actions
 from marac_prep.core.cases import addresses_of, cases_for_meeting, get_case, people_of
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.matching import MatchSettings
@@ -124,6 +125,8 @@ class CaseFile:
         signals: what each entry's text says (`core.signals.TextSignal`), by entry id; empty
             until the text reader fills it.
         settings: the local settings in force where the case was loaded (`core.settings`).
+        earlier_actions: the actions agreed at earlier Maracs for the `earlier_cases`, with their
+            reported outcomes (`core.actions.ActionRow`); filled with `earlier_cases`.
     """
 
     case: Case
@@ -136,6 +139,7 @@ class CaseFile:
     earlier_cases: list[tuple[Case, list[Person]]] = field(default_factory=list)
     signals: dict[int, tuple[TextSignal, ...]] = field(default_factory=dict)
     settings: Settings = field(default_factory=packaged)
+    earlier_actions: list[ActionRow] = field(default_factory=list)
     person_matches: list[PersonMatch] = field(default_factory=list)
 
     def with_matches(self, earlier: list[tuple[Case, list[Person]]], matches: list[PersonMatch]) -> CaseFile:
@@ -191,7 +195,7 @@ def load_case_file(session: Session, case_id: int, *, with_history: bool = True)
     case = get_case(session, case_id)
     people = people_of(session, case_id)
     agencies = {a.id: a for a in session.exec(select(Agency)).all() if a.id is not None}
-    return CaseFile(
+    case_file = CaseFile(
         case=case,
         people=people,
         addresses=addresses_of(session, case_id),
@@ -201,12 +205,35 @@ def load_case_file(session: Session, case_id: int, *, with_history: bool = True)
         agencies=agencies,
         settings=current(session),
     ).with_matches(*(_history(session, case, people) if with_history else ([], [])))
+    return _with_earlier_actions(session, case_file)
 
 
 def with_history(session: Session, case_file: CaseFile) -> CaseFile:
     """The case file with its `earlier_cases` and `person_matches` read (for a file loaded with
     `with_history=False`)."""
-    return case_file.with_matches(*_history(session, case_file.case, case_file.people))
+    matched = case_file.with_matches(*_history(session, case_file.case, case_file.people))
+    return _with_earlier_actions(session, matched)
+
+
+def _earlier_actions(
+    session: Session, history: dict[int, list[tuple[Case, list[Person]]]]
+) -> dict[int, list[ActionRow]]:
+    """For each case, the actions agreed at earlier Maracs for its earlier cases, in one query."""
+    wanted = {other.id for found in history.values() for other, _ in found if other.id is not None}
+    result: dict[int, list[ActionRow]] = {case_id: [] for case_id in history}
+    if not wanted:
+        return result
+    rows = list_actions(session, case_ids=wanted)
+    for case_id, found in history.items():
+        ids = {other.id for other, _ in found}
+        result[case_id] = [r for r in rows if r.case_id in ids]
+    return result
+
+
+def _with_earlier_actions(session: Session, case_file: CaseFile) -> CaseFile:
+    case_id = case_file.case.id or 0
+    found = _earlier_actions(session, {case_id: case_file.earlier_cases})[case_id]
+    return replace(case_file, earlier_actions=found)
 
 
 def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list[CaseFile]]:
@@ -273,4 +300,7 @@ def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list
                 settings=in_force,
             )
         )
+    # The earlier Maracs' actions for the whole agenda in one query.
+    earlier_actions = _earlier_actions(session, {f.case.id or 0: f.earlier_cases for f in files})
+    files = [replace(f, earlier_actions=earlier_actions[f.case.id or 0]) for f in files]
     return meeting, files

@@ -441,3 +441,85 @@ class PersonLink(SQLModel, table=True):
     reasons: str = ""
     decided_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     decided_at: datetime
+
+
+# --- After the meeting (issue 18): attendance, running order, actions ---------------------------
+
+
+class MeetingAttendance(SQLModel, table=True):
+    """Who attended a meeting (or sent apologies), recorded per meeting.
+
+    Attributes:
+        agency_id: the agency represented; None for an observer or chair from no agency.
+        role: "representative", "chair" or "observer".
+        attendance: "present" or "apologies".
+        information_sent: for apologies, whether the agency's information was sent (None: not said).
+        confidentiality_agreed: the attendee agreed to the meeting's confidentiality statement.
+    """
+
+    __tablename__ = "meeting_attendance"
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    person_name: str
+    role: str = "representative"
+    attendance: str = "present"
+    information_sent: bool | None = None
+    confidentiality_agreed: bool = False
+    version: int = 1
+
+
+class CaseHearing(SQLModel, table=True):
+    """A case's place in a meeting's running order, and what the meeting recorded about it.
+
+    Attributes:
+        position: the order cases are heard in (1 first).
+        start_time: the time slot's start, "HH:MM" ("" when not planned).
+        duration_minutes: the slot's length.
+        agreed_risk_level: the risk level the meeting agreed ("" when not recorded).
+        discussion_note: a short note of the discussion, printed in the minutes.
+    """
+
+    __tablename__ = "case_hearing"
+    __table_args__ = (UniqueConstraint("meeting_id", "case_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    case_id: int = Field(foreign_key="marac_case.id", index=True)
+    position: int = 0
+    start_time: str = ""
+    duration_minutes: int | None = None
+    agreed_risk_level: str = ""
+    discussion_note: str = ""
+    version: int = 1
+
+
+class MaracAction(SQLModel, table=True):
+    """An action agreed at a Marac for a case; it always belongs to an agency (Marac is not one).
+
+    Attributes:
+        owner: the named person in the agency who will do it.
+        text: what exactly will be done (SMART).
+        protects: whom it protects: "victim", "child", "perpetrator", "other".
+        status: "open", "done", "not_done_circumstances" or "not_done_agency".
+        done_on: for "done", the day it was done.
+        outcome: what was done, or why it was not.
+        status_reported_on / status_reported_by_*: who last reported the status, and when.
+    """
+
+    __tablename__ = "marac_action"
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    case_id: int = Field(foreign_key="marac_case.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    owner: str = ""
+    text: str
+    due_date: date | None = None
+    protects: list[str] = _json_list()
+    status: str = "open"
+    done_on: date | None = None
+    outcome: str = ""
+    status_reported_on: date | None = None
+    status_reported_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    status_reported_by_name: str = ""
+    created_at: datetime
+    version: int = 1

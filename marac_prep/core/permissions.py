@@ -23,6 +23,7 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "link_people",
             "review_finding",
             "manage_settings",
+            "update_action",
         }
     ),
     "idva": frozenset({"manage_case", "export"}),
@@ -32,8 +33,8 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
 # Actions a role may take only on its own agency's records.
 _OWN_AGENCY: dict[str, frozenset[str]] = {
     "coordinator": frozenset(),
-    "idva": frozenset({"edit_entry", "set_return", "record_risk_assessment", "import"}),
-    "agency_rep": frozenset({"edit_entry", "set_return", "record_risk_assessment", "import"}),
+    "idva": frozenset({"edit_entry", "set_return", "record_risk_assessment", "import", "update_action"}),
+    "agency_rep": frozenset({"edit_entry", "set_return", "record_risk_assessment", "import", "update_action"}),
     "viewer": frozenset(),
 }
 
@@ -52,6 +53,7 @@ _DESCRIPTIONS = {
     "link_people": "confirm or reject that two records are the same person",
     "review_finding": "mark gap findings reviewed",
     "manage_settings": "change this Marac's settings",
+    "update_action": "record or update Marac actions",
 }
 _ROLE_NAMES = {
     "coordinator": "a coordinator",

@@ -27,7 +27,7 @@ WRITERS = "marac_coordinator, marac_idva, marac_agency_rep"
 
 # Tables by who may change them (the rest of the schema: coordinators write, everyone reads).
 _CASE_TABLES = ("marac_case", "person", "address")  # coordinators and Idvas (manage_case)
-_AGENCY_TABLES = ("chronology_entry", "agency_return", "risk_assessment")  # by agency_id
+_AGENCY_TABLES = ("chronology_entry", "agency_return", "risk_assessment", "marac_action")  # by agency_id
 _ENTRY_VERSIONS = "chronology_entry_version"  # follows its entry's agency
 _AUDIT = "audit_event"
 _NO_POLICIES = ("alembic_version", "audit_touched")
@@ -134,7 +134,8 @@ def apply_server_roles(connection: Any) -> bool:
     for table in _CASE_TABLES:
         connection.execute(text(f"GRANT INSERT, UPDATE, DELETE ON {table} TO marac_idva"))
     for table in (*_AGENCY_TABLES, _ENTRY_VERSIONS):
-        connection.execute(text(f"GRANT INSERT, UPDATE ON {table} TO marac_idva, marac_agency_rep"))
+        if table in tables:  # a table a later migration adds gets its grant when that migration runs
+            connection.execute(text(f"GRANT INSERT, UPDATE ON {table} TO marac_idva, marac_agency_rep"))
     # The audit trail: append-only for everyone, by privilege (and by trigger, migration 0001).
     connection.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON {_AUDIT} FROM {ALL_GROUPS}"))
     connection.execute(text(f"GRANT INSERT ON {_AUDIT} TO {ALL_GROUPS}"))

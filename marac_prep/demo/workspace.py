@@ -22,8 +22,11 @@ from marac_prep.core.models import (
     Agency,
     AgencyReturn,
     Case,
+    CaseHearing,
     ChronologyEntry,
+    MaracAction,
     Meeting,
+    MeetingAttendance,
     Person,
     User,
 )
@@ -398,6 +401,8 @@ def build_demo(
             meeting_ids.append(meeting.id)
         existing = len(session.exec(select(Case.id)).all())
         entry_total = 0
+        first_case: Case | None = None
+        first_people: list[dict[str, Any]] = []
         for number in range(cases):
             meeting_date = today + timedelta(days=7 - 14 * (number // 25))
             referral_date = min(meeting_date - timedelta(days=rng.randint(8, 20)), today)
@@ -425,6 +430,8 @@ def build_demo(
             session.flush()
             case_id = case.id or 0
             people = _people(rng, has_children, today)
+            if number == 0:
+                first_case, first_people = case, people
             v_first, p_first = (person["name"].split(" ")[0] for person in people[:2])
             person_ids = []
             for row in people:
@@ -501,6 +508,10 @@ def build_demo(
             created_by=actor.id,
             now=now,
         )
+        past = 0
+        if first_case is not None:
+            _past_meeting_with_actions(session, by_code, first_case, first_people, today=today, now=now)
+            past = 1
         audit.record(
             session,
             actor=actor,
@@ -508,9 +519,74 @@ def build_demo(
             object_type="workspace",
             details={"cases": cases, "entries": entry_total, "seed": seed},
         )
+    # The past meeting with actions (issue 18) is one more meeting and one more earlier case.
     return DemoSummary(
-        meetings=meeting_count + (2 if earlier else 0), cases=cases, entries=entry_total, earlier_cases=earlier
+        meetings=meeting_count + (2 if earlier else 0) + past, cases=cases, entries=entry_total,
+        earlier_cases=earlier + past,
     )
+
+
+def _past_meeting_with_actions(
+    session: Session, by_code: dict[str, Agency], repeat_of: Case, people: list[dict[str, Any]], *,
+    today: date, now: datetime,
+) -> None:
+    """An earlier Marac, held five weeks ago, that heard the first upcoming case's victim before:
+    attendance and apologies, the running order with the agreed level and a note, and actions in
+    every status (so the repeat case shows an action the agency did not complete)."""
+    held = today - timedelta(days=35)
+    meeting = Meeting(meeting_date=held, area=AREAS[0], status="held")
+    session.add(meeting)
+    session.flush()
+    earlier = Case(
+        reference=f"{repeat_of.reference}-P", meeting_id=meeting.id, referral_date=held - timedelta(days=12),
+        referring_agency_id=by_code["POL"].id or 0, criteria=["visible_high_risk"], dash_score=16,
+        victim_aware=True, victim_consent=True, status="discussed",
+    )
+    session.add(earlier)
+    session.flush()
+    for row in people[:2]:  # the same victim and perpetrator
+        session.add(Person(case_id=earlier.id or 0, **row))
+    meeting_id, case_id = meeting.id or 0, earlier.id or 0
+    for name, code, role, attendance, sent in (
+        ("Bethan Rees", "POL", "chair", "present", None),
+        ("Seren Hughes", "IDVA", "representative", "present", None),
+        ("Huw Price", "HSG", "representative", "present", None),
+        ("Dr Owain Jones", "HLTH", "representative", "apologies", True),
+        ("Carys Morgan", "PROB", "representative", "apologies", False),
+    ):
+        session.add(MeetingAttendance(
+            meeting_id=meeting_id, agency_id=by_code[code].id if code in by_code else None, person_name=name,
+            role=role, attendance=attendance, information_sent=sent, confidentiality_agreed=attendance == "present",
+        ))
+    session.add(CaseHearing(
+        meeting_id=meeting_id, case_id=case_id, position=1, start_time="10:00", duration_minutes=20,
+        agreed_risk_level="high", discussion_note="Fictional: safety plan agreed with the victim through the Idva.",
+    ))
+    plans = (
+        ("POL", "PC Dafydd Evans", "Flag the victim's address for an urgent response.", 7, "done",
+         "Address flagged on the command system.", ["victim", "child"]),
+        ("HSG", "Huw Price", "Fit a door lock and a door chain within two weeks.", 14, "not_done_agency",
+         "No contractor was booked.", ["victim"]),
+        ("HLTH", "Dr Owain Jones", "Offer the victim a GP appointment to talk about her health.", 21,
+         "not_done_circumstances", "She moved to another practice's area.", ["victim"]),
+        ("PROB", "Carys Morgan", "Review the perpetrator's licence conditions with the offender manager.", 21,
+         "open", "", ["perpetrator"]),
+        ("IDVA", "Seren Hughes", "Keep in weekly contact with the victim until the next review.", 60, "open", "",
+         ["victim", "child"]),
+    )
+    for code, owner, text, due_in, status, outcome, protects in plans:
+        agency = by_code.get(code)
+        if agency is None:
+            continue
+        due = held + timedelta(days=due_in)
+        session.add(MaracAction(
+            meeting_id=meeting_id, case_id=case_id, agency_id=agency.id or 0, owner=owner, text=text,
+            due_date=due, protects=protects, status=status,
+            done_on=due - timedelta(days=2) if status == "done" else None, outcome=outcome,
+            status_reported_on=min(due + timedelta(days=1), today) if status != "open" else None,
+            status_reported_by_name=owner if status != "open" else "", created_at=now,
+        ))
+    session.flush()
 
 
 def _return_rows(

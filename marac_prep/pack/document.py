@@ -90,6 +90,7 @@ class PackDocTemplate(BaseDocTemplate):  # type: ignore[misc]  # ReportLab ships
         cancelled: Callable[[], bool],
         on_case: Callable[[int], None],
         prepared_for: str = "",
+        document_name: str = "Pre-Marac pack",
         **metadata: Any,
     ) -> None:
         super().__init__(
@@ -101,6 +102,7 @@ class PackDocTemplate(BaseDocTemplate):  # type: ignore[misc]  # ReportLab ships
         self.marking = marking
         self.meeting_line = meeting_line
         self.prepared_for = prepared_for
+        self.document_name = document_name
         self.cancelled = cancelled
         self.on_case = on_case
         self.case_pages: dict[int, tuple[int, int]] = {}
@@ -138,7 +140,7 @@ class PackDocTemplate(BaseDocTemplate):  # type: ignore[misc]  # ReportLab ships
             continued = self._case_started_on != self.page
             case_text = self._case_label + (" (continued)" if continued else "")
         else:
-            case_text = "Pre-Marac pack"
+            case_text = self.document_name
         canv.saveState()
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.5)

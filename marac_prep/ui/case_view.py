@@ -168,6 +168,11 @@ class CaseView(QWidget):
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # One timer, stopped when the window closes: a re-analysis due after the window is gone
+        # would read a database that may already be closed.
+        self.reanalyse_timer = QTimer(self)
+        self.reanalyse_timer.setSingleShot(True)
+        self.reanalyse_timer.timeout.connect(self._reanalyse)
         self._database = database
         self.snapshot: CaseSnapshot | None = None
         self._subtitle_parts: list[str] = []
@@ -214,7 +219,7 @@ class CaseView(QWidget):
         self.tabs.addTab(timeline_scroll, "&Timeline")
         self.tabs.addTab(people_page, "&People and referral")
         self.other_cases = OtherCasesPanel(self)
-        self.tabs.addTab(self.other_cases, "&Other cases")
+        self.tabs.addTab(self.other_cases, "Other ca&ses")
         # An entry picked in any tab opens in the entry editor.
         self.findings.entry_activated.connect(self.chronology.entry_activated)
         self.chronology.show_withdrawn_changed.connect(self._on_show_withdrawn)
@@ -311,7 +316,7 @@ class CaseView(QWidget):
             self.chronology.model.put_row(row)
         self.chronology.select_entry(entry_id)
         # After the row's paint: the analysis thread would otherwise share the interpreter with it.
-        QTimer.singleShot(self.REANALYSE_AFTER_MS, self._reanalyse)
+        self.reanalyse_timer.start(self.REANALYSE_AFTER_MS)
 
     def _reanalyse(self) -> None:
         """The findings and timeline of the case as now stored, off the GUI thread; the table stays."""
@@ -415,7 +420,7 @@ class CaseView(QWidget):
         possible = sum(1 for m in analysis.matches if not m.confirmed)
         self.tabs.setTabText(
             self.tabs.indexOf(self.other_cases),
-            f"&Other cases ({len({h.case_id for h in analysis.history})})"
+            f"Other ca&ses ({len({h.case_id for h in analysis.history})})"
             + (f" · {possible} to check" if possible else ""),
         )
         self.findings.set_findings(list(findings), analysis.entry_labels)

@@ -45,6 +45,7 @@ _KIND_LABEL = {
     "risk_in_text_not_coded": "Risk in text, not coded",
     "nothing_known_with_entries": "'Nothing known' beside entries",
     "consent_not_recorded": "Consent not recorded",
+    "action_not_completed": "Action not completed",
 }
 
 

@@ -96,6 +96,10 @@ class MainWindow(QMainWindow):
         self._painted = False
         self.setWindowTitle("Marac Prep")
         self.setObjectName("mainWindow")
+        # The meeting page's refresh after a saved entry; stopped on close (see closeEvent).
+        self.agenda_timer = QTimer(self)
+        self.agenda_timer.setSingleShot(True)
+        self.agenda_timer.timeout.connect(self.show_current_meeting)
         self.opening = plain_label("Opening the workspace…", self, name="viewSubtitle")
         self.opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(self.opening)
@@ -210,7 +214,7 @@ class MainWindow(QMainWindow):
             self.refresh_meetings(changes.select_meeting)
         elif changes.agenda and changes.entry is not None and self.open_case_id() is not None:
             # The meeting page is behind the open case: refreshed once the saved row is on screen.
-            QTimer.singleShot(self.case_view.REANALYSE_AFTER_MS, self.show_current_meeting)
+            self.agenda_timer.start(self.case_view.REANALYSE_AFTER_MS)
         elif changes.agenda:
             self.show_current_meeting()
         if changes.select_case is not None:
@@ -710,6 +714,9 @@ class MainWindow(QMainWindow):
         self._settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Override QWidget.closeEvent.
+        self.agenda_timer.stop()
+        if self.attached:
+            self.case_view.reanalyse_timer.stop()
         if not self.attached:  # closed before a workspace was opened: nothing else to keep
             self.save_state()
             event.accept()

@@ -39,10 +39,10 @@ def _considered(session, case):
     return next(f for f in analyse_case(load_case_file(session, case.id)) if f.kind == "referral_considered_not_made")
 
 
-def _run(db, *argv: str) -> str:
+def _run(db, *argv: str, user: str | None = None) -> str:
     out = io.StringIO()
     args = build_parser().parse_args(list(argv))
-    assert args.handler(CommandContext(out=out, _database=db), args) == 0
+    assert args.handler(CommandContext(out=out, _database=db, user_name=user), args) == 0
     return out.getvalue()
 
 
@@ -91,7 +91,7 @@ def test_only_a_coordinator_reviews_and_a_note_is_needed(ws, session):
 def test_gaps_json_adds_headline_key_instances_from_text_and_review(db, ws, session):
     meeting, case = _case(ws)
     session.commit()
-    data = json.loads(_run(db, "gaps", "--meeting", str(meeting.id), "--json"))
+    data = json.loads(_run(db, "gaps", "--meeting", str(meeting.id), "--json", user=ws.coordinator.name))
     [item] = data["cases"]
     assert item["headline"].startswith("1 high: referral not made")
     finding = next(f for f in item["findings"] if f["kind"] == "referral_considered_not_made")
@@ -109,11 +109,12 @@ def test_gaps_json_adds_headline_key_instances_from_text_and_review(db, ws, sess
     }
     assert finding["review"] is None and finding["from_text"] == [] and len(finding["instances"]) == 1
     text = _run(
-        db, "review-finding", "--case", case.reference, "--key", finding["key"], "--note", "Raised at the meeting."
+        db, "review-finding", "--case", case.reference, "--key", finding["key"], "--note", "Raised at the meeting.",
+        user=ws.coordinator.name,
     )
     assert "Marked reviewed" in text
-    data = json.loads(_run(db, "gaps", "--meeting", str(meeting.id), "--json"))
+    data = json.loads(_run(db, "gaps", "--meeting", str(meeting.id), "--json", user=ws.coordinator.name))
     reviewed = next(f for f in data["cases"][0]["findings"] if f["key"] == finding["key"])
     assert reviewed["review"]["note"] == "Raised at the meeting." and reviewed["review"]["new_entry_ids"] == []
-    report = _run(db, "gaps", "--meeting", str(meeting.id))
+    report = _run(db, "gaps", "--meeting", str(meeting.id), user=ws.coordinator.name)
     assert "reviewed by" in report and "Raised at the meeting." in report and "1 high: referral not made" in report

@@ -374,7 +374,7 @@ def test_a_large_case_loads_off_the_gui_thread_with_progress(qtbot, sqlite_db, t
     from marac_prep.core.models import Case
 
     with sqlite_db.read_session() as s:
-        case_id = s.exec(select(Case.id)).one()
+        case_id = s.exec(select(Case.id).order_by(Case.id)).first()  # the upcoming case (not the past one)
     window = make_window(qtbot, sqlite_db, actor, temporary_settings)
     threads: list[int] = []
     import marac_prep.ui.case_view as case_view

@@ -46,7 +46,7 @@ def test_a_repeat_spelled_differently_is_flagged_and_confirmed(qtbot, workspace,
     panel = view.other_cases
     qtbot.waitUntil(lambda: bool(panel.match_model.lines), timeout=20_000)
     assert "↻ Possible repeat" in view.subtitle.text()
-    assert view.tabs.tabText(view.tabs.indexOf(panel)).startswith("&Other cases (1)")
+    assert view.tabs.tabText(view.tabs.indexOf(panel)).startswith("Other ca&ses (1)")
     qtmodeltester.check(panel.match_model, force_py=True)
     qtmodeltester.check(panel.history_model, force_py=True)
     history = {(h.reference, h.role_here) for h in panel.history_model.lines}
