@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from marac_prep.analysis.findings import with_reviews
-from marac_prep.analysis.gaps import GapFinding, analyse_case, same_person
+from marac_prep.analysis.gaps import GapFinding, analyse_case
+from marac_prep.analysis.repeats import repeat_status
 from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.dates import display_day
 from marac_prep.core.models import Person
+from marac_prep.core.people import HistoryItem, history_from_matches
 from marac_prep.core.redaction import Redactor
 from marac_prep.core.returns import return_progress
 from marac_prep.core.reviews import Review
@@ -43,18 +45,26 @@ _ON_PERIOD = re.compile(
 
 @dataclass(frozen=True)
 class PackHistory:
-    """An earlier Marac case of the same victim.
+    """An earlier Marac case of this case's people (`core.people.history_from_matches`), one per case.
+
+    Only the other case's reference, dates and the roles: its relationship and criteria only when
+    this case's victim was in it too. A perpetrator's case with another victim is named by its
+    reference and dates alone (that victim is not a party to this case).
 
     Attributes:
-        days_before: days between that referral and this one.
-        within_window: inside the repeat window (a repeat, DOMAIN.md).
+        roles: (role here, role there) for each of this case's people found in it.
+        with_this_victim: this case's victim is (or may be) in that case too.
+        confirmed: a coordinator confirmed every person match it rests on.
     """
 
     reference: str
     referral_date: str
     meeting_date: str
-    days_before: int
-    within_window: bool
+    roles: tuple[tuple[str, str], ...]
+    with_this_victim: bool
+    relationship: str
+    criteria: tuple[str, ...]
+    confirmed: bool
 
 
 @dataclass(frozen=True)
@@ -162,6 +172,9 @@ class PackCase:
     dash_yes: tuple[str, ...] = ()
     dash_source: str = ""
     history: tuple[PackHistory, ...] = ()
+    repeat_state: str = "none"
+    repeat_label: str = ""
+    repeat_line: str = ""
 
     @property
     def nothing_known(self) -> list[str]:
@@ -178,12 +191,23 @@ class PackCase:
 
     @property
     def is_repeat(self) -> bool:
-        """A repeat by the referral, by an earlier Marac in the window, or by a repeat finding.
-
-        One answer everywhere (agenda, front sheet, findings): never "No" beside a repeat finding.
-        """
-        return (self.repeat or any(h.within_window for h in self.history)
+        """A repeat (confirmed, possible, or marked on the referral with no earlier Marac found) as
+        `analysis.repeats.repeat_status` reads it for the app, or by a repeat finding: one answer
+        everywhere (agenda, front sheet, findings), never "No" beside a repeat finding."""
+        return (self.repeat_state in ("repeat", "possible_repeat", "marked")
                 or any(f.kind == "repeat" for f in self.findings))
+
+    @property
+    def possible_repeat(self) -> bool:
+        """A repeat that rests on a person match no coordinator has confirmed yet."""
+        return self.repeat_state == "possible_repeat"
+
+    @property
+    def repeat_mark(self) -> str:
+        """The agenda's cell: "Repeat", "Possible repeat", "Repeat (referral)" or "No"."""
+        if self.repeat_state in ("repeat", "possible_repeat", "marked"):
+            return self.repeat_label
+        return "Repeat" if self.is_repeat else "No"
 
     @property
     def high_findings(self) -> tuple[GapFinding, ...]:
@@ -330,26 +354,28 @@ def _dash_answers(case_file: CaseFile) -> tuple[tuple[str, ...], str]:
     return tuple(text for _, text in sorted(yes)), source
 
 
-def _history(case_file: CaseFile, meeting_dates: Mapping[int, date], window_days: int) -> tuple[PackHistory, ...]:
-    """The victim's earlier Marac cases, most recent first (candidates confirmed by `same_person`)."""
-    victim = case_file.victim
-    this = case_file.case
-    if victim is None:
-        return ()
+def _history(case_file: CaseFile, criterion_labels: Mapping[str, str]) -> tuple[PackHistory, ...]:
+    """The earlier Marac cases of this case's people, newest first, one per case, from the loaded
+    person matches (confirmed and possible; rejected pairs never appear): the app's Other cases list."""
+    by_case: dict[int, list[HistoryItem]] = {}
+    for item in history_from_matches(case_file.case, case_file.person_matches):
+        by_case.setdefault(item.case_id, []).append(item)  # newest first, kept in that order
     found = []
-    for other, people in case_file.earlier_cases:
-        days = (this.referral_date - other.referral_date).days
-        if other.id == this.id or days < 1:
-            continue  # a referral on the same day is a duplicate, not an earlier Marac
-        if not any(p.role == "victim" and same_person(victim, p) for p in people):
-            continue
-        held = meeting_dates.get(other.meeting_id or 0)
+    for items in by_case.values():
+        first = items[0]
+        with_victim = any(h.role_here == "victim" and h.role_there == "victim" for h in items)
+        relationship = next((h.relationship for h in items if h.role_there == "perpetrator" and h.relationship), "")
         found.append(PackHistory(
-            reference=clean(other.reference), referral_date=display_day(other.referral_date),
-            meeting_date=display_day(held) if held else "", days_before=days,
-            within_window=days <= window_days,
+            reference=clean(first.reference),
+            referral_date=display_day(first.referral_date),
+            meeting_date=display_day(first.meeting_date) if first.meeting_date else "",
+            roles=tuple(sorted({(h.role_here, h.role_there) for h in items}, key=lambda r: r[0] != "victim")),
+            with_this_victim=with_victim,
+            relationship=clean(relationship) if with_victim else "",
+            criteria=tuple(clean(criterion_labels.get(c, c)) for c in first.criteria) if with_victim else (),
+            confirmed=all(h.status == "confirmed" for h in items),
         ))
-    return tuple(sorted(found, key=lambda h: h.days_before))
+    return tuple(found)
 
 
 def _scrubbed_timeline(timeline: Timeline, scrub: Scrubber) -> Timeline:
@@ -362,10 +388,9 @@ def _scrubbed_timeline(timeline: Timeline, scrub: Scrubber) -> Timeline:
     return dataclasses.replace(timeline, lanes=lanes)
 
 
-def pack_case(case_file: CaseFile, *, on: date, meeting_dates: Mapping[int, date] | None = None,
-              reviews: Mapping[str, Review] | None = None) -> PackCase:
-    """One case, redacted; `on` is the meeting date (for ages); `meeting_dates` by meeting id
-    date the victim's earlier Marac cases."""
+def pack_case(case_file: CaseFile, *, on: date, reviews: Mapping[str, Review] | None = None) -> PackCase:
+    """One case, redacted; `on` is the meeting date (for ages). The case file must carry its
+    person matches (`load_meeting_files` / `load_case_file` read them) for its repeat and history."""
     case = case_file.case
     scrub = scrubber_for(case_file)
     visible = shareable_only(case_file)
@@ -389,6 +414,7 @@ def pack_case(case_file: CaseFile, *, on: date, meeting_dates: Mapping[int, date
         for row in case_file.returns
     )
     dash_yes, dash_source = _dash_answers(case_file)
+    status = repeat_status(visible)  # the gap analysis's reading, so the pack never disagrees with it
     return PackCase(
         case_id=case.id or 0,
         reference=clean(case.reference),
@@ -424,5 +450,8 @@ def pack_case(case_file: CaseFile, *, on: date, meeting_dates: Mapping[int, date
         victim_wishes=scrub(case.victim_wishes),
         dash_yes=dash_yes,
         dash_source=dash_source,
-        history=_history(case_file, meeting_dates or {}, case_file.settings.repeat_window_days),
+        history=_history(case_file, criterion_labels),
+        repeat_state=status.state,
+        repeat_label=status.label,
+        repeat_line=status.describe(),
     )

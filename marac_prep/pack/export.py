@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pikepdf
 from reportlab.platypus.doctemplate import LayoutError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from marac_prep import __version__
 from marac_prep.analysis.reading import attach_signals
@@ -26,7 +26,7 @@ from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import StorageError, ValidationError
 from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
-from marac_prep.core.models import Agency, Meeting, User
+from marac_prep.core.models import Agency, User
 from marac_prep.core.passphrases import check_new_passphrase
 from marac_prep.core.permissions import require
 from marac_prep.core.reviews import reviews_by_key
@@ -115,16 +115,10 @@ def load_pack_content(
     total = 2 * len(files) + 1
     reviews = reviews_by_key(session, [f.case.id or 0 for f in files])
     cases: list[PackCase] = []
-    earlier_meetings = {other.meeting_id for f in files for other, _ in f.earlier_cases if other.meeting_id}
-    meeting_dates = {
-        m.id: m.meeting_date
-        for m in session.exec(select(Meeting).where(col(Meeting.id).in_(earlier_meetings))).all()
-        if m.id is not None
-    } if earlier_meetings else {}
     for done, case_file in enumerate(files, start=1):  # each case analysed and redacted
         if cancelled and cancelled():
             raise PackCancelled()
-        cases.append(pack_case(case_file, on=meeting.meeting_date, meeting_dates=meeting_dates,
+        cases.append(pack_case(case_file, on=meeting.meeting_date,
                                reviews=reviews.get(case_file.case.id or 0, {})))
         if progress:
             progress(done, total)

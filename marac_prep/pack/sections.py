@@ -29,7 +29,7 @@ from reportlab.platypus import (
 from marac_prep.analysis.findings import HEADLINE_WORDS
 from marac_prep.analysis.findings import headline as finding_headline
 from marac_prep.core.dates import display_day
-from marac_prep.pack.content import PackCase, PackContent, PackEntry, PackPerson, PackReturn
+from marac_prep.pack.content import PackCase, PackContent, PackEntry, PackHistory, PackPerson, PackReturn
 from marac_prep.pack.document import HEADER_GAP, MARGIN, OutlineAnchor
 from marac_prep.pack.fonts import register_fonts
 from marac_prep.pack.markup import para
@@ -173,6 +173,12 @@ def _name_width(names: Sequence[str], s: PackStyles, least: float) -> float:
     return min(max(widest + 8, least), 170.0)
 
 
+def _word_width(texts: Sequence[str], s: PackStyles, *, lines: bool = False) -> float:
+    """Wide enough for the longest word (or line) of these cells, in the widest cell font, and the padding."""
+    words = [w for text in texts for w in (text.splitlines() if lines else text.split())]
+    return max((stringWidth(w, s.cell_alert.fontName, s.cell_alert.fontSize) for w in words), default=20.0) + 8
+
+
 def _withheld_text(case: PackCase) -> str:
     parts = [f"{n} {'entry' if n == 1 else 'entries'} withheld by {agency}" for agency, n in case.withheld]
     return "; ".join(parts) + "." if parts else ""
@@ -246,16 +252,18 @@ def agenda(content: PackContent, s: PackStyles, width: float,
     """
     header = ["No.", "Case", "Victim", "Referred by", "Dash", "Repeat", "High", "Returns", "Pages"]
     rows: list[list[Any]] = [[_cell(h, s.head_cell) for h in header]]
+    plain = [["No.", "Dash", "Repeat", "High", "Returns"]]  # the short columns' words, for their widths
     style = _grid()
     for number, case in enumerate(content.cases, start=1):
         high = len(case.high_findings)
+        plain.append([str(number), _dash(case, short=True), case.repeat_mark, str(high), _agenda_returns(case)])
         rows.append([
             _cell(str(number), s.cell),
             _cell(case.reference, s.cell_bold),
             _cell(case.victim_name, s.cell_name),
             _cell(f"{case.referring_agency}\n{case.referral_date}", s.cell),
             _cell(_dash(case, short=True), s.cell),
-            _cell("Repeat" if case.is_repeat else "No", s.cell_alert if case.is_repeat else s.cell),
+            _cell(case.repeat_mark, s.cell_alert if case.is_repeat else s.cell),
             _cell(str(high), s.cell_alert if high else s.cell),
             _cell(_agenda_returns(case), s.cell),
             _p(_page_range((case_pages or {}).get(number)), s.cell),
@@ -265,15 +273,19 @@ def agenda(content: PackContent, s: PackStyles, width: float,
     case_width = _reference_width(content, s)
     victim_width = _name_width([c.victim_name for c in content.cases], s, 70.0)
     pages_width = stringWidth("888–888", s.cell.fontName, s.cell.fontSize) + 8
-    rest = _widths(width - case_width - victim_width - pages_width, [0.55, 1.55, 0.8, 0.85, 0.6, 0.95])
-    table = LongTable(rows, colWidths=[rest[0], case_width, victim_width, *rest[1:], pages_width], repeatRows=1,
-                      splitInRow=_split_rows.get())
+    # Short columns as wide as their longest word ("Possible repeat", "medium" never break inside a
+    # word) and Returns as its longest line ("3 declined"); "Referred by" takes the rest.
+    short = [_word_width([row[i] for row in plain], s, lines=i == 4) for i in range(5)]
+    referred_width = max(width - case_width - victim_width - pages_width - sum(short), 60.0)
+    table = LongTable(rows, colWidths=[short[0], case_width, victim_width, referred_width, *short[1:], pages_width],
+                      repeatRows=1, splitInRow=_split_rows.get())
     table.setStyle(TableStyle(style))
     out: list[Flowable] = [PageBreak(), OutlineAnchor("Agenda", "agenda"), _p("Agenda", s.heading)]
     if not content.cases:
         return [*out, _p("There are no cases on this meeting's agenda yet.", s.body)]
-    note = _p("Pages: where each case starts and ends in this pack. Repeat: referred within 12 months of an "
-              "earlier Marac. High: high-severity findings. Returns: expected agencies that answered (declined "
+    note = _p("Pages: where each case starts and ends in this pack. Repeat: the same victim and perpetrator "
+              "referred within 12 months of an earlier Marac (possible repeat: the people match is not yet "
+              "confirmed). High: high-severity findings. Returns: expected agencies that answered (declined "
               "agencies are not counted as answers), declined, and silent.", s.small)
     return [*out, table, Spacer(1, 4), note]
 
@@ -311,19 +323,43 @@ def _person_line(person: PackPerson) -> str:
     return line
 
 
+def _history_line(h: PackHistory) -> str:
+    """ "MAR-…: Marac 3 Feb 2026, referred 20 Jan 2026; the victim here was the victim there, …".
+
+    A perpetrator's case with another victim says only that: its people, relationship and
+    criteria are not this case's to print.
+    """
+    when = f"Marac {h.meeting_date}, referred {h.referral_date}" if h.meeting_date else f"referred {h.referral_date}"
+    roles = ", ".join(f"the {here} here was the {there} there" for here, there in h.roles)
+    line = f"{h.reference}: {when}; {roles}"
+    if h.relationship:
+        line += f" ({h.relationship})"
+    if not h.with_this_victim and ("perpetrator", "perpetrator") in h.roles:
+        line += ", with another victim"
+    if h.criteria:
+        line += f"; criteria: {', '.join(h.criteria)}"
+    if not h.confirmed:
+        line += " – possible match, not yet confirmed"
+    return line
+
+
 def _repeat_text(case: PackCase) -> str:
-    within = [h for h in case.history if h.within_window]
-    lines = []
-    if case.is_repeat:
-        lines.append("REPEAT – within 12 months of an earlier Marac referral" if within
-                     else "REPEAT – marked as a repeat by the referral")
+    """Whether the case is a repeat (the gap analysis's reading), then its people's earlier Maracs."""
+    said = case.repeat_line
+    for answer in ("Yes – ", "Possibly – ", "No – "):
+        said = said.removeprefix(answer)
+    if case.repeat_state == "possible_repeat":
+        first = f"POSSIBLE REPEAT – {said}"
+    elif case.repeat_state in ("repeat", "marked"):
+        first = f"REPEAT – {said}"
+    elif case.is_repeat:
+        first = "REPEAT – see the repeat finding"
     else:
-        lines.append("Not a repeat")
-    for h in case.history:
-        heard = f", heard at the Marac of {h.meeting_date}" if h.meeting_date else ""
-        lines.append(f"{h.reference}: referred {h.referral_date}{heard} ({h.days_before} days before this referral)")
+        first = "Not a repeat" + (f" ({said})" if case.repeat_state == "after_window" else "")
+    lines = [first]
+    lines += [_history_line(h) for h in case.history]
     if not case.history:
-        lines.append("No earlier Marac case of this victim found.")
+        lines.append("No earlier Marac case of this case's people found.")
     return "\n".join(lines)
 
 
@@ -670,7 +706,8 @@ def case_label(case: PackCase, number: int, total: int) -> str:
 
 def case_section(case: PackCase, number: int, total: int, s: PackStyles, width: float) -> list[Flowable]:
     """The front sheet on the case's first page; then the timeline, the findings and the chronology."""
-    title = f"Case {number} of {total}: {case.reference}" + (" – REPEAT" if case.is_repeat else "")
+    mark = " – POSSIBLE REPEAT" if case.possible_repeat else " – REPEAT" if case.is_repeat else ""
+    title = f"Case {number} of {total}: {case.reference}{mark}"
     cut: list[tuple[str, str]] = []
     out: list[Flowable] = [
         PageBreak(),
