@@ -16,8 +16,9 @@ from datetime import date, datetime
 
 from marac_prep.analysis.findings import with_reviews
 from marac_prep.analysis.gaps import GapFinding, analyse_case
-from marac_prep.analysis.repeats import repeat_status
+from marac_prep.analysis.repeats import repeat_status, same_person
 from marac_prep.analysis.timeline import Timeline, build_timeline
+from marac_prep.core.actions import STATUS_LABELS
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.dates import display_day
 from marac_prep.core.models import Person
@@ -65,6 +66,18 @@ class PackHistory:
     relationship: str
     criteria: tuple[str, ...]
     confirmed: bool
+
+
+@dataclass(frozen=True)
+class PackAction:
+    """An action agreed at the case's last Marac, with its reported status ("Done 3 Mar 2026")."""
+
+    text: str
+    agency: str
+    owner: str
+    due: str
+    status: str
+    status_text: str
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,9 @@ class PackCase:
     repeat_state: str = "none"
     repeat_label: str = ""
     repeat_line: str = ""
+    last_marac: str = ""
+    last_actions: tuple[PackAction, ...] = ()
+    time_slot: str = ""
 
     @property
     def nothing_known(self) -> list[str]:
@@ -378,6 +394,35 @@ def _history(case_file: CaseFile, criterion_labels: Mapping[str, str]) -> tuple[
     return tuple(found)
 
 
+def _last_actions(case_file: CaseFile, scrub: Scrubber) -> tuple[str, tuple[PackAction, ...]]:
+    """The actions agreed at the last earlier Marac of this case's victim ("3 Feb 2026, MAR-…"), from
+    the loaded `earlier_actions` (a perpetrator's case with another victim is not this case's to print)."""
+    victim = case_file.victim
+    if victim is None or not case_file.earlier_actions:
+        return "", ()
+    this = case_file.case.id
+    same = {
+        other.id for other, people in case_file.earlier_cases
+        if other.id != this and any(p.role == "victim" and same_person(victim, p) for p in people)
+    }
+    actions = [a for a in case_file.earlier_actions if a.case_id in same]
+    if not actions:
+        return "", ()
+    last = max(a.meeting_date for a in actions)
+    chosen = sorted((a for a in actions if a.meeting_date == last), key=lambda a: a.id)
+    found = []
+    for a in chosen:
+        status_text = STATUS_LABELS.get(a.status, a.status)
+        if a.status == "done" and a.done_on:
+            status_text += f" {display_day(a.done_on)}"
+        found.append(PackAction(
+            text=scrub(a.text), agency=clean(a.agency), owner=scrub(a.owner),
+            due=display_day(a.due_date) if a.due_date else "", status=a.status, status_text=status_text,
+        ))
+    references = ", ".join(sorted({clean(a.case_reference) for a in chosen}))
+    return f"{display_day(last)}, {references}", tuple(found)
+
+
 def _scrubbed_timeline(timeline: Timeline, scrub: Scrubber) -> Timeline:
     lanes = tuple(
         dataclasses.replace(
@@ -388,8 +433,10 @@ def _scrubbed_timeline(timeline: Timeline, scrub: Scrubber) -> Timeline:
     return dataclasses.replace(timeline, lanes=lanes)
 
 
-def pack_case(case_file: CaseFile, *, on: date, reviews: Mapping[str, Review] | None = None) -> PackCase:
-    """One case, redacted; `on` is the meeting date (for ages). The case file must carry its
+def pack_case(case_file: CaseFile, *, on: date, reviews: Mapping[str, Review] | None = None,
+              time_slot: str = "") -> PackCase:
+    """One case, redacted; `on` is the meeting date (for ages); `time_slot` its slot in the running
+    order ("10:00–10:15", "" when the meeting has none). The case file must carry its
     person matches (`load_meeting_files` / `load_case_file` read them) for its repeat and history."""
     case = case_file.case
     scrub = scrubber_for(case_file)
@@ -414,6 +461,7 @@ def pack_case(case_file: CaseFile, *, on: date, reviews: Mapping[str, Review] | 
         for row in case_file.returns
     )
     dash_yes, dash_source = _dash_answers(case_file)
+    last_marac, last_actions = _last_actions(case_file, scrub)
     status = repeat_status(visible)  # the gap analysis's reading, so the pack never disagrees with it
     return PackCase(
         case_id=case.id or 0,
@@ -454,4 +502,7 @@ def pack_case(case_file: CaseFile, *, on: date, reviews: Mapping[str, Review] | 
         repeat_state=status.state,
         repeat_label=status.label,
         repeat_line=status.describe(),
+        last_marac=last_marac,
+        last_actions=last_actions,
+        time_slot=clean(time_slot),
     )

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from marac_prep import __version__
 from marac_prep.analysis.reading import attach_signals
 from marac_prep.core import audit
+from marac_prep.core.attendance import running_order
 from marac_prep.core.casefile import load_case_file, load_meeting_files
 from marac_prep.core.cases import case_by_reference
 from marac_prep.core.dates import display_day
@@ -114,12 +115,14 @@ def load_pack_content(
     attach_signals(session, files)  # what the entries' words say, read once and kept
     total = 2 * len(files) + 1
     reviews = reviews_by_key(session, [f.case.id or 0 for f in files])
+    slots = time_slots(session, meeting_id=meeting.id or 0)
     cases: list[PackCase] = []
     for done, case_file in enumerate(files, start=1):  # each case analysed and redacted
         if cancelled and cancelled():
             raise PackCancelled()
         cases.append(pack_case(case_file, on=meeting.meeting_date,
-                               reviews=reviews.get(case_file.case.id or 0, {})))
+                               reviews=reviews.get(case_file.case.id or 0, {}),
+                               time_slot=slots.get(case_file.case.id or 0, "")))
         if progress:
             progress(done, total)
     return PackContent(
@@ -133,6 +136,26 @@ def load_pack_content(
         prepared_for=clean(recipient),
         audit_seal=audit.current_seal(session).token(),
     )
+
+
+def slot_text(start: str, minutes: int | None) -> str:
+    """ "10:00–10:15" for a slot starting at 10:00 for 15 minutes; "10:00" without a length."""
+    if not start:
+        return ""
+    if not minutes:
+        return start
+    try:
+        hours, mins = (int(part) for part in start.split(":"))
+    except ValueError:
+        return start
+    end = hours * 60 + mins + minutes
+    return f"{start}–{end // 60 % 24:02d}:{end % 60:02d}"
+
+
+def time_slots(session: Session, *, meeting_id: int) -> dict[int, str]:
+    """Each case's time slot in the meeting's running order, by case id, in one query."""
+    return {h.case_id: slot_text(h.start_time, h.duration_minutes)
+            for h in running_order(session, meeting_id=meeting_id) if h.start_time}
 
 
 def recipient_agency(session: Session, name_or_code: str) -> Agency:

@@ -29,7 +29,15 @@ from reportlab.platypus import (
 from marac_prep.analysis.findings import HEADLINE_WORDS
 from marac_prep.analysis.findings import headline as finding_headline
 from marac_prep.core.dates import display_day
-from marac_prep.pack.content import PackCase, PackContent, PackEntry, PackHistory, PackPerson, PackReturn
+from marac_prep.pack.content import (
+    PackAction,
+    PackCase,
+    PackContent,
+    PackEntry,
+    PackHistory,
+    PackPerson,
+    PackReturn,
+)
 from marac_prep.pack.document import HEADER_GAP, MARGIN, OutlineAnchor
 from marac_prep.pack.fonts import register_fonts
 from marac_prep.pack.markup import para
@@ -250,15 +258,19 @@ def agenda(content: PackContent, s: PackStyles, width: float,
     The pack is laid out with the column empty, then the cover and agenda alone again with the
     pages known (see `export._layout`); the column is one line in both, so no row changes height.
     """
-    header = ["No.", "Case", "Victim", "Referred by", "Dash", "Repeat", "High", "Returns", "Pages"]
+    timed = any(case.time_slot for case in content.cases)  # a Time column when there is a running order
+    lead = ["No.", "Time"] if timed else ["No."]
+    header = [*lead, "Case", "Victim", "Referred by", "Dash", "Repeat", "High", "Returns", "Pages"]
     rows: list[list[Any]] = [[_cell(h, s.head_cell) for h in header]]
-    plain = [["No.", "Dash", "Repeat", "High", "Returns"]]  # the short columns' words, for their widths
+    plain = [[*lead, "Dash", "Repeat", "High", "Returns"]]  # the short columns' words, for their widths
     style = _grid()
+    returns_column = len(header) - 2
     for number, case in enumerate(content.cases, start=1):
         high = len(case.high_findings)
-        plain.append([str(number), _dash(case, short=True), case.repeat_mark, str(high), _agenda_returns(case)])
+        first = [str(number), case.time_slot] if timed else [str(number)]
+        plain.append([*first, _dash(case, short=True), case.repeat_mark, str(high), _agenda_returns(case)])
         rows.append([
-            _cell(str(number), s.cell),
+            *(_cell(text, s.cell) for text in first),
             _cell(case.reference, s.cell_bold),
             _cell(case.victim_name, s.cell_name),
             _cell(f"{case.referring_agency}\n{case.referral_date}", s.cell),
@@ -269,21 +281,25 @@ def agenda(content: PackContent, s: PackStyles, width: float,
             _p(_page_range((case_pages or {}).get(number)), s.cell),
         ])
         if case.not_returned or case.declined:
-            style.append(("BACKGROUND", (7, number), (7, number), GAP_FILL if case.not_returned else DECLINED_FILL))
+            style.append(("BACKGROUND", (returns_column, number), (returns_column, number),
+                          GAP_FILL if case.not_returned else DECLINED_FILL))
     case_width = _reference_width(content, s)
     victim_width = _name_width([c.victim_name for c in content.cases], s, 70.0)
     pages_width = stringWidth("888–888", s.cell.fontName, s.cell.fontSize) + 8
     # Short columns as wide as their longest word ("Possible repeat", "medium" never break inside a
     # word) and Returns as its longest line ("3 declined"); "Referred by" takes the rest.
-    short = [_word_width([row[i] for row in plain], s, lines=i == 4) for i in range(5)]
+    count = len(plain[0])
+    short = [_word_width([row[i] for row in plain], s, lines=i == count - 1) for i in range(count)]
     referred_width = max(width - case_width - victim_width - pages_width - sum(short), 60.0)
-    table = LongTable(rows, colWidths=[short[0], case_width, victim_width, referred_width, *short[1:], pages_width],
+    table = LongTable(rows, colWidths=[*short[:len(lead)], case_width, victim_width, referred_width,
+                                       *short[len(lead):], pages_width],
                       repeatRows=1, splitInRow=_split_rows.get())
     table.setStyle(TableStyle(style))
     out: list[Flowable] = [PageBreak(), OutlineAnchor("Agenda", "agenda"), _p("Agenda", s.heading)]
     if not content.cases:
         return [*out, _p("There are no cases on this meeting's agenda yet.", s.body)]
-    note = _p("Pages: where each case starts and ends in this pack. Repeat: the same victim and perpetrator "
+    timing = "Time: the case's slot in the meeting's running order. " if timed else ""
+    note = _p(f"{timing}Pages: where each case starts and ends in this pack. Repeat: the same victim and perpetrator "
               "referred within 12 months of an earlier Marac (possible repeat: the people match is not yet "
               "confirmed). High: high-severity findings. Returns: expected agencies that answered (declined "
               "agencies are not counted as answers), declined, and silent.", s.small)
@@ -360,7 +376,17 @@ def _repeat_text(case: PackCase) -> str:
     lines += [_history_line(h) for h in case.history]
     if not case.history:
         lines.append("No earlier Marac case of this case's people found.")
+    if case.last_actions:
+        lines.append(f"Actions agreed at the last Marac ({case.last_marac}):")
+        lines += [_action_line(a) for a in case.last_actions]
     return "\n".join(lines)
+
+
+def _action_line(action: PackAction) -> str:
+    """ "• Police (PC Reed): “Visit weekly”, due 3 Mar 2026 – Not done: agency did not act"."""
+    owner = f" ({action.owner})" if action.owner else ""
+    due = f", due {action.due}" if action.due else ""
+    return f"• {action.agency}{owner}: “{action.text}”{due} – {action.status_text}"
 
 
 def _consent_text(case: PackCase) -> str:
