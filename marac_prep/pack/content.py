@@ -78,6 +78,7 @@ class PackAction:
     due: str
     status: str
     status_text: str
+    outcome: str = ""
 
 
 @dataclass(frozen=True)
@@ -418,6 +419,7 @@ def _last_actions(case_file: CaseFile, scrub: Scrubber) -> tuple[str, tuple[Pack
         found.append(PackAction(
             text=scrub(a.text), agency=clean(a.agency), owner=scrub(a.owner),
             due=display_day(a.due_date) if a.due_date else "", status=a.status, status_text=status_text,
+            outcome=scrub(a.outcome).rstrip("."),
         ))
     references = ", ".join(sorted({clean(a.case_reference) for a in chosen}))
     return f"{display_day(last)}, {references}", tuple(found)

@@ -386,7 +386,8 @@ def _action_line(action: PackAction) -> str:
     """ "• Police (PC Reed): “Visit weekly”, due 3 Mar 2026 – Not done: agency did not act"."""
     owner = f" ({action.owner})" if action.owner else ""
     due = f", due {action.due}" if action.due else ""
-    return f"• {action.agency}{owner}: “{action.text}”{due} – {action.status_text}"
+    outcome = f": {action.outcome}" if action.outcome else ""
+    return f"• {action.agency}{owner}: “{action.text}”{due} – {action.status_text}{outcome}"
 
 
 def _consent_text(case: PackCase) -> str:

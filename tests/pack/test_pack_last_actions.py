@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from marac_prep.core.actions import add_action, report_status
 from marac_prep.core.attendance import plan_hearing
+from marac_prep.core.dates import display_day
 from marac_prep.pack import export_pack
 from tests.factories import Workspace
 from tests.pack.test_pack_repeats import agenda_row, front_sheet, page_texts
@@ -28,7 +29,7 @@ def test_front_sheet_lists_the_last_marac_actions_and_the_agenda_the_time_slots(
     report_status(session, actor=ws.coordinator, action_id=door.id, expected_version=door.version,
                   status="not_done_agency", outcome="No contractor was booked.")
     report_status(session, actor=ws.coordinator, action_id=flag.id, expected_version=flag.version,
-                  status="done", done_on=date(2026, 3, 4), outcome="Flag set.")
+                  status="done", done_on=today - timedelta(days=55), outcome="Flag set.")
     upcoming = ws.meeting(7)
     repeat = ws.case(upcoming, reference="MAR-NEW-0301", referral_days_ago=5, repeat=True)
     other = ws.case(upcoming, reference="MAR-NEW-0302", referral_days_ago=5, victim="Priya RAMANATHAN",
@@ -54,10 +55,10 @@ def test_front_sheet_lists_the_last_marac_actions_and_the_agenda_the_time_slots(
     # User text is printed as text, never read as markup.
     assert "Fit a <b>door</b> lock & chain" in history
     door_line = history.split("Fit a <b>door</b>", 1)[1].split("•", 1)[0]
-    assert "Not done: agency did not act" in door_line
+    assert "Not done: agency did not act: No contractor was booked" in door_line
     assert "Rhiannon PRICE" in history
     flag_line = history.split("Flag the address on the control-room system", 1)[1]
-    assert "Done 4 Mar 2026" in flag_line
+    assert f"Done {display_day(today - timedelta(days=55))}: Flag set" in flag_line
     # A case without an earlier Marac has no actions to report.
     assert "Actions agreed" not in front_sheet(texts, other.reference)
 
