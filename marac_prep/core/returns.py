@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -151,20 +152,24 @@ def set_return(
             record.representative = representative.strip()
         if note is not None:
             record.note = note.strip()
-        if record.id is None:
-            record.version = 1
-        save_versioned(session, record, expected_version=read_version, conflict=RETURN_CONFLICT)
-        audit.record(
-            session,
-            actor=actor,
-            action="return.set",
-            object_type="agency_return",
-            object_id=record.id,
-            case_id=case_id,
-            details={"agency_id": agency_id, "status": status},
-        )
+        _save(session, record, read_version, actor=actor, case_id=case_id, action="return.set",
+              details={"agency_id": agency_id, "status": status})
     return record
 
+
+
+def _save(
+    session: Session, record: AgencyReturn, read_version: int, *, actor: User, case_id: int, action: str,
+    details: dict[str, Any],
+) -> None:
+    """Writes a return if nobody else changed it since it was read, with its audit event."""
+    if record.id is None:
+        record.version = 1
+    save_versioned(session, record, expected_version=read_version, conflict=RETURN_CONFLICT)
+    audit.record(
+        session, actor=actor, action=action, object_type="agency_return", object_id=record.id, case_id=case_id,
+        details=details,
+    )
 
 @dataclass(frozen=True)
 class ReturnState:
@@ -237,18 +242,8 @@ def restore_return(
         record.status = check_choice(state.status, RETURN_STATUSES, "return status")
         for name in ("requested_on", "chased_on", "chase_count", "returned_on", "representative", "note"):
             setattr(record, name, getattr(state, name))
-        if record.id is None:
-            record.version = 1
-        save_versioned(session, record, expected_version=read_version, conflict=RETURN_CONFLICT)
-        audit.record(
-            session,
-            actor=actor,
-            action="return.restored",
-            object_type="agency_return",
-            object_id=record.id,
-            case_id=case_id,
-            details={"agency_id": agency_id, "from": before, "status": state.status},
-        )
+        _save(session, record, read_version, actor=actor, case_id=case_id, action="return.restored",
+              details={"agency_id": agency_id, "from": before, "status": state.status})
     return record
 
 
@@ -274,18 +269,8 @@ def set_return_note(
         record.note = note.strip()
         if representative is not None:
             record.representative = representative.strip()
-        if record.id is None:
-            record.version = 1
-        save_versioned(session, record, expected_version=read_version, conflict=RETURN_CONFLICT)
-        audit.record(
-            session,
-            actor=actor,
-            action="return.note",
-            object_type="agency_return",
-            object_id=record.id,
-            case_id=case_id,
-            details={"agency_id": agency_id},
-        )
+        _save(session, record, read_version, actor=actor, case_id=case_id, action="return.note",
+              details={"agency_id": agency_id})
     return record
 
 
