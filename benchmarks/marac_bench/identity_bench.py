@@ -97,8 +97,10 @@ def quality() -> Result:
     )
     misses = "; ".join(f"{p.a.name} / {p.b.name}" for p, _s in q.misses) or "none"
     false = "; ".join(f"{p.a.name} / {p.b.name}" for p, _s in q.false_matches) or "none"
+    held = evaluate(load_pairs(corpus.HOLDOUT))
     result.note = (
         f"{q.pairs} labelled pairs in tests/people/name_pairs.csv ({q.true_matches} the same person); "
-        f"false matches: {false}; missed: {misses}"
+        f"false matches: {false}; missed: {misses}. Held-out pairs (name_pairs_holdout.csv, "
+        f"{held.pairs}): precision {held.precision:.3f}, recall {held.recall:.3f}"
     )
     return result

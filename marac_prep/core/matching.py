@@ -21,6 +21,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 import jellyfish
+from nicknames import NickNamer
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from marac_prep.resources import load_json
@@ -130,8 +131,10 @@ def _split(written: str) -> NameParts | None:
             surname_words = [w for w, _caps in words[-1:]]
             given_words = [w for w, _caps in words[:-1]]
     surname = tuple(p for w in surname_words for p in fold(w).split("-") if p and p not in _UNKNOWN)
-    # A hyphenated given name is one name (Lee-Ann); a hyphenated surname is two (PRITCHARD-JONES).
-    given = tuple(p for w in given_words for p in [fold(w).replace("-", "")] if p and p not in _UNKNOWN)
+    # A hyphenated given name is one name (Lee-Ann) whose first part may be used alone (Lucy-Anne /
+    # Lucy): it keeps its hyphen here and `_compare_first` reads both; a hyphenated surname is two
+    # names (PRITCHARD-JONES).
+    given = tuple(p for w in given_words for p in [fold(w).strip("-")] if p and p not in _UNKNOWN)
     if not surname and not given:
         return None
     if not surname and len(given) == 1:
@@ -164,6 +167,34 @@ def first_name_variants(a: str, b: str) -> bool:
     return bool(groups.get(a, frozenset()) & groups.get(b, frozenset()))
 
 
+@cache
+def _nicknamer() -> NickNamer:
+    return NickNamer()
+
+
+@lru_cache(maxsize=65536)
+def known_short_form(a: str, b: str) -> bool:
+    """Whether one folded first name is a recorded nickname or short form of the other (Becky /
+    Rebecca, Jon / Jonathan, Mick / Michael), from the maintained `nicknames` dataset (about 2,700
+    English name pairs). Our own list (`first_name_variants`) covers other cultures' spellings."""
+    names = _nicknamer()
+    return _short_form_of(names, a, b) or _short_form_of(names, b, a)
+
+
+def _short_form_of(names: NickNamer, full: str, short: str) -> bool:
+    # The dataset lists Anna under Hannah and Emma under Emily, but those are also sisters' names:
+    # a short form that is itself a full name with short forms counts only when it is the full
+    # name's beginning (Jon / Jonathan, Chris / Christopher).
+    if short not in names.nicknames_of(full):
+        return False
+    return not names.nicknames_of(short) or (len(short) >= 3 and full.startswith(short))
+
+
+def _joined(given: str) -> str:
+    """A given name as one word: "lucy-anne" -> "lucyanne"."""
+    return given.replace("-", "")
+
+
 @lru_cache(maxsize=65536)
 def gendered_forms(a: str, b: str) -> bool:
     """Whether two folded surnames are the female and male (or married) forms of one name:
@@ -185,7 +216,7 @@ def is_common(parts: NameParts) -> bool:
     v = _variants()
     if not parts.given:
         return False
-    return parts.given[0] in v["common_first_names"] and parts.surname_joined in v["common_surnames"]
+    return _joined(parts.given[0]) in v["common_first_names"] and parts.surname_joined in v["common_surnames"]
 
 
 @lru_cache(maxsize=65536)
@@ -205,7 +236,7 @@ def _sounds_alike(a: str, b: str) -> bool:
         return False
     nysiis, metaphone = jellyfish.nysiis(a) == jellyfish.nysiis(b), jellyfish.metaphone(a) == jellyfish.metaphone(b)
     similarity = JaroWinkler.similarity(a, b)
-    return bool((nysiis and metaphone and similarity >= 0.88) or ((nysiis or metaphone) and similarity >= 0.9))
+    return bool((nysiis and metaphone and similarity >= 0.86) or ((nysiis or metaphone) and similarity >= 0.9))
 
 
 def _spelled_alike(a: str, b: str) -> bool:
@@ -283,6 +314,20 @@ def compare_given(a: tuple[str, ...], b: tuple[str, ...]) -> PartMatch:
 
 
 def _compare_first(a: str, b: str) -> PartMatch:
+    found = _compare_whole_first(_joined(a), _joined(b))
+    if found.score or ("-" not in a and "-" not in b):
+        return found
+    # "Lucy-Anne" is also known as "Lucy": compare the hyphenated name's first part alone.
+    first_a, first_b = a.split("-")[0], b.split("-")[0]
+    if (first_a, first_b) == (a, b):
+        return found
+    part = _compare_whole_first(first_a, first_b)
+    if not part.score:
+        return _NO
+    return PartMatch(0.9 * part.score, f"{part.reason} (the first part of a hyphenated first name)")
+
+
+def _compare_whole_first(a: str, b: str) -> PartMatch:
     if a == b:
         return PartMatch(1.0, "same first name")
     if len(a) == 1 or len(b) == 1:
@@ -291,6 +336,8 @@ def _compare_first(a: str, b: str) -> PartMatch:
         return _NO  # alike on paper, different names (Daniel / Danielle)
     if first_name_variants(a, b):
         return PartMatch(0.95, "first name a known variant")
+    if known_short_form(a, b):
+        return PartMatch(0.9, "first name a known short form")
     if _sounds_alike(a, b):
         return PartMatch(0.9, "first name sounds alike")
     if _spelled_alike(a, b):
@@ -318,9 +365,13 @@ def compare_births(a: date | None, b: date | None) -> BirthMatch:
     if a.year == b.year and a.day == b.month and a.month == b.day:
         return BirthMatch(0.9, "date of birth with day and month transposed")
     da, db = a.strftime("%Y%m%d"), b.strftime("%Y%m%d")
-    # One slipped digit; in the year only within a decade (1975 / 1955 is a father and son).
-    if sum(x != y for x, y in zip(da, db, strict=True)) == 1 and abs(a.year - b.year) <= 10:
-        return BirthMatch(0.88, "date of birth one digit different")
+    # One slipped digit, or two neighbouring digits swapped (1989 / 1998, 12 / 21);
+    # in the year only within a decade (1975 / 1955 is a father and son).
+    if abs(a.year - b.year) <= 10:
+        if sum(x != y for x, y in zip(da, db, strict=True)) == 1:
+            return BirthMatch(0.88, "date of birth one digit different")
+        if _digits_swapped(da, db):
+            return BirthMatch(0.88, "date of birth with two digits swapped")
     return BirthMatch(0.0, "different dates of birth")
 
 
@@ -399,7 +450,7 @@ def _name_score(a: NameParts, b: NameParts) -> PartMatch:
 def _swapped(parts: NameParts) -> NameParts | None:
     if not parts.given:
         return None
-    return NameParts(parts.surname, parts.given, parts.written)
+    return NameParts(parts.surname, tuple(_joined(g) for g in parts.given), parts.written)
 
 
 def compare(a: PersonFacts, b: PersonFacts) -> MatchResult:
@@ -435,13 +486,31 @@ def compare(a: PersonFacts, b: PersonFacts) -> MatchResult:
 # --- blocking keys ----------------------------------------------------------------------------
 
 
+# Where two swapped digits are a typing slip within one field of YYYYMMDD: the year's last two
+# digits, the day's (a swap across fields is a different date, not a slip).
+# Not the month: 01 / 10 turns January into October, and the corpus holds such records apart.
+_SWAPPABLE = (2, 6)
+
+
+def _digits_swapped(a: str, b: str) -> bool:
+    """Whether YYYYMMDD strings differ only by the two digits at a swappable place, swapped."""
+    for i in _SWAPPABLE:
+        pair_a, pair_b = a[i : i + 2], b[i : i + 2]
+        if a[:i] == b[:i] and a[i + 2 :] == b[i + 2 :] and pair_a != pair_b and pair_a == pair_b[::-1]:
+            return True
+    return False
+
+
 def birth_slips(day: date) -> set[str]:
     """Codes two dates of birth share exactly when `compare_births` could read one as a slip of
     the other: the date itself, the date with one digit masked (year digits only within a
-    decade), and the day and month in order (transposed). Symmetric: stored and looked up alike."""
+    decade), the day and month in order (transposed), and the date with the year's or the day's two
+    digits in order (1989 / 1998). Symmetric: stored and looked up alike."""
     digits = day.strftime("%Y%m%d")
     codes = {day.isoformat(), f"t{day.year}-{min(day.day, day.month)}-{max(day.day, day.month)}"}
     codes |= {f"m{digits[:i]}_{digits[i + 1 :]}" for i in range(2, len(digits))}
+    # Two neighbouring digits swapped: both dates give the pair in sorted order at that place.
+    codes |= {f"s{i}{digits[:i]}{''.join(sorted(digits[i : i + 2]))}{digits[i + 2 :]}" for i in _SWAPPABLE}
     return codes
 
 
@@ -462,7 +531,8 @@ def _sounds(names: Iterable[str], *, every_word: bool) -> set[str]:
     codes: set[str] = set()
     for written in names:
         for parts in parse_name(written):
-            words = (*parts.surname, parts.surname_joined, *(parts.given if every_word else ()))
+            given = tuple(_joined(g) for g in parts.given) if every_word else ()
+            words = (*parts.surname, parts.surname_joined, *given)
             for word in words:
                 if len(word) > 1:
                     codes |= _word_sounds(word)

@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, event, insert
+from sqlalchemy import delete, event, insert, text
 from sqlalchemy.orm import Session, UOWTransaction
 
 from marac_prep.core.matching import stored_keys
@@ -24,6 +24,16 @@ def keys_for(name: str, aliases: Any, date_of_birth: date | str | None) -> set[s
 
 def key_rows(person_id: int, name: str, aliases: Any, date_of_birth: date | str | None) -> list[dict[str, Any]]:
     return [{"person_id": person_id, "key": k} for k in sorted(keys_for(name, aliases, date_of_birth))]
+
+
+def rebuild_all(connection: Any) -> None:
+    """Recomputes every person's keys (a migration's step when the key scheme changes)."""
+    table: Any = PersonKey.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
+    people = connection.execute(text("SELECT id, name, aliases, date_of_birth FROM person")).all()
+    connection.execute(delete(table))
+    rows = [row for p in people for row in key_rows(p.id, p.name, p.aliases, p.date_of_birth)]
+    for start in range(0, len(rows), 5000):
+        connection.execute(insert(table), rows[start : start + 5000])
 
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:

@@ -6,8 +6,16 @@ from datetime import date
 
 import pytest
 
-from marac_prep.core.matching import MatchSettings, PersonFacts, compare, parse_name, query_keys, stored_keys
-from tests.people.corpus import evaluate, load_pairs
+from marac_prep.core.matching import (
+    MatchSettings,
+    PersonFacts,
+    _digits_swapped,
+    compare,
+    parse_name,
+    query_keys,
+    stored_keys,
+)
+from tests.people.corpus import CORPUS, HOLDOUT, evaluate, load_pairs
 
 THRESHOLD = MatchSettings.from_settings().threshold
 
@@ -87,9 +95,10 @@ def test_name_parsing():
     assert parse_name("Unknown") == ()
 
 
-def test_blocking_keys_find_every_variant_the_matcher_accepts():
+@pytest.mark.parametrize("corpus", [CORPUS, HOLDOUT], ids=["corpus", "holdout"])
+def test_blocking_keys_find_every_variant_the_matcher_accepts(corpus):
     """A pair the matcher accepts must share a blocking key, or the database would never offer it."""
-    for pair in load_pairs():
+    for pair in load_pairs(corpus):
         if not pair.same:
             continue
         stored = stored_keys([pair.b.name, *pair.b.aliases], pair.b.date_of_birth)
@@ -105,3 +114,48 @@ def test_labelled_corpus_precision_and_recall():
     assert sum(p.same for p in pairs) >= 80 and sum(not p.same for p in pairs) >= 80
     assert quality.precision >= 0.98, [(p.a.name, p.b.name, s) for p, s in quality.false_matches]
     assert quality.recall >= 0.90, [(p.a.name, p.b.name, s) for p, s in quality.misses]
+
+
+def test_held_out_corpus_precision_and_recall():
+    """Pairs written without reading the matcher's lists: short forms (Becky / Rebecca, Jon /
+    Jonathan), hyphenated first names used in part (Lucy-Anne / Lucy), swapped digits in a year of
+    birth (1989 / 1998), transliterations, and hard non-matches (twins' names, common names)."""
+    pairs = load_pairs(HOLDOUT)
+    quality = evaluate(pairs)
+    assert len(pairs) >= 70
+    assert quality.precision >= 0.98, [(p.a.name, p.b.name, s) for p, s in quality.false_matches]
+    assert quality.recall >= 0.90, [(p.a.name, p.b.name, s) for p, s in quality.misses]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("19891117", "19981117", True),  # the year's digits swapped
+        ("19900112", "19900121", True),  # the day's
+        ("19900110", "19900101", True),
+        ("19900110", "19901001", False),  # month and day crossed: another date
+        ("19900110", "19900110", False),  # the same date is not a slip
+        ("19891117", "19871119", False),  # two digits swapped that are not neighbours
+    ],
+)
+def test_swapped_digits_only_within_the_year_or_the_day(a, b, same):
+    assert _digits_swapped(a, b) is same
+
+
+def test_a_hyphenated_first_name_matches_its_first_part_and_says_so():
+    result = compare(
+        PersonFacts("Lucy-Anne BELL", (), date(1994, 10, 25)), PersonFacts("Lucy Bell", (), date(1994, 10, 25))
+    )
+    assert result.score >= THRESHOLD
+    assert any("hyphenated first name" in r for r in result.reasons)
+    # ...but not another name that merely shares the surname and date of birth (a twin).
+    assert score("Lucy-Anne BELL", date(1994, 10, 25), "Tom Bell", date(1994, 10, 25)) < THRESHOLD
+
+
+def test_short_forms_from_the_nicknames_dataset_but_not_sisters_names():
+    born = date(1989, 6, 12)
+    assert score("Rebecca HOWELLS", born, "Becky Howells", born) >= THRESHOLD
+    assert score("Jonathan REID", born, "Jon Reid", born) >= THRESHOLD
+    # Listed as nicknames in the dataset, yet full names in their own right: twins' names.
+    assert score("Hannah WILLIAMS", born, "Anna Williams", born) < THRESHOLD
+    assert score("Emily TAYLOR", born, "Emma Taylor", born) < THRESHOLD

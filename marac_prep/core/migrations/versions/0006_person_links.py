@@ -43,14 +43,10 @@ def upgrade() -> None:
     op.create_index(op.f("ix_person_link_person_id"), "person_link", ["person_id"])
     op.create_index(op.f("ix_person_link_other_person_id"), "person_link", ["other_person_id"])
     # Keys for the people already recorded, computed by the same code that keeps them up to date.
-    from marac_prep.core.person_keys import key_rows
+    from marac_prep.core.person_keys import rebuild_all
 
     bind = op.get_bind()
-    people = bind.execute(sa.text("SELECT id, name, aliases, date_of_birth FROM person")).all()
-    rows = [row for p in people for row in key_rows(p.id, p.name, p.aliases, p.date_of_birth)]
-    table = sa.table("person_key", sa.column("person_id", sa.Integer()), sa.column("key", sa.String()))
-    for start in range(0, len(rows), 5000):
-        op.bulk_insert(table, rows[start : start + 5000])
+    rebuild_all(bind)
     if bind.dialect.name == "postgresql":
         # The per-role grants and row-level security (0007) cover the new tables too: whoever
         # writes a person refreshes its keys, so every role writes person_key.
