@@ -13,8 +13,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from marac_prep.core.chronology import add_entry
 from marac_prep.core.dates import PartialDate
-from marac_prep.core.db import engine as engine_module
 from marac_prep.core.db import Database, open_database
+from marac_prep.core.db import engine as engine_module
 from marac_prep.core.errors import StorageError
 from marac_prep.core.storage_errors import BUSY, LEFT_UNFINISHED, TOO_SLOW, plain_error
 from tests.factories import Workspace

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
+from marac_prep.core import storage_errors
 from marac_prep.core.db.keying import BUSY_TIMEOUT_MS, Cipher, cipher_module, connect
 from marac_prep.core.db.probing import (
     FilesystemLookup,
@@ -26,7 +27,6 @@ from marac_prep.core.db.probing import (
 )
 from marac_prep.core.db.schema import check_revision, migrate
 from marac_prep.core.errors import StorageError, ValidationError
-from marac_prep.core import storage_errors
 from marac_prep.core.files import create_new
 from marac_prep.core.storage_errors import translate_errors
 
