@@ -111,6 +111,34 @@ def _backend_cpu(db: Any) -> float | None:
     return total
 
 
+class _ChainLockClock:
+    """Times, for each acknowledged save, the wait for the audit chain's lock (every save on the
+    server takes it, one at a time: core/audit.py) and how long the save held it to its end."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.waits: list[float] = []
+        self.holds: list[float] = []
+        self._asked = self._got = 0.0
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _before(*args: Any) -> None:
+            if "pg_advisory_xact_lock" in args[2]:
+                self._asked = time.perf_counter()
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def _after(*args: Any) -> None:
+            if "pg_advisory_xact_lock" in args[2]:
+                self._got = time.perf_counter()
+
+    def saved(self) -> None:
+        if self._got:
+            self.waits.append(self._got - self._asked)
+            self.holds.append(time.perf_counter() - self._got)
+        self._asked = self._got = 0.0
+
+
 def _writer(desk: Desk, plan: Plan, *, tag: str, seconds: float, think: float, seed: int,
             barrier: Any, results: Any) -> None:
     """A representative: opens the app's database as their own login, then saves until time is up."""
@@ -127,6 +155,7 @@ def _writer(desk: Desk, plan: Plan, *, tag: str, seconds: float, think: float, s
 
         rng = random.Random(seed)
         db = open_database(desk.url, create=False)
+        chain = _ChainLockClock(db.engine)
         with db.session() as session:
             actor = authenticate(session, name=None, proof=Proof.of_this_process())
             session.commit()
@@ -158,6 +187,7 @@ def _writer(desk: Desk, plan: Plan, *, tag: str, seconds: float, think: float, s
             token = f"{tag}-{desk.login.rsplit('_', 1)[-1]}-{n:05d}"
             kind = rng.choice(kinds) if editable else "add"
             elapsed = 0.0
+            chain._asked = chain._got = 0.0
             try:
                 if kind == "add":
                     started = time.perf_counter()
@@ -169,6 +199,7 @@ def _writer(desk: Desk, plan: Plan, *, tag: str, seconds: float, think: float, s
                             detail="A fictional entry written by the load test.",
                         )
                     latency["add"].append(time.perf_counter() - started)
+                    chain.saved()
                     if entry.case_id in plan.case_ids[:HOT_CASES] and entry.id is not None:
                         editable.append(entry.id)
                 elif kind == "edit":
@@ -184,6 +215,7 @@ def _writer(desk: Desk, plan: Plan, *, tag: str, seconds: float, think: float, s
                     finally:
                         elapsed = time.perf_counter() - started
                     latency["edit"].append(elapsed)
+                    chain.saved()
                 else:
                     case_id = rng.choice(plan.case_ids)
                     with db.read_session() as session:  # the returns panel shows the return
@@ -199,6 +231,7 @@ def _writer(desk: Desk, plan: Plan, *, tag: str, seconds: float, think: float, s
                     finally:
                         elapsed = time.perf_counter() - started
                     latency["return"].append(elapsed)
+                    chain.saved()
                 acked[kind].append(token)
             except ConflictError:
                 conflict_latency.append(elapsed)
@@ -210,7 +243,7 @@ def _writer(desk: Desk, plan: Plan, *, tag: str, seconds: float, think: float, s
         db.close()
         results.put({"login": desk.login, "user_id": actor.id, "acked": acked, "refused": refused,
                      "failed": failed, "latency": latency, "conflict_latency": conflict_latency,
-                     "client_cpu": client_cpu,
+                     "client_cpu": client_cpu, "lock_wait": chain.waits, "lock_hold": chain.holds,
                      "server_cpu": None if server_cpu is None or server_end is None else server_end - server_cpu})
     except Exception:
         results.put({"login": desk.login, "error": traceback.format_exc()})
@@ -439,6 +472,8 @@ class Phase:
     client_cpu_per_write: float | None = None
     server_cpu_per_write: float | None = None
     refresh_cpu: list[float] = field(default_factory=list)
+    lock_waits: list[float] = field(default_factory=list)  # for the audit chain's lock, per save
+    lock_holds: list[float] = field(default_factory=list)  # from getting it to the save's end
 
     @property
     def writes_per_second(self) -> float:
@@ -472,6 +507,10 @@ class Phase:
         out["findings"] = self.findings
         out["cpu_ms_per_write"] = {"client": _ms(self.client_cpu_per_write), "server": _ms(self.server_cpu_per_write)}
         out["refresh_cpu_ms_p50"] = _ms(_percentile(self.refresh_cpu, 50))
+        out["audit_chain_lock"] = {
+            "wait_p50_ms": _ms(_percentile(self.lock_waits, 50)), "wait_p95_ms": _ms(_percentile(self.lock_waits, 95)),
+            "hold_p50_ms": _ms(_percentile(self.lock_holds, 50)), "hold_p95_ms": _ms(_percentile(self.lock_holds, 95)),
+        }
         if self.judged:
             out["targets_met"] = self.targets_met
         return out
@@ -539,6 +578,8 @@ def run_phase(plan: Plan, coordinator: Desk, desks: list[Desk], *, tag: str, sec
         acknowledged=sum(len(v) for w in writers for v in w["acked"].values()),
         findings=coordinator_result["findings"], load_average=(before, after), by_kind=by_kind,
         refresh_cpu=coordinator_result["refresh_cpu"],
+        lock_waits=[v for w in writers for v in w["lock_wait"]],
+        lock_holds=[v for w in writers for v in w["lock_hold"]],
     )
     attempts = sum(len(w["refused"]) + sum(len(v) for v in w["acked"].values()) for w in writers)
     if attempts:
@@ -700,9 +741,12 @@ def run_load(url: str | None, writer_counts: list[int], *, seconds: float, think
 def format_report(report: Report) -> list[str]:
     lines = [
         "| writers | writes/s | save p50 / p95 / p99 | refresh p50 / p95 / p99 | gap analysis p50 / p95 "
-        "| CPU per write: desk / server | refresh CPU p50 | conflicts refused | failures | load avg before → after | targets |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| CPU per write: desk / server | refresh CPU p50 | chain lock wait / hold p50 "
+        "| conflicts refused | failures "
+        "| load avg before → after | targets |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+
     def trio(p: Phase, which: str, pcts: tuple[int, ...] = (50, 95, 99)) -> str:
         return " / ".join(f"{_ms(p.p(which, pct))}" for pct in pcts) + " ms"
 
@@ -711,7 +755,9 @@ def format_report(report: Report) -> list[str]:
         lines.append(
             f"| {p.writers} | {p.writes_per_second:.1f} | {trio(p, 'saves')} | {trio(p, 'refreshes')} "
             f"| {trio(p, 'analyses', (50, 95))} | {_ms(p.client_cpu_per_write)} / {_ms(p.server_cpu_per_write)} ms "
-            f"| {_ms(_percentile(p.refresh_cpu, 50))} ms | {p.conflicts} | {len(p.failures)} "
+            f"| {_ms(_percentile(p.refresh_cpu, 50))} ms "
+            f"| {_ms(_percentile(p.lock_waits, 50))} / {_ms(_percentile(p.lock_holds, 50))} ms "
+            f"| {p.conflicts} | {len(p.failures)} "
             f"| {p.load_average[0]:.2f} → {p.load_average[1]:.2f} | {met} |"
         )
     i = report.integrity

@@ -45,6 +45,7 @@ class LoadResult(Result):
 
 def run(*, seconds: float, think: float = 0.5) -> Result:
     import load
+    from load import _percentile
 
     report = load.run_load(None, [1, WRITERS], seconds=seconds, think=think)
     alone, loaded = report.phases
@@ -63,7 +64,10 @@ def run(*, seconds: float, think: float = 0.5) -> Result:
             f"{loaded.writes_per_second:.1f} writes/s; save p50/p95/p99 "
             f"{_ms(loaded.p('saves', 50))}/{_ms(save_loaded)}/{_ms(loaded.p('saves', 99))} ms; meeting refresh "
             f"p50/p95/p99 {_ms(loaded.p('refreshes', 50))}/{_ms(refresh)}/{_ms(loaded.p('refreshes', 99))} ms "
-            f"(alone {_ms(alone.p('refreshes', 95))} ms p95); {loaded.conflicts} stale edits refused; "
+            f"(alone {_ms(alone.p('refreshes', 95))} ms p95); CPU per save {_ms(loaded.client_cpu_per_write)} ms "
+            f"in the desk, {_ms(loaded.server_cpu_per_write)} ms in its server process; audit chain lock "
+            f"waited {_ms(_percentile(loaded.lock_waits, 50))} ms, held {_ms(_percentile(loaded.lock_holds, 50))} ms "
+            f"(p50); {loaded.conflicts} stale edits refused; "
             f"{len(loaded.failures)} failed saves; {integrity.acknowledged} acknowledged writes, "
             f"{len(integrity.lost)} lost, {len(integrity.duplicated)} duplicated, chain "
             f"{'verifies' if integrity.chain_ok else 'BROKEN'}; load average "
