@@ -120,7 +120,8 @@ class _ChainLockClock:
 
         self.waits: list[float] = []
         self.holds: list[float] = []
-        self._asked = self._got = 0.0
+        self.hold_cpu: list[float] = []  # the desk's own CPU while it held the lock
+        self._asked = self._got = self._got_cpu = 0.0
 
         @event.listens_for(engine, "before_cursor_execute")
         def _before(*args: Any) -> None:
@@ -130,12 +131,13 @@ class _ChainLockClock:
         @event.listens_for(engine, "after_cursor_execute")
         def _after(*args: Any) -> None:
             if "pg_advisory_xact_lock" in args[2]:
-                self._got = time.perf_counter()
+                self._got, self._got_cpu = time.perf_counter(), time.process_time()
 
     def saved(self) -> None:
         if self._got:
             self.waits.append(self._got - self._asked)
             self.holds.append(time.perf_counter() - self._got)
+            self.hold_cpu.append(time.process_time() - self._got_cpu)
         self._asked = self._got = 0.0
 
 
@@ -244,6 +246,7 @@ def _writer(desk: Desk, plan: Plan, *, tag: str, seconds: float, think: float, s
         results.put({"login": desk.login, "user_id": actor.id, "acked": acked, "refused": refused,
                      "failed": failed, "latency": latency, "conflict_latency": conflict_latency,
                      "client_cpu": client_cpu, "lock_wait": chain.waits, "lock_hold": chain.holds,
+                     "lock_hold_cpu": chain.hold_cpu,
                      "server_cpu": None if server_cpu is None or server_end is None else server_end - server_cpu})
     except Exception:
         results.put({"login": desk.login, "error": traceback.format_exc()})
@@ -474,6 +477,7 @@ class Phase:
     refresh_cpu: list[float] = field(default_factory=list)
     lock_waits: list[float] = field(default_factory=list)  # for the audit chain's lock, per save
     lock_holds: list[float] = field(default_factory=list)  # from getting it to the save's end
+    lock_hold_cpu: list[float] = field(default_factory=list)  # the desk's CPU meanwhile
 
     @property
     def writes_per_second(self) -> float:
@@ -510,6 +514,7 @@ class Phase:
         out["audit_chain_lock"] = {
             "wait_p50_ms": _ms(_percentile(self.lock_waits, 50)), "wait_p95_ms": _ms(_percentile(self.lock_waits, 95)),
             "hold_p50_ms": _ms(_percentile(self.lock_holds, 50)), "hold_p95_ms": _ms(_percentile(self.lock_holds, 95)),
+            "hold_desk_cpu_p50_ms": _ms(_percentile(self.lock_hold_cpu, 50)),
         }
         if self.judged:
             out["targets_met"] = self.targets_met
@@ -580,6 +585,7 @@ def run_phase(plan: Plan, coordinator: Desk, desks: list[Desk], *, tag: str, sec
         refresh_cpu=coordinator_result["refresh_cpu"],
         lock_waits=[v for w in writers for v in w["lock_wait"]],
         lock_holds=[v for w in writers for v in w["lock_hold"]],
+        lock_hold_cpu=[v for w in writers for v in w["lock_hold_cpu"]],
     )
     attempts = sum(len(w["refused"]) + sum(len(v) for v in w["acked"].values()) for w in writers)
     if attempts:
