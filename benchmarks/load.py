@@ -164,12 +164,12 @@ def _writer(desk: Desk, plan: Plan, *, tag: str, seconds: float, think: float, s
         agency_id = desk.agency_id or 0
         with db.read_session() as session:
             # The entries this desk may come to edit: its agency's on the cases under discussion.
-            editable = list(session.exec(
+            editable = [i for i in session.exec(
                 select(ChronologyEntry.id).where(
                     col(ChronologyEntry.case_id).in_(plan.case_ids[:HOT_CASES]),
                     ChronologyEntry.agency_id == agency_id,
                 )
-            ).all())
+            ).all() if i is not None]
         acked: dict[str, list[str]] = {"add": [], "edit": [], "return": []}
         refused: list[str] = []
         failed: list[str] = []
