@@ -35,6 +35,7 @@ from marac_bench import (  # noqa: E402
     identity_bench,
     import_bench,
     import_memory_bench,
+    load_bench,
     pack_bench,
     text_quality_bench,
     ui_bench,
@@ -45,6 +46,7 @@ from marac_bench.workspace import Size, Workspace, copy_of, workspace  # noqa: E
 NAMES = (
     "pack", "pack_password", "import", "import_memory", "gaps", "gaps_cold", "identity", "identity_quality",
     "text_quality", "startup", "startup_usable", "case_open", "filter", "memory", "entry_save",
+    "load",
 )
 
 
@@ -193,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append(_guarded("gaps_cold", lambda: gaps_cold_bench.run(cold_ws, runs=slow_runs)))
         if "text_quality" in wanted:
             results.append(_guarded("text_quality", text_quality_bench.run))
+        if "load" in wanted:
+            # Needs a PostgreSQL server (MARAC_PREP_TEST_POSTGRES_URL); without one the row is "not run".
+            results.append(_guarded("load", lambda: load_bench.run(seconds=10 if plan is QUICK else 30)))
         ui_names = [
             n for n in ("startup", "startup_usable", "case_open", "filter", "memory", "entry_save") if n in wanted
         ]

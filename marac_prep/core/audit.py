@@ -22,7 +22,7 @@ from marac_prep.core.files import atomic_write
 from marac_prep.core.formulas import guard_formula
 from marac_prep.core.models import Agency, AuditEvent, User
 from marac_prep.core.permissions import require
-from marac_prep.core.row_states import StateProblem, check_sealed_states, seal_states
+from marac_prep.core.row_states import StateProblem, check_sealed_states, seal_states, take_changes
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +113,25 @@ def record(
     Audit view and exported.
     """
     session.flush()  # the triggers note every row this transaction changed
-    prev_hash = chain_head(session)[1]
-    next_id = _next_event_id(session)
-    sealed_states = seal_states(session, next_id)
+    # Every save on a server waits for the chain's lock in turn (docs/scaling.md): what does not
+    # need the chain's head is done before it is taken.
+    taken = take_changes(session)
     agency_name = ""
     if actor is not None and actor.agency_id is not None:
         agency = session.get(Agency, actor.agency_id)
         agency_name = agency.name if agency else ""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+        # The head and the next id in one round trip (the lock is its own statement: a statement's
+        # snapshot is taken when it starts, so the head must be read after the lock is held).
+        head = session.execute(text(
+            "SELECT head_hash, nextval(pg_get_serial_sequence('audit_event', 'id')) FROM marac_audit_head()"
+        )).one()
+        prev_hash, next_id = str(head[0] or ""), int(head[1])
+    else:
+        prev_hash = chain_head(session)[1]
+        next_id = _next_event_id(session)
+    sealed_states = seal_states(session, next_id, taken)
     event = AuditEvent(
         id=next_id,
         occurred_at=datetime.now(UTC),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,14 +72,20 @@ class _StatesHasher:
         return self._hash.hexdigest() if self.count else ""
 
 
+def _take_notes(session: Session) -> list[tuple[str, int]]:
+    """PostgreSQL: this transaction's notes, consumed, in (table, row id) order."""
+    return sorted((str(t), int(r)) for t, r in session.execute(text("SELECT tbl, row_id FROM marac_take_touched()")))
+
+
+def _pages(notes: list[tuple[str, int]]) -> Iterator[list[tuple[str, int]]]:
+    for start in range(0, len(notes), _CHUNK):
+        yield notes[start : start + _CHUNK]
+
+
 def _pending_pages(session: Session) -> Iterator[list[tuple[str, int]]]:
     """This transaction's notes in (table, row id) order, a page at a time; consumed as read."""
     if session.get_bind().dialect.name == "postgresql":
-        notes = sorted(
-            (str(t), int(r)) for t, r in session.execute(text("SELECT tbl, row_id FROM marac_take_touched()"))
-        )
-        for start in range(0, len(notes), _CHUNK):
-            yield notes[start : start + _CHUNK]
+        yield from _pages(_take_notes(session))
         return
     # One table at a time, so each page is a range of the primary key (tbl, row_id, txid).
     page_query = text("SELECT row_id FROM audit_touched WHERE tbl = :t AND row_id > :r ORDER BY row_id LIMIT :n")
@@ -97,24 +103,66 @@ def _pending_pages(session: Session) -> Iterator[list[tuple[str, int]]]:
         session.execute(text("DELETE FROM audit_touched"))
 
 
-def seal_states(session: Session, event_id: int) -> str:
+Digested = list[tuple[str, int, str]]
+
+
+def _digest_page(session: Session, page: list[tuple[str, int]]) -> Digested:
+    out: Digested = []
+    for table_name in dict.fromkeys(t for t, _ in page):
+        if table_name not in TRACKED:
+            continue
+        ids = [r for t, r in page if t == table_name]
+        digests = _digests(session, table_name, ids)
+        out += [(table_name, row_id, digests.get(row_id, DELETED)) for row_id in ids]
+    return out
+
+
+@dataclass(frozen=True)
+class TakenChanges:
+    """A transaction's changed rows, taken before the audit chain's lock (PostgreSQL).
+
+    Attributes:
+        notes: (table, row id) of each changed row, in order; the triggers' notes are consumed.
+        digested: their digests, when they fit in one page (a save); None for an import's many,
+            digested a page at a time under the lock as before, so memory stays bounded.
+    """
+
+    notes: list[tuple[str, int]]
+    digested: Digested | None
+
+
+def take_changes(session: Session) -> TakenChanges | None:
+    """PostgreSQL, before the audit chain's lock is taken: the rows this transaction changed and,
+    for a save's few, their digests. Every save on the server waits for that lock in turn, so
+    what can be worked out before it is: these rows cannot change meanwhile (another desk would
+    wait for the row lock; a new row is invisible to others). None on SQLite, where BEGIN
+    IMMEDIATE already serialises the whole save."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    notes = _take_notes(session)
+    return TakenChanges(notes, _digest_page(session, notes) if len(notes) <= _CHUNK else None)
+
+
+def seal_states(session: Session, event_id: int, taken: TakenChanges | None = None) -> str:
     """Digests every row this transaction changed, stores them under `event_id` (append-only)
     and returns the hash the event's chain content covers ("" when no tracked row changed).
 
-    Streams in pages, so an import of a million rows holds a page of them at a time.
+    Streams in pages, so an import of a million rows holds a page of them at a time; `taken` is
+    what `take_changes` already took (and for a save, digested) before the chain's lock.
     """
     hasher = _StatesHasher()
-    for page in _pending_pages(session):
+    pages: Iterable[Digested]
+    if taken is None:
+        pages = (_digest_page(session, page) for page in _pending_pages(session))
+    elif taken.digested is not None:
+        pages = [taken.digested]
+    else:
+        pages = (_digest_page(session, page) for page in _pages(taken.notes))
+    for page_digests in pages:
         rows = []
-        for table_name in dict.fromkeys(t for t, _ in page):
-            if table_name not in TRACKED:
-                continue
-            ids = [r for t, r in page if t == table_name]
-            digests = _digests(session, table_name, ids)
-            for row_id in ids:
-                digest = digests.get(row_id, DELETED)
-                hasher.add(table_name, row_id, digest)
-                rows.append({"event_id": event_id, "tbl": table_name, "row_id": row_id, "digest": digest})
+        for table_name, row_id, digest in page_digests:
+            hasher.add(table_name, row_id, digest)
+            rows.append({"event_id": event_id, "tbl": table_name, "row_id": row_id, "digest": digest})
         if rows:
             session.execute(insert(AuditRowState), rows)
     return hasher.hexdigest()

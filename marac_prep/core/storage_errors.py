@@ -16,6 +16,15 @@ DISK_FULL = (
     "The disk holding the database is full, so nothing was saved; free some space (or ask for "
     "the server's disk to be enlarged) and try again."
 )
+TOO_SLOW = (
+    "The database server gave up on this request because it took too long (the server may be "
+    "overloaded); nothing was saved. Try again in a while, and tell the server's administrator "
+    "if it keeps happening."
+)
+LEFT_UNFINISHED = (
+    "The database server closed the connection because a change was left unfinished for too long "
+    "(was the computer asleep?); that change was not saved. Try again."
+)
 # How long a PostgreSQL writer waits for a row or advisory lock before saying the database is
 # busy (SQLite waits as long through its busy timeout).
 PG_LOCK_TIMEOUT_MS = 15_000
@@ -23,6 +32,10 @@ PG_LOCK_TIMEOUT_MS = 15_000
 # PostgreSQL error codes: lock_not_available, disk_full, out_of_memory/insufficient_resources.
 _PG_BUSY = frozenset({"55P03"})
 _PG_FULL = frozenset({"53100"})
+# query_canceled (also a cancel by an administrator: the words tell the timeout apart) and
+# idle_in_transaction_session_timeout (the server ends the session; the words arrive with it).
+_PG_CANCELED = "57014"
+_PG_IDLE_ENDED = "25P03"
 
 
 def plain_error(exc: BaseException) -> StorageError | None:
@@ -33,12 +46,17 @@ def plain_error(exc: BaseException) -> StorageError | None:
         return StorageError(BUSY)
     if code in _PG_FULL or "database or disk is full" in words or "no space left on device" in words:
         return StorageError(DISK_FULL)
+    if code == _PG_CANCELED and "statement timeout" in words:
+        return StorageError(TOO_SLOW)
+    if code == _PG_IDLE_ENDED or "idle-in-transaction timeout" in words:
+        return StorageError(LEFT_UNFINISHED)
     return None
 
 
 def translate_errors(engine: Engine) -> None:
-    """Every statement on `engine` that fails because the database is busy or the disk is full
-    raises `StorageError` with a sentence instead of the driver's OperationalError."""
+    """Every statement on `engine` that fails because the database is busy, the disk is full or a
+    server-side timeout ended it raises `StorageError` with a sentence instead of the driver's
+    OperationalError."""
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: Any) -> None:
@@ -46,11 +64,3 @@ def translate_errors(engine: Engine) -> None:
         if plain is not None:
             raise plain from None
 
-    if engine.dialect.name == "postgresql":
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            # Without a limit a writer waits for another desk's lock for ever, the window frozen.
-            with dbapi_connection.cursor() as cursor:
-                cursor.execute(f"SET lock_timeout = {PG_LOCK_TIMEOUT_MS}")
-            dbapi_connection.commit()

@@ -133,3 +133,22 @@ def test_rewriting_the_sealed_state_to_match_is_caught_by_the_chain(tmp_path, ca
     conn.close()
     status, out = _verify(target, capsys)
     assert status == 1 and "row states sealed with event" in out and "were altered" in out
+
+
+def test_a_change_of_more_than_a_page_of_rows_is_sealed_whole(db):
+    """A save's few rows are digested before the chain's lock is taken, an import's many a page at
+    a time under it (issue 19): both must seal every changed row once."""
+    with db.session() as s:
+        actor = ensure_profile(s, name="Cora Ordinator")
+        s.commit()
+        build_demo(s, actor=actor, cases=3, entries_per_case=250, seed=4)  # one transaction, one event
+        event_id = s.execute(text("SELECT max(id) FROM audit_event WHERE action = 'demo.generate'")).scalar()
+        changed = s.execute(text(
+            "SELECT (SELECT count(*) FROM chronology_entry) + (SELECT count(*) FROM marac_case)"
+            " + (SELECT count(*) FROM agency_return)")).scalar()
+        sealed = s.execute(text("SELECT count(*), count(DISTINCT tbl || ':' || row_id) FROM audit_row_state "
+                                "WHERE event_id = :e"), {"e": event_id}).one()
+        assert changed > 500  # more than one page (row_states._CHUNK)
+        assert tuple(sealed) == (changed, changed)
+        assert verify_chain(s).ok
+        assert verify_row_states(s) == []

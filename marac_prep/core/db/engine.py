@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
+from marac_prep.core import storage_errors
 from marac_prep.core.db.keying import BUSY_TIMEOUT_MS, Cipher, cipher_module, connect
 from marac_prep.core.db.probing import (
     FilesystemLookup,
@@ -178,9 +179,62 @@ def _postgres_url(target: str) -> str:
     return target
 
 
-def _open_postgres(target: str, *, create: bool = True) -> Database:
-    engine = create_engine(_postgres_url(target), pool_pre_ping=True)
+# Connections one desktop app keeps to a shared server (docs/decisions/0095). The window's own
+# reads and saves and one background load (a case, the meeting's returns) are what runs at once:
+# two are kept; a burst (an export while a case loads) may open three more, closed when given
+# back. So a fleet of 40 desks holds about 80 idle connections, not 40 × 5.
+PG_POOL_SIZE = 2
+PG_MAX_OVERFLOW = 3
+# Waiting this long for one of the app's own connections means something inside the app is
+# stuck; the same wait as for another desk's lock, then the plain "busy" sentence.
+PG_POOL_TIMEOUT_S = 15
+# A server that does not answer is said after 10 s, not after the operating system's minutes.
+PG_CONNECT_TIMEOUT_S = 10
+# Server-side limits set on each connection (a why for each in docs/decisions/0095):
+# no statement of the app runs near a minute (the slowest measured, reading a 5,000-entry
+# meeting or a 5,000-row import batch, takes well under a second), so one that does is a fault
+# holding a server process and its locks for everyone; it is cancelled and said plainly.
+PG_STATEMENT_TIMEOUT_MS = 60_000
+# The app never waits for a person inside a transaction (unit_of_work commits at once; the pack
+# ends its read before laying out). A transaction idle this long belongs to a frozen or
+# suspended desk, and may hold the audit chain's lock that every other desk's save waits for.
+PG_IDLE_IN_TRANSACTION_MS = 60_000
+
+
+def _postgres_engine(target: str) -> Engine:
+    engine = create_engine(
+        _postgres_url(target),
+        pool_size=PG_POOL_SIZE,
+        max_overflow=PG_MAX_OVERFLOW,
+        pool_timeout=PG_POOL_TIMEOUT_S,
+        # A connection the server or a firewall dropped overnight is replaced, not reported.
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
+    )
     translate_errors(engine)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Session settings, not startup options: one round trip, and they work through a pooler
+        # that refuses the `options` startup parameter (PgBouncer; docs/scaling.md).
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false),"
+                " set_config('idle_in_transaction_session_timeout', %s, false)",
+                (
+                    # Read at each connect: the busy tests shorten it.
+                    str(storage_errors.PG_LOCK_TIMEOUT_MS),
+                    str(PG_STATEMENT_TIMEOUT_MS),
+                    str(PG_IDLE_IN_TRANSACTION_MS),
+                ),
+            )
+        dbapi_connection.commit()
+
+    return engine
+
+
+def _open_postgres(target: str, *, create: bool = True) -> Database:
+    engine = _postgres_engine(target)
     location = engine.url.render_as_string(hide_password=True)
     try:
         with engine.connect() as conn:

@@ -72,6 +72,8 @@ def migrate(db: Database, revision: str | None) -> None:
             if conn.dialect.name == "postgresql":
                 # Two agencies' apps starting together must not both build the schema.
                 conn.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
+                # A migration may rebuild an index over a million entries: no statement limit.
+                conn.execute(text("SET LOCAL statement_timeout = 0"))
                 current = None
                 if inspect(conn).has_table("alembic_version"):
                     current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
