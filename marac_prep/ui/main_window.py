@@ -367,7 +367,7 @@ class MainWindow(QMainWindow):
             self.case_notes_action,
         ):
             self.edit_menu.addSeparator() if action is None else self.edit_menu.addAction(action)
-        self.meeting_menu = bar.addMenu("&Meeting")
+        self.meeting_menu = bar.addMenu("Meetin&g")
         for action in (
             self.meeting_mode_action,
             self.attendance_action,

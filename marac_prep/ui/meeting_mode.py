@@ -185,6 +185,7 @@ class MeetingModeWindow(QWidget):
         self._openings = case_openings or CaseOpenings()
         self.clock: Callable[[], datetime] = datetime.now
         self.hearing: Hearing | None = None
+        self.fact_labels: list[tuple[QLabel, QLabel]] = []  # the front sheet's rows as shown
         self._op: BackgroundOp | None = None
         self._old_ops: list[BackgroundOp] = []
         self._shown_at = datetime.now()
@@ -297,16 +298,16 @@ class MeetingModeWindow(QWidget):
 
         actions_box = QGroupBox("Actions", self)
         self.actions_model = ActionTableModel(self)
-        self.actions = QTableView(self)
-        self.actions.setModel(self.actions_model)
-        self.actions.setAccessibleName("Actions agreed for this case")
-        self.actions.setWordWrap(True)
-        self.actions.verticalHeader().hide()
-        self.actions.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        header = self.actions.horizontalHeader()
+        self.action_table = QTableView(self)
+        self.action_table.setModel(self.actions_model)
+        self.action_table.setAccessibleName("Actions agreed for this case")
+        self.action_table.setWordWrap(True)
+        self.action_table.verticalHeader().hide()
+        self.action_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = self.action_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.actions.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.action_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.agency = QComboBox(self)
         self.agency.setAccessibleName("Agency")
         for agency in self._action_agencies:
@@ -343,7 +344,7 @@ class MeetingModeWindow(QWidget):
             form.addRow(label, widget if widget is not self.due.edit else self.due)
         form.addRow("Protects", protects_row)
         actions_layout = QVBoxLayout(actions_box)
-        actions_layout.addWidget(self.actions, 1)
+        actions_layout.addWidget(self.action_table, 1)
         actions_layout.addLayout(form)
         add_row = QHBoxLayout()
         add_row.addWidget(self.action_error, 1)
@@ -444,6 +445,7 @@ class MeetingModeWindow(QWidget):
             item = self.facts.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
+        self.fact_labels: list[tuple[QLabel, QLabel]] = []
         for row, (label, text) in enumerate(hearing.facts):
             name = plain_label(label, self.facts_holder, name="factLabel")
             name.setStyleSheet("font-weight: 600")
@@ -453,6 +455,7 @@ class MeetingModeWindow(QWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.facts.addWidget(name, row, 0)
             self.facts.addWidget(value, row, 1)
+            self.fact_labels.append((name, value))
         self.headline.setText(f"Findings: {hearing.headline}")
         self.findings_model.set_lines(hearing.findings)
         self.actions_model.set_lines(hearing.actions)
@@ -545,7 +548,7 @@ class MeetingModeWindow(QWidget):
             return False
         self.hearing = replace(hearing, actions=rows)
         self.actions_model.set_lines(rows)
-        self.actions.scrollToBottom()
+        self.action_table.scrollToBottom()
         self.owner.clear()
         self.action_text.clear()
         self.due.edit.clear()

@@ -131,7 +131,7 @@ class MinutesDialog(QDialog):
         form.addRow("&Marking", self.marking)
         form.addRow("", self.protect)
         form.addRow("&Password", self.password)
-        form.addRow("Password &again", self.password_again)
+        form.addRow("Password a&gain", self.password_again)
         save_as = QLabel("Save &as", self)
         save_as.setBuddy(self.destination)
         form.addRow(save_as, destination_row)

@@ -192,7 +192,7 @@ class PackDialog(QDialog):
         form.addRow("", self.include_notes)
         form.addRow("", self.protect)
         form.addRow("&Password", self.password)
-        form.addRow("Password &again", self.password_again)
+        form.addRow("Password a&gain", self.password_again)
         save_as = QLabel("Save &as", self)
         save_as.setBuddy(self.destination)
         form.addRow(save_as, destination_row)
