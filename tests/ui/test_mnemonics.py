@@ -78,8 +78,8 @@ def _check(window: QWidget, where: str) -> None:
 def test_every_window_and_menu_has_unique_mnemonics(qtbot, workspace, temporary_settings, monkeypatch):
     from marac_prep.ui.attendance_dialog import AttendanceDialog
     from marac_prep.ui.audit_view import AuditView
-    from marac_prep.ui.case_notes_dialog import CaseNotesDialog
     from marac_prep.ui.case_dialog import CaseDialog
+    from marac_prep.ui.case_notes_dialog import CaseNotesDialog
     from marac_prep.ui.dash_dialog import DashDialog
     from marac_prep.ui.entry_dialog import EntryDialog
     from marac_prep.ui.history_dialog import HistoryDialog
