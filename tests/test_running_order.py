@@ -96,3 +96,14 @@ def test_a_case_already_discussed_keeps_its_record_at_the_old_meeting(session, w
     kept = session.exec(select(CaseHearing).where(CaseHearing.meeting_id == past.id)).one()
     assert kept.discussion_note.startswith("Deferred")
     assert _refs(session, upcoming) == [case.reference]
+
+
+def test_the_demo_meeting_has_a_running_order_with_time_slots(session, ws):
+    from marac_prep.core.meetings import list_meetings
+    from marac_prep.demo import build_demo
+
+    build_demo(session, actor=ws.coordinator, cases=3, entries_per_case=4)
+    upcoming = list_meetings(session)[0]
+    slots = time_slots(session, meeting_id=upcoming.id)
+    order = [c.id for c in cases_for_meeting(session, upcoming.id)]
+    assert [slots[case_id] for case_id in order] == ["10:00–10:15", "10:15–10:30", "10:30–10:45"]
