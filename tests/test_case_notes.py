@@ -69,3 +69,28 @@ def test_notes_stay_out_of_the_pack_unless_asked(session, ws, tmp_path):
         export_pack(session, actor=ws.user("idva", "IDVA"), meeting_id=meeting.id, destination=tmp_path / "c.pdf",
                     include_notes=True)
     assert not (tmp_path / "c.pdf").exists()
+
+
+def test_cli_pack_includes_notes_only_with_the_flag(tmp_path, capsys):
+    from marac_prep.cli import main
+    from marac_prep.core.db import open_database
+    from tests.factories import Workspace
+
+    path = tmp_path / "marac.sqlite"
+    db = open_database(path)
+    with db.session() as session:
+        ws = Workspace(session)
+        meeting = ws.meeting()
+        case = ws.case(meeting, reference="MAR-CLI-NOTE")
+        add_case_note(session, actor=ws.coordinator, case_id=case.id, text="Fictional: check the refuge space.")
+        day = meeting.meeting_date.isoformat()
+    db.close()
+
+    def pack(*extra: str) -> str:
+        out = tmp_path / f"pack{len(extra)}.pdf"
+        args = ["--database", str(path), "--user", "Cora Ordinator", "pack", "--meeting", day, "-o", str(out)]
+        assert main([*args, *extra]) == 0
+        return _text(out)
+
+    assert "check the refuge space" not in pack()
+    assert "check the refuge space" in pack("--include-notes")
