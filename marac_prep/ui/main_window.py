@@ -558,6 +558,8 @@ class MainWindow(QMainWindow):
 
         user = ProfileDialog.choose_profile(self, self.database)
         if user is not None:
+            if self.meeting_mode is not None and self.meeting_mode.isVisible():
+                self.meeting_mode.close()  # it records as the profile that opened it
             self.set_actor(user)
             self.statusBar().showMessage(f"Now acting as {user.name}.", 5000)
 

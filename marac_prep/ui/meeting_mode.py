@@ -46,7 +46,7 @@ from marac_prep.core.vocabulary import RISK_LEVELS
 from marac_prep.ui.background import BackgroundOp, Progress
 from marac_prep.ui.forms import UkDateField, add_choice, agencies, choice, inline_error, select_data, show_inline
 from marac_prep.ui.line_model import LineTableModel
-from marac_prep.ui.messages import report_error
+from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.text import ALERT, plain_label
 
 CLOCK_TICK_MS = 15_000  # the clock reads minutes; a tick every 15 s keeps it within a quarter minute
@@ -564,7 +564,10 @@ class MeetingModeWindow(QWidget):
         AttendanceDialog.record(self, self._database, self._actor, meeting_id=self._meeting_id)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Override QWidget.closeEvent: keep what was typed.
-        if self._dirty and not self.save_record():
+        if self._dirty and not self.save_record() and not Messages.ask(
+            self, "Meeting mode", "The discussion note could not be saved. Close meeting mode and lose it?",
+            yes="Close and lose it", no="Stay",
+        ):
             event.ignore()
             return
         self._timer.stop()

@@ -311,3 +311,21 @@ def test_dash_dialog_saves_dont_know_sources_and_notes(qtbot, workspace):
     assert assessment.answers["stalking"] == {"answer": "dont_know", "source": "sister, by phone"}
     assert assessment.score == 1 and assessment.notes.startswith("Victim seen alone")
     assert entry.detail == assessment.notes
+
+
+def test_closing_saves_the_note_or_asks_before_losing_it(qtbot, agenda, messages):
+    ws, db, meeting, cases = agenda
+    mode = open_mode(qtbot, db, ws.coordinator, meeting.id)
+    mode.note.setPlainText("Fictional: the chair will write to Housing.")
+    assert mode.close()
+    with db.read_session() as s:
+        assert s.exec(select_hearing(meeting.id, cases[0].id)).one().discussion_note.startswith("Fictional")
+    again = open_mode(qtbot, db, ws.coordinator, meeting.id)
+    again.note.setPlainText("x" * 5000)  # too long to save
+    messages.answer = False  # "Stay"
+    assert not again.close() and again.isVisible()
+    assert "too long" in again.saved_label.text()
+    messages.answer = True  # "Close and lose it"
+    assert again.close()
+    with db.read_session() as s:
+        assert s.exec(select_hearing(meeting.id, cases[0].id)).one().discussion_note.startswith("Fictional")

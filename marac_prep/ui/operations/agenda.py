@@ -36,7 +36,6 @@ def meeting_mode(window: MainWindow) -> None:
     except MaracError as exc:
         report_error(window, exc, doing="open meeting mode")
         return
-    mode.recorded.connect(lambda: window.apply(Changes(agenda=True)))
     mode.resize(min(1340, window.screen().availableGeometry().width()),
                 min(860, window.screen().availableGeometry().height()))
     window.meeting_mode = mode
