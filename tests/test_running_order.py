@@ -9,6 +9,7 @@ from marac_prep.core.attendance import (
     move_case_to_meeting,
     move_in_running_order,
     plan_hearing,
+    plan_time_slots,
     running_order,
     set_running_order,
 )
@@ -107,3 +108,20 @@ def test_the_demo_meeting_has_a_running_order_with_time_slots(session, ws):
     slots = time_slots(session, meeting_id=upcoming.id)
     order = [c.id for c in cases_for_meeting(session, upcoming.id)]
     assert [slots[case_id] for case_id in order] == ["10:00–10:15", "10:15–10:30", "10:30–10:45"]
+
+
+def test_time_slots_back_to_back_in_agenda_order(session, ws):
+    meeting = ws.meeting()
+    first, second, third = (ws.case(meeting, reference=f"MAR-SLOT-{n}") for n in (1, 2, 3))
+    set_running_order(session, actor=ws.coordinator, meeting_id=meeting.id, case_ids=[third.id, first.id, second.id])
+    plan_time_slots(session, actor=ws.coordinator, meeting_id=meeting.id, start="09:30", minutes=20)
+    assert time_slots(session, meeting_id=meeting.id) == {
+        third.id: "09:30–09:50", first.id: "09:50–10:10", second.id: "10:10–10:30"}
+    assert _events(session, "hearing.slots")[0].details == {"start": "09:30", "minutes": 20, "cases": 3}
+    with pytest.raises(ValidationError, match="HH:MM"):
+        plan_time_slots(session, actor=ws.coordinator, meeting_id=meeting.id, start="9.30", minutes=20)
+    with pytest.raises(ValidationError, match="past midnight"):
+        plan_time_slots(session, actor=ws.coordinator, meeting_id=meeting.id, start="23:30", minutes=20)
+    with pytest.raises(PermissionDenied):
+        plan_time_slots(session, actor=ws.user("viewer"), meeting_id=meeting.id, start="10:00", minutes=15)
+    assert time_slots(session, meeting_id=meeting.id)[third.id] == "09:30–09:50"

@@ -200,6 +200,49 @@ def set_running_order(session: Session, *, actor: User, meeting_id: int, case_id
     return ordered
 
 
+def plan_time_slots(
+    session: Session, *, actor: User, meeting_id: int, start: str, minutes: int
+) -> list[CaseHearing]:
+    """Gives every case on the agenda a time slot, in agenda order, back to back from `start`
+    ("HH:MM"), `minutes` long each; replaces the slots planned before. Audited as one change."""
+    start = (start or "").strip()
+    if not _TIME.match(start):
+        raise ValidationError(f'"{start}" is not a time; write it as HH:MM, e.g. 10:00.')
+    if not 0 < minutes <= 240:
+        raise ValidationError("A time slot is between 1 and 240 minutes long.")
+    from marac_prep.core.cases import cases_for_meeting
+
+    order = [c.id or 0 for c in cases_for_meeting(session, meeting_id)]
+    first = int(start[:2]) * 60 + int(start[3:])
+    if first + len(order) * minutes > 24 * 60:
+        session.rollback()
+        raise ValidationError(f"{len(order)} slots of {minutes} minutes from {start} run past midnight.")
+    with unit_of_work(session):
+        require(actor, "manage_meeting")
+        get_meeting(session, meeting_id)
+        hearings = {
+            h.case_id: h for h in session.exec(
+                select(CaseHearing).where(CaseHearing.meeting_id == meeting_id).with_for_update()
+            ).all()
+        }
+        planned = []
+        for position, case_id in enumerate(order, start=1):
+            at = first + (position - 1) * minutes
+            hearing = hearings.get(case_id) or CaseHearing(meeting_id=meeting_id, case_id=case_id, version=0)
+            hearing.position = position
+            hearing.start_time = f"{at // 60:02d}:{at % 60:02d}"
+            hearing.duration_minutes = minutes
+            hearing.version += 1
+            session.add(hearing)
+            planned.append(hearing)
+        session.flush()
+        audit.record(
+            session, actor=actor, action="hearing.slots", object_type="meeting", object_id=meeting_id,
+            details={"start": start, "minutes": minutes, "cases": len(order)},
+        )
+    return planned
+
+
 def move_in_running_order(session: Session, *, actor: User, meeting_id: int, case_id: int, step: int) -> int:
     """Moves a case `step` places later (negative: earlier) in the agenda; returns its new position
     (1 first). A move past either end stops at the end."""

@@ -293,6 +293,9 @@ class MainWindow(QMainWindow):
             "One case at a time in the running order, with actions and notes typed as agreed",
         )
         self.attendance_action = self._action("&Attendance…", lambda: agenda_ops.attendance(self))
+        self.time_slots_action = self._action(
+            "&Time slots…", self._op(agenda_ops.time_slots), tip="Each case's slot in agenda order, back to back"
+        )
         self.move_up_action = self._action(
             "Move case &up", lambda: self.run(agenda_ops.move_case, -1), "Ctrl+Shift+Up", "Earlier in the agenda"
         )
@@ -371,6 +374,7 @@ class MainWindow(QMainWindow):
         for action in (
             self.meeting_mode_action,
             self.attendance_action,
+            self.time_slots_action,
             None,
             self.move_up_action,
             self.move_down_action,
@@ -539,6 +543,7 @@ class MainWindow(QMainWindow):
         for action in (self.move_up_action, self.move_down_action):
             action.setEnabled(has_meeting and may_meeting and not in_case)
         self.move_meeting_action.setEnabled(has_meeting and may_meeting and may_case)
+        self.time_slots_action.setEnabled(has_meeting and may_meeting)
         self.case_notes_action.setEnabled(
             allowed(self.actor, "case_notes") and (in_case or self.meeting_view.current_case_id() is not None)
         )

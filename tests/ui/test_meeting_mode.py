@@ -329,3 +329,31 @@ def test_closing_saves_the_note_or_asks_before_losing_it(qtbot, agenda, messages
     assert again.close()
     with db.read_session() as s:
         assert s.exec(select_hearing(meeting.id, cases[0].id)).one().discussion_note.startswith("Fictional")
+
+
+def test_time_slots_from_the_meeting_menu(qtbot, agenda, temporary_settings, monkeypatch):
+    from marac_prep.pack.export import time_slots
+    from marac_prep.ui.time_slots_dialog import TimeSlotsDialog
+
+    ws, db, meeting, cases = agenda
+    dialog = TimeSlotsDialog(db, ws.coordinator, meeting_id=meeting.id)
+    qtbot.addWidget(dialog)
+    assert dialog.start.text() == "10:00" and dialog.minutes.value() == 15
+    dialog.start.setText("9:3")
+    assert not dialog.save() and "HH:MM" in dialog.error.text()
+    dialog.start.setText("09:30")
+    dialog.minutes.setValue(20)
+    assert dialog.preview.text() == "3 cases: 09:30 to 10:30."
+    assert dialog.save()
+    with db.read_session() as s:
+        assert [time_slots(s, meeting_id=meeting.id)[c.id] for c in cases] == [
+            "09:30–09:50", "09:50–10:10", "10:10–10:30"]
+    window = make_window(qtbot, db, ws.coordinator, temporary_settings)
+    window.meetings.setCurrentIndex(window.meetings_model.index(window.meetings_model.row_of(meeting.id)))
+    asked = []
+    monkeypatch.setattr(TimeSlotsDialog, "plan", classmethod(lambda cls, *a, **k: asked.append(k) or True))
+    assert window.time_slots_action.isEnabled()
+    window.time_slots_action.trigger()
+    assert asked == [{"meeting_id": meeting.id}]
+    viewer = make_window(qtbot, db, ws.user("viewer"), temporary_settings)
+    assert not viewer.time_slots_action.isEnabled() and not viewer.move_up_action.isEnabled()

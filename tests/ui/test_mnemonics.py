@@ -90,6 +90,7 @@ def test_every_window_and_menu_has_unique_mnemonics(qtbot, workspace, temporary_
     from marac_prep.ui.pack_dialog import PackDialog
     from marac_prep.ui.person_dialog import PersonDialog
     from marac_prep.ui.profile_dialog import ProfileDialog
+    from marac_prep.ui.time_slots_dialog import TimeSlotsDialog
 
     ws, db = workspace
     monkeypatch.setenv("XDG_DATA_HOME", str(temporary_settings.fileName()) + "-data")
@@ -125,6 +126,7 @@ def test_every_window_and_menu_has_unique_mnemonics(qtbot, workspace, temporary_
         CaseNotesDialog(db, ws.coordinator, case_id=case.id),
         MinutesDialog(db, ws.coordinator, meeting_id=meeting.id),
         PackDialog(db, ws.coordinator, meeting_id=meeting.id),
+        TimeSlotsDialog(db, ws.coordinator, meeting_id=meeting.id),
     ]
     mode = MeetingModeWindow(db, ws.coordinator, meeting_id=meeting.id)
     qtbot.addWidget(mode)

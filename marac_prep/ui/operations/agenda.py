@@ -50,6 +50,15 @@ def attendance(window: MainWindow) -> None:
         AttendanceDialog.record(window, window.database, window.actor, meeting_id=meeting_id)
 
 
+def time_slots(window: MainWindow) -> Changes | None:
+    from marac_prep.ui.time_slots_dialog import TimeSlotsDialog
+
+    meeting_id = window.current_meeting_id()
+    if meeting_id is None or not TimeSlotsDialog.plan(window, window.database, window.actor, meeting_id=meeting_id):
+        return None
+    return Changes(agenda=True, message="Time slots planned; the pack's agenda and meeting mode show them.")
+
+
 def move_case(window: MainWindow, step: int) -> Changes | None:
     """Moves the selected case one place earlier (step -1) or later (+1) in the agenda."""
     from marac_prep.core.attendance import move_in_running_order
