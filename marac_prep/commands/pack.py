@@ -21,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--for", dest="for_agency", metavar="AGENCY",
                         help='build the copy for one agency\'s representative (name or code): every page says '
                              '"Prepared for AGENCY on DATE"')
+    parser.add_argument("--include-notes", action="store_true",
+                        help="include the coordinator's case notes (left out unless asked; coordinators only)")
     parser.set_defaults(handler=_pack)
 
 
@@ -53,6 +55,7 @@ def _pack(ctx: CommandContext, args: argparse.Namespace) -> int:
         result = export_pack(
             session, actor=actor, meeting_id=meeting.id or 0, destination=destination,
             case_reference=args.case, marking=marking, password=password, for_agency=args.for_agency,
+            include_notes=args.include_notes,
         )
     withheld = f"; {result.withheld} withheld entr{'y' if result.withheld == 1 else 'ies'} left out" \
         if result.withheld else ""

@@ -1,4 +1,4 @@
-"""At the meeting: who attended (or sent apologies), and the running order with each case's notes."""
+"""At the meeting: who attended (or sent apologies), and the running order (the agenda) with each case's notes."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import re
 from sqlmodel import Session, col, select
 
 from marac_prep.core import audit
-from marac_prep.core.cases import get_case
+from marac_prep.core.cases import CASE_CONFLICT, get_case
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, NotFound, ValidationError
 from marac_prep.core.meetings import get_meeting
-from marac_prep.core.models import Agency, CaseHearing, MeetingAttendance, User
+from marac_prep.core.models import Agency, Case, CaseHearing, MeetingAttendance, User
 from marac_prep.core.permissions import require
+from marac_prep.core.versioning import load_current, save_versioned
 from marac_prep.core.vocabulary import RISK_LEVELS, check_choice
 
 ATTENDANCE_ROLES = ("representative", "chair", "observer")
@@ -164,3 +165,138 @@ def running_order(session: Session, *, meeting_id: int) -> list[CaseHearing]:
     """The meeting's hearings in the order the cases are heard."""
     rows = session.exec(select(CaseHearing).where(CaseHearing.meeting_id == meeting_id)).all()
     return sorted(rows, key=lambda h: (h.position, h.start_time, h.id or 0))
+
+
+def set_running_order(session: Session, *, actor: User, meeting_id: int, case_ids: list[int]) -> list[CaseHearing]:
+    """Puts the meeting's cases in the order given (the agenda and the running order are one order).
+
+    Args:
+        case_ids: every case on the meeting's list, each once, first heard first.
+    """
+    with unit_of_work(session):
+        require(actor, "manage_meeting")
+        get_meeting(session, meeting_id)
+        on_list = {c.id for c in session.exec(select(Case).where(Case.meeting_id == meeting_id)).all()}
+        if len(set(case_ids)) != len(case_ids) or set(case_ids) != on_list:
+            raise ConflictError("The meeting's case list changed meanwhile; reload it and move the case again.")
+        hearings = {
+            h.case_id: h for h in session.exec(
+                select(CaseHearing).where(CaseHearing.meeting_id == meeting_id).with_for_update()
+            ).all()
+        }
+        ordered = []
+        for position, case_id in enumerate(case_ids, start=1):
+            hearing = hearings.get(case_id) or CaseHearing(meeting_id=meeting_id, case_id=case_id, version=0)
+            if hearing.position != position or hearing.id is None:
+                hearing.position = position
+                hearing.version += 1
+                session.add(hearing)
+            ordered.append(hearing)
+        session.flush()
+        audit.record(
+            session, actor=actor, action="hearing.reorder", object_type="meeting", object_id=meeting_id,
+            details={"cases": case_ids},
+        )
+    return ordered
+
+
+def plan_time_slots(
+    session: Session, *, actor: User, meeting_id: int, start: str, minutes: int
+) -> list[CaseHearing]:
+    """Gives every case on the agenda a time slot, in agenda order, back to back from `start`
+    ("HH:MM"), `minutes` long each; replaces the slots planned before. Audited as one change."""
+    start = (start or "").strip()
+    if not _TIME.match(start):
+        raise ValidationError(f'"{start}" is not a time; write it as HH:MM, e.g. 10:00.')
+    if not 0 < minutes <= 240:
+        raise ValidationError("A time slot is between 1 and 240 minutes long.")
+    from marac_prep.core.cases import cases_for_meeting
+
+    order = [c.id or 0 for c in cases_for_meeting(session, meeting_id)]
+    first = int(start[:2]) * 60 + int(start[3:])
+    if first + len(order) * minutes > 24 * 60:
+        session.rollback()
+        raise ValidationError(f"{len(order)} slots of {minutes} minutes from {start} run past midnight.")
+    with unit_of_work(session):
+        require(actor, "manage_meeting")
+        get_meeting(session, meeting_id)
+        hearings = {
+            h.case_id: h for h in session.exec(
+                select(CaseHearing).where(CaseHearing.meeting_id == meeting_id).with_for_update()
+            ).all()
+        }
+        planned = []
+        for position, case_id in enumerate(order, start=1):
+            at = first + (position - 1) * minutes
+            hearing = hearings.get(case_id) or CaseHearing(meeting_id=meeting_id, case_id=case_id, version=0)
+            hearing.position = position
+            hearing.start_time = f"{at // 60:02d}:{at % 60:02d}"
+            hearing.duration_minutes = minutes
+            hearing.version += 1
+            session.add(hearing)
+            planned.append(hearing)
+        session.flush()
+        audit.record(
+            session, actor=actor, action="hearing.slots", object_type="meeting", object_id=meeting_id,
+            details={"start": start, "minutes": minutes, "cases": len(order)},
+        )
+    return planned
+
+
+def move_in_running_order(session: Session, *, actor: User, meeting_id: int, case_id: int, step: int) -> int:
+    """Moves a case `step` places later (negative: earlier) in the agenda; returns its new position
+    (1 first). A move past either end stops at the end."""
+    from marac_prep.core.cases import cases_for_meeting
+
+    order = [c.id or 0 for c in cases_for_meeting(session, meeting_id)]
+    if case_id not in order:
+        session.rollback()
+        raise ValidationError("That case is not on this meeting's list.")
+    old = order.index(case_id)
+    new = max(0, min(len(order) - 1, old + step))
+    if new != old:
+        order.insert(new, order.pop(old))
+        set_running_order(session, actor=actor, meeting_id=meeting_id, case_ids=order)
+    else:
+        session.rollback()  # end the read: nothing to change
+    return new + 1
+
+
+def move_case_to_meeting(
+    session: Session, *, actor: User, case_id: int, meeting_id: int, expected_version: int
+) -> Case:
+    """Moves a case onto another meeting's list, last in its running order.
+
+    Its place in the old meeting's running order goes, unless that meeting already recorded
+    something about it (an agreed risk level or a discussion note): that stays for its minutes.
+    Actions keep the meeting that agreed them.
+    """
+    with unit_of_work(session):
+        require(actor, "manage_meeting")
+        require(actor, "manage_case")
+        case = load_current(session, Case, case_id, missing=f"There is no case number {case_id}.")
+        if case.version != expected_version:
+            raise ConflictError(CASE_CONFLICT)
+        target = get_meeting(session, meeting_id)
+        old_meeting = case.meeting_id
+        if old_meeting == meeting_id:
+            raise ValidationError(f"Case {case.reference} is already on the meeting of {target.meeting_date:%d %b %Y}.")
+        if old_meeting is not None:
+            old = session.exec(
+                select(CaseHearing).where(CaseHearing.meeting_id == old_meeting, CaseHearing.case_id == case_id)
+            ).first()
+            if old is not None and not old.agreed_risk_level and not old.discussion_note:
+                session.delete(old)
+        last = session.exec(
+            select(CaseHearing.position).where(CaseHearing.meeting_id == meeting_id)
+            .order_by(col(CaseHearing.position).desc()).limit(1)
+        ).first()
+        if last is not None:  # the new meeting has a running order: the case joins it at the end
+            session.add(CaseHearing(meeting_id=meeting_id, case_id=case_id, position=last + 1))
+        case.meeting_id = meeting_id
+        save_versioned(session, case, expected_version=expected_version, conflict=CASE_CONFLICT)
+        audit.record(
+            session, actor=actor, action="case.move", object_type="case", object_id=case_id, case_id=case_id,
+            details={"from_meeting_id": old_meeting, "to_meeting_id": meeting_id},
+        )
+    return case

@@ -12,7 +12,7 @@ from marac_prep.core import audit
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, NotFound, ValidationError
 from marac_prep.core.hidden_text import hidden_problem
-from marac_prep.core.models import Address, Agency, Case, Meeting, Person, PersonFields, User
+from marac_prep.core.models import Address, Agency, Case, CaseHearing, Meeting, Person, PersonFields, User
 from marac_prep.core.permissions import require
 from marac_prep.core.versioning import load_current, save_versioned
 from marac_prep.core.vocabulary import (
@@ -328,9 +328,16 @@ def case_by_reference(session: Session, reference: str) -> Case:
 
 
 def cases_for_meeting(session: Session, meeting_id: int) -> list[Case]:
+    """The meeting's cases in agenda order: the running order (`core.attendance`) first, then
+    cases not yet placed in it by referral date. One order for the list, the pack and the minutes."""
+    placed = col(CaseHearing.position)
+    heard_here = (col(CaseHearing.case_id) == col(Case.id)) & (col(CaseHearing.meeting_id) == meeting_id)
     return list(
         session.exec(
-            select(Case).where(Case.meeting_id == meeting_id).order_by(col(Case.referral_date), col(Case.id))
+            select(Case)
+            .outerjoin(CaseHearing, heard_here)
+            .where(Case.meeting_id == meeting_id)
+            .order_by(placed.is_(None), placed, col(Case.referral_date), col(Case.id))
         ).all()
     )
 

@@ -239,6 +239,7 @@ class RiskAssessment(SQLModel, table=True):
 
     Attributes:
         answers: question id -> {"answer": "yes"|"no"|"dont_know", "source": str}.
+        notes: the assessor's notes on the whole checklist (context the answers do not hold).
     """
 
     __tablename__ = "risk_assessment"
@@ -252,6 +253,7 @@ class RiskAssessment(SQLModel, table=True):
     score: int | None = None
     level: str | None = None
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    notes: str = ""
 
 
 class AuditEvent(SQLModel, table=True):
@@ -522,4 +524,26 @@ class MaracAction(SQLModel, table=True):
     status_reported_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     status_reported_by_name: str = ""
     created_at: datetime
+    version: int = 1
+
+
+# --- A coordinator's notes on a case (issue 17) ---------------------------------------------------
+
+
+class CaseNote(SQLModel, table=True):
+    """A coordinator's free-text note on a case: working notes, never in a pack unless asked.
+
+    Attributes:
+        author_id / author_name: who wrote it (the name kept as it was then).
+        updated_at: the last change (equal to `created_at` until it is edited).
+    """
+
+    __tablename__ = "case_note"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="marac_case.id", index=True)
+    text: str
+    author_id: int | None = Field(default=None, foreign_key="app_user.id")
+    author_name: str = ""
+    created_at: datetime
+    updated_at: datetime
     version: int = 1

@@ -24,6 +24,7 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "review_finding",
             "manage_settings",
             "update_action",
+            "case_notes",
         }
     ),
     "idva": frozenset({"manage_case", "export"}),
@@ -54,6 +55,7 @@ _DESCRIPTIONS = {
     "review_finding": "mark gap findings reviewed",
     "manage_settings": "change this Marac's settings",
     "update_action": "record or update Marac actions",
+    "case_notes": "read or write the coordinator's case notes",
 }
 _ROLE_NAMES = {
     "coordinator": "a coordinator",

@@ -16,6 +16,8 @@ from marac_prep.core.permissions import require
 from marac_prep.core.settings import current
 from marac_prep.core.vocabulary import ANSWERS, check_choice, dash_questions, dash_tool
 
+NOTES_LIMIT = 4000
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -38,8 +40,17 @@ def record_risk_assessment(
     agency_id: int,
     assessed_on: date,
     answers: dict[str, Answer],
+    notes: str = "",
 ) -> RiskAssessment:
-    """Saves a Dash assessment and adds it to the chronology as the agency's risk assessment."""
+    """Saves a Dash assessment and adds it to the chronology as the agency's risk assessment.
+
+    Args:
+        answers: each question's answer and its source when not the victim.
+        notes: the assessor's notes on the checklist as a whole; also the chronology entry's detail.
+    """
+    notes = (notes or "").strip()
+    if len(notes) > NOTES_LIMIT:
+        raise ValidationError(f"The notes are {len(notes):,} characters; keep them under {NOTES_LIMIT:,}.")
     ids = {q.id for q in dash_questions()}
     unknown = set(answers) - ids
     if unknown:
@@ -66,6 +77,7 @@ def record_risk_assessment(
             score=score,
             level=level,
             created_by_id=actor.id,
+            notes=notes,
         )
         session.add(assessment)
         now = datetime.now(UTC)
@@ -77,6 +89,7 @@ def record_risk_assessment(
                 event_date=assessed_on,
                 event_type="risk_assessment",
                 summary=f"{tool} risk assessment: {score} of 24 ({level} risk).",
+                detail=notes,
                 risk_indicators=yes,
                 risk_level=level,
                 subjects=["victim"],

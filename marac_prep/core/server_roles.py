@@ -29,6 +29,7 @@ WRITERS = "marac_coordinator, marac_idva, marac_agency_rep"
 _CASE_TABLES = ("marac_case", "person", "address")  # coordinators and Idvas (manage_case)
 _AGENCY_TABLES = ("chronology_entry", "agency_return", "risk_assessment", "marac_action")  # by agency_id
 _ENTRY_VERSIONS = "chronology_entry_version"  # follows its entry's agency
+_COORDINATOR_ONLY = ("case_note",)  # the coordinator's working notes: coordinators read and write
 _AUDIT = "audit_event"
 _NO_POLICIES = ("alembic_version", "audit_touched")
 # Derived data any reader or writer may refresh (the text reader's cache of what each entry says;
@@ -155,6 +156,11 @@ def apply_server_roles(connection: Any) -> bool:
         if table == _ROW_STATES:
             _policy(connection, table, "marac_read", f"FOR SELECT TO {ALL_GROUPS} USING (true)")
             _policy(connection, table, "marac_append", f"FOR INSERT TO {ALL_GROUPS} WITH CHECK (event_id > 0)")
+            continue
+        if table in _COORDINATOR_ONLY:
+            connection.execute(text(f"REVOKE ALL ON {table} FROM marac_idva, marac_agency_rep, marac_viewer"))
+            _policy(connection, table, "marac_coordinator_write",
+                    "FOR ALL TO marac_coordinator USING (true) WITH CHECK (true)")
             continue
         if table == _AUDIT:
             _policy(connection, table, "marac_audit_read_all", "FOR SELECT TO marac_coordinator USING (true)")

@@ -596,6 +596,7 @@ def build_demo(
         if first_case is not None:
             _past_meeting_with_actions(session, by_code, first_case, first_people, today=today, now=now)
             past = 1
+        _running_order(session, meeting_ids[0] or 0)
         audit.record(
             session,
             actor=actor,
@@ -608,6 +609,18 @@ def build_demo(
         meetings=meeting_count + (2 if earlier else 0) + past, cases=cases, entries=entry_total,
         earlier_cases=earlier + past,
     )
+
+
+def _running_order(session: Session, meeting_id: int, *, start: int = 10 * 60, minutes: int = 15) -> None:
+    """The upcoming meeting's running order: its cases in agenda order, a 15-minute slot each from
+    10:00, so the pack's agenda and meeting mode's clock show time slots."""
+    from marac_prep.core.cases import cases_for_meeting
+
+    for position, case in enumerate(cases_for_meeting(session, meeting_id), start=1):
+        at = start + (position - 1) * minutes
+        session.add(CaseHearing(meeting_id=meeting_id, case_id=case.id or 0, position=position,
+                                start_time=f"{at // 60:02d}:{at % 60:02d}", duration_minutes=minutes))
+    session.flush()
 
 
 def _past_meeting_with_actions(

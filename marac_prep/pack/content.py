@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,7 +21,7 @@ from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.actions import STATUS_LABELS
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.dates import display_day
-from marac_prep.core.models import Person
+from marac_prep.core.models import CaseNote, Person
 from marac_prep.core.people import HistoryItem, history_from_matches
 from marac_prep.core.redaction import Redactor
 from marac_prep.core.returns import return_progress
@@ -192,6 +192,7 @@ class PackCase:
     last_marac: str = ""
     last_actions: tuple[PackAction, ...] = ()
     time_slot: str = ""
+    notes: tuple[str, ...] = ()  # the coordinator's case notes ("12 Nov 2026, Name: text"), only when asked
 
     @property
     def nothing_known(self) -> list[str]:
@@ -436,10 +437,11 @@ def _scrubbed_timeline(timeline: Timeline, scrub: Scrubber) -> Timeline:
 
 
 def pack_case(case_file: CaseFile, *, on: date, reviews: Mapping[str, Review] | None = None,
-              time_slot: str = "") -> PackCase:
+              time_slot: str = "", notes: Sequence[CaseNote] = ()) -> PackCase:
     """One case, redacted; `on` is the meeting date (for ages); `time_slot` its slot in the running
-    order ("10:00–10:15", "" when the meeting has none). The case file must carry its
-    person matches (`load_meeting_files` / `load_case_file` read them) for its repeat and history."""
+    order ("10:00–10:15", "" when the meeting has none); `notes` the coordinator's case notes, only
+    when the pack was asked to carry them. The case file must carry its person matches
+    (`load_meeting_files` / `load_case_file` read them) for its repeat and history."""
     case = case_file.case
     scrub = scrubber_for(case_file)
     visible = shareable_only(case_file)
@@ -507,4 +509,5 @@ def pack_case(case_file: CaseFile, *, on: date, reviews: Mapping[str, Review] | 
         last_marac=last_marac,
         last_actions=last_actions,
         time_slot=clean(time_slot),
+        notes=tuple(f"{display_day(n.created_at.date())}, {scrub(n.author_name)}: {scrub(n.text)}" for n in notes),
     )

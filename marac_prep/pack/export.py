@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pikepdf
 from reportlab.platypus.doctemplate import LayoutError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from marac_prep import __version__
 from marac_prep.analysis.reading import attach_signals
@@ -27,7 +27,7 @@ from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import StorageError, ValidationError
 from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
-from marac_prep.core.models import Agency, User
+from marac_prep.core.models import Agency, CaseNote, User
 from marac_prep.core.passphrases import check_new_passphrase
 from marac_prep.core.permissions import require
 from marac_prep.core.reviews import reviews_by_key
@@ -91,13 +91,19 @@ def load_pack_content(
     for_agency: str | None = None,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
+    include_notes: bool = False,
 ) -> PackContent:
     """The meeting's (or one case's) content, redacted, for a user allowed to export.
+
+    The coordinator's case notes go in only with `include_notes` (and only for a user who may
+    read them): they are working notes, not information shared for the meeting.
 
     Progress counts the whole export (2 steps a case: analysing and laying out, then 1 for the
     page numbers and the file), so this reports about its first half.
     """
     require(actor, "export")
+    if include_notes:
+        require(actor, "case_notes")
     marking = check_marking(marking if marking is not None else current(session).default_marking)
     recipient = recipient_agency(session, for_agency).name if for_agency else ""
     meeting = get_meeting(session, meeting_id)
@@ -116,13 +122,19 @@ def load_pack_content(
     total = 2 * len(files) + 1
     reviews = reviews_by_key(session, [f.case.id or 0 for f in files])
     slots = time_slots(session, meeting_id=meeting.id or 0)
+    notes: dict[int, list[CaseNote]] = {}
+    if include_notes:
+        for note in session.exec(select(CaseNote).where(col(CaseNote.case_id).in_([f.case.id for f in files]))
+                                 .order_by(col(CaseNote.created_at), col(CaseNote.id))).all():
+            notes.setdefault(note.case_id, []).append(note)
     cases: list[PackCase] = []
     for done, case_file in enumerate(files, start=1):  # each case analysed and redacted
         if cancelled and cancelled():
             raise PackCancelled()
         cases.append(pack_case(case_file, on=meeting.meeting_date,
                                reviews=reviews.get(case_file.case.id or 0, {}),
-                               time_slot=slots.get(case_file.case.id or 0, "")))
+                               time_slot=slots.get(case_file.case.id or 0, ""),
+                               notes=notes.get(case_file.case.id or 0, ())))
         if progress:
             progress(done, total)
     return PackContent(
@@ -136,6 +148,18 @@ def load_pack_content(
         prepared_for=clean(recipient),
         audit_seal=audit.current_seal(session).token(),
     )
+
+
+def case_summary(session: Session, *, case_id: int) -> PackCase:
+    """One case as its pack's front sheet and findings show it (redacted, shareable entries only),
+    with its time slot: what meeting mode puts on screen (`sections.front_sheet_facts`)."""
+    case_file = load_case_file(session, case_id)
+    attach_signals(session, [case_file])
+    meeting_id = case_file.case.meeting_id
+    on = get_meeting(session, meeting_id).meeting_date if meeting_id is not None else datetime.now().date()
+    slots = time_slots(session, meeting_id=meeting_id) if meeting_id is not None else {}
+    return pack_case(case_file, on=on, reviews=reviews_by_key(session, [case_id]).get(case_id, {}),
+                     time_slot=slots.get(case_id, ""))
 
 
 def slot_text(start: str, minutes: int | None) -> str:
@@ -367,6 +391,7 @@ def export_pack(
     for_agency: str | None = None,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
+    include_notes: bool = False,
 ) -> PackResult:
     """Builds the pack and writes it to `destination` atomically, audited.
 
@@ -386,7 +411,7 @@ def export_pack(
     is_cancelled = cancelled or (lambda: False)
     content = load_pack_content(
         session, actor=actor, meeting_id=meeting_id, case_reference=case_reference, marking=marking,
-        for_agency=for_agency, progress=progress, cancelled=is_cancelled,
+        for_agency=for_agency, progress=progress, cancelled=is_cancelled, include_notes=include_notes,
     )
     seal = audit_seal(session)
     # Release the read transaction (and SQLite's write lock) while the PDF is laid out.
@@ -408,7 +433,8 @@ def export_pack(
                     details={"cases": len(content.cases), "pages": pages, "withheld": content.withheld_total,
                              "encrypted": bool(password), "scope": content.scope,
                              "references": [c.reference for c in content.cases],
-                             "prepared_for": content.prepared_for or None, "file": path.name},
+                             "prepared_for": content.prepared_for or None, "file": path.name,
+                             "case_notes": include_notes},
                 )
                 session.flush()
                 pending.publish()  # inside the transaction: a failed commit removes the file below

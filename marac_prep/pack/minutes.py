@@ -20,11 +20,12 @@ from marac_prep import __version__
 from marac_prep.core import audit
 from marac_prep.core.actions import ActionRow, list_actions
 from marac_prep.core.attendance import list_attendance, running_order
+from marac_prep.core.cases import cases_for_meeting
 from marac_prep.core.dates import display_day
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
-from marac_prep.core.models import Agency, Case, User
+from marac_prep.core.models import Agency, User
 from marac_prep.core.permissions import require
 from marac_prep.core.settings import current
 from marac_prep.pack.document import OutlineAnchor, PackDocTemplate
@@ -92,10 +93,8 @@ def minutes_story(session: Session, *, meeting_id: int, width: float, today: dat
     else:
         story.append(Paragraph("None.", st.body))
 
-    cases = {c.id: c for c in session.exec(select(Case).where(Case.meeting_id == meeting_id)).all()}
     hearings = {h.case_id: h for h in running_order(session, meeting_id=meeting_id)}
-    ordered = sorted(cases.values(), key=lambda c: (
-        hearings[c.id].position if c.id in hearings else 10_000, c.reference))
+    ordered = cases_for_meeting(session, meeting_id)  # the agenda's order: the pack's and the app's
     actions = list_actions(session, meeting_id=meeting_id, today=today)
     by_case: dict[int, list[ActionRow]] = {}
     for row in actions:

@@ -408,10 +408,19 @@ def _dash_text(case: PackCase) -> str:
     return text
 
 
-def _front_facts(case: PackCase, cut: list[tuple[str, str]]) -> list[tuple[str, str, Any]]:
-    """(label, text, style name) rows of the front sheet; long free text is cut and listed in `cut`."""
+def front_sheet_facts(case: PackCase) -> list[tuple[str, str]]:
+    """The front sheet's rows as plain (label, text), free text in full: what meeting mode shows,
+    so the screen and the pack never say different things."""
+    return [(label, text) for label, text, _style in _front_facts(case, [], cut_long=False)]
+
+
+def _front_facts(case: PackCase, cut: list[tuple[str, str]], *, cut_long: bool = True) -> list[tuple[str, str, Any]]:
+    """(label, text, style name) rows of the front sheet; long free text is cut and listed in `cut`
+    (unless `cut_long` is False)."""
 
     def free(label: str, text: str) -> str:
+        if not cut_long:
+            return text
         short, was_cut = _shorten(text, FRONT_TEXT_MAX)
         if was_cut:
             cut.append((label, text))
@@ -726,6 +735,13 @@ def _in_full(cut: list[tuple[str, str]], s: PackStyles) -> list[Flowable]:
     return out
 
 
+def _case_notes(case: PackCase, s: PackStyles) -> list[Flowable]:
+    """The coordinator's case notes: only in a pack asked to carry them (`include_notes`)."""
+    if not case.notes:
+        return []
+    return [_p("Coordinator's notes", s.subheading), *(_p(note, s.body) for note in case.notes)]
+
+
 def case_label(case: PackCase, number: int, total: int) -> str:
     """What the running header says on the case's pages."""
     return f"{case.reference} · case {number} of {total}"
@@ -746,6 +762,7 @@ def case_section(case: PackCase, number: int, total: int, s: PackStyles, width: 
     out.append(PageBreak())
     out += _timeline(case, s, width)
     out += _in_full(cut, s)
+    out += _case_notes(case, s)
     out += _findings(case, s, width)
     out += _chronology(case, s, width)
     return out

@@ -11,7 +11,9 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
+    QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QRadioButton,
     QScrollArea,
     QVBoxLayout,
@@ -103,6 +105,14 @@ class DashDialog(QDialog):
         form = QFormLayout()
         form.addRow("Assessing &agency", self.agency)
         form.addRow("Assessed &on", self.assessed_on)
+        # Context the answers do not hold (who was present, what the victim said about a "don't know").
+        self.notes = QPlainTextEdit(self)
+        self.notes.setAccessibleName("Notes on the assessment")
+        self.notes.setPlaceholderText("Context the answers do not hold, e.g. why some answers are don't know")
+        self.notes.setTabChangesFocus(True)
+        self.notes.setFixedHeight(self.notes.fontMetrics().lineSpacing() * 3 + 12)
+        notes_label = QLabel("&Notes", self)
+        notes_label.setBuddy(self.notes)
         self.error = inline_error(self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.save)
@@ -110,6 +120,9 @@ class DashDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(scroll, 1)
+        notes_form = QFormLayout()
+        notes_form.addRow(notes_label, self.notes)
+        layout.addLayout(notes_form)
         layout.addWidget(self.score)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
@@ -155,6 +168,7 @@ class DashDialog(QDialog):
                     agency_id=choice(self.agency),
                     assessed_on=day,
                     answers=self.answers(),
+                    notes=self.notes.toPlainText(),
                 )
         return saved.ok
 

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from marac_prep.core.errors import MaracError
 from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.operations import Changes
+from marac_prep.ui.operations import agenda as agenda_ops
 from marac_prep.ui.operations import case as case_ops
 from marac_prep.ui.operations import entry as entry_ops
 from marac_prep.ui.operations import findings as findings_ops
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from marac_prep.ui.case_view import CaseSnapshot, CaseView
     from marac_prep.ui.gap_matrix import GapMatrixRow
     from marac_prep.ui.idle_lock import IdleLock
+    from marac_prep.ui.meeting_mode import MeetingModeWindow
     from marac_prep.ui.meeting_view import MeetingListModel, MeetingView
     from marac_prep.ui.operations.returns import ReturnUndo
 
@@ -112,6 +114,7 @@ class MainWindow(QMainWindow):
         self.read_only_notice.hide()
         self.backup_error: str | None = None
         self._export_ops: list[BackgroundOp] = []
+        self.meeting_mode: MeetingModeWindow | None = None
         self._make_actions()
         self._make_menus()
         for action in self.findChildren(QAction):
@@ -280,6 +283,32 @@ class MainWindow(QMainWindow):
         self.withdraw_action = self._action(
             "&Withdraw entry…", lambda: self._for_current_entry(entry_ops.withdraw_entry)
         )
+        # The meeting itself (issue 18): meeting mode, attendance, the agenda's order, the minutes.
+        self.minutes_action = self._action(
+            "Export min&utes…", lambda: agenda_ops.export_minutes(self),
+            tip="The meeting's minutes as a marked PDF: attendance, agreed risk levels, actions, notes",
+        )
+        self.meeting_mode_action = self._action(
+            "Meeting &mode", lambda: agenda_ops.meeting_mode(self), "Ctrl+M",
+            "One case at a time in the running order, with actions and notes typed as agreed",
+        )
+        self.attendance_action = self._action("&Attendance…", lambda: agenda_ops.attendance(self))
+        self.time_slots_action = self._action(
+            "&Time slots…", self._op(agenda_ops.time_slots), tip="Each case's slot in agenda order, back to back"
+        )
+        self.move_up_action = self._action(
+            "Move case &up", lambda: self.run(agenda_ops.move_case, -1), "Ctrl+Shift+Up", "Earlier in the agenda"
+        )
+        self.move_down_action = self._action(
+            "Move case &down", lambda: self.run(agenda_ops.move_case, 1), "Ctrl+Shift+Down", "Later in the agenda"
+        )
+        self.move_meeting_action = self._action(
+            "Move case to another m&eeting…", self._op(agenda_ops.move_to_meeting)
+        )
+        self.case_notes_action = self._action(
+            "&Case notes…", lambda: case_ops.case_notes(self), "Ctrl+Shift+K",
+            "The coordinator's notes on this case (not in the pack unless asked)",
+        )
         self.profile_action = self._action("S&witch profile…", self.switch_profile)
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.back_action = self._action("&Back to meeting", self.show_meeting_page, "Alt+Left")
@@ -316,6 +345,7 @@ class MainWindow(QMainWindow):
             None,
             self.import_action,
             self.export_action,
+            self.minutes_action,
             self.export_chronology_action,
             self.templates_action,
             None,
@@ -337,8 +367,20 @@ class MainWindow(QMainWindow):
             self.find_person_action,
             None,
             self.dash_action,
+            self.case_notes_action,
         ):
             self.edit_menu.addSeparator() if action is None else self.edit_menu.addAction(action)
+        self.meeting_menu = bar.addMenu("Meetin&g")
+        for action in (
+            self.meeting_mode_action,
+            self.attendance_action,
+            self.time_slots_action,
+            None,
+            self.move_up_action,
+            self.move_down_action,
+            self.move_meeting_action,
+        ):
+            self.meeting_menu.addSeparator() if action is None else self.meeting_menu.addAction(action)
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addAction(self.back_action)
         self.view_menu.addAction(self.refresh_action)
@@ -495,6 +537,16 @@ class MainWindow(QMainWindow):
         has_meeting = self.current_meeting_id() is not None
         may_export = has_meeting and self.may("export")
         self.export_action.setEnabled(may_export)
+        self.minutes_action.setEnabled(may_export)
+        self.meeting_mode_action.setEnabled(has_meeting)
+        self.attendance_action.setEnabled(has_meeting)
+        for action in (self.move_up_action, self.move_down_action):
+            action.setEnabled(has_meeting and may_meeting and not in_case)
+        self.move_meeting_action.setEnabled(has_meeting and may_meeting and may_case)
+        self.time_slots_action.setEnabled(has_meeting and may_meeting)
+        self.case_notes_action.setEnabled(
+            allowed(self.actor, "case_notes") and (in_case or self.meeting_view.current_case_id() is not None)
+        )
         self.export_chronology_action.setEnabled(may_export)
         self.templates_action.setEnabled(may_export)
         self.import_action.setEnabled(has_meeting and self._may_some_agency("import"))
@@ -511,6 +563,8 @@ class MainWindow(QMainWindow):
 
         user = ProfileDialog.choose_profile(self, self.database)
         if user is not None:
+            if self.meeting_mode is not None and self.meeting_mode.isVisible():
+                self.meeting_mode.close()  # it records as the profile that opened it
             self.set_actor(user)
             self.statusBar().showMessage(f"Now acting as {user.name}.", 5000)
 
@@ -716,6 +770,9 @@ class MainWindow(QMainWindow):
         self._settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Override QWidget.closeEvent.
+        if self.meeting_mode is not None and self.meeting_mode.isVisible() and not self.meeting_mode.close():
+            event.ignore()  # meeting mode kept a note it could not save: the user sees why there
+            return
         self.agenda_timer.stop()
         if self.attached:
             self.case_view.reanalyse_timer.stop()

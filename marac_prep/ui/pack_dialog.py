@@ -36,6 +36,7 @@ from marac_prep.core.errors import MaracError
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import User
 from marac_prep.core.passphrases import passphrase_problem
+from marac_prep.core.permissions import allowed
 from marac_prep.core.reference import agencies_by_id
 from marac_prep.core.settings import current
 from marac_prep.pack import PackResult, export_pack
@@ -61,6 +62,20 @@ class PhraseWarning:
 
     def line(self) -> str:
         return f"{self.case_reference} · {self.agency} · {self.day}: “{self.phrase}” – {self.suggestion}"
+
+
+def password_fields_problem(password: str, again: str, *, what: str) -> str | None:
+    """What is wrong with a password typed twice to protect a PDF (None when it will do)."""
+    if not password:
+        return "Type a password twice, or untick the password box."
+    if problem := passphrase_problem(password, what="password"):
+        return problem
+    if password != again:
+        return "The two passwords are not the same; type them again."
+    if len(password) < PASSWORD_MIN:
+        return (f"Use a password of at least {PASSWORD_MIN} characters: the {what} travels by email, and a short "
+                "password can be guessed.")
+    return None
 
 
 class _ExportRunner(QThread):
@@ -140,6 +155,10 @@ class PackDialog(QDialog):
         self.marking = QLineEdit(marking, self)
         self.marking.setAccessibleName("Protective marking")
         self.marking.setMaxLength(60)
+        # The coordinator's working notes are not information shared for the meeting: off unless asked.
+        self.include_notes = QCheckBox("Include the coordinator's case &notes", self)
+        self.include_notes.setToolTip("Left out unless ticked; only a coordinator can include them.")
+        self.include_notes.setVisible(allowed(actor, "case_notes"))
         self.protect = QCheckBox("Protect the PDF with a password (AES-256)", self)
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -170,9 +189,10 @@ class PackDialog(QDialog):
         form.addRow("&Scope", self.scope)
         form.addRow("&Marking", self.marking)
         form.addRow("Prepared &for", self.recipient)
+        form.addRow("", self.include_notes)
         form.addRow("", self.protect)
         form.addRow("&Password", self.password)
-        form.addRow("Password &again", self.password_again)
+        form.addRow("Password a&gain", self.password_again)
         save_as = QLabel("Save &as", self)
         save_as.setBuddy(self.destination)
         form.addRow(save_as, destination_row)
@@ -255,20 +275,10 @@ class PackDialog(QDialog):
         show_inline(self.error, "")
         password: str | None = None
         if self.protect.isChecked():
-            if not self.password.text():
-                show_inline(self.error, "Type a password twice, or untick the password box.")
-                return False
-            if problem := passphrase_problem(self.password.text(), what="password"):
+            if problem := password_fields_problem(self.password.text(), self.password_again.text(), what="pack"):
                 show_inline(self.error, problem)
                 return False
-            if self.password.text() != self.password_again.text():
-                show_inline(self.error, "The two passwords are not the same; type them again.")
-                return False
             password = self.password.text()
-            if len(password) < PASSWORD_MIN:
-                show_inline(self.error, f"Use a password of at least {PASSWORD_MIN} characters: the pack travels "
-                                        "by email, and a short password can be guessed.")
-                return False
         if not self.destination.text().strip():
             show_inline(self.error, "Choose where to save the pack.")
             return False
@@ -280,6 +290,7 @@ class PackDialog(QDialog):
             "marking": self.marking.text(),
             "password": password,
             "for_agency": self.recipient.currentData(),
+            "include_notes": self.include_notes.isChecked(),
         }
         self._runner = _ExportRunner(self, self._database, options)
         self._runner.progressed.connect(self._on_progress)
@@ -294,8 +305,8 @@ class PackDialog(QDialog):
         return self._runner is not None and self._runner.isRunning()
 
     def _set_running(self, running: bool) -> None:
-        for widget in (self.scope, self.marking, self.recipient, self.protect, self.destination, self.browse,
-                       self.export_button):
+        for widget in (self.scope, self.marking, self.recipient, self.include_notes, self.protect, self.destination,
+                       self.browse, self.export_button):
             widget.setEnabled(not running)
         self.password.setEnabled(not running and self.protect.isChecked())
         self.password_again.setEnabled(not running and self.protect.isChecked())

@@ -76,15 +76,21 @@ def _check(window: QWidget, where: str) -> None:
 
 
 def test_every_window_and_menu_has_unique_mnemonics(qtbot, workspace, temporary_settings, monkeypatch):
+    from marac_prep.ui.attendance_dialog import AttendanceDialog
     from marac_prep.ui.audit_view import AuditView
     from marac_prep.ui.case_dialog import CaseDialog
+    from marac_prep.ui.case_notes_dialog import CaseNotesDialog
     from marac_prep.ui.dash_dialog import DashDialog
     from marac_prep.ui.entry_dialog import EntryDialog
     from marac_prep.ui.history_dialog import HistoryDialog
     from marac_prep.ui.import_dialog import ImportDialog
     from marac_prep.ui.meeting_dialog import MeetingDialog
+    from marac_prep.ui.meeting_mode import MeetingModeWindow
+    from marac_prep.ui.minutes_dialog import MinutesDialog
+    from marac_prep.ui.pack_dialog import PackDialog
     from marac_prep.ui.person_dialog import PersonDialog
     from marac_prep.ui.profile_dialog import ProfileDialog
+    from marac_prep.ui.time_slots_dialog import TimeSlotsDialog
 
     ws, db = workspace
     monkeypatch.setenv("XDG_DATA_HOME", str(temporary_settings.fileName()) + "-data")
@@ -116,7 +122,18 @@ def test_every_window_and_menu_has_unique_mnemonics(qtbot, workspace, temporary_
         ImportDialog(db, ws.coordinator.name, meeting.id),
         HistoryDialog(db, entry.id),
         AuditView(db, ws.coordinator),
+        AttendanceDialog(db, ws.coordinator, meeting_id=meeting.id),
+        CaseNotesDialog(db, ws.coordinator, case_id=case.id),
+        MinutesDialog(db, ws.coordinator, meeting_id=meeting.id),
+        PackDialog(db, ws.coordinator, meeting_id=meeting.id),
+        TimeSlotsDialog(db, ws.coordinator, meeting_id=meeting.id),
     ]
+    mode = MeetingModeWindow(db, ws.coordinator, meeting_id=meeting.id)
+    qtbot.addWidget(mode)
+    with qtbot.waitSignal(mode.case_shown, timeout=20_000):
+        mode.show()
+    _check(mode, "meeting mode")
+    mode.close()
     for dialog in dialogs:
         qtbot.addWidget(dialog)
         dialog.show()

@@ -76,3 +76,12 @@ def print_chronology(window: MainWindow, *, preview: bool) -> None:
         ChronologyPrinting.preview(window, document)
     else:
         ChronologyPrinting.print(window, document)
+
+
+def case_notes(window: MainWindow) -> None:
+    """The coordinator's notes on the open (or selected) case."""
+    from marac_prep.ui.case_notes_dialog import CaseNotesDialog
+
+    case_id = window.open_case_id() or window.meeting_view.current_case_id()
+    if case_id is not None:
+        CaseNotesDialog.edit_notes(window, window.database, window.actor, case_id=case_id)
