@@ -1,7 +1,7 @@
 """A coordinator's case notes (issue 17), and notes on a Dash assessment as a whole
 
 Revision ID: 0013_case_notes
-Revises: 0011_actions
+Revises: 0016_person_keys_v2
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0013_case_notes"
-down_revision = "0011_actions"
+down_revision = "0016_person_keys_v2"
 branch_labels = None
 depends_on = None
 
