@@ -183,21 +183,21 @@ def test_people_written_outside_the_services_get_keys_too(ws, session):
     assert keys and all(k.startswith("u:") for k in keys)
 
 
-def test_upgrading_rebuilds_keys_in_the_new_scheme_for_people_already_recorded(ws, session, db):
-    """Migration 0016: records keyed before swapped digits were blocked together gain the keys, so
-    a Lakshmi born 1989 is offered against the same Lakshmi recorded as born 1998."""
+def test_upgrading_rebuilds_keys_in_the_new_scheme_for_people_already_recorded(ws, session):
+    """Migration 0016 (`person_keys.rebuild_all`): records keyed before swapped digits were
+    blocked together gain the keys, so a Lakshmi born 1989 is offered against the same Lakshmi
+    recorded as born 1998."""
     from sqlalchemy import delete, text
 
-    from marac_prep.core.db.schema import migrate
+    from marac_prep.core.person_keys import rebuild_all
 
     earlier = ws.case(ws.meeting(days_ahead=-200), victim="Lakshmi RAO", victim_dob=date(1998, 11, 17),
                       referral_days_ago=210)
     # As a database written by the previous version left it.
     session.execute(delete(PersonKey).where(PersonKey.key.like("x:s%")))
-    session.execute(text("UPDATE alembic_version SET version_num = '0011_actions'"))
     session.commit()
-    session.close()
-    migrate(db, "0011_actions")
+    rebuild_all(session.connection())
+    session.commit()
     now = ws.case(ws.meeting(), victim="Lakshmi Rao", victim_dob=date(1989, 11, 17))
     victim = next(m for m in case_matches(session, now.id) if m.role == "victim")
     assert victim.other_reference == earlier.reference
