@@ -24,9 +24,12 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "review_finding",
             "manage_settings",
             "update_action",
+            "view_statistics",
         }
     ),
-    "idva": frozenset({"manage_case", "export"}),
+    # An Idva service reports its Marac's figures too; agency representatives and viewers see
+    # cases, not the Marac's aggregate return (small counts can identify people: decision 0083).
+    "idva": frozenset({"manage_case", "export", "view_statistics"}),
     "agency_rep": frozenset(),
     "viewer": frozenset(),
 }
@@ -54,6 +57,7 @@ _DESCRIPTIONS = {
     "review_finding": "mark gap findings reviewed",
     "manage_settings": "change this Marac's settings",
     "update_action": "record or update Marac actions",
+    "view_statistics": "see or export the Marac's statistics (the quarterly return)",
 }
 _ROLE_NAMES = {
     "coordinator": "a coordinator",
