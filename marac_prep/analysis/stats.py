@@ -355,3 +355,60 @@ def quarterly_return(session: Session, *, actor: User, quarter: Quarter) -> Quar
         adult_female_population=population,
         recommended_cases=recommended,
     )
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One line of the return as the view, the spreadsheet and the PDF show it.
+
+    Attributes:
+        key: a stable id ("repeat", "male", …); national figures are keyed the same way.
+        percent: of the quarter's cases, when the figure is a share.
+        national: SafeLives' national percentage for the same figure, when there is one.
+        note: what is not recorded or not counted, in words.
+    """
+
+    key: str
+    label: str
+    count: int
+    percent: float | None = None
+    national: float | None = None
+    note: str = ""
+
+
+def _not_recorded(n: int, what: str = "not recorded") -> str:
+    return f"{n} {what}" if n else ""
+
+
+def summary_rows(ret: QuarterlyReturn) -> list[SummaryRow]:
+    """The return's lines in the order SafeLives lists them (DOMAIN.md)."""
+    t, national = ret.total, ret.national.percentages
+    missing = t.victims.not_recorded
+    volume = ""
+    if ret.recommended_cases is not None:
+        volume = (f"recommended for the area: about {ret.recommended_cases:.0f} a quarter "
+                  f"({ret.national.recommended_per_10000_adult_women:.0f} a year per 10,000 adult women)")
+    possible = f"{t.possible_repeats} possible repeat{'s' if t.possible_repeats != 1 else ''} not counted until " \
+               "confirmed" if t.possible_repeats else ""
+
+    def victims(key: str, label: str, field_name: str) -> SummaryRow:
+        return SummaryRow(key, label, getattr(t.victims, key), t.victim_percent(key), national.get(key),
+                          _not_recorded(missing.get(field_name, 0)))
+
+    return [
+        SummaryRow("meetings", "Meetings", t.meetings),
+        SummaryRow("cases", "Cases discussed", t.cases, note=volume),
+        SummaryRow("repeat", "Repeat cases", t.repeat_cases, t.repeat_percent, national.get("repeat"), possible),
+        SummaryRow("children", "Children in the households", t.children),
+        SummaryRow("partner_agency_referral", "Referrals from agencies other than the police",
+                   t.cases - t.police_referrals, t.partner_agency_referral_percent,
+                   national.get("partner_agency_referral")),
+        victims("black_asian_minoritised", "Victims who are Black, Asian or racially minoritised", "ethnicity"),
+        victims("lgbt", "Victims who are LGBT+", "lgbt"),
+        victims("disabled", "Victims who are disabled", "disability"),
+        victims("male", "Victims who are male", "gender"),
+        victims("aged_16_17", "Victims aged 16–17 on the referral date", "age"),
+        SummaryRow("perpetrators_under_18", "Perpetrators aged 17 or under on the referral date",
+                   t.perpetrators_under_18, note=_not_recorded(t.perpetrators_age_not_recorded,
+                                                               "with no date of birth recorded")),
+    ]
