@@ -131,7 +131,8 @@ def _percent_bars(title: str, rows: list[tuple[str, float | None, float | None]]
 def repeat_chart(ret: QuarterlyReturn, width: float) -> Drawing:
     """The repeat rate at each meeting and over the quarter, beside the national rate."""
     national = ret.national.percentages.get("repeat")
-    rows = [(f"{m.meeting_date.day} {m.meeting_date:%b}", m.figures.repeat_percent, None) for m in ret.meetings]
+    rows: list[tuple[str, float | None, float | None]] = [
+        (f"{m.meeting_date.day} {m.meeting_date:%b}", m.figures.repeat_percent, None) for m in ret.meetings]
     rows.append(("Quarter", ret.total.repeat_percent, national))  # the national rate is for a year
     return _percent_bars("Repeat rate (% of cases)", rows, width, "This Marac")
 

@@ -85,6 +85,7 @@ def test_every_window_and_menu_has_unique_mnemonics(qtbot, workspace, temporary_
     from marac_prep.ui.meeting_dialog import MeetingDialog
     from marac_prep.ui.person_dialog import PersonDialog
     from marac_prep.ui.profile_dialog import ProfileDialog
+    from marac_prep.ui.statistics_view import StatisticsView
 
     ws, db = workspace
     monkeypatch.setenv("XDG_DATA_HOME", str(temporary_settings.fileName()) + "-data")
@@ -116,6 +117,7 @@ def test_every_window_and_menu_has_unique_mnemonics(qtbot, workspace, temporary_
         ImportDialog(db, ws.coordinator.name, meeting.id),
         HistoryDialog(db, entry.id),
         AuditView(db, ws.coordinator),
+        StatisticsView(db, ws.coordinator),
     ]
     for dialog in dialogs:
         qtbot.addWidget(dialog)
