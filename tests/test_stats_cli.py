@@ -123,3 +123,19 @@ def test_stats_refused_for_a_viewer(tmp_path, capsys):
     assert main(["--database", target, "--user", "Vera Viewer", "stats", "--quarter", "2026Q3"]) != 0
     err = capsys.readouterr().err
     assert "cannot see or export the Marac's statistics" in err and "Traceback" not in err
+
+
+def test_stats_pdf_encrypted_with_the_password_file(tmp_path, capsys):
+    import pikepdf
+
+    target = _file(tmp_path)
+    secret = tmp_path / "password.txt"
+    secret.write_text("Tęcza nad Wisłą 2026!\n", encoding="utf-8")
+    out = tmp_path / "q3-locked.pdf"
+    assert main(["--database", target, "--user", "Cora Ordinator", "stats", "--quarter", "2026Q3", "-o", str(out),
+                 "--password-file", str(secret)]) == 0
+    assert "encrypted (AES-256)" in capsys.readouterr().out
+    with pytest.raises(pikepdf.PasswordError):
+        pikepdf.open(out)
+    with pikepdf.open(out, password="Tęcza nad Wisłą 2026!") as pdf:
+        assert pdf.encryption.R == 6 and len(pdf.pages) >= 1
