@@ -95,3 +95,17 @@ def test_person_lists_come_from_the_data_and_keep_an_older_value(qtbot):
     assert dialog.save()
     assert (dialog.person.ethnicity, dialog.person.disability, dialog.person.gender) == (
         "Polish", "Learning disability", "Female")
+
+
+def test_screenshot_of_the_statistics_view(qtbot, workspace, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from marac_prep.ui.screens import render_view
+
+    ws, db = workspace
+    ws.case(ws.meeting(days_ahead=0))
+    ws.session.commit()
+    output = tmp_path / "statistics.png"
+    render_view(db, ws.coordinator, view="statistics", output=output, case_reference=None, size=(1366, 768))
+    image = QImage(str(output))
+    assert (image.width(), image.height()) == (1366, 768)
