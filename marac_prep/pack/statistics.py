@@ -188,21 +188,23 @@ def statistics_story(ret: QuarterlyReturn, width: float) -> list[Flowable]:
         OutlineAnchor("Quarterly return", "statistics"),
         Paragraph(para(f"Marac statistics: {q.label}"), st.title),
         Paragraph(para(
-            f"Cases heard at the {ret.total.meetings} meeting{'s' if ret.total.meetings != 1 else ''} dated "
-            f"{q.start:%d/%m/%Y} to {q.end:%d/%m/%Y}, counted from what is recorded: a field not recorded is "
-            "counted as not recorded, never guessed. Ages are on the referral date."), st.body),
+            f"Cases heard at meetings dated {q.start:%d/%m/%Y} to {q.end:%d/%m/%Y} "
+            f"({ret.total.meetings} meeting{'s' if ret.total.meetings != 1 else ''}), counted from what is "
+            "recorded: a field not recorded is counted as not recorded, never guessed. Ages are on the referral "
+            "date."), st.body),
         Spacer(1, 6),
         _figures_table(ret, width),
         Spacer(1, 4),
         Paragraph(para(f"National figures: {ret.national.source}."), st.small),
     ]
-    if ret.meetings:
+    if ret.total.cases:
         story += [Spacer(1, 10), KeepTogether([cases_chart(ret, width)]), Spacer(1, 8),
-                  KeepTogether([repeat_chart(ret, width)])]
+                  KeepTogether([repeat_chart(ret, width)]), Spacer(1, 8),
+                  KeepTogether([comparison_chart(ret, width)]), Spacer(1, 8),
+                  KeepTogether([referrals_chart(ret, width)])]
     else:
-        story.append(Paragraph("No meeting is dated in this quarter.", st.body))
-    story += [Spacer(1, 8), KeepTogether([comparison_chart(ret, width)]), Spacer(1, 8),
-              KeepTogether([referrals_chart(ret, width)])]
+        story.append(Paragraph("No case was heard at a meeting dated in this quarter, so there is nothing to chart.",
+                               st.body))
     if ret.recommended_cases is not None:
         story.append(Paragraph(para(
             f"Volume: {ret.total.cases} cases this quarter; SafeLives recommends about "

@@ -272,6 +272,8 @@ class StatisticsView(QWidget):
             self.table.rowHeight(r) for r in range(self.model.rowCount())) + 4
         self.table.setFixedHeight(height)
         self.source.setText(f"National figures: {result.national.source}.")
+        for chart in (self.cases_chart, self.repeat_chart, self.comparison_chart, self.referrals_chart):
+            chart.setVisible(t.cases > 0)  # empty axes would only suggest a quarter of zeros
         self._draw(result)
         self.loaded.emit()
 

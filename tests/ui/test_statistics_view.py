@@ -45,10 +45,11 @@ def test_the_view_shows_the_quarter_and_follows_the_chooser(qtbot, workspace):
     assert [view.model.index(repeat, c).data() for c in range(4)] == ["Repeat cases", "1", "50.0", "32.0"]
     assert view.model.index(rows["Children in the households"], 1).data() == "2"
     assert "2 cases heard at 1 meeting" in view.heading.text()
-    assert "SafeLives" in view.source.text()
+    assert "SafeLives" in view.source.text() and view.comparison_chart.isVisible()
     with qtbot.waitSignal(view.loaded, timeout=20_000):
         view.quarter.setCurrentIndex(view.quarter.findData(str(Quarter.of(date.today()).previous().previous())))
     assert "no meeting is dated in this quarter" in view.heading.text()
+    assert not view.cases_chart.isVisible() and not view.referrals_chart.isVisible()
     assert view.model.index(rows["Cases discussed"], 1).data() == "0"
 
 
