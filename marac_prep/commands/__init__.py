@@ -18,4 +18,5 @@ COMMAND_MODULES = (
     "marac_prep.commands.settings",
     "marac_prep.commands.actions",
     "marac_prep.commands.minutes",
+    "marac_prep.commands.stats",
 )

@@ -9,7 +9,7 @@ from pathlib import Path
 from marac_prep.commands.context import CommandContext
 from marac_prep.core.errors import ValidationError
 
-VIEWS = ("meeting", "case", "returns", "entry")
+VIEWS = ("meeting", "case", "returns", "entry", "statistics")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,6 +10,8 @@ from sqlmodel import Session, col, select
 
 from marac_prep.core import audit
 from marac_prep.core.db import unit_of_work
+from marac_prep.core.diversity import FIELDS as DIVERSITY_FIELDS
+from marac_prep.core.diversity import normalise
 from marac_prep.core.errors import ConflictError, NotFound, ValidationError
 from marac_prep.core.hidden_text import hidden_problem
 from marac_prep.core.models import Address, Agency, Case, CaseHearing, Meeting, Person, PersonFields, User
@@ -53,6 +55,10 @@ def _clean_person(item: PersonInput) -> PersonInput:
     if item.date_of_birth and item.date_of_birth > date.today():
         raise ValidationError(f"{item.name}'s date of birth is in the future.")
     item.aliases = [a.strip() for a in item.aliases if a.strip()]
+    for name in DIVERSITY_FIELDS:
+        # A value on the list (or an alias, "f", "not recorded") is stored as the list says it;
+        # an older free-text value is kept as written and counted as not recorded (decision 0081).
+        setattr(item, name, normalise(name, getattr(item, name)))
     return item
 
 

@@ -25,9 +25,12 @@ _ANY_AGENCY: dict[str, frozenset[str]] = {
             "manage_settings",
             "update_action",
             "case_notes",
+            "view_statistics",
         }
     ),
-    "idva": frozenset({"manage_case", "export"}),
+    # An Idva service reports its Marac's figures too; agency representatives and viewers see
+    # cases, not the Marac's aggregate return (small counts can identify people: decision 0083).
+    "idva": frozenset({"manage_case", "export", "view_statistics"}),
     "agency_rep": frozenset(),
     "viewer": frozenset(),
 }
@@ -56,6 +59,7 @@ _DESCRIPTIONS = {
     "manage_settings": "change this Marac's settings",
     "update_action": "record or update Marac actions",
     "case_notes": "read or write the coordinator's case notes",
+    "view_statistics": "see or export the Marac's statistics (the quarterly return)",
 }
 _ROLE_NAMES = {
     "coordinator": "a coordinator",

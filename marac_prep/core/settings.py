@@ -55,6 +55,8 @@ class Settings:
         idle_lock_minutes: minutes without input before the window locks.
         rolling_backups: automatic backups kept beside the database.
         criteria: (id, label) of the referral criteria (fixed: their ids are stored with cases).
+        adult_female_population: women aged 16 or over in the Marac's area, for the recommended
+            volume of cases (SafeLives: 40 a year per 10,000); 0 when not set.
     """
 
     visible_high_risk_threshold: int
@@ -71,6 +73,7 @@ class Settings:
     idle_lock_minutes: int
     rolling_backups: int
     criteria: tuple[tuple[str, str], ...]
+    adult_female_population: int = 0
 
     def risk_level(self, score: int | None) -> str | None:
         """The local risk band for a Dash score (standard 0–9, medium 10–13, high 14+ by default)."""
@@ -236,6 +239,7 @@ SPECS: dict[str, SettingSpec] = {
         _text("default_marking", 60),
         _whole_number("idle_lock_minutes", 1, 240),
         _whole_number("rolling_backups", 0, 100),
+        _whole_number("adult_female_population", 0, 50_000_000),
         SettingSpec(
             "criteria",
             _check_criteria,

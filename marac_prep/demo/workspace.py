@@ -402,6 +402,41 @@ def _people(rng: random.Random, has_children: bool, today: date) -> list[dict[st
     return people
 
 
+# Roughly the shape of referrals in an English area: most victims White British, some in each other
+# group, and a share of every field not recorded (the quarterly return counts those apart).
+_ETHNICITIES = (
+    ("White British", 58), ("White other", 9), ("Asian or Asian British", 8),
+    ("Black, Black British, Caribbean or African", 5), ("Mixed or multiple ethnic groups", 3),
+    ("Gypsy, Roma or Irish Traveller", 1), ("Other ethnic group", 2), ("", 14),
+)
+_DISABILITIES = (
+    ("No disability", 66), ("Mental health condition", 8), ("Physical disability", 4), ("Learning disability", 2),
+    ("Sensory impairment", 1), ("", 19),
+)
+
+
+def record_diversity(rng: random.Random, people: list[dict[str, Any]], *, leave_unrecorded: bool = False) -> None:
+    """Ethnicity, disability and LGBT+ for the victim and perpetrator, some not recorded (all of
+    them with `leave_unrecorded`, as on a hurried referral). Drawn from their own random stream, so
+    the rest of the workspace is the same as before they were."""
+    for person in people:
+        if person["role"] not in ("victim", "perpetrator"):
+            continue
+        labels, weights = zip(*_ETHNICITIES, strict=True)
+        person["ethnicity"] = rng.choices(labels, weights)[0]
+        labels, weights = zip(*_DISABILITIES, strict=True)
+        person["disability"] = rng.choices(labels, weights)[0]
+        person["lgbt"] = rng.choices([False, True, None], [78, 5, 17])[0]
+        if leave_unrecorded:
+            person.update(ethnicity="", disability="", lgbt=None)
+
+
+def _referrer(drawn: Agency, police: Agency, rng: random.Random) -> Agency:
+    """About two referrals in three come from the police, as nationally (SafeLives: 36 % from
+    other agencies); the rest from the agency first drawn."""
+    return police if rng.random() < 0.55 else drawn
+
+
 def _pronouns(victim: str, perpetrator: str) -> dict[str, str]:
     """{she}/{her}/{vobj} name the victim, {he}/{him}/{his} the perpetrator, in the templates."""
     f_v, f_p = victim == "female", perpetrator == "female"
@@ -464,6 +499,7 @@ def build_demo(
     """Writes meetings (25 cases each, the first upcoming) with fictional cases, people, returns
     and chronology entries of every event type. Deterministic for a given seed and day."""
     rng = random.Random(seed)
+    diversity_rng = random.Random(seed + 1004)  # a spread with some of each on the default demo
     today = today or date.today()
     now = datetime.now(UTC)
     with unit_of_work(session):
@@ -499,7 +535,7 @@ def build_demo(
                 reference=f"MAR-{referral_date.year}-{existing + number + 1:05d}",
                 meeting_id=meeting_ids[number // 25],
                 referral_date=referral_date,
-                referring_agency_id=rng.choice([police, police, *agencies]).id or 0,
+                referring_agency_id=_referrer(rng.choice([police, police, *agencies]), police, diversity_rng).id or 0,
                 criteria=sorted(criteria),
                 dash_score=score,
                 repeat=rng.random() < 0.3,
@@ -513,6 +549,7 @@ def build_demo(
             session.flush()
             case_id = case.id or 0
             people = _people(rng, has_children, today)
+            record_diversity(diversity_rng, people, leave_unrecorded=number % 6 == 5)
             if number == 0:
                 first_case, first_people = case, people
             v_first, p_first = (person["name"].split(" ")[0] for person in people[:2])

@@ -21,6 +21,9 @@ LIST_COLUMNS = (
     "case_reference", "referral_date", "referring_agency", "victim_name", "victim_dob",
     "victim_gender", "perpetrator_name", "perpetrator_dob", "relationship", "children",
     "criteria", "dash_score", "address", "address_confidential",
+    # Optional diversity columns, read against `resources/diversity.json` (decision 0081).
+    "victim_ethnicity", "victim_disability", "victim_lgbt", "perpetrator_gender", "perpetrator_ethnicity",
+    "perpetrator_disability", "perpetrator_lgbt",
 )
 LIST_REQUIRED = ("case_reference", "referral_date", "referring_agency", "victim_name")
 
@@ -51,6 +54,12 @@ _ALIASES: dict[str, str] = {
     "perpetrator": "perpetrator_name", "perpetrator_date_of_birth": "perpetrator_dob",
     "dash": "dash_score", "confidential_address": "address_confidential",
     "address_is_confidential": "address_confidential",
+    "victim_sex": "victim_gender", "victim_ethnic_group": "victim_ethnicity",
+    "victim_ethnicity_group": "victim_ethnicity",
+    "victim_disabled": "victim_disability", "victim_lgbt_plus": "victim_lgbt", "victim_lgbtq": "victim_lgbt",
+    "perpetrator_sex": "perpetrator_gender", "perpetrator_ethnic_group": "perpetrator_ethnicity",
+    "perpetrator_ethnicity_group": "perpetrator_ethnicity", "perpetrator_disabled": "perpetrator_disability",
+    "perpetrator_lgbt_plus": "perpetrator_lgbt", "perpetrator_lgbtq": "perpetrator_lgbt",
 }
 # The rejects file adds this column; importing a corrected rejects file ignores it.
 REASON_COLUMN = "reason"

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from marac_prep.core import audit
 from marac_prep.core.dates import parse_uk_day
+from marac_prep.core.diversity import check, is_recorded
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.hidden_text import hidden_problem
 from marac_prep.core.models import Address, Case, Meeting, Person, User
@@ -78,7 +79,24 @@ _NAMED_CELLS = {
     "case_reference": "case reference", "referring_agency": "referring agency", "victim_name": "victim's name",
     "perpetrator_name": "perpetrator's name", "children": "children's names", "relationship": "relationship",
     "victim_gender": "victim's gender", "address": "address",
+    **{f"{who}_{name}": f"{who}'s {name.replace('lgbt', 'LGBT+')}" for who in ("victim", "perpetrator")
+       for name in ("gender", "ethnicity", "disability", "lgbt")},
 }
+
+
+def _lgbt(text: str, who: str) -> bool | None:
+    """Yes / no, or None when blank or "not recorded" (also "unknown", "not stated")."""
+    return yes_no(text, f"the {who}'s LGBT+ column") if is_recorded(text) else None
+
+
+def _diversity(get: Any, row: Any, who: str, attempt: Any) -> dict[str, Any]:
+    """The person's gender, ethnicity, disability (as their list labels) and LGBT+."""
+    values = {
+        name: attempt(check, name, get(row, f"{who}_{name}"), who=f"{who}'s") or ""
+        for name in ("gender", "ethnicity", "disability")
+    }
+    values["lgbt"] = attempt(_lgbt, get(row, f"{who}_lgbt"), who)
+    return values
 
 
 def _row_values(
@@ -119,11 +137,14 @@ def _row_values(
     if not values["victim_name"] and "victim_name" not in plan.layout.missing:
         problems.append("The victim's name is missing (write 'Unknown' if it is not known).")
     values["victim_dob"] = attempt(_day, get(row, "victim_dob"), "The victim's date of birth", today)
-    values["victim_gender"] = get(row, "victim_gender")
+    values["victim"] = _diversity(get, row, "victim", attempt)
     values["perpetrator_name"] = _name(get(row, "perpetrator_name"))
     values["perpetrator_dob"] = attempt(_day, get(row, "perpetrator_dob"), "The perpetrator's date of birth", today)
+    values["perpetrator"] = _diversity(get, row, "perpetrator", attempt)
     if values["perpetrator_dob"] and not values["perpetrator_name"]:
         problems.append("A perpetrator's date of birth is given without a name.")
+    elif not values["perpetrator_name"] and any(v not in ("", None) for v in values["perpetrator"].values()):
+        problems.append("A perpetrator's gender, ethnicity, disability or LGBT+ is given without a name.")
     values["relationship"] = get(row, "relationship")
     values["children"] = [c for c in (attempt(parse_child, i, today) for i in split_items(get(row, "children"))) if c]
     values["criteria"] = attempt(_criteria, get(row, "criteria")) or []
@@ -194,12 +215,13 @@ def write_list(session: Session, *, actor: User, meeting: Meeting, plan: ImportP
         session.flush()
         assert case.id is not None
         victim = Person(case_id=case.id, role="victim", name=values["victim_name"],
-                        date_of_birth=values["victim_dob"], gender=values["victim_gender"])
+                        date_of_birth=values["victim_dob"], **values["victim"])
         people = [victim]
         if values["perpetrator_name"]:
             people.append(Person(
                 case_id=case.id, role="perpetrator", name=values["perpetrator_name"],
                 date_of_birth=values["perpetrator_dob"], relationship=values["relationship"],
+                **values["perpetrator"],
                 # A perpetrator is never told of the referral (DOMAIN.md).
                 must_not_receive_information=True,
             ))

@@ -42,6 +42,7 @@ from marac_prep.ui.operations import meeting as meeting_ops
 from marac_prep.ui.operations import pack as pack_ops
 from marac_prep.ui.operations import people as people_ops
 from marac_prep.ui.operations import returns as returns_ops
+from marac_prep.ui.operations import statistics as statistics_ops
 from marac_prep.ui.settings_dialog import settings_action
 from marac_prep.ui.text import plain_label
 
@@ -321,6 +322,10 @@ class MainWindow(QMainWindow):
             self.tab_actions.append(action)
             self.addAction(action)
         self.audit_action = self._action("&Audit trail…", self.show_audit)
+        self.statistics_action = self._action(
+            "S&tatistics…", lambda: statistics_ops.show_statistics(self), "Ctrl+Shift+T",
+            "The quarterly Marac return: cases, repeats, referrals and diversity beside the national figures",
+        )
         self.find_person_action = self._action(
             "Find a &person in every case…", self.find_person, "Ctrl+Shift+F", "Search names, aliases, dates of birth"
         )
@@ -386,6 +391,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.refresh_action)
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.audit_action)
+        self.view_menu.addAction(self.statistics_action)
         self.view_menu.addAction(settings_action(self))
         self.help_menu = bar.addMenu("&Help")
         self.about_action = self._action("&About Marac Prep", self.about)
@@ -551,6 +557,7 @@ class MainWindow(QMainWindow):
         self.templates_action.setEnabled(may_export)
         self.import_action.setEnabled(has_meeting and self._may_some_agency("import"))
         self.audit_action.setEnabled(allowed(self.actor, "view_audit"))
+        self.statistics_action.setEnabled(self.attached and allowed(self.actor, "view_statistics"))
         self.case_view.findings.set_may_review(in_case and self.may("review_finding"))
         self.find_action.setEnabled(in_case)
         for action in (self.print_action, self.print_preview_action, self.history_action):

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from marac_prep.core.cases import PersonInput
+from marac_prep.core.diversity import NOT_RECORDED, labels
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.vocabulary import PERSON_ROLES
 from marac_prep.ui.forms import (
@@ -33,52 +34,37 @@ from marac_prep.ui.forms import (
     show_inline,
 )
 
-# As the SafeLives quarterly return counts them, with "other" and "not recorded".
-GENDERS = ("Female", "Male", "Transgender", "Non-binary", "Other", "Not recorded")
-ETHNICITIES = (
-    "White British",
-    "White other",
-    "Mixed or multiple ethnic groups",
-    "Asian or Asian British",
-    "Black, Black British, Caribbean or African",
-    "Other ethnic group",
-    "Not recorded",
-)
-DISABILITIES = (
-    "No disability",
-    "Physical disability",
-    "Learning disability",
-    "Mental health condition",
-    "Sensory impairment",
-    "Other disability",
-    "Not recorded",
-)
+# As the SafeLives quarterly return counts them, with "other" and "not recorded" (resources/diversity.json).
+GENDERS = labels("gender")
+ETHNICITIES = labels("ethnicity")
+DISABILITIES = labels("disability")
 
 
 def _list_combo(parent: QWidget, name: str, items: tuple[str, ...]) -> QComboBox:
-    """A choice from the list; typing is allowed for "other" (what was typed is kept as written)."""
+    """A choice from the list only: the quarterly return counts what is chosen, never free text."""
     combo = QComboBox(parent)
     combo.setAccessibleName(name)
-    combo.setEditable(True)
-    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
     combo.addItems(list(items))
-    combo.setCurrentIndex(-1)
-    combo.lineEdit().setPlaceholderText("Not recorded")
+    combo.setCurrentIndex(combo.findText(NOT_RECORDED))
     return combo
 
 
 def _set_combo_text(combo: QComboBox, text: str) -> None:
-    index = combo.findText(text, Qt.MatchFlag.MatchFixedString)
-    if index >= 0:
-        combo.setCurrentIndex(index)
-    else:
-        combo.setCurrentIndex(-1)
-        combo.setEditText(text)
+    """Selects the stored value; an older free-text value not on the list is kept as an extra item
+    (marked as such) so opening and saving a person never loses what was recorded."""
+    index = combo.findText(text, Qt.MatchFlag.MatchFixedString) if text.strip() else combo.findText(NOT_RECORDED)
+    if index < 0:
+        combo.addItem(f"{text} (not on the list)", text)
+        index = combo.count() - 1
+    combo.setCurrentIndex(index)
 
 
 def _combo_text(combo: QComboBox) -> str:
+    kept = combo.currentData()
+    if isinstance(kept, str):
+        return kept
     text = combo.currentText().strip()
-    return "" if text.casefold() == "not recorded" else text
+    return "" if text == NOT_RECORDED else text
 
 
 def _tri_combo(parent: QWidget, name: str) -> QComboBox:

@@ -103,6 +103,16 @@ def render_view(
             window.refresh_meetings(case.meeting_id)
         window.meeting_view.select_case(case.id or 0)
         _settle(app)
+        if view == "statistics":
+            from marac_prep.ui.operations.statistics import show_statistics
+
+            stats = show_statistics(window)
+            stats.resize(*size)
+            _wait(stats.loaded, lambda: None)
+            _settle(app)
+            _save(stats, output)
+            stats.close()
+            return
         if view == "meeting":
             if case_reference is None:
                 window.meeting_view.table.selectRow(0)
@@ -129,7 +139,7 @@ def render_view(
             _save(dialog, output)
             dialog.done(0)
         else:
-            raise ValidationError(f'"{view}" is not a view; choose meeting, case, returns or entry.')
+            raise ValidationError(f'"{view}" is not a view; choose meeting, case, returns, entry or statistics.')
     except MaracError:
         raise
     finally:

@@ -91,6 +91,7 @@ def test_every_window_and_menu_has_unique_mnemonics(qtbot, workspace, temporary_
     from marac_prep.ui.person_dialog import PersonDialog
     from marac_prep.ui.profile_dialog import ProfileDialog
     from marac_prep.ui.time_slots_dialog import TimeSlotsDialog
+    from marac_prep.ui.statistics_view import StatisticsView
 
     ws, db = workspace
     monkeypatch.setenv("XDG_DATA_HOME", str(temporary_settings.fileName()) + "-data")
@@ -127,6 +128,7 @@ def test_every_window_and_menu_has_unique_mnemonics(qtbot, workspace, temporary_
         MinutesDialog(db, ws.coordinator, meeting_id=meeting.id),
         PackDialog(db, ws.coordinator, meeting_id=meeting.id),
         TimeSlotsDialog(db, ws.coordinator, meeting_id=meeting.id),
+        StatisticsView(db, ws.coordinator),
     ]
     mode = MeetingModeWindow(db, ws.coordinator, meeting_id=meeting.id)
     qtbot.addWidget(mode)
