@@ -44,8 +44,8 @@ from marac_bench.workspace import Size, Workspace, copy_of, workspace  # noqa: E
 
 NAMES = (
     "pack", "pack_password", "import", "import_memory", "gaps", "gaps_cold", "identity", "identity_quality",
-    "text_quality", "text_quality_unseen", "text_quality_holdout", "startup", "startup_usable", "case_open",
-    "filter", "memory", "entry_save",
+    "text_quality", "text_quality_unseen", "text_quality_holdout", "text_quality_fresh", "startup",
+    "startup_usable", "case_open", "filter", "memory", "entry_save",
 )
 
 
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(_guarded("gaps_cold", lambda: gaps_cold_bench.run(cold_ws, runs=slow_runs)))
         text_rows = set(text_quality_bench.ROWS.values())
         if wanted & text_rows:
-            # One run reads all three corpora; `--only text_quality` shows every corpus's row.
+            # One run reads every corpus; `--only text_quality` shows every corpus's row.
             rows = text_rows if "text_quality" in wanted else wanted & text_rows
             results += [r for r in _guarded_rows("text_quality", text_quality_bench.run) if r.name in rows]
         ui_names = [

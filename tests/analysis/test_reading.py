@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from marac_prep.analysis.reading import read_entry, read_text
 from marac_prep.analysis.reading.patterns import fingerprint, rules_version
 from marac_prep.resources import load_json, resource_path
-from tests.analysis.reading_quality import CORPUS, HOLDOUT, UNSEEN, corpus, read_with_product_reader, score
+from tests.analysis.reading_quality import CORPORA, CORPUS, corpus, read_with_product_reader, score
 
 
 def signals(text: str) -> set[str]:
@@ -33,7 +33,7 @@ def test_the_corpus_is_large_and_covers_every_signal():
     assert sum(1 for e in examples if not e.labels) >= 100, "plenty of sentences that must stay quiet"
 
 
-@pytest.mark.parametrize("path", [CORPUS, UNSEEN, HOLDOUT], ids=["corpus", "unseen", "holdout"])
+@pytest.mark.parametrize("path", list(CORPORA.values()), ids=list(CORPORA))
 def test_precision_and_recall_meet_their_targets(path: Path):
     report = score(read_with_product_reader, corpus(path))
     assert report.overall.precision >= 0.95, report.mistakes
