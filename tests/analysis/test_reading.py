@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from marac_prep.analysis.reading import read_entry, read_text
 from marac_prep.analysis.reading.patterns import fingerprint, rules_version
 from marac_prep.resources import load_json, resource_path
-from tests.analysis.reading_quality import CORPORA, CORPUS, corpus, read_with_product_reader, score
+from tests.analysis.reading_quality import CORPORA, corpus, read_with_product_reader, score
 
 
 def signals(text: str) -> set[str]:

@@ -65,7 +65,8 @@ class MedspacyContext:
             allowed = {k.upper() for k in rule.applies_to} or None
             # A rule that is only a few fixed phrases goes to ConText as those phrases (its
             # PhraseMatcher is far quicker than token patterns with word lists); the rest as patterns.
-            phrases = [" ".join(words) for words in _phrases(rule.tokens, limit=1000)]
+            # Optional words are expanded too: "alleging (that) she" is two phrases, not a slow pattern.
+            phrases = [" ".join(words) for words in _phrases(rule.tokens, limit=1000, optional=True)]
             for literal, pattern in ([(p, None) for p in phrases] if phrases else [(rule.literal, rule.tokens)]):
                 added.append(ConTextRule(
                     literal=literal,
