@@ -44,8 +44,8 @@ from marac_bench.workspace import Size, Workspace, copy_of, workspace  # noqa: E
 
 NAMES = (
     "pack", "pack_password", "import", "import_memory", "gaps", "gaps_cold", "identity", "identity_quality",
-    "text_quality", "text_quality_unseen", "text_quality_holdout", "text_quality_fresh", "startup",
-    "startup_usable", "case_open", "filter", "memory", "entry_save",
+    "text_quality", "text_quality_unseen", "text_quality_holdout", "text_quality_fresh", "text_quality_fresh2",
+    "startup", "startup_usable", "case_open", "filter", "memory", "entry_save",
 )
 
 

@@ -15,7 +15,8 @@ UNSEEN = CORPUS.with_name("reading_corpus_unseen.txt")  # checked once after the
 HOLDOUT = CORPUS.with_name("reading_corpus_holdout.txt")
 # Written after the held-out corpus had been used for fixes, read once before its own fixes.
 FRESH = CORPUS.with_name("reading_corpus_fresh.txt")
-CORPORA = {"tuning": CORPUS, "unseen": UNSEEN, "held-out": HOLDOUT, "fresh": FRESH}
+FRESH2 = CORPUS.with_name("reading_corpus_fresh2.txt")  # the same, one round later
+CORPORA = {"tuning": CORPUS, "unseen": UNSEEN, "held-out": HOLDOUT, "fresh": FRESH, "fresh2": FRESH2}
 KIND_PREFIX = {"risk_indicator": "risk", "event": "event", "victim_blaming": "blame"}
 
 

@@ -77,6 +77,9 @@ class SignalGroup:
             not cancelled by its own negation).
         wants_agency: look for the agency the words name (referrals).
         suppresses: codes this signal replaces where they overlap.
+        time_bound: the indicator asks about now or the past year (separation, pregnancy), so
+            words placing it years ago (context category HISTORICAL) cancel it; other signals
+            ignore HISTORICAL (a strangulation years ago is still a history of strangulation).
         suggestion / why: for victim-blaming language, the better way to say it and why.
     """
 
@@ -85,6 +88,7 @@ class SignalGroup:
     exempt: frozenset[str] = frozenset()
     wants_agency: bool = False
     suppresses: frozenset[str] = frozenset()
+    time_bound: bool = False
     suggestion: str = ""
     why: str = ""
     patterns: tuple[SignalPattern, ...] = field(default=())
@@ -240,6 +244,7 @@ def signal_groups(*, tokenizer: Any) -> tuple[SignalGroup, ...]:
                     exempt=frozenset(group.get("exempt", [])),
                     wants_agency=bool(group.get("wants_agency", False)),
                     suppresses=frozenset(group.get("suppresses", [])),
+                    time_bound=bool(group.get("time_bound", False)),
                     suggestion=str(group.get("suggestion", "")),
                     why=str(group.get("why", "")),
                     patterns=patterns,

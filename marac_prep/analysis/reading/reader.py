@@ -173,6 +173,8 @@ class Reader:
         kept: list[tuple[str, str, int, int]] = []
         for (kind, code, start, end, _p), found in zip(candidates, categories, strict=True):
             group = self.groups[(kind, code)]
+            if not group.time_bound:
+                found = found - {"HISTORICAL"}
             if found - group.exempt - {"TERMINATE", "PSEUDO"}:
                 continue
             kept.append((kind, code, start, end))
