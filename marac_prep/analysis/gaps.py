@@ -36,6 +36,7 @@ from marac_prep.analysis.findings import (
 )
 from marac_prep.analysis.incidents import Incident, incidents
 from marac_prep.analysis.language import find_victim_blaming
+from marac_prep.analysis.reading.names import about_someone_else, case_names
 from marac_prep.analysis.repeats import RepeatSettings, repeat_findings
 from marac_prep.analysis.repeats import same_person as same_person  # re-exported: callers from before the move
 from marac_prep.core.casefile import CaseFile, EntryRecord
@@ -1060,15 +1061,19 @@ def victim_blaming(view: _View) -> list[GapFinding]:
     used; otherwise the phrase list is matched here."""
     case_file = view.file
     grouper = _grouper(view, "victim_blaming_language", "{n} entries of {agency} use wording that blames the victim")
+    # "went back to Bethan" (her sister) is not "went back to Darren": the case's names decide.
+    perpetrators, others = case_names(case_file.people)
     for e in view.ordered:
         if e.subjects == ("perpetrator",):
             continue  # "did not engage" about a perpetrator's programme is a fact, not victim-blaming
         if e.id in case_file.signals:
-            said = view.signals(e, "victim_blaming")
+            said = [s for s in view.signals(e, "victim_blaming")
+                    if not about_someone_else(s.code, s.words, perpetrators, others)]
             words = [s.words for s in said]
             suggestions = [m.suggestion for w in words for m in find_victim_blaming(w)]
         else:
-            matches = find_victim_blaming(f"{e.summary}\n{e.detail}")
+            matches = [m for m in find_victim_blaming(f"{e.summary}\n{e.detail}")
+                       if not about_someone_else(m.code, m.phrase, perpetrators, others)]
             words = [m.phrase for m in matches]
             suggestions = [m.suggestion for m in matches]
         if not words:

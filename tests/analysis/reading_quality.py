@@ -1,6 +1,6 @@
-"""Scores the text reader on the labelled corpus (reading_corpus.txt): precision and recall per signal.
+"""Scores the text reader on a labelled corpus (reading_corpus*.txt): precision and recall per signal.
 
-Used by tests/analysis/test_reading_corpus.py and by benchmarks/run.py's `text_quality` row.
+Used by tests/analysis/test_reading.py and by benchmarks/run.py's `text_quality` rows (one per corpus).
 """
 
 from __future__ import annotations
@@ -9,7 +9,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CORPUS = Path(__file__).with_name("reading_corpus.txt")
+CORPUS = Path(__file__).with_name("reading_corpus.txt")  # the patterns were tuned on it
+UNSEEN = CORPUS.with_name("reading_corpus_unseen.txt")  # checked once after the first tuning
+# Written before its author read the patterns (session 4): the honest figure for text nobody tuned on.
+HOLDOUT = CORPUS.with_name("reading_corpus_holdout.txt")
+# Written after the held-out corpus had been used for fixes, read once before its own fixes.
+FRESH = CORPUS.with_name("reading_corpus_fresh.txt")
+FRESH2 = CORPUS.with_name("reading_corpus_fresh2.txt")  # the same, one round later
+CORPORA = {"tuning": CORPUS, "unseen": UNSEEN, "held-out": HOLDOUT, "fresh": FRESH, "fresh2": FRESH2}
 KIND_PREFIX = {"risk_indicator": "risk", "event": "event", "victim_blaming": "blame"}
 
 

@@ -14,9 +14,7 @@ from hypothesis import strategies as st
 from marac_prep.analysis.reading import read_entry, read_text
 from marac_prep.analysis.reading.patterns import fingerprint, rules_version
 from marac_prep.resources import load_json, resource_path
-from tests.analysis.reading_quality import CORPUS, corpus, read_with_product_reader, score
-
-UNSEEN = CORPUS.with_name("reading_corpus_unseen.txt")
+from tests.analysis.reading_quality import CORPORA, corpus, read_with_product_reader, score
 
 
 def signals(text: str) -> set[str]:
@@ -35,7 +33,7 @@ def test_the_corpus_is_large_and_covers_every_signal():
     assert sum(1 for e in examples if not e.labels) >= 100, "plenty of sentences that must stay quiet"
 
 
-@pytest.mark.parametrize("path", [CORPUS, UNSEEN], ids=["corpus", "unseen"])
+@pytest.mark.parametrize("path", list(CORPORA.values()), ids=list(CORPORA))
 def test_precision_and_recall_meet_their_targets(path: Path):
     report = score(read_with_product_reader, corpus(path))
     assert report.overall.precision >= 0.95, report.mistakes
@@ -122,3 +120,31 @@ def test_every_pattern_says_why_it_is_there():
                 assert pattern.get("why"), (name, group["code"], pattern["p"])
     for rule in load_json("reading/context.json")["rules"]:
         assert rule.get("why"), rule["p"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A negation a pattern's gap would swallow cancels the match ("he | denies any | suicidal").
+        ("He denies any suicidal thoughts.", set()),
+        ("He is suicidal.", {"risk_indicator:suicide_threats"}),
+        # unless_within: words inside a match that stop it.
+        ("Warning letter for breach of tenancy agreement.", set()),
+        ("He breached the non-molestation order.", {"risk_indicator:breached_orders"}),
+        # HISTORICAL cancels only indicators about now or the past year.
+        ("The couple separated ten years ago.", set()),
+        ("He strangled her years ago.", {"risk_indicator:strangulation"}),
+        # Reported speech is a claim to others, not words said to her.
+        ("He told officers that she is unstable.", set()),
+        ("He tells her she is useless and decides which friends she can see.", {"risk_indicator:controlling"}),
+    ],
+)
+def test_session_four_context_mechanics(text, expected):
+    assert signals(text) == expected
+
+
+def test_the_receiving_agency_is_the_one_after_the_referral():
+    [found] = read_text("GP referred her to the community mental health team.")
+    assert found.target_agency_code == "MH"
+    [found] = read_text("Housing referral made.")
+    assert found.target_agency_code == "HSG"

@@ -26,7 +26,7 @@ from marac_prep.resources import load_json, resource_path
 
 FILES = ("lexicon.json", "risk_indicators.json", "events.json", "victim_blaming.json", "context.json")
 # Bump when the reader's code changes how the data is read (the files' own content is hashed).
-READER_CODE_VERSION = "1"
+READER_CODE_VERSION = "2"  # 2: gap words checked for negation; unless_within; agency after the match first
 
 _VOWELS = set("aeiou")
 TokenPattern = dict[str, Any]
@@ -42,6 +42,8 @@ class SignalPattern:
         only_followed_by / unless_followed_by / unless_preceded_by: words (lower case; "<end>" and
             "<punct>" stand for the sentence's end and punctuation) checked around a match.
         needs_any: words at least one of which the sentence must hold as well.
+        unless_within: words that stop a match when they fall inside it ("breach of tenancy
+            agreement" is not a breached order).
         why: why the pattern is there (from the data file).
     """
 
@@ -52,7 +54,13 @@ class SignalPattern:
     unless_followed_by: frozenset[str] = frozenset()
     unless_preceded_by: frozenset[str] = frozenset()
     needs_any: frozenset[str] = frozenset()
+    unless_within: frozenset[str] = frozenset()
     why: str = ""
+
+    @property
+    def own_words(self) -> frozenset[str]:
+        """Every word the pattern names itself (not words its gaps or names happen to cover)."""
+        return frozenset(w for t in self.tokens for w in t.get("LOWER", {}).get("IN", ()))
 
     @property
     def has_gap(self) -> bool:
@@ -69,6 +77,9 @@ class SignalGroup:
             not cancelled by its own negation).
         wants_agency: look for the agency the words name (referrals).
         suppresses: codes this signal replaces where they overlap.
+        time_bound: the indicator asks about now or the past year (separation, pregnancy), so
+            words placing it years ago (context category HISTORICAL) cancel it; other signals
+            ignore HISTORICAL (a strangulation years ago is still a history of strangulation).
         suggestion / why: for victim-blaming language, the better way to say it and why.
     """
 
@@ -77,6 +88,7 @@ class SignalGroup:
     exempt: frozenset[str] = frozenset()
     wants_agency: bool = False
     suppresses: frozenset[str] = frozenset()
+    time_bound: bool = False
     suggestion: str = ""
     why: str = ""
     patterns: tuple[SignalPattern, ...] = field(default=())
@@ -220,6 +232,7 @@ def signal_groups(*, tokenizer: Any) -> tuple[SignalGroup, ...]:
                     unless_followed_by=_words(p.get("unless_followed_by", group.get("unless_followed_by"))),
                     unless_preceded_by=_words(p.get("unless_preceded_by")),
                     needs_any=_words(p.get("needs_any")),
+                    unless_within=_words(p.get("unless_within")),
                     why=str(p.get("why", "")),
                 )
                 for p in group["patterns"]
@@ -231,6 +244,7 @@ def signal_groups(*, tokenizer: Any) -> tuple[SignalGroup, ...]:
                     exempt=frozenset(group.get("exempt", [])),
                     wants_agency=bool(group.get("wants_agency", False)),
                     suppresses=frozenset(group.get("suppresses", [])),
+                    time_bound=bool(group.get("time_bound", False)),
                     suggestion=str(group.get("suggestion", "")),
                     why=str(group.get("why", "")),
                     patterns=patterns,

@@ -65,7 +65,8 @@ class MedspacyContext:
             allowed = {k.upper() for k in rule.applies_to} or None
             # A rule that is only a few fixed phrases goes to ConText as those phrases (its
             # PhraseMatcher is far quicker than token patterns with word lists); the rest as patterns.
-            phrases = [" ".join(words) for words in _phrases(rule.tokens, limit=1000)]
+            # Optional words are expanded too: "alleging (that) she" is two phrases, not a slow pattern.
+            phrases = [" ".join(words) for words in _phrases(rule.tokens, limit=1000, optional=True)]
             for literal, pattern in ([(p, None) for p in phrases] if phrases else [(rule.literal, rule.tokens)]):
                 added.append(ConTextRule(
                     literal=literal,
@@ -172,6 +173,8 @@ class Reader:
         kept: list[tuple[str, str, int, int]] = []
         for (kind, code, start, end, _p), found in zip(candidates, categories, strict=True):
             group = self.groups[(kind, code)]
+            if not group.time_bound:
+                found = found - {"HISTORICAL"}
             if found - group.exempt - {"TERMINATE", "PSEUDO"}:
                 continue
             kept.append((kind, code, start, end))
@@ -252,15 +255,18 @@ class Reader:
         ("Housing referral made", "referred to Children's Social Care")."""
         sentence = doc[start].sent
         first, last = max(sentence.start, start - 3), min(sentence.end, end + 7)
-        best: tuple[int, int, str] | None = None
+        best: tuple[bool, int, int, str] | None = None
         for match_id, s, e in self.agencies(doc):
             if s < first or e > last:
                 continue
-            if best is None or (s, -(e - s)) < (best[0], -(best[1] - best[0])):
-                best = (s, e, self._agency_codes[self.nlp.vocab.strings[match_id]])
+            # The agency after the referral's first word is where it went ("GP referred her to the
+            # mental health team"); one before it only when none follows ("Housing referral made").
+            rank = (s < start, s, -(e - s))
+            if best is None or rank < (best[0], best[1], -(best[2] - best[1])):
+                best = (s < start, s, e, self._agency_codes[self.nlp.vocab.strings[match_id]])
         if best is None:
             return None
-        return doc[best[0] : best[1]].text, best[2], best[0], best[1]
+        return doc[best[1] : best[2]].text, best[3], best[1], best[2]
 
 
 # Words too common to tell whether a pattern can match (its anchor is another of its words).
@@ -326,6 +332,14 @@ def _passes(doc: Any, start: int, end: int, pattern: SignalPattern) -> bool:
     sentence = doc[start].sent
     if end > sentence.end:
         return False  # a match never runs from one sentence (or line) into the next
+    if pattern.has_gap or pattern.unless_within:
+        inside = {t.lower_ for t in doc[start:end]}
+        # A negation a gap swallowed ("he | denies any | suicidal") would be read as the target's own
+        # words, which ConText leaves alone ("did not engage"): a gap never covers one.
+        if pattern.has_gap and (inside & _gap_negations()) - pattern.own_words:
+            return False
+        if inside & pattern.unless_within:
+            return False
     if pattern.only_followed_by:
         if end >= sentence.end or doc[end].is_space:
             if _END not in pattern.only_followed_by:
@@ -341,6 +355,13 @@ def _passes(doc: Any, start: int, end: int, pattern: SignalPattern) -> bool:
         if any(t.lower_ in pattern.unless_preceded_by for t in before):
             return False
     return not (pattern.needs_any and not any(t.lower_ in pattern.needs_any for t in sentence))
+
+
+@cache
+def _gap_negations() -> frozenset[str]:
+    from marac_prep.analysis.reading.patterns import lexicon
+
+    return frozenset(lexicon()["words"]["gap_negation"])
 
 
 def _make_other(name: str, nlp: Any, rules: Iterable[ContextRule]) -> ContextStage:
