@@ -45,15 +45,14 @@ def _add(database: Database, actor, case, summary: str = SECRET_SUMMARY) -> int:
 
 def _rolled_back_event(database: Database, actor, case) -> None:
     """A change whose transaction fails after its audit event was written."""
-    with database.session() as session, pytest.raises(RuntimeError):
-        with unit_of_work(session):
-            record(session, actor=actor, action="entry.update", object_type="chronology_entry",
-                   object_id=1, case_id=case.id)
-            raise RuntimeError("the save fails half-way")
+    with database.session() as session, pytest.raises(RuntimeError), unit_of_work(session):
+        record(session, actor=actor, action="entry.update", object_type="chronology_entry",
+               object_id=1, case_id=case.id)
+        raise RuntimeError("the save fails half-way")
 
 
 def test_a_change_on_another_desk_is_followed_with_its_ids_and_author(db, desks):
-    ws, meeting, case, police, other = desks
+    _ws, meeting, case, police, other = desks
     follower = ChangeFollower(db)
     entry_id = _add(other, police, case)
     changes = follower.catch_up()
@@ -65,7 +64,7 @@ def test_a_change_on_another_desk_is_followed_with_its_ids_and_author(db, desks)
 
 
 def test_own_changes_quiet_actions_and_rollbacks_are_not_followed(db, desks):
-    ws, _meeting, case, police, other = desks
+    _ws, _meeting, case, police, other = desks
     follower = ChangeFollower(db)
     _add(db, police, case)  # written through the follower's own engine: already on this screen
     with db.session() as session:
@@ -200,7 +199,7 @@ def _listener_count(postgres_databases, database: str) -> int:
 
 
 def test_changes_after_reads_in_batches(db, desks):
-    ws, _meeting, case, police, other = desks
+    _ws, _meeting, case, police, other = desks
     with db.read_session() as session:
         start = changes_after(session, 0, limit=10_000)[-1].event_id
     ids = [_add(other, police, case, summary=f"Fictional entry {n}.") for n in range(3)]

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, event, text
+from sqlalchemy import select as select_columns
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
@@ -172,10 +173,11 @@ def changes_after(session: Session, after_id: int, *, limit: int = BATCH) -> lis
             text("SELECT * FROM marac_changes_after(:after, :most)"), {"after": after_id, "most": limit}
         ))
     else:
-        query = (
-            select(AuditEvent.id, AuditEvent.occurred_at, AuditEvent.user_id, AuditEvent.user_name,
+        columns: list[Any] = [AuditEvent.id, AuditEvent.occurred_at, AuditEvent.user_id, AuditEvent.user_name,
                    AuditEvent.action, AuditEvent.object_type, AuditEvent.object_id, AuditEvent.case_id,
-                   Case.meeting_id)
+                   Case.meeting_id]
+        query = (
+            select_columns(*columns)
             .outerjoin(Case, col(Case.id) == col(AuditEvent.case_id))
             .where(col(AuditEvent.id) > after_id, col(AuditEvent.action).not_in(QUIET_ACTIONS))
             .order_by(col(AuditEvent.id))
