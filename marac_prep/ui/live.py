@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from marac_prep.core.changes import Change, ChangeFollower
 from marac_prep.core.db import Database
-from marac_prep.ui.text import plain_label
+from marac_prep.ui.text import ALERT, plain_label
 
 if TYPE_CHECKING:
     from marac_prep.ui.main_window import MainWindow
@@ -94,7 +94,9 @@ class LiveRefresh(QObject):
         # Permanent, so passing messages never hide it while the connection is away.
         self.lost_notice = plain_label(text, window, name="statusConnectionLost")
         self.lost_notice.setAccessibleName(text)
-        window.statusBar().addPermanentWidget(self.lost_notice)
+        # First and in the alert colour: it is the one thing in the bar that asks for attention.
+        self.lost_notice.setStyleSheet(f"color: {ALERT.name()}; font-weight: bold; padding-right: 12px;")
+        window.statusBar().insertPermanentWidget(0, self.lost_notice)
         self.lost_notice.hide()
         self.updates = LiveUpdates(window.database, self)
         self.updates.changed.connect(self.apply_changes)
