@@ -12,7 +12,7 @@ from datetime import UTC, date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -266,3 +266,44 @@ def test_a_killed_and_restarted_server_is_survived(qtbot, private_server, tempor
     finally:
         other.close()
         database.close()
+
+
+def test_a_command_run_in_a_terminal_shows_up_in_the_open_window(qtbot, sqlite_db, temporary_settings, tmp_path):
+    """SQLite: another process committing to the file changes its data_version; the window follows."""
+    import sys
+
+    with sqlite_db.session() as session:
+        ws = Workspace(session)
+        ws.meeting()
+        session.commit()
+    window = make_window(qtbot, sqlite_db, ws.coordinator, temporary_settings)
+    assert window.meetings_model.rowCount() == 1
+    done = subprocess.run(
+        [sys.executable, "-m", "marac_prep", "--database", sqlite_db.location, "--user", "Cora Ordinator",
+         "meeting", "create", "--date", "2027-02-11", "--area", "Westfield"],
+        capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "MARAC_PREP_LOG_DIR": str(tmp_path / "logs")},
+    )
+    assert done.returncode == 0, done.stderr
+    qtbot.waitUntil(lambda: any(m.area == "Westfield" for m in window.meetings_model.lines), timeout=WAIT_MS)
+
+
+def test_the_case_list_updated_in_place_is_still_a_sound_model(qtmodeltester):
+    from marac_prep.ui.meeting_view import CaseLine, CaseTableModel
+
+    def line(case_id: int, answered: int) -> CaseLine:
+        return CaseLine(case_id=case_id, reference=f"M-{case_id}", victim="Fictional VICTIM", referring_agency="Police",
+                        dash_score=14, repeat=False, answered=answered, expected=8, status="open", risk_level="high")
+
+    model = CaseTableModel()
+    model.set_lines([line(1, 1), line(2, 1)])
+    qtmodeltester.check(model)
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda top, bottom, _roles: changed.append((top.row(), bottom.row())))
+    assert model.update_lines([line(1, 1), line(2, 3)])
+    model.set_highlighted(frozenset({2}))
+    qtmodeltester.check(model)
+    assert changed and model.index(1, 5).data() == "3 of 8 agencies"
+    assert model.index(1, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is None
+    assert not model.update_lines([line(2, 3)])  # a case gone: the list must be laid out again
