@@ -211,7 +211,8 @@ class _DataVersionWaker:
         self._version = self._read()
 
     def _read(self) -> int:
-        return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+        # fetchall: the statement runs to its end, so no read snapshot is held between polls.
+        return int(self._connection.execute("PRAGMA data_version").fetchall()[0][0])
 
     def wait(self, stop: threading.Event, seconds: float) -> bool:
         if stop.wait(seconds):

@@ -62,6 +62,13 @@ def test_an_entry_saved_on_one_desk_appears_on_the_other_without_moving_its_sele
     open_case(qtbot, theirs, case.id)
     mine.case_view.chronology.select_entry(entries[1].id)
     assert mine.case_view.chronology.current_entry_id() == entries[1].id
+    tree = mine.case_view.findings.tree
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() > 1 and "…" not in mine.case_view.tabs.tabText(2),
+                    timeout=WAIT_MS)
+    tree.setCurrentItem(tree.topLevelItem(1))
+    chosen_finding = tree.currentItem().text(2)
+    analysed: list[object] = []
+    mine.case_view.analysed.connect(analysed.append)
 
     dialog = EntryDialog(other, rep, case_id=case.id, parent=theirs)
     _type_entry(dialog, "Housing officer visited; fictional tenancy concern.")
@@ -77,6 +84,9 @@ def test_an_entry_saved_on_one_desk_appears_on_the_other_without_moving_its_sele
         lambda: any(line.agency_id == housing and not line.outstanding for line in mine.case_view.returns.model.lines),
         timeout=WAIT_MS,
     )
+    # The findings are worked out again from the stored case; the chosen finding stays chosen.
+    qtbot.waitUntil(lambda: bool(analysed), timeout=WAIT_MS)
+    assert tree.currentItem() is not None and tree.currentItem().text(2) == chosen_finding
 
     # The coordinator's own save reaches the other desk; neither desk is told of its own changes.
     with db.session() as session:
