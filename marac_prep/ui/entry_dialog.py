@@ -251,7 +251,7 @@ class EntryDialog(QDialog):
         self.changed_bar.setStyleSheet("#changedBar { background: #fff2b3; border: 1px solid #c9a227; }")
         self.changed_text = plain_label("", self.changed_bar, name="changedText")
         self.changed_text.setWordWrap(True)
-        self.reload_button = QPushButton("Re&load", self.changed_bar)
+        self.reload_button = QPushButton("Reload", self.changed_bar)
         self.reload_button.setToolTip("Show their version; what you typed here is replaced.")
         self.reload_button.clicked.connect(self._reload_from_bar)
         row = QHBoxLayout(self.changed_bar)
