@@ -90,6 +90,7 @@ class LiveRefresh(QObject):
         self.window = window
         self.received: list[list[Change]] = []
         self.connected = True
+        self.stopped = False
         text = LOST_FILE if window.database.is_sqlite else LOST_SERVER
         # Permanent, so passing messages never hide it while the connection is away.
         self.lost_notice = plain_label(text, window, name="statusConnectionLost")
@@ -106,12 +107,13 @@ class LiveRefresh(QObject):
         self.updates.start()
 
     def stop(self) -> None:
+        self.stopped = True  # batches already queued to the GUI thread are dropped, not shown
         self.updates.stop()
 
     # ----- what changed ---------------------------------------------------------------------------
     def apply_changes(self, changes: object) -> None:
         assert isinstance(changes, list)
-        if not changes or not self.window.attached:
+        if not changes or self.stopped or not self.window.attached:
             return
         self.received.append(changes)
         self._tell_open_entry_dialogs(changes)
@@ -186,6 +188,8 @@ class LiveRefresh(QObject):
 
     # ----- the connection --------------------------------------------------------------------------
     def on_connection(self, up: bool) -> None:
+        if self.stopped:
+            return
         self.connected = up
         self.lost_notice.setVisible(not up)
         if not up:
