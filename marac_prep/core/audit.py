@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
+from marac_prep.core.changes import announce
 from marac_prep.core.db import is_read_only, unit_of_work
 from marac_prep.core.files import atomic_write
 from marac_prep.core.formulas import guard_formula
@@ -149,6 +150,7 @@ def record(
     event.hash = event_hash(prev_hash, event, key=audit_key(session))
     session.add(event)
     session.flush()
+    announce(session, event)  # others' open windows follow it once committed (core/changes.py)
     # Ids and the action only: names and summaries never go to the log file.
     log.info("audit %s %s=%s case=%s by user=%s", action, object_type or "-", object_id, case_id, event.user_id)
     return event

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -29,6 +29,7 @@ from marac_prep.analysis.reading import attach_signals
 from marac_prep.analysis.repeats import RepeatStatus, repeat_status
 from marac_prep.analysis.timeline import Timeline, build_timeline
 from marac_prep.core.casefile import CaseFile, load_case_file, with_history
+from marac_prep.core.changes import Change
 from marac_prep.core.dates import display_day
 from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
@@ -37,6 +38,7 @@ from marac_prep.core.returns import return_progress
 from marac_prep.core.reviews import reviews_by_key
 from marac_prep.ui.background import BackgroundOp, Progress
 from marac_prep.ui.chronology_model import (
+    ENTRY_ID_ROLE,
     ChronologyRow,
     chronology_rows,
     entry_row,
@@ -259,6 +261,17 @@ class CaseView(QWidget):
 
     def show_snapshot(self, snapshot: CaseSnapshot) -> None:
         self.snapshot = snapshot
+        self._show_heading(snapshot)
+        self.other_cases.clear("Looking for this case's people in other cases…")
+        involved = {r.agency_id: r.agency_name for r in snapshot.rows}
+        involved.update({line.agency_id: line.agency_name for line in snapshot.returns})
+        self.chronology.set_rows(self.shown_rows(snapshot), sorted(involved.items(), key=lambda kv: kv[1]))
+        self.returns.set_lines(list(snapshot.returns), may_set=self.may_set_return)
+        self.people_model.set_lines(snapshot.people)
+        self.referral.setPlainText(referral_text(snapshot.case_file))
+        self._analyse(snapshot)
+
+    def _show_heading(self, snapshot: CaseSnapshot) -> None:
         cf = snapshot.case_file
         case = cf.case
         victim = cf.victim
@@ -280,14 +293,6 @@ class CaseView(QWidget):
         self._subtitle_parts = parts
         # Until the people are matched across cases, the referral's own repeat tick is shown.
         self._show_repeat("↻ Repeat" if case.repeat else "")
-        self.other_cases.clear("Looking for this case's people in other cases…")
-        involved = {r.agency_id: r.agency_name for r in snapshot.rows}
-        involved.update({line.agency_id: line.agency_name for line in snapshot.returns})
-        self.chronology.set_rows(self.shown_rows(snapshot), sorted(involved.items(), key=lambda kv: kv[1]))
-        self.returns.set_lines(list(snapshot.returns), may_set=self.may_set_return)
-        self.people_model.set_lines(snapshot.people)
-        self.referral.setPlainText(referral_text(cf))
-        self._analyse(snapshot)
 
     # How long after a saved entry is shown the findings are worked out again.
     REANALYSE_AFTER_MS = 250
@@ -295,6 +300,15 @@ class CaseView(QWidget):
     def entry_saved(self, entry_id: int) -> None:
         """Shows one saved entry without reloading the case: its row is put in place at once, then
         the findings and timeline are worked out again in the background from the stored case."""
+        if self.snapshot is None:
+            return
+        self._put_entry(entry_id)
+        self.chronology.select_entry(entry_id)
+        # After the row's paint: the analysis thread would otherwise share the interpreter with it.
+        self.reanalyse_timer.start(self.REANALYSE_AFTER_MS)
+
+    def _put_entry(self, entry_id: int) -> None:
+        """Puts the stored entry's row in place (the selection stays where it is)."""
         from dataclasses import replace
 
         from marac_prep.core.chronology import get_entry
@@ -314,8 +328,82 @@ class CaseView(QWidget):
             self.chronology.model.remove_entry(entry_id)
         else:
             self.chronology.model.put_row(row)
-        self.chronology.select_entry(entry_id)
-        # After the row's paint: the analysis thread would otherwise share the interpreter with it.
+
+    # ----- others' changes (live updates, ui/live.py) -------------------------------------------
+    def apply_changes(self, changes: list[Change]) -> None:
+        """Shows what others changed in this case, keeping the user's place: changed entries' rows
+        in place, then the returns, people, heading and findings as now stored."""
+        if self.snapshot is None:
+            return
+        entry_ids = sorted({c.object_id for c in changes if c.kind == "chronology_entry" and c.object_id})
+        if entry_ids:
+            # The table's filter re-reads its rows on any change: the place is noted and put back.
+            current, top = self.chronology.current_entry_id(), self._top_entry_id()
+            for entry_id in entry_ids:
+                try:
+                    self._put_entry(entry_id)
+                except MaracError as exc:  # gone meanwhile: the next full load shows the case as it is
+                    log.info("a changed entry could not be shown (%s)", exc.__class__.__name__)
+            self._restore_place(current, top)
+        self.refresh_in_place()
+
+    def _top_entry_id(self) -> int | None:
+        index = self.chronology.table.indexAt(QPoint(1, 1))
+        return int(index.data(ENTRY_ID_ROLE)) if index.isValid() else None
+
+    def _restore_place(self, current: int | None, top: int | None) -> None:
+        """The chosen entry chosen again and the same entry at the top of the table, not scrolled
+        to: rows others added above or below do not move the user's place."""
+        table, model, proxy = self.chronology.table, self.chronology.model, self.chronology.proxy
+        scroll = table.verticalScrollBar().value()
+        if current is not None:
+            index = proxy.mapFromSource(model.index(model.row_of_entry(current), 0))
+            if index.isValid():
+                flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                table.selectionModel().setCurrentIndex(index, flags)
+        table.verticalScrollBar().setValue(scroll)
+        if top is not None:
+            index = proxy.mapFromSource(model.index(model.row_of_entry(top), 0))
+            if index.isValid():
+                table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
+
+    def refresh_in_place(self) -> BackgroundOp | None:
+        """Reads the case again off the GUI thread and shows the returns, people, referral and
+        heading as stored, without touching the chronology's rows, selection or scroll."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            return None
+        case_id = snapshot.case_id
+        op = BackgroundOp.read_op(
+            self, self._database, lambda session, progress: load_snapshot(session, case_id, progress),
+            label="Showing others' changes…",
+        )
+        op.progress.setMinimumDuration(24 * 3600 * 1000)  # no dialog: the user keeps working
+        op.finished.connect(self._show_fresh)
+        op.failed.connect(lambda exc: log.info("refreshing the open case failed (%s)", exc.__class__.__name__))
+        op.finished.connect(lambda _r: self._forget(op))
+        op.failed.connect(lambda _e: self._forget(op))
+        self.analysis_ops.append(op)
+        return op.start()
+
+    def _show_fresh(self, fresh: object) -> None:
+        from dataclasses import replace
+
+        assert isinstance(fresh, CaseSnapshot)
+        if self.snapshot is None or self.snapshot.case_id != fresh.case_id:
+            return  # the user has moved on
+        # The rows on screen stay (entries are put in place one by one); the rest is as stored.
+        snapshot = replace(fresh, rows=self.snapshot.rows, withdrawn=self.snapshot.withdrawn)
+        self.snapshot = snapshot
+        self._show_heading(snapshot)
+        scroll = self.returns.table.verticalScrollBar().value()
+        self.returns.set_lines(list(snapshot.returns))
+        self.returns.table.verticalScrollBar().setValue(scroll)
+        if tuple(self.people_model.lines) != snapshot.people:
+            self.people_model.set_lines(snapshot.people)
+        referral = referral_text(snapshot.case_file)
+        if self.referral.toPlainText() != referral:
+            self.referral.setPlainText(referral)
         self.reanalyse_timer.start(self.REANALYSE_AFTER_MS)
 
     def _reanalyse(self) -> None:

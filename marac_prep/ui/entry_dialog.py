@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -99,6 +102,7 @@ class EntryDialog(QDialog):
         self.banner = plain_label("", self, name="banner")
         self.banner.setWordWrap(True)
         self.banner.hide()
+        self._build_changed_bar()
         self.agency = QComboBox(self)
         self.agency.setAccessibleName("Agency")
         editable = [a for a in self._agencies if allowed(self._actor, "edit_entry", agency_id=a.id)]
@@ -227,6 +231,7 @@ class EntryDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.changed_bar)
         layout.addWidget(self.banner)
         self.body = scrolling(self, grid)
         layout.addWidget(self.body, 1)
@@ -237,6 +242,33 @@ class EntryDialog(QDialog):
         self.highlighters = [attach_language_highlighter(self.summary), attach_language_highlighter(self.detail)]
         self.shareable.toggled.connect(self._on_shareable_toggled)
         self._on_shareable_toggled(self.shareable.isChecked())
+
+    def _build_changed_bar(self) -> None:
+        """A bar, not a message box: someone else saved this entry while it is open here."""
+        self.changed_bar = QFrame(self)
+        self.changed_bar.setObjectName("changedBar")
+        self.changed_bar.setFrameShape(QFrame.Shape.StyledPanel)
+        self.changed_bar.setStyleSheet("#changedBar { background: #fff2b3; border: 1px solid #c9a227; }")
+        self.changed_text = plain_label("", self.changed_bar, name="changedText")
+        self.changed_text.setWordWrap(True)
+        self.reload_button = QPushButton("Reload", self.changed_bar)
+        self.reload_button.setToolTip("Show their version; what you typed here is replaced.")
+        self.reload_button.clicked.connect(self._reload_from_bar)
+        row = QHBoxLayout(self.changed_bar)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(self.changed_text, 1)
+        row.addWidget(self.reload_button)
+        self.changed_bar.hide()
+
+    def show_changed_elsewhere(self, who: str, when: datetime) -> None:
+        """Says, before Save, that `who` changed this entry at `when` (the version check at Save stays)."""
+        self.changed_text.setText(f"Changed by {who or 'someone else'} at {when.astimezone():%H:%M} – reload?")
+        self.changed_text.setAccessibleName(self.changed_text.text())
+        self.changed_bar.show()
+
+    def _reload_from_bar(self) -> None:
+        self.reload()
+        self.changed_bar.hide()
 
     def _on_shareable_toggled(self, shareable: bool) -> None:
         """The reason is asked for exactly when the entry is withheld."""

@@ -129,6 +129,8 @@ class FindingsPanel(QWidget):
 
     def set_findings(self, findings: list[GapFinding], entry_labels: dict[int, str] | None = None) -> None:
         """Shows `findings` in the order given (the analysis sorts them most severe first)."""
+        kept = self._current_key()
+        scroll = self.tree.verticalScrollBar().value()
         self._findings = list(findings)
         if entry_labels is not None:
             self._labels = dict(entry_labels)
@@ -181,7 +183,25 @@ class FindingsPanel(QWidget):
                 item.addChild(QTreeWidgetItem(["", "", f"… and {hidden} more entries (see the chronology)"]))
             self.tree.addTopLevelItem(item)
             item.setHidden(finding.severity == "info" and not self.show_notes.isChecked())
+        self._restore_current(kept, scroll)
         self._update_summary()
+
+    def _current_key(self) -> tuple[str, str] | None:
+        """The chosen finding as (kind, message), to choose it again when the findings are redone."""
+        item = self.tree.currentItem()
+        while item is not None and item.parent() is not None:
+            item = item.parent()
+        return (str(item.data(0, FINDING_ROLE)), item.text(2)) if item is not None else None
+
+    def _restore_current(self, key: tuple[str, str] | None, scroll: int) -> None:
+        """After a refresh (someone else's change, a re-analysis) the user stays where they were."""
+        if key is not None:
+            for i in range(self.tree.topLevelItemCount()):
+                item = self.tree.topLevelItem(i)
+                if (str(item.data(0, FINDING_ROLE)), item.text(2)) == key:
+                    self.tree.setCurrentItem(item)
+                    break
+        self.tree.verticalScrollBar().setValue(scroll)
 
     def findings(self) -> list[GapFinding]:
         return list(self._findings)

@@ -230,8 +230,27 @@ class GapMatrixView(QWidget):
         self._update_summary()
 
     def set_rows(self, rows: list[GapMatrixRow]) -> None:
+        """Shows the rows; the chosen cell (by case and agency) and the scroll position stay."""
+        index = self.table.currentIndex()
+        kept = None
+        if index.isValid():
+            kept = (self.model.case_row(index.row()).case_id, self.model.agency(index.column()).id)
+        scroll = (self.table.verticalScrollBar().value(), self.table.horizontalScrollBar().value())
         self.model.set_rows(rows)
+        if kept is not None:
+            self._choose(*kept)
+        self.table.verticalScrollBar().setValue(scroll[0])
+        self.table.horizontalScrollBar().setValue(scroll[1])
         self._update_summary()
+
+    def _choose(self, case_id: int, agency_id: int | None) -> None:
+        for row in range(self.model.rowCount()):
+            if self.model.case_row(row).case_id != case_id:
+                continue
+            for column in range(self.model.columnCount()):
+                if self.model.agency(column).id == agency_id:
+                    self.table.setCurrentIndex(self.model.index(row, column))
+                    return
 
     @classmethod
     def from_case_files(cls, case_files: list[CaseFile], parent: QWidget | None = None) -> GapMatrixView:

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from marac_prep.ui.gap_matrix import GapMatrixRow
     from marac_prep.ui.idle_lock import IdleLock
     from marac_prep.ui.meeting_mode import MeetingModeWindow
+    from marac_prep.ui.live import LiveRefresh
     from marac_prep.ui.meeting_view import MeetingListModel, MeetingView
     from marac_prep.ui.operations.returns import ReturnUndo
 
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self._settings = settings or app_settings()
         self.attached = False
         self.idle_lock: IdleLock | None = None
+        self.live: LiveRefresh
         self.exit_status: int | None = None  # set when the workspace could not be opened
         self._painted = False
         self.setWindowTitle("Marac Prep")
@@ -190,6 +192,7 @@ class MainWindow(QMainWindow):
         self.set_actor(actor)
         self.refresh_meetings()
         self._restore_view_state()
+        self._follow_changes()
         self.workspace_opened.emit()
 
     # ----- actions and menus ------------------------------------------------------------------
@@ -465,6 +468,10 @@ class MainWindow(QMainWindow):
         op.finished.connect(self._on_matrix_loaded)
         op.failed.connect(lambda exc: report_error(self, exc, doing="check the meeting's returns"))
         self._matrix_op = op.start()
+
+    def refresh_gap_matrix(self) -> None:
+        """Reads the shown meeting's gap matrix again (the chosen cell stays)."""
+        self._load_gap_matrix(self._shown_meeting_id)
 
     def _on_matrix_loaded(self, rows: list[GapMatrixRow]) -> None:
         self.gap_matrix.set_rows(rows)
@@ -751,6 +758,14 @@ class MainWindow(QMainWindow):
             + (f"\nDatabase: {self.database.location}" if self.attached else ""),
         )
 
+    # ----- live updates (ui/live.py) -------------------------------------------------------------
+    def _follow_changes(self) -> None:
+        """Others' changes (another desk, the command line) appear here as they are committed."""
+        from marac_prep.ui.live import LiveRefresh
+
+        self.live = LiveRefresh(self)
+        self.live.start()
+
     # ----- state ------------------------------------------------------------------------------
     def _restore_geometry(self) -> None:
         geometry = self._settings.value("window/geometry") if self._settings.contains("window/geometry") else None
@@ -783,6 +798,7 @@ class MainWindow(QMainWindow):
         self.agenda_timer.stop()
         if self.attached:
             self.case_view.reanalyse_timer.stop()
+            self.live.stop()
         if not self.attached:  # closed before a workspace was opened: nothing else to keep
             self.save_state()
             event.accept()

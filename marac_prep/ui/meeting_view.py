@@ -14,8 +14,10 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSettings,
     Qt,
+    QTimer,
     Signal,
 )
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -31,6 +33,7 @@ from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.text import ALERT, plain_label, tooltip
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+ARRIVED = QColor("#fff2b3")  # a soft yellow behind a case whose return has just come in
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -167,6 +170,16 @@ class MeetingListModel(QAbstractListModel):
     def row_of(self, meeting_id: int) -> int:
         return next((i for i, m in enumerate(self.lines) if m.meeting_id == meeting_id), -1)
 
+    def update_lines(self, lines: list[MeetingLine]) -> bool:
+        """Shows the same meetings with new counts or status in place (selection and scroll stay);
+        False when meetings came or went, which needs `set_lines`."""
+        if [m.meeting_id for m in lines] != [m.meeting_id for m in self.lines]:
+            return False
+        self.lines = list(lines)
+        if lines:
+            self.dataChanged.emit(self.index(0), self.index(len(lines) - 1))
+        return True
+
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  Override QAbstractItemModel.rowCount.
         return 0 if parent.isValid() else len(self.lines)
 
@@ -213,9 +226,31 @@ class CaseTableModel(LineTableModel):
             return line.repeat_status.describe()  # which earlier Marac, confirmed or not
         return self._display(line, column)
 
+    # Cases whose returns have just arrived from another desk, shown in a soft colour for a moment.
+    highlighted: frozenset[int] = frozenset()
+
+    def update_lines(self, lines: list[CaseLine]) -> bool:
+        """The same cases with new figures, in place (the selection and scroll stay); False when
+        cases came, went or moved, which needs `set_lines`."""
+        if [c.case_id for c in lines] != [c.case_id for c in self.lines]:
+            return False
+        self.lines = list(lines)
+        self._repaint_all()
+        return True
+
+    def set_highlighted(self, case_ids: frozenset[int]) -> None:
+        self.highlighted = case_ids
+        self._repaint_all()
+
+    def _repaint_all(self) -> None:
+        if self.lines:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.lines) - 1, len(self.COLUMNS) - 1))
+
     def _role(self, line: CaseLine, column: int, role: int) -> Any:
         if role == ID_ROLE:
             return line.case_id
+        if role == Qt.ItemDataRole.BackgroundRole and line.case_id in self.highlighted:
+            return ARRIVED
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == 5 and line.answered < line.expected:
                 return ALERT
@@ -293,12 +328,7 @@ class MeetingView(QWidget):
             )
         else:
             self.title.setText(f"Marac meeting {meeting.title}")
-            waiting = sum(1 for c in cases if c.answered < c.expected)
-            repeats = sum(1 for c in cases if c.is_repeat)
-            self.subtitle.setText(
-                f"{_cases(len(cases))} · {repeats} repeat · {waiting} still waiting for agency returns · "
-                f"status {meeting.status}"
-            )
+            self.subtitle.setText(agenda_summary(meeting, cases))
         self.model.set_lines(cases)
         if meeting is None or not cases:
             return
@@ -306,6 +336,28 @@ class MeetingView(QWidget):
             self.select_case(current)
         else:
             self.table.setCurrentIndex(self.model.index(0, 0))
+
+    # How long a case whose return has just arrived stays highlighted.
+    ARRIVED_MS = 4000
+
+    def apply_changes(self, cases: list[CaseLine]) -> list[int]:
+        """Shows the meeting's cases as now stored after others' changes, keeping the chosen case
+        and the scroll position; returns the cases with more agencies answered than before."""
+        before = {line.case_id: line.answered for line in self.model.lines}
+        risen = [c.case_id for c in cases if c.case_id in before and c.answered > before[c.case_id]]
+        if self.meeting is None or self.loading:
+            return []
+        if self.model.update_lines(cases):
+            if cases:
+                self.subtitle.setText(agenda_summary(self.meeting, cases))
+        else:
+            scroll = self.table.verticalScrollBar().value()
+            self.show_meeting(self.meeting, cases)
+            self.table.verticalScrollBar().setValue(scroll)
+        if risen:
+            self.model.set_highlighted(self.model.highlighted | frozenset(risen))
+            QTimer.singleShot(self.ARRIVED_MS, self, lambda: self.model.set_highlighted(frozenset()))
+        return risen
 
     def current_case_id(self) -> int | None:
         index = self.table.currentIndex()
@@ -328,6 +380,16 @@ class MeetingView(QWidget):
     def _on_activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.case_activated.emit(int(index.data(ID_ROLE)))
+
+
+def agenda_summary(meeting: MeetingLine, cases: list[CaseLine]) -> str:
+    """The line under a meeting's title: its cases, repeats and returns still awaited."""
+    waiting = sum(1 for c in cases if c.answered < c.expected)
+    repeats = sum(1 for c in cases if c.is_repeat)
+    return (
+        f"{_cases(len(cases))} · {repeats} repeat · {waiting} still waiting for agency returns · "
+        f"status {meeting.status}"
+    )
 
 
 def meeting_of(lines: list[MeetingLine], meeting_id: int | None) -> MeetingLine | None:

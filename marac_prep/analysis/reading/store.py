@@ -15,6 +15,7 @@ from marac_prep.analysis.reading.patterns import rules_version
 from marac_prep.analysis.reading.reader import entry_text, read_entry, remember
 from marac_prep.core.casefile import CaseFile, EntryRecord
 from marac_prep.core.db import is_read_only
+from marac_prep.core.errors import StorageError
 from marac_prep.core.models import ChronologyEntry
 from marac_prep.core.signals import TextSignal
 
@@ -90,7 +91,7 @@ def _store(session: Session, rows: list[tuple[int, int, str]], version: str) -> 
                 [(i, v, version, s) for i, v, s in chunk],
             )
         session.commit()
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, StorageError) as exc:  # StorageError: busy, said as a sentence (storage_errors)
         session.rollback()
         log.info("text signals not stored this time (%s); they are read again next time", type(exc).__name__)
 
