@@ -53,8 +53,8 @@ if TYPE_CHECKING:
     from marac_prep.ui.case_view import CaseSnapshot, CaseView
     from marac_prep.ui.gap_matrix import GapMatrixRow
     from marac_prep.ui.idle_lock import IdleLock
-    from marac_prep.ui.meeting_mode import MeetingModeWindow
     from marac_prep.ui.live import LiveRefresh
+    from marac_prep.ui.meeting_mode import MeetingModeWindow
     from marac_prep.ui.meeting_view import MeetingListModel, MeetingView
     from marac_prep.ui.operations.returns import ReturnUndo
 

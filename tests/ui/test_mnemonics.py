@@ -90,8 +90,8 @@ def test_every_window_and_menu_has_unique_mnemonics(qtbot, workspace, temporary_
     from marac_prep.ui.pack_dialog import PackDialog
     from marac_prep.ui.person_dialog import PersonDialog
     from marac_prep.ui.profile_dialog import ProfileDialog
-    from marac_prep.ui.time_slots_dialog import TimeSlotsDialog
     from marac_prep.ui.statistics_view import StatisticsView
+    from marac_prep.ui.time_slots_dialog import TimeSlotsDialog
 
     ws, db = workspace
     monkeypatch.setenv("XDG_DATA_HOME", str(temporary_settings.fileName()) + "-data")
