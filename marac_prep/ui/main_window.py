@@ -165,6 +165,11 @@ class MainWindow(QMainWindow):
         side_layout.addWidget(self.new_meeting_button)
 
         self.meeting_view: MeetingView = MeetingView(self)
+        from marac_prep.ui.case_list_loader import CaseListLoader
+
+        self.case_list = CaseListLoader(self, database)
+        self.case_list.loaded.connect(self._on_case_lines)
+        self.case_list.failed.connect(lambda exc: report_error(self, exc, doing="read the meeting's cases"))
         self.case_view: CaseView = CaseView(database, self)
         self.case_view.may_set_return = lambda agency_id: self.may("set_return", agency_id)
         self.stack = QStackedWidget(self)
@@ -541,22 +546,31 @@ class MainWindow(QMainWindow):
             self.show_current_meeting()
 
     def show_current_meeting(self) -> None:
-        from marac_prep.ui.meeting_view import load_case_lines, meeting_of
+        """Shows the chosen meeting; its case list is read off the GUI thread (see `CaseListLoader`)."""
+        from marac_prep.ui.meeting_view import meeting_of
 
         meeting_id = self.current_meeting_id()
-        cases = []
-        if meeting_id is not None:
-            if meeting_id != self._shown_meeting_id:  # another meeting: no stale rows, no "0 cases"
-                self.meeting_view.show_loading(meeting_of(self.meetings_model.lines, meeting_id))
-            with self.database.read_session() as session:
-                cases = load_case_lines(session, meeting_id)
         meeting = meeting_of(self.meetings_model.lines, meeting_id)
-        self.meeting_view.show_meeting(meeting, cases)
         # Once, and saying where the user is: the meeting, and the workspace file.
         where = f"Marac meeting {meeting.title} – " if meeting is not None else ""
         self.setWindowTitle(f"Marac Prep – {where}{self.database.location}")
-        self._shown_meeting_id = meeting_id
+        if meeting_id is None:
+            self._shown_meeting_id = None
+            self.meeting_view.show_meeting(None, [])
+        else:
+            if meeting_id != self._shown_meeting_id:  # another meeting: no stale rows, no "0 cases"
+                self.meeting_view.show_loading(meeting)
+            self._shown_meeting_id = meeting_id
+            self.case_list.load(meeting_id)  # the rows now if quick, else on arrival (_on_case_lines)
         self._load_gap_matrix(meeting_id)
+        self._update_actions()
+
+    def _on_case_lines(self, meeting_id: int, cases: list[Any]) -> None:
+        from marac_prep.ui.meeting_view import meeting_of
+
+        if meeting_id != self.current_meeting_id():  # the user has moved on: not this meeting's rows
+            return
+        self.meeting_view.show_meeting(meeting_of(self.meetings_model.lines, meeting_id), cases)
         self._update_actions()
 
     def _on_meeting_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
@@ -726,6 +740,7 @@ class MainWindow(QMainWindow):
         for op in (self.case_view.op, self._matrix_op, *self.case_view.analysis_ops, *self._export_ops):
             if op is not None:
                 op.wait()
+        self.case_list.wait()
         self.save_state()
         self.make_rolling_backup()
         event.accept()
