@@ -54,3 +54,10 @@ def translate_errors(engine: Engine) -> None:
             with dbapi_connection.cursor() as cursor:
                 cursor.execute(f"SET lock_timeout = {PG_LOCK_TIMEOUT_MS}")
             dbapi_connection.commit()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            # An interactive save (Database.interactive_session) waits less, for this transaction only.
+            wait_ms = conn.get_execution_options().get("marac_wait_ms")
+            if wait_ms is not None:
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
