@@ -401,9 +401,8 @@ class MainWindow(QMainWindow):
         self.gap_matrix.return_activated.connect(self.open_return)
 
     def _load_gap_matrix(self, meeting_id: int | None) -> None:
-        from marac_prep.core.casefile import load_meeting_files
         from marac_prep.ui.background import BackgroundOp
-        from marac_prep.ui.gap_matrix import GapMatrixRow
+        from marac_prep.ui.gap_matrix import load_matrix_rows
 
         if self._matrix_op is not None:
             self._matrix_op.dispose()
@@ -415,8 +414,7 @@ class MainWindow(QMainWindow):
 
         def work(session: Any, progress: Progress) -> list[GapMatrixRow]:
             progress(0, 0, "Checking the meeting's agency returns…")
-            _meeting, files = load_meeting_files(session, meeting_id)
-            return [GapMatrixRow.from_case_file(cf) for cf in files]
+            return load_matrix_rows(session, meeting_id)
 
         op = BackgroundOp.read_op(self, self.database, work, label="Checking the meeting's agency returns…")
         op.finished.connect(self._on_matrix_loaded)
