@@ -552,6 +552,8 @@ class MainWindow(QMainWindow):
         # Once, and saying where the user is: the meeting, and the workspace file.
         where = f"Marac meeting {meeting.title} – " if meeting is not None else ""
         self.setWindowTitle(f"Marac Prep – {where}{self.database.location}")
+        # The matrix first: its read runs while the case list's is waited for (both off the GUI thread).
+        self._load_gap_matrix(meeting_id)
         if meeting_id is None:
             self._shown_meeting_id = None
             self.meeting_view.show_meeting(None, [])
@@ -560,7 +562,6 @@ class MainWindow(QMainWindow):
                 self.meeting_view.show_loading(meeting)
             self._shown_meeting_id = meeting_id
             self.case_list.load(meeting_id)  # the rows now if quick, else on arrival (_on_case_lines)
-        self._load_gap_matrix(meeting_id)
         self._update_actions()
 
     def _on_case_lines(self, meeting_id: int, cases: list[Any]) -> None:
