@@ -47,8 +47,10 @@ class CaseListLoader(QObject):
     def running(self) -> bool:
         return self._op is not None and self._op.running
 
-    def load(self, meeting_id: int) -> bool:
-        """Starts reading the meeting's case lines; True when they were delivered before returning."""
+    def load(self, meeting_id: int, *, wait: bool = True) -> bool:
+        """Starts reading the meeting's case lines; True when they were delivered before returning.
+
+        With `wait` False the GUI thread does not wait at all (a refresh nobody is looking at)."""
         from marac_prep.ui.meeting_view import load_case_lines
 
         self._request += 1
@@ -64,7 +66,7 @@ class CaseListLoader(QObject):
         if previous is not None:
             self._retire(previous)
         op.start()
-        return op.finish_within(self.WAIT_MS)
+        return op.finish_within(self.WAIT_MS) if wait else False
 
     def wait(self) -> None:
         """Blocks until every running read ends (closing the window)."""

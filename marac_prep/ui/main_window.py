@@ -558,10 +558,14 @@ class MainWindow(QMainWindow):
             self._shown_meeting_id = None
             self.meeting_view.show_meeting(None, [])
         else:
+            # The same meeting refreshed behind an open case (after a save): nobody is looking at
+            # the list, so the GUI thread does not wait for it; its old rows stay until the new come.
+            behind = meeting_id == self._shown_meeting_id and self.stack.currentWidget() is not self.meeting_view
             if meeting_id != self._shown_meeting_id:  # another meeting: no stale rows, no "0 cases"
                 self.meeting_view.show_loading(meeting)
             self._shown_meeting_id = meeting_id
-            self.case_list.load(meeting_id)  # the rows now if quick, else on arrival (_on_case_lines)
+            # The rows now if quick, else on arrival (_on_case_lines).
+            self.case_list.load(meeting_id, wait=not behind)
         self._update_actions()
 
     def _on_case_lines(self, meeting_id: int, cases: list[Any]) -> None:
