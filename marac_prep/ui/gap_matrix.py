@@ -8,11 +8,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
-
 from sqlmodel import Session, col, select
 
-from marac_prep.core.cases import cases_for_meeting
 from marac_prep.core.casefile import CaseFile
+from marac_prep.core.cases import cases_for_meeting
 from marac_prep.core.dates import display_day
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Agency, AgencyReturn, ChronologyEntry, Person
