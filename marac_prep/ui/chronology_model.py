@@ -316,7 +316,7 @@ class ChronologyFilterProxyModel(QAbstractProxyModel):
         self.date_to: date | None = None
         self.risk_only = False
         self._shown: list[int] = []  # source rows, in the order shown
-        self._proxy_row: dict[int, int] = {}  # source row -> row shown
+        self._proxy_rows: dict[int, int] | None = {}  # source row -> row shown; None until asked for
         self._sort_column = -1  # -1: the chronology's own order
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._sort_keys: dict[int, list[str]] = {}  # per column, worked out on the first sort by it
@@ -393,7 +393,13 @@ class ChronologyFilterProxyModel(QAbstractProxyModel):
 
     def _set_shown(self, shown: list[int]) -> None:
         self._shown = shown
-        self._proxy_row = {source: proxy for proxy, source in enumerate(shown)}
+        self._proxy_rows = None  # worked out when first asked for: a saved row changes it twice
+
+    @property
+    def _proxy_row(self) -> dict[int, int]:
+        if self._proxy_rows is None:
+            self._proxy_rows = {source: proxy for proxy, source in enumerate(self._shown)}
+        return self._proxy_rows
 
     def _source_data_changed(self, *_args: Any) -> None:
         self._source_changing()
