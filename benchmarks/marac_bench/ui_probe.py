@@ -159,7 +159,8 @@ def startup(database: str) -> None:
     _wait_for(app, lambda: watcher.painted_at is not None)
     print("workspace", flush=True)
     # Usable: the upcoming meeting's case list and its gap matrix filled and painted.
-    _wait_for(app, lambda: bool(matrix))
+    # The case list is read off the GUI thread too: both must be in.
+    _wait_for(app, lambda: bool(matrix) and not window.meeting_view.loading)
     watcher.arm()
     window.update()
     _wait_for(app, lambda: watcher.painted_at is not None)

@@ -170,7 +170,11 @@ def _ids(path: Path, size: Size) -> tuple[int, int]:
             "SELECT meeting_id FROM marac_case GROUP BY meeting_id HAVING count(*) = ? ORDER BY meeting_id LIMIT 1",
             (min(25, size.cases),),
         ).fetchone()[0]
-        big_case_id = connection.execute("SELECT max(id) FROM marac_case").fetchone()[0]
+        # The case with the most entries: the demo writes a few small cases of its own (a repeat's
+        # earlier case, say) beside the big one, so the newest case is not necessarily it.
+        big_case_id = connection.execute(
+            "SELECT case_id FROM chronology_entry GROUP BY case_id ORDER BY count(*) DESC, case_id DESC LIMIT 1"
+        ).fetchone()[0]
     finally:
         connection.close()
     return int(meeting_id), int(big_case_id)

@@ -18,6 +18,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from marac_prep.analysis.findings import (
     KINDS,
@@ -457,14 +458,21 @@ def _agency_named(case_file: CaseFile, words: str | None) -> int | None:
     text = " ".join(re.findall(r"[\w&']+", words.casefold()))
     if not text:
         return None
-    exact = [i for i, a in case_file.agencies.items() if text in (a.name.casefold(), a.short_code.casefold())]
+    return _agency_for_text(text, tuple((i, a.name.casefold(), a.short_code.casefold())
+                                        for i, a in case_file.agencies.items()))
+
+
+@lru_cache(maxsize=4096)
+def _agency_for_text(text: str, agencies: tuple[tuple[int, str, str], ...]) -> int | None:
+    """`_agency_named` for a normalised text and the agencies' (id, name, short code), casefolded:
+    worked out once per wording, not once per entry (referral wording repeats across a meeting)."""
+    exact = [i for i, name, code in agencies if text in (name, code)]
     if len(exact) == 1:
         return exact[0]
     loose = [
         i
-        for i, a in case_file.agencies.items()
-        if re.search(rf"\b{re.escape(text)}\b", a.name.casefold())
-        or re.search(rf"\b{re.escape(a.name.casefold())}\b", text)
+        for i, name, _code in agencies
+        if re.search(rf"\b{re.escape(text)}\b", name) or re.search(rf"\b{re.escape(name)}\b", text)
     ]
     return loose[0] if len(loose) == 1 else None
 

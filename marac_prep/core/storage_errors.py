@@ -63,4 +63,3 @@ def translate_errors(engine: Engine) -> None:
         plain = plain_error(context.original_exception)
         if plain is not None:
             raise plain from None
-

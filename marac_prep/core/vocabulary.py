@@ -145,11 +145,29 @@ def criterion_id(text: str) -> str:
 
 
 def event_type_label(ident: str) -> str:
-    return next((e.label for e in event_types() if e.id == ident), ident)
+    return _event_type_labels().get(ident, ident)
 
 
 def risk_indicator_label(ident: str) -> str:
-    return next((q.label for q in dash_questions() if q.id == ident), ident)
+    return _risk_indicator_labels().get(ident, ident)
+
+
+# Labels by id, built once: the gap rules ask for them thousands of times on a large meeting.
+# The first of a repeated id wins, as the scans these replace did.
+@cache
+def _event_type_labels() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for e in event_types():
+        labels.setdefault(e.id, e.label)
+    return labels
+
+
+@cache
+def _risk_indicator_labels() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for q in dash_questions():
+        labels.setdefault(q.id, q.label)
+    return labels
 
 
 def high_risk_indicators() -> frozenset[str]:

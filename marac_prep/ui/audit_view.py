@@ -493,7 +493,7 @@ class AuditView(QWidget):
         if path is None:
             return None
         try:
-            with self.database.session() as session:
+            with self.database.interactive_session() as session:
                 count = export_events(session, actor=self.actor, path=path, where=self.current_filter())
         except (MaracError, OSError) as exc:
             report_error(self, exc, doing="export the audit trail")

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from marac_prep.core.db import Database
@@ -113,6 +113,19 @@ class BackgroundOp(QObject):
     def wait(self) -> None:
         """Blocks until the work ends (for closing the window or rendering screenshots)."""
         self._runner.wait()
+
+    def finish_within(self, ms: int) -> bool:
+        """Waits at most `ms` for the work; if it ended, its result (or failure) is delivered now.
+
+        For a read that is usually quick: the GUI thread waits a bounded time and shows the result
+        without an in-between "Loading…" state; a slow read (a busy database, a large workspace)
+        is left to arrive later through `finished` while the window stays responsive.
+        """
+        if not self._runner.wait(ms):
+            return False
+        # The worker's signals are queued to this object: deliver them now rather than on a later turn.
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
+        return True
 
     def dispose(self) -> None:
         """Waits for the thread to end, then frees the op (a running QThread must not be deleted)."""

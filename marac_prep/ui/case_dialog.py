@@ -352,7 +352,7 @@ class CaseDialog(QDialog):
                 raise ValidationError("A case needs its victim: use Add victim.")
             if not any(box.isChecked() for box in self.criteria.values()):
                 raise ValidationError("Tick at least one referral criterion the case meets.")
-            with self._database.session() as session:
+            with self._database.interactive_session() as session:
                 if self.case is None:
                     self.case = create_case(
                         session, actor=self._actor, people=[s.person for s in self._slots], **values

@@ -160,7 +160,7 @@ class DashDialog(QDialog):
             assert day is not None
             if choice(self.agency) is None:
                 raise ValidationError("Your profile cannot record a risk assessment for any agency.")
-            with self._database.session() as session:
+            with self._database.interactive_session() as session:
                 self.assessment = record_risk_assessment(
                     session,
                     actor=self._actor,

@@ -425,7 +425,7 @@ class EntryDialog(QDialog):
             )
             if not self._may_replace_nothing_known(agency_id):
                 return False
-            with self._database.session() as session:
+            with self._database.interactive_session() as session:
                 if self.entry is None:
                     saved = add_entry(session, actor=self._actor, case_id=self._case_id, agency_id=agency_id, **fields)
                 else:

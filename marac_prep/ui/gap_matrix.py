@@ -8,11 +8,14 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
+from sqlmodel import Session, col, select
 
 from marac_prep.core.casefile import CaseFile
+from marac_prep.core.cases import cases_for_meeting
 from marac_prep.core.dates import display_day
-from marac_prep.core.models import Agency
-from marac_prep.core.returns import ReturnRow
+from marac_prep.core.meetings import get_meeting
+from marac_prep.core.models import Agency, AgencyReturn, ChronologyEntry, Person
+from marac_prep.core.returns import ReturnRow, return_rows
 from marac_prep.core.vocabulary import RETURN_STATUS_LABELS
 from marac_prep.ui.text import plain_label, tooltip
 
@@ -70,6 +73,47 @@ class GapMatrixRow:
         """The same reading as the gap analysis: expected, unanswered and holding no entries."""
         row = self.row_for(agency_id)
         return row is not None and row.expected and not row.answered and agency_id not in self.agencies_with_entries
+
+
+def load_matrix_rows(session: Session, meeting_id: int) -> list[GapMatrixRow]:
+    """The meeting's matrix rows, in agenda order: the rows `GapMatrixRow.from_case_file` gives for
+    each of `load_meeting_files`' case files, read with a few small queries.
+
+    The matrix needs only each case's return records, whether it has children (who make more
+    agencies expected) and which agencies hold current entries – not the entries themselves, the
+    people matched across the workspace or the earlier Maracs a full case file carries. This keeps
+    the meeting page quick to fill on a large workspace (the `startup_usable` benchmark).
+    """
+    get_meeting(session, meeting_id)  # a meeting deleted meanwhile is said so, as for the full read
+    cases = cases_for_meeting(session, meeting_id)
+    if not cases:
+        return []
+    ids = [c.id or 0 for c in cases]
+    agencies = list(session.exec(select(Agency).order_by(col(Agency.id))).all())
+    with_children = set(
+        session.exec(select(Person.case_id).where(col(Person.case_id).in_(ids), Person.role == "child")).all()
+    )
+    records: dict[int, dict[int, AgencyReturn]] = {i: {} for i in ids}
+    for record in session.exec(select(AgencyReturn).where(col(AgencyReturn.case_id).in_(ids))).all():
+        records[record.case_id][record.agency_id] = record
+    with_entries: dict[int, set[int]] = {i: set() for i in ids}
+    entries: Any = ChronologyEntry.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
+    # Current entries only, as `entry_records` reads them: a withdrawn entry does not answer for its agency.
+    for case_id, agency_id in session.exec(
+        select(entries.c.case_id, entries.c.agency_id)
+        .where(entries.c.case_id.in_(ids), entries.c.withdrawn_at.is_(None))
+        .distinct()
+    ).all():
+        with_entries[case_id].add(agency_id)
+    return [
+        GapMatrixRow(
+            case_id=case.id or 0,
+            reference=case.reference,
+            returns=tuple(return_rows(agencies, records[case.id or 0], has_children=case.id in with_children)),
+            agencies_with_entries=frozenset(with_entries[case.id or 0]),
+        )
+        for case in cases
+    ]
 
 
 class GapMatrixModel(QAbstractTableModel):

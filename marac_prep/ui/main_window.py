@@ -171,6 +171,11 @@ class MainWindow(QMainWindow):
         side_layout.addWidget(self.new_meeting_button)
 
         self.meeting_view: MeetingView = MeetingView(self)
+        from marac_prep.ui.case_list_loader import CaseListLoader
+
+        self.case_list = CaseListLoader(self, database)
+        self.case_list.loaded.connect(self._on_case_lines)
+        self.case_list.failed.connect(lambda exc: report_error(self, exc, doing="read the meeting's cases"))
         self.case_view: CaseView = CaseView(database, self)
         self.case_view.may_set_return = lambda agency_id: self.may("set_return", agency_id)
         self.stack = QStackedWidget(self)
@@ -447,9 +452,8 @@ class MainWindow(QMainWindow):
         self.gap_matrix.return_activated.connect(self.open_return)
 
     def _load_gap_matrix(self, meeting_id: int | None) -> None:
-        from marac_prep.core.casefile import load_meeting_files
         from marac_prep.ui.background import BackgroundOp
-        from marac_prep.ui.gap_matrix import GapMatrixRow
+        from marac_prep.ui.gap_matrix import load_matrix_rows
 
         if self._matrix_op is not None:
             self._matrix_op.dispose()
@@ -461,8 +465,7 @@ class MainWindow(QMainWindow):
 
         def work(session: Any, progress: Progress) -> list[GapMatrixRow]:
             progress(0, 0, "Checking the meeting's agency returns…")
-            _meeting, files = load_meeting_files(session, meeting_id)
-            return [GapMatrixRow.from_case_file(cf) for cf in files]
+            return load_matrix_rows(session, meeting_id)
 
         op = BackgroundOp.read_op(self, self.database, work, label="Checking the meeting's agency returns…")
         op.finished.connect(self._on_matrix_loaded)
@@ -609,22 +612,36 @@ class MainWindow(QMainWindow):
             self.show_current_meeting()
 
     def show_current_meeting(self) -> None:
-        from marac_prep.ui.meeting_view import load_case_lines, meeting_of
+        """Shows the chosen meeting; its case list is read off the GUI thread (see `CaseListLoader`)."""
+        from marac_prep.ui.meeting_view import meeting_of
 
         meeting_id = self.current_meeting_id()
-        cases = []
-        if meeting_id is not None:
-            if meeting_id != self._shown_meeting_id:  # another meeting: no stale rows, no "0 cases"
-                self.meeting_view.show_loading(meeting_of(self.meetings_model.lines, meeting_id))
-            with self.database.read_session() as session:
-                cases = load_case_lines(session, meeting_id)
         meeting = meeting_of(self.meetings_model.lines, meeting_id)
-        self.meeting_view.show_meeting(meeting, cases)
         # Once, and saying where the user is: the meeting, and the workspace file.
         where = f"Marac meeting {meeting.title} – " if meeting is not None else ""
         self.setWindowTitle(f"Marac Prep – {where}{self.database.location}")
-        self._shown_meeting_id = meeting_id
+        # The matrix first: its read runs while the case list's is waited for (both off the GUI thread).
         self._load_gap_matrix(meeting_id)
+        if meeting_id is None:
+            self._shown_meeting_id = None
+            self.meeting_view.show_meeting(None, [])
+        else:
+            # The same meeting refreshed behind an open case (after a save): nobody is looking at
+            # the list, so the GUI thread does not wait for it; its old rows stay until the new come.
+            behind = meeting_id == self._shown_meeting_id and self.stack.currentWidget() is not self.meeting_view
+            if meeting_id != self._shown_meeting_id:  # another meeting: no stale rows, no "0 cases"
+                self.meeting_view.show_loading(meeting)
+            self._shown_meeting_id = meeting_id
+            # The rows now if quick, else on arrival (_on_case_lines).
+            self.case_list.load(meeting_id, wait=not behind)
+        self._update_actions()
+
+    def _on_case_lines(self, meeting_id: int, cases: list[Any]) -> None:
+        from marac_prep.ui.meeting_view import meeting_of
+
+        if meeting_id != self.current_meeting_id():  # the user has moved on: not this meeting's rows
+            return
+        self.meeting_view.show_meeting(meeting_of(self.meetings_model.lines, meeting_id), cases)
         self._update_actions()
 
     def _on_meeting_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
@@ -806,6 +823,7 @@ class MainWindow(QMainWindow):
         for op in (self.case_view.op, self._matrix_op, *self.case_view.analysis_ops, *self._export_ops):
             if op is not None:
                 op.wait()
+        self.case_list.wait()
         self.save_state()
         self.make_rolling_backup()
         event.accept()

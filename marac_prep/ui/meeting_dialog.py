@@ -63,7 +63,7 @@ class MeetingDialog(QDialog):
         with saving(self, self.error, doing="save the meeting") as saved:
             day = self.date.day()
             assert day is not None  # the field is required
-            with self._database.session() as session:
+            with self._database.interactive_session() as session:
                 if self.meeting is None:
                     self.meeting = create_meeting(session, actor=self._actor, meeting_date=day, area=self.area.text())
                 else:

@@ -110,7 +110,10 @@ class ProfileDialog(QDialog):
 
     def choose(self) -> bool:
         """Proves the selected profile (or makes the first coordinator); refusals show inline."""
-        with saving(self, self.error, doing="choose a profile") as saved, self._database.session() as session:
+        with (
+            saving(self, self.error, doing="choose a profile") as saved,
+            self._database.interactive_session() as session,
+        ):
             if self.first_profile:
                 self.user = create_profile(
                     session, name=self.name.text(), role="coordinator", agency_id=None,

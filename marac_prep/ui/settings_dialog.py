@@ -130,7 +130,7 @@ class SettingsDialog(QDialog):
         with saving(self, self.error, doing="save the settings") as saved:
             values = self.changes()
             if values:
-                with self._database.session() as session:
+                with self._database.interactive_session() as session:
                     set_settings(session, actor=self._actor, values=values)
                 self.saved = True
         return saved.ok

@@ -16,7 +16,7 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from marac_prep.core import storage_errors
-from marac_prep.core.db.keying import BUSY_TIMEOUT_MS, Cipher, cipher_module, connect
+from marac_prep.core.db.keying import BUSY_TIMEOUT_MS, INTERACTIVE_WAIT_MS, Cipher, cipher_module, connect
 from marac_prep.core.db.probing import (
     FilesystemLookup,
     file_write_protected,
@@ -69,6 +69,13 @@ class Database:
         """A session for one unit of work; on SQLite its transactions take the write lock first."""
         return Session(self.engine, expire_on_commit=False)
 
+    def interactive_session(self) -> Session:
+        """A write session for work done on the GUI thread while the user waits (a save, a return's
+        note, the "case opened" audit event): it waits for another desk's write (an import, say) at
+        most `INTERACTIVE_WAIT_MS`, not the full busy timeout, then says the database is busy
+        (`storage_errors.BUSY`) and the window stays responsive; nothing typed is lost."""
+        return Session(self.engine.execution_options(marac_wait_ms=INTERACTIVE_WAIT_MS), expire_on_commit=False)
+
     def read_session(self) -> Session:
         """A session for reading only: on SQLite it never waits for writers."""
         return Session(
@@ -120,7 +127,11 @@ def _sqlite_engine(path: Path, *, read_only: bool, cipher: Cipher | None) -> Eng
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock at the start, so a writer waits (busy_timeout) instead of
         # failing half-way with "database is locked" when another process wrote in between.
-        mode = conn.get_execution_options().get("marac_begin", "IMMEDIATE")
+        options = conn.get_execution_options()
+        mode = options.get("marac_begin", "IMMEDIATE")
+        # Each transaction says how long it may wait for the write lock (the pooled connection
+        # keeps the last value): an interactive save far less than a background import.
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(options.get('marac_wait_ms', BUSY_TIMEOUT_MS))}")
         conn.exec_driver_sql("BEGIN" if read_only else f"BEGIN {mode}")
 
     return engine
@@ -229,6 +240,13 @@ def _postgres_engine(target: str) -> Engine:
                 ),
             )
         dbapi_connection.commit()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # An interactive save (Database.interactive_session) waits less, for this transaction only.
+        wait_ms = conn.get_execution_options().get("marac_wait_ms")
+        if wait_ms is not None:
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
 
     return engine
 

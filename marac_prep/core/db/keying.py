@@ -12,6 +12,9 @@ from typing import Any
 from marac_prep.core.errors import StorageError
 
 BUSY_TIMEOUT_MS = 15_000
+# How long a write made on the GUI thread waits for another desk's write before saying the
+# database is busy (Database.interactive_session): the window must not stand still for 15 s.
+INTERACTIVE_WAIT_MS = 2_000
 
 # Encryption at rest (SQLCipher). The key is derived from the passphrase with scrypt (memory-hard:
 # 32 MiB per guess) and handed to SQLCipher as a raw key, so the passphrase never appears in SQL.

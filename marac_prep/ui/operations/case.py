@@ -40,7 +40,7 @@ def audit_opening(window: MainWindow, case_id: int) -> bool:
     in the trail. (A read-only database records nothing and opens the case.)
     """
     try:
-        with window.database.session() as session:
+        with window.database.interactive_session() as session:
             window.case_openings.record(session, actor=window.actor, case_id=case_id)
     except MaracError as exc:
         report_error(window, exc, doing="open the case")

@@ -75,7 +75,7 @@ def withdraw_entry(window: MainWindow, entry_id: int) -> Changes | None:
     if reason is None:
         return None
     try:
-        with window.database.session() as session:
+        with window.database.interactive_session() as session:
             withdraw(session, actor=window.actor, entry_id=entry_id, expected_version=row.version, reason=reason)
     except MaracError as exc:
         report_error(window, exc, doing="withdraw the entry")

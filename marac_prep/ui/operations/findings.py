@@ -21,7 +21,7 @@ def review_finding(window: MainWindow, finding: GapFinding, note: str) -> Change
     if case_id is None:
         return None
     try:
-        with window.database.session() as session:
+        with window.database.interactive_session() as session:
             record_review(
                 session,
                 actor=window.actor,

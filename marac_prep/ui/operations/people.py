@@ -17,7 +17,7 @@ def decide_match(window: MainWindow, person_id: int, other_person_id: int, same:
     from marac_prep.core.people import decide_match as record_decision
 
     try:
-        with window.database.session() as session:
+        with window.database.interactive_session() as session:
             record_decision(
                 session, actor=window.actor, person_id=person_id, other_person_id=other_person_id, same=same
             )

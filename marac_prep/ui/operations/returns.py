@@ -179,7 +179,7 @@ def edit_note(window: MainWindow, agency_id: int) -> Changes | None:
     if note is None or note.strip() == line.note.strip():
         return None
     try:
-        with window.database.session() as session:
+        with window.database.interactive_session() as session:
             set_return_note(
                 session,
                 actor=window.actor,
