@@ -176,6 +176,9 @@ def test_the_receiving_agency_is_the_one_after_the_referral():
         # The offer first, her refusal after it.
         ("Offered a refuge place, V declined.", {"victim_blaming:support_refused"}),
         ("Offered a refuge place, V accepted.", set()),
+        # His reported words that threaten her are the threat itself, not a claim about her.
+        ("Ex said she won't see Christmas.", {"risk_indicator:threats_to_kill"}),
+        ("He told police she threatened to kill him.", {"event:counter_allegation"}),
     ],
 )
 def test_role_abbreviations_word_classes_and_the_passive(text, expected):
