@@ -29,7 +29,8 @@ def _quality_module() -> Any:
 # Row name per corpus: the tuning corpus keeps the row's old name; the held-out corpus (written before
 # its author read the patterns) is its own row, so a figure earned by tuning never hides the honest one.
 ROWS = {"tuning": NAME, "unseen": "text_quality_unseen", "held-out": "text_quality_holdout",
-        "fresh": "text_quality_fresh", "fresh2": "text_quality_fresh2"}
+        "fresh": "text_quality_fresh", "fresh2": "text_quality_fresh2", "fresh3": "text_quality_fresh3",
+        "fresh4": "text_quality_fresh4"}
 
 
 def run() -> list[Result]:

@@ -16,7 +16,13 @@ HOLDOUT = CORPUS.with_name("reading_corpus_holdout.txt")
 # Written after the held-out corpus had been used for fixes, read once before its own fixes.
 FRESH = CORPUS.with_name("reading_corpus_fresh.txt")
 FRESH2 = CORPUS.with_name("reading_corpus_fresh2.txt")  # the same, one round later
-CORPORA = {"tuning": CORPUS, "unseen": UNSEEN, "held-out": HOLDOUT, "fresh": FRESH, "fresh2": FRESH2}
+# Agency styles (police logs, health, housing, probation, school, Idva notes), written before their author
+# read the patterns (fresh3) and after the mechanism changes of decision 0024 (fresh4); both read once
+# before any fix (figures in docs/decisions/0024).
+FRESH3 = CORPUS.with_name("reading_corpus_fresh3.txt")
+FRESH4 = CORPUS.with_name("reading_corpus_fresh4.txt")
+CORPORA = {"tuning": CORPUS, "unseen": UNSEEN, "held-out": HOLDOUT, "fresh": FRESH, "fresh2": FRESH2,
+           "fresh3": FRESH3, "fresh4": FRESH4}
 KIND_PREFIX = {"risk_indicator": "risk", "event": "event", "victim_blaming": "blame"}
 
 

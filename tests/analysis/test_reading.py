@@ -148,3 +148,38 @@ def test_the_receiving_agency_is_the_one_after_the_referral():
     assert found.target_agency_code == "MH"
     [found] = read_text("Housing referral made.")
     assert found.target_agency_code == "HSG"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Roles as notes write them (PP, DP, V, IP) are the couple in every pattern and context rule.
+        ("PP says V is mentally unstable.", set()),
+        ("DP rang police alleging V had assaulted him.", {"event:counter_allegation"}),
+        ("PP declined to engage with probation.", set()),
+        # Reported speech needs a verb of claiming: "told V" names who he spoke to, not his claim.
+        ('Susp told V "you\'re going in a box".', {"risk_indicator:threats_to_kill"}),
+        # Word classes: any verb of threatening before "to kill"; "end her life" after one is his threat.
+        ("He vowed to kill her.", {"risk_indicator:threats_to_kill"}),
+        ("Susp threatened to end her life.", {"risk_indicator:threats_to_kill"}),
+        # The passive voice, the agent last.
+        ("A cushion was pressed over her face by DP.", {"risk_indicator:strangulation"}),
+        ("She was followed to the bus stop by him.", {"risk_indicator:stalking"}),
+        # "Lost control" is his temper, not coercive control.
+        ("He lost control of the car.", set()),
+        # One relative to another is someone else's history; a relative who harms her is not.
+        ("Her father threatened to kill her mother.", set()),
+        ("Her father threatened to kill her.", {"risk_indicator:threats_to_kill"}),
+        # A wound by where it is on her; not a cut to her money.
+        ("Graze to her left knee.", {"risk_indicator:injury"}),
+        ("A cut to her benefits.", set()),
+        # The offer first, her refusal after it.
+        ("Offered a refuge place, V declined.", {"victim_blaming:support_refused"}),
+        ("Offered a refuge place, V accepted.", set()),
+        # His reported words that threaten her are the threat itself, not a claim about her.
+        ("Ex said she won't see Christmas.", {"risk_indicator:threats_to_kill"}),
+        ("He told police she threatened to kill him.", {"event:counter_allegation"}),
+    ],
+)
+def test_role_abbreviations_word_classes_and_the_passive(text, expected):
+    assert signals(text) == expected
