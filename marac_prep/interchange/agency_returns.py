@@ -404,8 +404,12 @@ class DuplicateIndex:
         if case_ids:
             table = _entry_table()
             # Withdrawn entries count: re-importing must not revive them.
-            query = sa_select(*(table.c[name] for name in _DUP_COLUMNS)).where(table.c.case_id.in_(case_ids))
-            for stored in session.connection().execution_options(yield_per=10_000).execute(query):
+            query = (
+                sa_select(*(table.c[name] for name in _DUP_COLUMNS))
+                .where(table.c.case_id.in_(case_ids))
+                .execution_options(yield_per=10_000)  # on the statement: the connection keeps its own
+            )
+            for stored in session.connection().execute(query):
                 self.fingerprints.add(fingerprint(tuple(stored)))
 
     def add(self, key: DupKey) -> bool:
