@@ -151,3 +151,28 @@ def test_settings_command_sets_and_lists(tmp_path, capsys):
     assert "referral_received_window_days = 14\n" in out
     assert descriptions()["idle_lock_minutes"] in out
     assert "whole number" in err and "Traceback" not in err
+
+
+def test_a_change_made_since_the_dialog_read_the_settings_is_refused(session, ws):
+    """Two coordinators with the Settings dialog open: the second save must not overwrite the first."""
+    from marac_prep.core.errors import ConflictError
+    from marac_prep.core.models import Setting
+    from marac_prep.core.settings import set_settings, setting_lines
+
+    seen = {line.name: line.version for line in setting_lines(session)}
+    assert seen["repeat_window_days"] == 0  # the packaged default: nothing stored yet
+    set_settings(session, actor=ws.coordinator, values={"repeat_window_days": 200},
+                 expected_versions={"repeat_window_days": seen["repeat_window_days"]})
+    with pytest.raises(ConflictError, match='Another coordinator changed "Repeat window days"'):
+        set_settings(session, actor=ws.coordinator, values={"repeat_window_days": 300},
+                     expected_versions={"repeat_window_days": seen["repeat_window_days"]})
+    assert current(session).repeat_window_days == 200
+    now = {line.name: line.version for line in setting_lines(session)}
+    assert now["repeat_window_days"] == 1
+    set_settings(session, actor=ws.coordinator, values={"repeat_window_days": 300}, expected_versions=now)
+    # Back to the default removes the stored value, still only from the version seen.
+    with pytest.raises(ConflictError):
+        set_settings(session, actor=ws.coordinator, values={"repeat_window_days": 365}, expected_versions=now)
+    set_settings(session, actor=ws.coordinator, values={"repeat_window_days": packaged().repeat_window_days},
+                 expected_versions={"repeat_window_days": 2})
+    assert session.get(Setting, "repeat_window_days") is None

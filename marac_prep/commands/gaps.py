@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _review(ctx: CommandContext, args: argparse.Namespace) -> int:
-    with ctx.database().session() as session:
+    with ctx.database(create=False).session() as session:  # a mistyped path is an error, not a new database
         case = case_by_reference(session, args.case.strip())
         case_file = load_case_file(session, case.id or 0)
         found = next((f for f in analyse_case(case_file) if f.key == args.key), None)

@@ -69,8 +69,8 @@ def _import(ctx: CommandContext, args: argparse.Namespace) -> int:
                 ctx.print(f"  {note}")
             for line, reason in result.reasons[:SHOWN_REASONS]:
                 ctx.print(f"  line {line}: {reason}")
-            if len(result.reasons) > SHOWN_REASONS:
-                ctx.print(f"  … and {len(result.reasons) - SHOWN_REASONS} more.")
+            if result.rejected > SHOWN_REASONS:
+                ctx.print(f"  … and {result.rejected - SHOWN_REASONS:,} more.")
             if result.rejects_file:
                 ctx.print(f"  Rejected rows, each with its reason: {result.rejects_file}")
     if args.json:

@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _find(ctx: CommandContext, args: argparse.Namespace) -> int:
     born = parse_uk_day(args.dob) if args.dob else None
-    with ctx.database().read_session() as session:
+    with ctx.database(create=False).read_session() as session:  # a read: never creates a database
         hits = find_people(session, name=args.name, date_of_birth=born)
     if args.json:
         ctx.print(

@@ -357,6 +357,19 @@ def export_events(
     return len(events)
 
 
+def record_printout(session: Session, *, actor: User, case_id: int, entries: int, filtered: bool) -> None:
+    """Audits that `actor` printed a case's chronology (`chronology.print`): a printout leaves the
+    app like an export. Called when the user printed, not when a preview was only looked at.
+
+    Nothing is recorded on a read-only database, where nothing can be written.
+    """
+    if is_read_only(session):
+        return
+    with unit_of_work(session):
+        record(session, actor=actor, action="chronology.print", object_type="case", object_id=case_id,
+               case_id=case_id, details={"entries": entries, "filtered": filtered})
+
+
 def record_case_opened(session: Session, *, actor: User, case_id: int) -> None:
     """Audits that `actor` opened a case (who looked at whose file is part of the trail).
 

@@ -1,7 +1,8 @@
-"""Sealed row states: each audit event records a digest of every case, entry, return and user row
-its transaction changed, so `audit verify` can name a row edited behind the app's back.
+"""Sealed row states: each audit event records a digest of every case, entry, return, user,
+action, attendance and hearing row its transaction changed, so `audit verify` can name a row
+edited behind the app's back.
 
-Triggers (migration 0007_trust_identity) note each changed row in `audit_touched`; `take_states`
+Triggers (migrations 0007_trust_identity, 0014_trust3) note each changed row in `audit_touched`; `take_states`
 turns those into digests when the transaction's audit event is written, and the event's hash
 covers them (through `AuditEvent.states_hash`). On SQLite the notes are cleared when a write
 transaction begins, so a change made by another program is never swept into the app's next event.
@@ -22,8 +23,14 @@ from sqlmodel import Session
 
 from marac_prep.core.models import AuditRowState
 
-TRACKED = ("marac_case", "chronology_entry", "agency_return", "app_user")
-ROW_NAMES = {"marac_case": "case", "chronology_entry": "entry", "agency_return": "return", "app_user": "user"}
+TRACKED = (
+    "marac_case", "chronology_entry", "agency_return", "app_user", "marac_action", "meeting_attendance",
+    "case_hearing",
+)
+ROW_NAMES = {
+    "marac_case": "case", "chronology_entry": "entry", "agency_return": "return", "app_user": "user",
+    "marac_action": "action", "meeting_attendance": "attendance", "case_hearing": "hearing",
+}
 DELETED = "deleted"
 _CHUNK = 500
 
@@ -55,8 +62,9 @@ def all_rows(connection: Any, table_name: str) -> Iterator[Any]:
 
 class _StatesHasher:
     """The hash an event's chain content covers: SHA-256 over its "table:row id:digest" lines in
-    (table, row id) order, joined by newlines, fed one line at a time. (The four table names sort
-    alike bytewise and in any locale, so PostgreSQL's ORDER BY agrees with Python's.)"""
+    (table, row id) order, joined by newlines, fed one line at a time. (The tracked table names
+    sort alike bytewise and in any locale – also where a locale ignores "_" – so PostgreSQL's
+    ORDER BY agrees with Python's; `test_tracked_names_sort_alike_in_any_locale` checks it.)"""
 
     def __init__(self) -> None:
         self._hash = hashlib.sha256()

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from marac_prep.core.errors import ValidationError
+from marac_prep.core.errors import ConflictError, NotFound, ValidationError
 from marac_prep.resources import load_json
 
 if TYPE_CHECKING:
@@ -303,13 +303,19 @@ def current(session: Session) -> Settings:
 
 @dataclass(frozen=True)
 class SettingLine:
-    """One setting as the Settings dialog and `settings list` show it."""
+    """One setting as the Settings dialog and `settings list` show it.
+
+    Attributes:
+        version: the stored value's version (0 while the packaged default is in force), given
+            back to `set_settings` so a change made since is not overwritten.
+    """
 
     name: str
     value: Any
     default: Any
     description: str
     settable: bool
+    version: int = 0
 
     @property
     def changed(self) -> bool:
@@ -332,11 +338,17 @@ def value_text(value: Any) -> str:
 
 
 def setting_lines(session: Session) -> list[SettingLine]:
+    from sqlmodel import select
+
+    from marac_prep.core.models import Setting
+
     values = current_values(session)
     defaults = _packaged_values()
     help_text = descriptions()
+    versions = {name: version for name, version in session.exec(select(Setting.name, Setting.version)).all()}
     return [
-        SettingLine(name, values[name], defaults[name], help_text.get(name, ""), SPECS[name].settable)
+        SettingLine(name, values[name], defaults[name], help_text.get(name, ""), SPECS[name].settable,
+                    versions.get(name, 0))
         for name in defaults
     ]
 
@@ -361,12 +373,27 @@ def set_setting(session: Session, *, actor: User, name: str, value: Any) -> Sett
     return set_settings(session, actor=actor, values={name: value})
 
 
-def set_settings(session: Session, *, actor: User, values: Mapping[str, Any]) -> Settings:
-    """Changes several settings in one transaction (all or none), one audit event each."""
+SETTING_CONFLICT = (
+    'Another coordinator changed "{name}" while you were editing it, so nothing was saved; open '
+    "Settings again to see their value, then make your change."
+)
+
+
+def set_settings(
+    session: Session, *, actor: User, values: Mapping[str, Any], expected_versions: Mapping[str, int] | None = None
+) -> Settings:
+    """Changes several settings in one transaction (all or none), one audit event each.
+
+    Each change is one conditional statement on the version (`core.versioning`): from the
+    version in `expected_versions` (what the Settings dialog showed, 0 for a packaged default),
+    else from the version read in this transaction. When another coordinator saved first, nothing
+    is saved and `ConflictError` says so.
+    """
     from marac_prep.core import audit
     from marac_prep.core.db import unit_of_work
     from marac_prep.core.models import Setting
     from marac_prep.core.permissions import require
+    from marac_prep.core.versioning import delete_versioned, load_current, save_versioned
 
     checked: dict[str, Any] = {}
     for name, value in values.items():
@@ -381,19 +408,26 @@ def set_settings(session: Session, *, actor: User, values: Mapping[str, Any]) ->
         for name, value in checked.items():
             if value == before[name]:
                 continue
-            row = session.get(Setting, name)
-            if value == defaults[name]:
-                if row is not None:
-                    session.delete(row)
-            elif row is None:
-                session.add(Setting(name=name, value=value, changed_at=datetime.now(UTC), changed_by_id=actor.id))
+            conflict = SETTING_CONFLICT.format(name=name.replace("_", " ").capitalize())
+            try:
+                row: Setting | None = load_current(session, Setting, name, missing="")
+            except NotFound:
+                row = None
+            seen = (row.version if row is not None else 0) if expected_versions is None else expected_versions.get(
+                name, row.version if row is not None else 0)
+            if (row.version if row is not None else 0) != seen:
+                raise ConflictError(conflict)
+            if row is None:
+                # A second coordinator inserting the same name at once is refused by the key.
+                save_versioned(session, Setting(name=name, value=value, changed_at=datetime.now(UTC),
+                                                changed_by_id=actor.id), expected_version=0, conflict=conflict)
+            elif value == defaults[name]:
+                delete_versioned(session, row, expected_version=seen, conflict=conflict)
             else:
                 row.value = value
-                row.version += 1
                 row.changed_at = datetime.now(UTC)
                 row.changed_by_id = actor.id
-                session.add(row)
-            session.flush()
+                save_versioned(session, row, expected_version=seen, conflict=conflict)
             audit.record(
                 session,
                 actor=actor,

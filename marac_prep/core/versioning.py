@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import inspect, update
+from sqlalchemy import delete, inspect, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
@@ -14,7 +14,7 @@ from marac_prep.core.errors import ConflictError, NotFound
 Row = TypeVar("Row", bound=SQLModel)
 
 
-def load_current(session: Session, model: type[Row], row_id: int, *, missing: str) -> Row:
+def load_current(session: Session, model: type[Row], row_id: Any, *, missing: str) -> Row:
     """The row as stored now, read inside the caller's transaction.
 
     The row is read again even when the session already holds it (a long-lived session may hold
@@ -49,9 +49,10 @@ def save_versioned(session: Session, row: SQLModel, *, expected_version: int, co
     }
     values["version"] = expected_version + 1
     table: Any = model
+    key = inspect(model).primary_key[0]  # `id`, or a setting's name
     result = session.execute(
         update(model)
-        .where(table.id == state.identity[0], table.version == expected_version)
+        .where(key == state.identity[0], table.version == expected_version)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -60,3 +61,19 @@ def save_versioned(session: Session, row: SQLModel, *, expected_version: int, co
     # The object now says what the database holds; the session must not write it again.
     for key, value in values.items():
         set_committed_value(row, key, value)
+
+
+def delete_versioned(session: Session, row: SQLModel, *, expected_version: int, conflict: str) -> None:
+    """Deletes the row with one `DELETE … WHERE key = :key AND version = :expected`; when another
+    desk changed (or deleted) it first, nothing is deleted and `ConflictError(conflict)` is raised."""
+    model = type(row)
+    table: Any = model
+    key = inspect(model).primary_key[0]
+    result = session.execute(
+        delete(model)
+        .where(key == inspect(row).identity[0], table.version == expected_version)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(conflict)
+    session.expunge(row)

@@ -38,8 +38,10 @@ from marac_prep.interchange.plan import (
     RowOutcome,
     RowReader,
 )
+from marac_prep.interchange.sheets import RawRow
 
 INSERT_CHUNK = 5_000
+_MEMO_LIMIT = 50_000
 # Statuses an agency's entries turn into "returned" (as `add_entry` does).
 _BECOMES_RETURNED = ("not_requested", "requested", "chased", "nothing_known")
 
@@ -173,6 +175,8 @@ def _problems(reader: RowReader, plan: ImportPlan, checker: _Checker, row: Any) 
     def attempt(name: str, func: Any, text: str) -> Any:
         hit = memo.get((name, text))
         if hit is None:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()  # a file of all-different values must not grow it without end
             try:
                 hit = (func(text), "")
             except ValidationError as exc:
@@ -263,126 +267,183 @@ def _shareable(text: str) -> bool:
     return bool(yes_no(text, "shareable", default=True))
 
 
-def check_returns(
-    session: Session, *, actor: User, meeting: Meeting, plan: ImportPlan, default_agency: str | None,
-    progress: Progress | None = None,
-) -> None:
-    """Fills `plan` with each row's outcome and the entries and returns to write."""
-    checker = _Checker(session, actor, meeting, default_agency)
-    reader = RowReader(plan.layout)
-    rows = plan.sheet.rows[plan.layout.header_index + 1 :]
-    existing = _existing_keys(session, list(checker.meeting_cases.values()))
-    statuses = {
-        (r.case_id, r.agency_id): r.status
-        for r in session.exec(
-            select(AgencyReturn).where(col(AgencyReturn.case_id).in_(list(checker.meeting_cases.values())))
-        ).all()
-    }
-    seen: set[DupKey] = set()
-    entries: list[dict[str, Any]] = []
-    nothing_known: dict[tuple[int, int], tuple[RowOutcome, dict[str, Any]]] = {}
-    with_entries: set[tuple[int, int]] = set()
-    total = len(rows)
-    for done, row in enumerate(rows, start=1):
-        if progress is not None and done % 1000 == 0:
-            progress(done, total)
-        if plan.header.cells == row.cells:
-            continue  # the header repeated (files pasted together) is not a row
-        problems, values = _problems(reader, plan, checker, row)
+class ReturnsCheck:
+    """Checks an agency return's rows one at a time and writes the valid ones in batches.
+
+    Nothing here grows with the file except the duplicate fingerprints (`DuplicateIndex`): the
+    checked entries wait in `pending` until `write_pending` inserts them (the import calls it
+    every INSERT_CHUNK rows, the preview never), and the "nothing known" answers, one per case
+    and agency at most, are decided at the end (`finish`), when it is known whether the same
+    agency also sent entries.
+    """
+
+    def __init__(
+        self, session: Session, *, actor: User, meeting: Meeting, plan: ImportPlan, default_agency: str | None
+    ) -> None:
+        self.session = session
+        self.actor = actor
+        self.plan = plan
+        self.checker = _Checker(session, actor, meeting, default_agency)
+        self.reader = RowReader(plan.layout)
+        case_ids = list(self.checker.meeting_cases.values())
+        self.duplicates = DuplicateIndex(session, case_ids)
+        self.statuses = {
+            (r.case_id, r.agency_id): r.status
+            for r in session.exec(select(AgencyReturn).where(col(AgencyReturn.case_id).in_(case_ids))).all()
+        }
+        self.pending: list[dict[str, Any]] = []
+        self.nothing_known: dict[tuple[int, int], tuple[RowOutcome, dict[str, Any]]] = {}
+        self.with_entries: set[tuple[int, int]] = set()
+        self.entries_written = 0
+
+    def check(self, row: RawRow) -> RowOutcome | None:
+        """The row's outcome; None for a repeated header and for a "nothing known" answer, whose
+        outcome `finish` gives."""
+        if self.plan.header.cells == row.cells:
+            return None  # the header repeated (files pasted together) is not a row
+        problems, values = _problems(self.reader, self.plan, self.checker, row)
         if problems:
-            plan.outcomes.append(RowOutcome(row, REJECTED, " ".join(problems)))
-            continue
+            return RowOutcome(row, REJECTED, " ".join(problems))
         pair = (values["case_id"], values["agency_id"])
         if values["event_type"] == "nothing_known":
-            outcome = RowOutcome(row, IMPORTED)
-            if pair in nothing_known or statuses.get(pair) == "nothing_known":
-                outcome.status = DUPLICATE
-            else:
-                nothing_known[pair] = (outcome, values)
-            plan.outcomes.append(outcome)
-            continue
+            if pair in self.nothing_known or self.statuses.get(pair) == "nothing_known":
+                return RowOutcome(row, DUPLICATE)
+            self.nothing_known[pair] = (RowOutcome(row, IMPORTED), values)
+            return None
         when: PartialDate = values.pop("date")
         key: DupKey = (
             values["agency_id"], values["case_id"], values["source_ref"], when.value, when.precision,
             values["event_type"], values["summary"],
         )
-        if key in seen or key in existing:
-            plan.outcomes.append(RowOutcome(row, DUPLICATE))
-            continue
-        seen.add(key)
-        with_entries.add(pair)
+        if not self.duplicates.add(key):
+            return RowOutcome(row, DUPLICATE)
+        self.with_entries.add(pair)
         values.update(event_date=when.value, date_precision=when.precision, date_approximate=when.approximate)
-        entries.append(values)
-        plan.outcomes.append(RowOutcome(row, IMPORTED))
-    # "Nothing known" next to entries from the same agency would hide what it did send.
-    for pair, (outcome, _values) in list(nothing_known.items()):
-        if pair in with_entries or statuses.get(pair) == "returned":
-            outcome.status = REJECTED
-            outcome.reason = (
-                "This agency has sent entries for this case, so it cannot also answer 'nothing known'; "
-                "remove this row or withdraw the entries first."
-            )
-            del nothing_known[pair]
-    plan.records = {
-        "entries": entries,
-        "nothing_known": {pair: values for pair, (_o, values) in nothing_known.items()},
-        "returned": with_entries,
-        "statuses": statuses,
-    }
+        self.pending.append(values)
+        return RowOutcome(row, IMPORTED)
+
+    def finish(self) -> list[RowOutcome]:
+        """The outcomes of the "nothing known" answers, now that every row has been seen."""
+        out = []
+        for pair, (outcome, _values) in list(self.nothing_known.items()):
+            # "Nothing known" next to entries from the same agency would hide what it did send.
+            if pair in self.with_entries or self.statuses.get(pair) == "returned":
+                outcome = RowOutcome(outcome.row, REJECTED, (
+                    "This agency has sent entries for this case, so it cannot also answer 'nothing known'; "
+                    "remove this row or withdraw the entries first."
+                ))
+                del self.nothing_known[pair]
+            out.append(outcome)
+        return out
+
+    def write_pending(self) -> None:
+        """Inserts the entries checked since the last call (in the open transaction)."""
+        if not self.pending:
+            return
+        now = datetime.now(UTC)
+        common = {
+            "sequence": 0, "withdrawn_at": None, "withdrawn_by_id": None, "withdrawn_reason": "",
+            "created_by_id": self.actor.id, "created_at": now, "updated_by_id": self.actor.id, "updated_at": now,
+            "version": 1,
+        }
+        keys = list(common) + [k for k in self.pending[0] if k not in common]
+        insert_rows = _BulkInsert(self.session, _entry_table(), keys)
+        for start in range(0, len(self.pending), INSERT_CHUNK):
+            insert_rows.run(common, self.pending[start : start + INSERT_CHUNK])
+        self.entries_written += len(self.pending)
+        self.pending = []
+        self.duplicates.written()
+
+    def write_returns(self) -> dict[str, int]:
+        """Writes what is left and records each agency's return; returns counts for the audit."""
+        self.write_pending()
+        today = date.today()
+        changed = 0
+        for pair in sorted(self.with_entries):
+            if self.statuses.get(pair, "not_requested") in _BECOMES_RETURNED:
+                _set_return(self.session, pair, "returned", today, "")
+                changed += 1
+        for pair, (_outcome, values) in self.nothing_known.items():
+            when: PartialDate = values["date"]
+            _set_return(self.session, pair, "nothing_known", min(when.value, today), values["recorded_by"])
+            changed += 1
+        self.session.flush()
+        return {"entries": self.entries_written, "returns_changed": changed, "nothing_known": len(self.nothing_known)}
+
+
+def check_returns(
+    session: Session, *, actor: User, meeting: Meeting, plan: ImportPlan, default_agency: str | None,
+    rows: list[RawRow], progress: Progress | None = None,
+) -> None:
+    """Fills `plan.outcomes` with each row's outcome, writing nothing (the preview)."""
+    check = ReturnsCheck(session, actor=actor, meeting=meeting, plan=plan, default_agency=default_agency)
+    total = len(rows)
+    for done, row in enumerate(rows, start=1):
+        if progress is not None and done % 1000 == 0:
+            progress(done, total)
+        if (outcome := check.check(row)) is not None:
+            plan.outcomes.append(outcome)
+    plan.outcomes += check.finish()
+    plan.outcomes.sort(key=lambda o: o.row.number)
     if progress is not None:
         progress(total, total)
 
 
-def _existing_keys(session: Session, case_ids: list[int]) -> set[DupKey]:
-    """Entries already stored for the meeting's cases (withdrawn ones too: re-importing must not revive them)."""
-    if not case_ids:
-        return set()
-    table = _entry_table()
-    query = sa_select(
-        table.c.agency_id, table.c.case_id, table.c.source_ref, table.c.event_date,
-        table.c.date_precision, table.c.event_type, table.c.summary,
-    ).where(table.c.case_id.in_(case_ids))
-    return {
-        (r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in session.connection().execute(query)
-    }
+class DuplicateIndex:
+    """Tells whether an entry's duplicate key was seen (stored, or earlier in the file) without
+    holding the keys: a set of their 64-bit fingerprints (about 60 bytes each, 60 MB for a
+    million rows). A fingerprint seen before is confirmed against the exact key – in the batch
+    not yet written, or in the database with one indexed query (case and date) – so two different
+    entries whose fingerprints collide are both imported.
+    """
+
+    def __init__(self, session: Session, case_ids: list[int]) -> None:
+        self.session = session
+        self.fingerprints: set[int] = set()
+        self.unwritten: set[DupKey] = set()
+        if case_ids:
+            table = _entry_table()
+            # Withdrawn entries count: re-importing must not revive them.
+            query = (
+                sa_select(*(table.c[name] for name in _DUP_COLUMNS))
+                .where(table.c.case_id.in_(case_ids))
+                .execution_options(yield_per=10_000)  # on the statement: the connection keeps its own
+            )
+            for stored in session.connection().execute(query):
+                self.fingerprints.add(fingerprint(tuple(stored)))
+
+    def add(self, key: DupKey) -> bool:
+        """Notes `key`; False when it was there already (a duplicate)."""
+        digest = fingerprint(key)
+        if digest in self.fingerprints and (key in self.unwritten or self._stored(key)):
+            return False
+        self.fingerprints.add(digest)
+        self.unwritten.add(key)
+        return True
+
+    def written(self) -> None:
+        """The unwritten keys are in the database now (the same transaction sees them)."""
+        self.unwritten.clear()
+
+    def _stored(self, key: DupKey) -> bool:
+        table = _entry_table()
+        query = sa_select(table.c.id).where(
+            *(table.c[name] == value for name, value in zip(_DUP_COLUMNS, key, strict=True))
+        ).limit(1)
+        return self.session.connection().execute(query).first() is not None
+
+
+_DUP_COLUMNS = ("agency_id", "case_id", "source_ref", "event_date", "date_precision", "event_type", "summary")
+
+
+def fingerprint(key: DupKey) -> int:
+    """A 64-bit fingerprint of a duplicate key (Python's own tuple hash: fast, and stable within
+    the process, which is all the index needs; collisions are confirmed exactly)."""
+    return hash(key)
 
 
 def _entry_table() -> Table:
     return SQLModel.metadata.tables[ChronologyEntry.__tablename__]
-
-
-def write_returns(
-    session: Session, *, actor: User, plan: ImportPlan, progress: Progress | None = None
-) -> dict[str, int]:
-    """Writes the plan's entries in bulk and records each agency's return; returns counts for the audit."""
-    entries: list[dict[str, Any]] = plan.records["entries"]
-    now = datetime.now(UTC)
-    table = _entry_table()
-    common = {
-        "sequence": 0, "withdrawn_at": None, "withdrawn_by_id": None, "withdrawn_reason": "",
-        "created_by_id": actor.id, "created_at": now, "updated_by_id": actor.id, "updated_at": now,
-        "version": 1,
-    }
-    total = len(entries)
-    keys = list(common) + [k for k in entries[0] if k not in common] if entries else []
-    insert_rows = _BulkInsert(session, table, keys)
-    for start in range(0, total, INSERT_CHUNK):
-        insert_rows.run(common, entries[start : start + INSERT_CHUNK])
-        if progress is not None:
-            progress(min(start + INSERT_CHUNK, total), total)
-    today = date.today()
-    statuses: dict[tuple[int, int], str] = plan.records["statuses"]
-    changed = 0
-    for pair in sorted(plan.records["returned"]):
-        if statuses.get(pair, "not_requested") in _BECOMES_RETURNED:
-            _set_return(session, pair, "returned", today, "")
-            changed += 1
-    for pair, values in plan.records["nothing_known"].items():
-        when: PartialDate = values["date"]
-        _set_return(session, pair, "nothing_known", min(when.value, today), values["recorded_by"])
-        changed += 1
-    session.flush()
-    return {"entries": total, "returns_changed": changed, "nothing_known": len(plan.records["nothing_known"])}
 
 
 class _BulkInsert:

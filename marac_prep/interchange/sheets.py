@@ -5,10 +5,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -17,10 +19,13 @@ from marac_prep.core.errors import ValidationError
 from marac_prep.interchange.cells import cell_text
 
 MB = 1024 * 1024
-# Far beyond any Marac's returns (50,000 rows of CSV is about 15 MB) yet small enough that
-# importing the largest accepted file stays under 500 MB of memory (benchmark `import_memory`).
-# The limits are listed in the README's "Spreadsheet formats" section; keep the two in step.
-MAX_CSV_BYTES = 50 * MB
+# An agency-return CSV is imported as a stream (checked and written in batches), so its limits
+# are about time, not memory: a million rows (about 185 MB) imports in bounded memory
+# (benchmark `import_memory`). A workbook, a Marac list and a preview are read whole, so they keep
+# the smaller MAX_ROWS. The limits are listed in the README's "Spreadsheet formats" section;
+# keep the two in step.
+MAX_CSV_BYTES = 250 * MB
+MAX_CSV_ROWS = 1_000_000
 MAX_XLSX_BYTES = 20 * MB
 # A worksheet's XML and the shared strings, as the zip directory declares them, are checked
 # before a byte is parsed; the cells are counted while reading and the sheet refused past this.
@@ -34,7 +39,7 @@ MAX_XLSX_UNCOMPRESSED = 500 * MB
 MAX_XLSX_ENTRIES = 2_000
 MAX_COMPRESSION_RATIO = 200
 RATIO_CHECK_FROM = 2 * MB  # small entries may compress very well without being dangerous
-MAX_ROWS = 100_000  # data rows: the header and the lines above it are not counted
+MAX_ROWS = 100_000  # data rows read whole: the header and the lines above it are not counted
 # Rows that may stand above the data (a title, "Agency: Police", the header itself).
 HEADER_ALLOWANCE = 30
 _READ_CHUNK = 1 * MB
@@ -67,8 +72,12 @@ class Sheet:
 
     Attributes:
         kind: "csv" or "xlsx".
+        rows: the rows read; for a streamed CSV (`stream_sheet`) only the first ones, where the
+            header is, and `rest` yields the others.
         encoding: the text encoding a CSV was read with ("" for XLSX).
         delimiter: the CSV field separator ("," for XLSX, used for the rejects file).
+        rest: the rows after `rows`, read as they are asked for (empty unless streamed).
+        position: how many bytes of the file have been read so far (for progress).
     """
 
     path: Path
@@ -77,6 +86,8 @@ class Sheet:
     encoding: str = ""
     delimiter: str = ","
     notes: list[str] = field(default_factory=list)
+    rest: Iterator[RawRow] = field(default_factory=lambda: iter(()))
+    position: Callable[[], int] = field(default=lambda: 0)
 
 
 HeaderProbe = Callable[[list[str]], bool]
@@ -207,31 +218,78 @@ def _pick_delimiter(text: str, is_header: HeaderProbe | None) -> str:
     return max(DELIMITERS, key=lambda d: (first.count(d), d == ","))
 
 
-def too_many_rows(name: str) -> ValidationError:
-    return ValidationError(f"{name} has more than {MAX_ROWS:,} data rows; split it into smaller files.")
+def too_many_rows(name: str, limit: int = MAX_ROWS) -> ValidationError:
+    return ValidationError(f"{name} has more than {limit:,} data rows; split it into smaller files.")
+
+
+def _unreadable_csv(path: Path, exc: Exception) -> ValidationError:
+    if isinstance(exc, csv.Error):
+        return ValidationError(f"{path.name} is not a readable CSV file ({exc}).")
+    return ValidationError(
+        f"{path.name} is neither UTF-8 nor Windows-1252 text; save it from Excel as "
+        "'CSV UTF-8' and import that."
+    )
+
+
+def _csv_stream(path: Path, handle: io.TextIOWrapper, delimiter: str, limit: int) -> Iterator[RawRow]:
+    """The file's non-blank rows, read as they are asked for; refused past `limit` rows."""
+    count = 0
+    try:
+        for number, cells in _csv_rows(handle, delimiter):
+            if "".join(cells).strip():
+                count += 1
+                if count > limit + HEADER_ALLOWANCE:
+                    raise too_many_rows(path.name, limit)
+                yield RawRow(number, tuple(cells))
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise _unreadable_csv(path, exc) from None
+
+
+def _csv_delimiter(path: Path, encoding: _Encoding, is_header: HeaderProbe | None) -> str:
+    try:
+        with _open_text(path, encoding) as handle:
+            return _pick_delimiter(handle.read(200_000), is_header)
+    except UnicodeDecodeError as exc:
+        raise _unreadable_csv(path, exc) from None
 
 
 def _read_csv(path: Path, is_header: HeaderProbe | None) -> Sheet:
     encoding = _encoding_of(path)
-    rows: list[RawRow] = []
-    try:
-        with _open_text(path, encoding) as handle:
-            delimiter = _pick_delimiter(handle.read(200_000), is_header)
-        # Read as a stream: the file's text is never held whole, only its rows.
-        with _open_text(path, encoding) as handle:
-            for number, cells in _csv_rows(handle, delimiter):
-                if "".join(cells).strip():
-                    rows.append(RawRow(number, tuple(cells)))
-                    if len(rows) > MAX_ROWS + HEADER_ALLOWANCE:
-                        raise too_many_rows(path.name)
-    except csv.Error as exc:
-        raise ValidationError(f"{path.name} is not a readable CSV file ({exc}).") from None
-    except UnicodeDecodeError:
-        raise ValidationError(
-            f"{path.name} is neither UTF-8 nor Windows-1252 text; save it from Excel as "
-            "'CSV UTF-8' and import that."
-        ) from None
+    delimiter = _csv_delimiter(path, encoding, is_header)
+    # Read as a stream: the file's text is never held whole, only its rows.
+    with _open_text(path, encoding) as handle:
+        rows = list(_csv_stream(path, handle, delimiter, MAX_ROWS))
     return Sheet(path=path, kind="csv", rows=rows, encoding=encoding.name, delimiter=delimiter)
+
+
+@contextmanager
+def stream_sheet(path: Path, *, is_header: HeaderProbe | None = None) -> Iterator[Sheet]:
+    """Like `read_sheet`, but a CSV's rows after the first HEADER_ALLOWANCE are read only as
+    `sheet.rest` is iterated (up to MAX_CSV_ROWS data rows), and its file stays open until the
+    `with` block ends. Memory then does not grow with the file. A workbook is read whole.
+
+    Raises:
+        ValidationError: as `read_sheet`, and while iterating `rest` (too many rows, damaged text).
+    """
+    path = Path(path)
+    if not path.is_file() or _is_workbook(path) or path.stat().st_size > MAX_CSV_BYTES:
+        yield read_sheet(path, is_header=is_header)  # refusals and workbooks are read_sheet's
+        return
+    encoding = _encoding_of(path)
+    delimiter = _csv_delimiter(path, encoding, is_header)
+    with path.open("rb") as raw:
+        raw.read(encoding.skip)
+        handle = io.TextIOWrapper(raw, encoding=encoding.codec, errors="strict", newline="")
+        rows = _csv_stream(path, handle, delimiter, MAX_CSV_ROWS)
+        head = list(itertools.islice(rows, HEADER_ALLOWANCE))
+        yield Sheet(path=path, kind="csv", rows=head, encoding=encoding.name, delimiter=delimiter, rest=rows,
+                    position=raw.tell)
+
+
+def _is_workbook(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    return head.startswith((_ZIP_MAGIC, _OLE_MAGIC))
 
 
 def check_xlsx_archive(path: Path) -> None:

@@ -45,7 +45,10 @@ def chronology_document(title: str, subtitle: str, rows: list[ChronologyRow], co
 
 
 class ChronologyPrinting:
-    """Print and print preview; classmethods so tests can stand in for the printer dialogs."""
+    """Print and print preview; classmethods so tests can stand in for the printer dialogs.
+
+    Both say whether the user printed: the caller audits a printout, not a preview looked at.
+    """
 
     @classmethod
     def printer(cls) -> QPrinter:
@@ -54,19 +57,23 @@ class ChronologyPrinting:
         return printer
 
     @classmethod
-    def preview(cls, parent: QWidget | None, document: QTextDocument) -> None:
+    def preview(cls, parent: QWidget | None, document: QTextDocument) -> bool:
+        """True when the user printed from the preview (Qt accepts the dialog only then)."""
         printer = cls.printer()  # the dialog does not own its printer: keep it alive as long as the dialog
         dialog = QPrintPreviewDialog(printer, parent)
         dialog.setWindowTitle("Print preview – chronology")
         document.setParent(dialog)
         dialog.paintRequested.connect(document.print_)
-        dialog.exec()
+        printed = dialog.exec() == QDialog.DialogCode.Accepted
         dialog.paintRequested.disconnect(document.print_)
         del printer
+        return printed
 
     @classmethod
-    def print(cls, parent: QWidget | None, document: QTextDocument) -> None:
+    def print(cls, parent: QWidget | None, document: QTextDocument) -> bool:
         printer = cls.printer()
         dialog = QPrintDialog(printer, parent)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            document.print_(printer)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        document.print_(printer)
+        return True

@@ -124,14 +124,22 @@ class SettingsDialog(QDialog):
         return out
 
     def save(self) -> bool:
+        from marac_prep.core.errors import ConflictError, ValidationError
         from marac_prep.core.settings import set_settings
         from marac_prep.ui.forms import saving
 
         with saving(self, self.error, doing="save the settings") as saved:
             values = self.changes()
             if values:
+                # The versions this dialog showed: another coordinator's save since then is refused
+                # with a sentence (shown in the dialog) instead of being overwritten.
                 with self._database.interactive_session() as session:
-                    set_settings(session, actor=self._actor, values=values)
+                    try:
+                        set_settings(session, actor=self._actor, values=values,
+                                     expected_versions={line.name: line.version for line in self._lines})
+                    except ConflictError as exc:
+                        # Said on the dialog's own error line, like a bad value; what was typed stays.
+                        raise ValidationError(str(exc)) from None
                 self.saved = True
         return saved.ok
 

@@ -150,8 +150,8 @@ def test_hidden_characters_refuse_names_and_references_and_show_elsewhere(ws, se
 def test_a_csv_of_exactly_the_maximum_rows_is_accepted(ws, session, tmp_path, monkeypatch):
     meeting = ws.meeting()
     ws.case(meeting, reference="MAR-26-108")
-    monkeypatch.setattr(sheets, "MAX_ROWS", 5)
-    monkeypatch.setattr(importer, "MAX_ROWS", 5)
+    monkeypatch.setattr(sheets, "MAX_CSV_ROWS", 5)
+    monkeypatch.setattr(importer, "MAX_CSV_ROWS", 5)
     rows = [["MAR-26-108", "Housing", DAY, "Incident", f"Visit {n}.", f"H/{n}"] for n in range(6)]
     path = write_csv(tmp_path / "five.csv", [RETURN_HEADER, *rows[:5]])
     assert import_file(session, actor=ws.coordinator, meeting_id=meeting.id, path=path).imported == 5

@@ -97,12 +97,13 @@ def test_an_error_part_way_leaves_nothing_from_the_file(ws, session, tmp_path: P
     meeting = ws.meeting()
     case = ws.case(meeting, reference="MAR-26-020")
     path = write_csv(tmp_path / "p.csv", [RETURN_HEADER, ["MAR-26-020", "Police", "01/03/2025", "incident", "x", "1"]])
-    from marac_prep.interchange import importer
+    from marac_prep.interchange import agency_returns
 
     def broken(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(importer, "write_returns", broken)
+    # Fails after the entries are inserted, when the agency's return is recorded.
+    monkeypatch.setattr(agency_returns, "_set_return", broken)
     with pytest.raises(OSError):
         import_file(session, actor=ws.coordinator, meeting_id=meeting.id, path=path)
     assert _entries(session, case.id) == []

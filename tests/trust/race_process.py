@@ -11,7 +11,7 @@ Reads one command per line on stdin and answers one line on stdout:
     import MEETING_ID FILE          import an agency-returns file: the rows imported, or "error …"
     quit
 
-KIND is case, meeting, return, entry or person. The parent sends "write" to two desks at once
+KIND is case, meeting, return, entry, person or setting (whose ID is the setting's name). The parent sends "write" to two desks at once
 after both have read the same version: exactly one may win.
 """
 
@@ -25,15 +25,23 @@ from marac_prep.core.chronology import edit_entry
 from marac_prep.core.db import open_database
 from marac_prep.core.errors import ConflictError, MaracError
 from marac_prep.core.meetings import update_meeting
-from marac_prep.core.models import AgencyReturn, Case, ChronologyEntry, Meeting, Person, User
+from marac_prep.core.models import AgencyReturn, Case, ChronologyEntry, Meeting, Person, Setting, User
 from marac_prep.core.returns import set_return
+from marac_prep.core.settings import set_settings
 from marac_prep.interchange.importer import import_file
 
-MODELS = {"case": Case, "meeting": Meeting, "return": AgencyReturn, "entry": ChronologyEntry, "person": Person}
+MODELS = {"case": Case, "meeting": Meeting, "return": AgencyReturn, "entry": ChronologyEntry, "person": Person,
+          "setting": Setting}
 
 
-def _write(session, actor: User, kind: str, row_id: int, version: int, words: str) -> None:
-    if kind == "case":
+def _key(kind: str, text: str) -> int | str:
+    return text if kind == "setting" else int(text)
+
+
+def _write(session, actor: User, kind: str, row_id, version: int, words: str) -> None:
+    if kind == "setting":
+        set_settings(session, actor=actor, values={row_id: words}, expected_versions={row_id: version})
+    elif kind == "case":
         update_case(session, actor=actor, case_id=row_id, expected_version=version, criteria_notes=words)
     elif kind == "meeting":
         update_meeting(session, actor=actor, meeting_id=row_id, expected_version=version, area=words)
@@ -64,10 +72,11 @@ def main(target: str, user_id: int) -> None:
                 break
             if command == "read":
                 with db.read_session() as s:
-                    answer = str(s.get(MODELS[args[0]], int(args[1])).version)  # type: ignore[attr-defined]
+                    stored = s.get(MODELS[args[0]], _key(args[0], args[1]))
+                    answer = str(stored.version if stored is not None else 0)  # type: ignore[attr-defined]
             elif command == "write":
                 with db.session() as s:
-                    _write(s, actor, args[0], int(args[1]), int(args[2]), args[3].strip())
+                    _write(s, actor, args[0], _key(args[0], args[1]), int(args[2]), args[3].strip())
                 answer = "saved"
             elif command == "chase":
                 with db.session() as s:

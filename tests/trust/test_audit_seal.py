@@ -208,3 +208,34 @@ def test_an_encrypted_databases_chain_is_keyed(tmp_path, capsys):
         check = audit.verify_chain(s)
     db.close()
     assert not check.ok and check.broken_id == 1 and "rewritten" in check.reason
+
+
+@pytest.mark.parametrize("password", [None, "fictional minutes pass"])
+def test_the_minutes_carry_the_seal(tmp_path, capsys, password):
+    from marac_prep.pack.minutes import export_minutes
+
+    path = tmp_path / "m.sqlite"
+    db = open_database(path)
+    with db.session() as s:
+        ws = Workspace(s)
+        meeting = ws.meeting()
+        ws.case(meeting)
+        head = current_seal(s)
+        export_minutes(s, actor=ws.coordinator, meeting_id=meeting.id, destination=tmp_path / "minutes.pdf",
+                       password=password)
+    db.close()
+    args = ["--database", str(path), "audit", "verify", "--seal", str(tmp_path / "minutes.pdf")]
+    if password:
+        (tmp_path / "pw").write_text(password)
+        args += ["--password-file", str(tmp_path / "pw")]
+    else:
+        from pypdf import PdfReader
+
+        assert Seal.find_in(str(PdfReader(tmp_path / "minutes.pdf").metadata["/Keywords"])) == head
+    assert head.events > 0
+    capsys.readouterr()
+    assert main(args) == 0, capsys.readouterr()
+    _behind_the_apps_back(path, f"DELETE FROM audit_event WHERE id >= {head.last_id}")
+    capsys.readouterr()
+    assert main(args) == 1
+    assert "no longer there" in capsys.readouterr().out

@@ -196,6 +196,9 @@ def test_two_agency_codes_that_read_alike_get_two_template_files(tmp_path, works
         ["gaps", "--meeting", "1"],
         ["pack", "--meeting", "1", "-o", "x.pdf"],
         ["settings", "list"],
+        ["people", "find", "Fictional Person"],
+        ["review-finding", "--case", "MAR-1", "--key", "k", "--note", "n"],
+        ["actions", "list", "--meeting", "1"],
     ],
 )
 def test_a_read_command_on_a_mistyped_path_says_so_and_creates_nothing(tmp_path, command, capsys, monkeypatch):

@@ -146,3 +146,33 @@ def test_the_pack_command_refuses_a_short_password_file(tmp_path, capsys):
     assert status == 2
     assert "pack password is 6 characters; use at least 12" in capsys.readouterr().err
     assert not (tmp_path / "p.pdf").exists()
+
+
+def test_building_minutes_and_the_tracking_form_is_audited_like_the_pack(ws, session, tmp_path, monkeypatch):
+    """Who saw what: the minutes and the action tracking form leave the app as the pack does – one
+    event naming the meeting and who built it, written only when the file was."""
+    from marac_prep.core import files
+    from marac_prep.core.actions import export_tracking_form
+    from marac_prep.core.errors import StorageError
+    from marac_prep.pack.minutes import export_minutes
+
+    meeting, _case = _withheld_case(ws)
+    session.commit()
+
+    def events(action: str) -> list[AuditEvent]:
+        return list(session.exec(select(AuditEvent).where(AuditEvent.action == action)).all())
+
+    export_minutes(session, actor=ws.coordinator, meeting_id=meeting.id, destination=tmp_path / "minutes.pdf")
+    export_tracking_form(session, actor=ws.coordinator, path=tmp_path / "actions.xlsx", meeting_id=meeting.id)
+    [built] = events("minutes.export")
+    assert (built.object_type, built.object_id, built.user_id) == ("meeting", meeting.id, ws.coordinator.id)
+    [tracked] = events("actions.export")
+    assert tracked.user_id == ws.coordinator.id and tracked.details["meeting_id"] == meeting.id
+
+    def full_disk(self):
+        raise StorageError("The disk is full; nothing was written.")
+
+    monkeypatch.setattr(files.PendingFile, "publish", full_disk)
+    with pytest.raises(StorageError):
+        export_minutes(session, actor=ws.coordinator, meeting_id=meeting.id, destination=tmp_path / "again.pdf")
+    assert len(events("minutes.export")) == 1 and not (tmp_path / "again.pdf").exists()

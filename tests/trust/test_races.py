@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from marac_prep.core.audit import verify_chain
 from marac_prep.core.db import Database
-from marac_prep.core.models import AgencyReturn, Case, ChronologyEntry, Meeting, Person
+from marac_prep.core.models import AgencyReturn, Case, ChronologyEntry, Meeting, Person, Setting
 from marac_prep.core.returns import set_return
 
 DESK = Path(__file__).with_name("race_process.py")
@@ -118,6 +118,18 @@ def test_two_desks_saving_the_same_record_lose_nothing(db, ws, desks, kind):
                          "person": Person}[kind], row_id).version
     _check(rounds, db, kind, stored)
     assert version == 1 + ROUNDS
+
+
+def test_two_coordinators_changing_a_setting_at_once_lose_nothing(db, ws, desks):
+    from marac_prep.core.settings import set_setting
+
+    set_setting(ws.session, actor=ws.coordinator, name="default_marking", value="OFFICIAL-SENSITIVE: start")
+    ws.session.commit()
+    rounds = _race(desks, "setting", "default_marking")
+    with db.read_session() as s:
+        stored = s.get(Setting, "default_marking")
+        _check(rounds, db, "setting", stored.value)
+        assert stored.version == 1 + ROUNDS
 
 
 def test_two_desks_chasing_at_once_count_every_chase(db, ws, desks):

@@ -122,3 +122,38 @@ def test_print_preview_holds_the_rows_shown(qtbot, workspace, temporary_settings
     text = shown[0].toPlainText()
     assert "Repair visit: <b>front door</b> lock replaced." in text and "thrown a mug" not in text
     assert case.reference in text
+
+
+def _prints(db, case_id):
+    from sqlmodel import select
+
+    from marac_prep.core.models import AuditEvent
+
+    with db.read_session() as s:
+        return list(s.exec(select(AuditEvent).where(AuditEvent.action == "chronology.print",
+                                                    AuditEvent.case_id == case_id)).all())
+
+
+def test_printing_is_audited_when_the_user_prints_not_when_a_preview_opens(
+    qtbot, workspace, temporary_settings, monkeypatch
+):
+    """Who saw what (issue 13, section 5): a printed chronology leaves the app like an export."""
+    ws, db = workspace
+    case, _first = _case(ws)
+    window = make_window(qtbot, db, ws.coordinator, temporary_settings)
+    open_case(qtbot, window, case.id)
+    printed = {"print": False, "preview": False}
+    monkeypatch.setattr(ChronologyPrinting, "preview", classmethod(lambda cls, parent, doc: printed["preview"]))
+    monkeypatch.setattr(ChronologyPrinting, "print", classmethod(lambda cls, parent, doc: printed["print"]))
+    window.print_preview_action.trigger()  # looked at, closed
+    window.print_action.trigger()  # the print dialog cancelled
+    assert _prints(db, case.id) == []
+    window.case_view.chronology.search.setText("Repair")
+    printed["preview"] = True  # printed from the preview
+    window.print_preview_action.trigger()
+    printed["print"] = True
+    window.case_view.chronology.search.setText("")
+    window.print_action.trigger()
+    events = _prints(db, case.id)
+    assert [(e.object_type, e.object_id, e.user_id) for e in events] == [("case", case.id, ws.coordinator.id)] * 2
+    assert [e.details for e in events] == [{"entries": 1, "filtered": True}, {"entries": 2, "filtered": False}]

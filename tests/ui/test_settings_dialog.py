@@ -78,3 +78,21 @@ def test_view_settings_opens_the_dialog_and_applies_a_new_idle_time(qtbot, works
     action.trigger()
     assert window.idle_lock._timer.interval() == 3 * 60_000
     window.idle_lock.stop()
+
+
+def test_a_change_saved_by_another_coordinator_meanwhile_is_not_overwritten(qtbot, db, ws):
+    from marac_prep.core.settings import set_setting
+
+    ws.session.commit()
+    dialog = SettingsDialog(db, ws.coordinator)
+    qtbot.addWidget(dialog)
+    with db.session() as session:  # another coordinator, another desk, while this dialog is open
+        set_setting(session, actor=ws.coordinator, name="repeat_window_days", value=200)
+    dialog.fields["repeat_window_days"].setText("300")
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    assert dialog.result() != SettingsDialog.DialogCode.Accepted
+    assert 'Another coordinator changed "Repeat window days"' in dialog.error.text()
+    assert not dialog.error.isHidden() and dialog.fields["repeat_window_days"].text() == "300"
+    with db.read_session() as session:
+        assert current(session).repeat_window_days == 200
+    dialog.grab().save("/tmp/trust-settings-conflict.png")

@@ -70,12 +70,17 @@ def print_chronology(window: MainWindow, *, preview: bool) -> None:
     case = snapshot.case_file.case
     victim = snapshot.case_file.victim
     title = f"Chronology – {case.reference}" + (f" · {victim.name}" if victim else "")
-    subtitle = panel.count.text() + (" (filtered)" if panel.proxy.rowCount() < panel.model.rowCount() else "")
+    filtered = panel.proxy.rowCount() < panel.model.rowCount()
+    subtitle = panel.count.text() + (" (filtered)" if filtered else "")
     document = chronology_document(title, subtitle, rows, panel.visible_columns())
-    if preview:
-        ChronologyPrinting.preview(window, document)
-    else:
-        ChronologyPrinting.print(window, document)
+    printed = ChronologyPrinting.preview(window, document) if preview else ChronologyPrinting.print(window, document)
+    if printed:
+        # Who saw what: a printout leaves the app like an export (issue 13); a preview only
+        # looked at is not a printout (the case's opening is already audited).
+        from marac_prep.core.audit import record_printout
+
+        with window.database.interactive_session() as session:
+            record_printout(session, actor=window.actor, case_id=case.id or 0, entries=len(rows), filtered=filtered)
 
 
 def case_notes(window: MainWindow) -> None:

@@ -111,14 +111,19 @@ def upgrade() -> None:
         apply_server_roles(bind)
 
 
+# The tables this version tracks; later versions add theirs (0014_trust3), so this list is fixed
+# here rather than read from `row_states.TRACKED`, which names tables created after this one.
+TRACKED_HERE = ("marac_case", "chronology_entry", "agency_return", "app_user")
+
+
 def _seal_existing_rows(bind: sa.engine.Connection) -> None:
     """Rows already there are sealed as they are now (event 0): later edits outside the app show."""
-    from marac_prep.core.row_states import TRACKED, all_rows, row_digest
+    from marac_prep.core.row_states import all_rows, row_digest
 
     state = sa.table(
         "audit_row_state", sa.column("event_id"), sa.column("tbl"), sa.column("row_id"), sa.column("digest")
     )
-    for table_name in TRACKED:
+    for table_name in TRACKED_HERE:
         batch = []
         for row in all_rows(bind, table_name):
             batch.append({"event_id": 0, "tbl": table_name, "row_id": int(row.id), "digest": row_digest(row)})
@@ -132,10 +137,8 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
 def _touch_triggers(dialect: str) -> None:
     """Every change to a tracked row leaves a note for the transaction's audit event; the sealed
     states are append-only like the trail."""
-    from marac_prep.core.row_states import TRACKED
-
     if dialect == "sqlite":
-        for table_name in TRACKED:
+        for table_name in TRACKED_HERE:
             for verb, ref in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
                 op.execute(
                     f"CREATE TRIGGER {table_name}_touch_{verb.lower()} AFTER {verb} ON {table_name} BEGIN "
@@ -159,7 +162,7 @@ def _touch_triggers(dialect: str) -> None:
         "CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END, txid_current()) ON CONFLICT DO NOTHING; "
         "RETURN NULL; END $$"
     )
-    for table_name in TRACKED:
+    for table_name in TRACKED_HERE:
         op.execute(
             f"CREATE TRIGGER marac_touch AFTER INSERT OR UPDATE OR DELETE ON {table_name} "
             "FOR EACH ROW EXECUTE FUNCTION marac_touch()"
