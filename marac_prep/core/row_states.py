@@ -25,11 +25,12 @@ from marac_prep.core.models import AuditRowState
 
 TRACKED = (
     "marac_case", "chronology_entry", "agency_return", "app_user", "marac_action", "meeting_attendance",
-    "case_hearing",
+    "case_hearing", "case_note",
 )
 ROW_NAMES = {
     "marac_case": "case", "chronology_entry": "entry", "agency_return": "return", "app_user": "user",
     "marac_action": "action", "meeting_attendance": "attendance", "case_hearing": "hearing",
+    "case_note": "case note",
 }
 DELETED = "deleted"
 _CHUNK = 500

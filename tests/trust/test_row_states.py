@@ -14,11 +14,13 @@ from marac_prep.cli import main
 from marac_prep.core.actions import add_action
 from marac_prep.core.attendance import plan_hearing, record_attendance
 from marac_prep.core.audit import verify_chain, verify_row_states
+from marac_prep.core.case_notes import add_case_note
 from marac_prep.core.chronology import add_entry, edit_entry, withdraw_entry
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.db import open_database
 from marac_prep.core.models import User
 from marac_prep.core.returns import set_return
+from marac_prep.core.row_states import TRACKED
 from marac_prep.core.users import ensure_profile
 from marac_prep.demo import build_demo
 from tests.factories import Workspace
@@ -42,8 +44,9 @@ def _busy_workspace(db) -> dict[str, int]:
                                     role="chair")
         hearing = plan_hearing(s, actor=ws.coordinator, meeting_id=case.meeting_id, case_id=case.id,
                                discussion_note="Fictional note.")
+        note = add_case_note(s, actor=ws.coordinator, case_id=case.id, text="Fictional note for the chair.")
         return {"case": case.id, "entry": entry.id, "return": ret.id, "rep": rep.id, "action": action.id,
-                "attendance": present.id, "hearing": hearing.id}
+                "attendance": present.id, "hearing": hearing.id, "note": note.id}
 
 
 def _cora(session) -> User:
@@ -77,6 +80,7 @@ def test_work_done_through_the_app_matches_the_trail(db):
         ("DELETE FROM meeting_attendance WHERE id = {attendance}", "attendance {attendance} was deleted"),
         ("UPDATE case_hearing SET discussion_note = 'Rewritten' WHERE id = {hearing}",
          "hearing {hearing} was changed"),
+        ("UPDATE case_note SET text = 'Rewritten' WHERE id = {note}", "case note {note} was changed"),
         (
             "INSERT INTO chronology_entry (case_id, agency_id, event_date, date_precision, date_approximate, sequence,"
             " source_ref, recorded_by, subjects, event_type, summary, detail, fact_or_opinion, risk_indicators,"
@@ -157,9 +161,8 @@ def test_a_change_of_more_than_a_page_of_rows_is_sealed_whole(db):
         s.commit()
         build_demo(s, actor=actor, cases=3, entries_per_case=250, seed=4)  # one transaction, one event
         event_id = s.execute(text("SELECT max(id) FROM audit_event WHERE action = 'demo.generate'")).scalar()
-        changed = s.execute(text(
-            "SELECT (SELECT count(*) FROM chronology_entry) + (SELECT count(*) FROM marac_case)"
-            " + (SELECT count(*) FROM agency_return)")).scalar()
+        # Every tracked row the demo wrote (the profile was written, and sealed, before it).
+        changed = sum(s.execute(text(f"SELECT count(*) FROM {name}")).scalar() for name in TRACKED if name != "app_user")
         sealed = s.execute(text("SELECT count(*), count(DISTINCT tbl || ':' || row_id) FROM audit_row_state "
                                 "WHERE event_id = :e"), {"e": event_id}).one()
         assert changed > 500  # more than one page (row_states._CHUNK)

@@ -1,4 +1,5 @@
-"""Sealed row states for the meeting's own records: actions, attendance and hearings (issue 13)
+"""Sealed row states for the meeting's own records: actions, attendance, hearings and the
+coordinator's case notes (issue 13)
 
 An action marked done, an apology removed or a discussion note rewritten with the sqlite3 tool
 was not noticed: these tables (0011_actions) had no row notes. Their changes are now noted like
@@ -16,7 +17,7 @@ down_revision = "0015_live"
 branch_labels = None
 depends_on = None
 
-TABLES = ("marac_action", "meeting_attendance", "case_hearing")
+TABLES = ("marac_action", "meeting_attendance", "case_hearing", "case_note")
 
 
 def upgrade() -> None:
@@ -56,4 +57,4 @@ def downgrade() -> None:
         else:
             op.execute(f"DROP TRIGGER IF EXISTS marac_touch ON {table_name}")
     bind.execute(sa.text("DELETE FROM audit_row_state WHERE event_id = 0 AND tbl IN ('marac_action', "
-                         "'meeting_attendance', 'case_hearing')"))
+                         "'meeting_attendance', 'case_hearing', 'case_note')"))
