@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from marac_prep.core.errors import MaracError
+from marac_prep.ui.forms import fit_window
 from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.operations import Changes
 
@@ -36,8 +37,7 @@ def meeting_mode(window: MainWindow) -> None:
     except MaracError as exc:
         report_error(window, exc, doing="open meeting mode")
         return
-    mode.resize(min(1340, window.screen().availableGeometry().width()),
-                min(860, window.screen().availableGeometry().height()))
+    fit_window(mode, 1340, 860)
     window.meeting_mode = mode
     mode.show()
 
