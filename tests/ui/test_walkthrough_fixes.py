@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent
 
-from tests.ui.helpers import make_window
+from tests.ui.helpers import make_window, open_case
 
 
 def _fits(widget) -> bool:
@@ -49,3 +49,63 @@ def test_separate_windows_fit_the_screen(qtbot, workspace, temporary_settings):
     audit = window._audit_window
     assert _fits(audit), audit.size()
     audit.close()
+
+
+def test_withdraw_says_who_may_before_asking_for_a_reason(qtbot, workspace, temporary_settings, monkeypatch, messages):
+    # An Idva may withdraw her own service's entries; on a police entry she was asked for a reason
+    # and then refused ("Not allowed"). Now she is told at once, and nothing is asked.
+    from datetime import date
+
+    from marac_prep.ui.operations.entry import EntryInputs
+
+    ws, db = workspace
+    case = ws.case(ws.meeting())
+    police = ws.entry(case, "POL", on=date(2025, 3, 1))
+    idva = ws.user("idva", "IDVA")
+    ws.session.commit()
+    asked: list[str] = []
+    monkeypatch.setattr(EntryInputs, "withdraw_reason", classmethod(lambda cls, parent, label: asked.append(label)))
+    window = make_window(qtbot, db, idva, temporary_settings)
+    open_case(qtbot, window, case.id)
+    window.case_view.chronology.select_entry(police.id)
+    window.withdraw_action.trigger()
+    assert asked == [] and messages.errors == []
+    assert messages.infos and "Police" in messages.infos[-1][1] and "coordinator" in messages.infos[-1][1]
+
+
+def test_disabled_fields_and_a_disabled_default_button_look_unavailable(qtbot):
+    # A read-only dialog's default button (Save, Add to the list) used to stay blue when disabled,
+    # and disabled lists looked like editable ones.
+    from PySide6.QtWidgets import QComboBox, QDialog, QPushButton, QVBoxLayout
+
+    from marac_prep.ui.app import stylesheet
+
+    dialogs: list[QDialog] = []  # kept alive for the test's length
+
+    def shown(*, enabled: bool) -> tuple[QPushButton, QComboBox]:
+        # One dialog each: a dialog has a single default button.
+        dialog = QDialog()
+        dialogs.append(dialog)
+        qtbot.addWidget(dialog)
+        dialog.setStyleSheet(stylesheet())
+        layout = QVBoxLayout(dialog)
+        button, combo = QPushButton("", dialog), QComboBox(dialog)
+        layout.addWidget(button)
+        layout.addWidget(combo)
+        button.setDefault(True)
+        button.setEnabled(enabled)
+        combo.setEnabled(enabled)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        return button, combo
+
+    enabled, combo_on = shown(enabled=True)
+    disabled, combo_off = shown(enabled=False)
+
+    def middle(widget):
+        image = widget.grab().toImage()
+        return image.pixelColor(image.width() // 2, image.height() // 2).name()
+
+    assert middle(enabled) == "#1f4e8c"
+    assert middle(disabled) != middle(enabled)
+    assert middle(combo_off) != middle(combo_on)
