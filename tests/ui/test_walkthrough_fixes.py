@@ -109,3 +109,15 @@ def test_disabled_fields_and_a_disabled_default_button_look_unavailable(qtbot):
     assert middle(enabled) == "#1f4e8c"
     assert middle(disabled) != middle(enabled)
     assert middle(combo_off) != middle(combo_on)
+
+
+def test_a_long_findings_summary_does_not_widen_the_window(qtbot):
+    # A demo case's summary ("5 high: referral lost, referral not made, …") widened the main window
+    # from 1366 to 1480 pixels when the Findings tab was shown.
+    from marac_prep.ui.findings_panel import FindingsPanel
+
+    panel = FindingsPanel()
+    qtbot.addWidget(panel)
+    panel.summary.setText("5 high: referral lost, referral not made, counter-allegation pattern, escalation, " * 4)
+    panel.show()
+    assert panel.minimumSizeHint().width() < 700
