@@ -121,3 +121,16 @@ def test_a_long_findings_summary_does_not_widen_the_window(qtbot):
     panel.summary.setText("5 high: referral lost, referral not made, counter-allegation pattern, escalation, " * 4)
     panel.show()
     assert panel.minimumSizeHint().width() < 700
+
+
+def test_meeting_mode_a_week_ahead_names_the_slot_without_counting_minutes_over():
+    # Preparing on 30 Nov for the meeting of 7 Dec, the demo showed "slot 10:00–10:15 · 137 min over".
+    from datetime import date, datetime
+
+    from marac_prep.ui.meeting_mode import clock_text, is_over_time
+
+    shown = datetime(2026, 11, 30, 12, 17)
+    early = clock_text(datetime(2026, 11, 30, 12, 32), "10:00", 15, shown, date(2026, 12, 7))
+    assert early == "12:32 · slot 10:00–10:15 on Mon 07 Dec" and not is_over_time(early)
+    on_the_day = clock_text(datetime(2026, 12, 7, 10, 20), "10:00", 15, shown, date(2026, 12, 7))
+    assert on_the_day.endswith("5 min over") and is_over_time(on_the_day)
