@@ -134,3 +134,30 @@ def test_meeting_mode_a_week_ahead_names_the_slot_without_counting_minutes_over(
     assert early == "12:32 · slot 10:00–10:15 on Mon 07 Dec" and not is_over_time(early)
     on_the_day = clock_text(datetime(2026, 12, 7, 10, 20), "10:00", 15, shown, date(2026, 12, 7))
     assert on_the_day.endswith("5 min over") and is_over_time(on_the_day)
+
+
+def test_a_read_only_entry_shows_its_summary_greyed(qtbot, workspace, qapp):
+    # A viewer's entry dialog greyed the other fields but left Summary and Detail white, as if editable.
+    from datetime import date
+
+    from marac_prep.ui.app import stylesheet
+    from marac_prep.ui.entry_dialog import EntryDialog
+
+    ws, db = workspace
+    case = ws.case(ws.meeting())
+    entry = ws.entry(case, "POL", on=date(2025, 3, 1))
+    viewer = ws.user("viewer")
+    ws.session.commit()
+    before = qapp.styleSheet()
+    qapp.setStyleSheet(stylesheet())
+    try:
+        dialog = EntryDialog(db, viewer, case_id=case.id, entry_id=entry.id)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        assert dialog.read_only and dialog.summary.isReadOnly()
+        for field in (dialog.summary, dialog.detail):
+            image = field.grab().toImage()
+            assert image.pixelColor(image.width() - 8, image.height() - 8).name() != "#ffffff"
+    finally:
+        qapp.setStyleSheet(before)
