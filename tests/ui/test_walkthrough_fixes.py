@@ -161,3 +161,35 @@ def test_a_read_only_entry_shows_its_summary_greyed(qtbot, workspace, qapp):
             assert image.pixelColor(image.width() - 8, image.height() - 8).name() != "#ffffff"
     finally:
         qapp.setStyleSheet(before)
+
+
+def test_spin_boxes_draw_their_arrows(qtbot, qapp):
+    # With a border from the stylesheet Qt drew no up/down arrows (the Dash score, Minutes per case).
+    from PySide6.QtWidgets import QSpinBox
+
+    from marac_prep.ui.app import stylesheet
+
+    before = qapp.styleSheet()
+    qapp.setStyleSheet(stylesheet())
+    try:
+        box = QSpinBox()
+        qtbot.addWidget(box)
+        box.setRange(0, 24)
+        box.setValue(12)
+        box.resize(120, 30)
+        box.show()
+        qtbot.waitExposed(box)
+        image = box.grab().toImage()
+
+        def dark_in_row(y: int) -> int:
+            return sum(
+                max(image.pixelColor(x, y).red(), image.pixelColor(x, y).green(), image.pixelColor(x, y).blue()) < 90
+                for x in range(image.width() - 18, image.width() - 3)
+            )
+
+        # An arrow is a small triangle: rows of a few dark pixels (not a border line across the button).
+        arrow_rows = [y for y in range(image.height()) if 1 <= dark_in_row(y) <= 8]
+        middle = image.height() // 2
+        assert any(y < middle for y in arrow_rows) and any(y > middle for y in arrow_rows), arrow_rows
+    finally:
+        qapp.setStyleSheet(before)
