@@ -66,7 +66,7 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="display scaling, 2 for 200 %% (default 1)")
     parser.add_argument("--cases", type=int, default=8, help="demo cases (default 8)")
     parser.add_argument("--only", default="", help="only actions whose name contains this text")
-    parser.add_argument("-o", "--output", type=Path, default=Path("/tmp/marac-screenshots"))
+    parser.add_argument("-o", "--output", type=Path, required=True, help="the folder for the PNGs")
     args = parser.parse_args()
     width, height = (int(part) for part in args.size.lower().split("x"))
     folder = Path(tempfile.mkdtemp(prefix="marac-screenshots-"))
@@ -147,6 +147,30 @@ def _walk(args: argparse.Namespace, folder: Path) -> int:
                     shown.extend(capture(label, seen))
                 index.append(f"{page:8} {text:40} " + (" | ".join(shown) or "nothing shown"))
 
+    def extra_windows(case_id: int) -> None:
+        """Windows no menu opens directly: the person dialog (each role's fields) and person search."""
+        from sqlmodel import select
+
+        from marac_prep.core.cases import PersonInput
+        from marac_prep.core.models import Person
+        from marac_prep.ui.person_dialog import PersonDialog
+
+        with db.read_session() as session:  # type: ignore[attr-defined]
+            people = session.exec(select(Person).where(Person.case_id == case_id)).all()
+            inputs = {p.role: PersonInput.of(p) for p in people}
+        for role, person in inputs.items():
+            dialog = PersonDialog(person, window)
+            dialog.show()
+            wait(500)
+            save(dialog, f"case-person-{role}")
+            index.append(f"{'case':8} {'Person dialog (' + role + ')':40} {describe(dialog)}")
+            dialog.reject()
+        seen = {id(w) for w in QApplication.topLevelWidgets() if w.isVisible()}
+        surname = next(iter(inputs.values())).name.split()[-1] if inputs else "Smith"
+        window.search_people(surname)
+        shown = " | ".join(capture("case-person-search", seen))
+        index.append(f"{'case':8} {'Person search (' + surname + ')':40} {shown}")
+
     # The meeting page with the first case selected, then the case with each tab.
     wait(3000)
     window.meeting_view.table.selectRow(0)
@@ -165,6 +189,7 @@ def _walk(args: argparse.Namespace, folder: Path) -> int:
             save(window, f"case-{number}-{name(window.case_view.tabs.tabText(number))}")
         window.case_view.tabs.setCurrentIndex(0)
         trigger_all("case")
+        extra_windows(case_id)
     (out / f"{args.role}-index.txt").write_text("\n".join(index) + "\n", encoding="utf-8")
     print("\n".join(index))
     print(f"Saved the pictures to {out}.")
