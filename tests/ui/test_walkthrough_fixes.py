@@ -193,3 +193,19 @@ def test_spin_boxes_draw_their_arrows(qtbot, qapp):
         assert any(y < middle for y in arrow_rows) and any(y > middle for y in arrow_rows), arrow_rows
     finally:
         qapp.setStyleSheet(before)
+
+
+def test_the_audit_trail_says_the_meetings_events_in_words():
+    # The audit window showed "cases: [5, 3, 4, 7, 2, 1, 8, 6]" and "agency id: None; db login: None; …".
+    from marac_prep.ui.audit_view import details_in_words
+
+    assert details_in_words("hearing.reorder", {"cases": [5, 3, 4]}) == "Changed the running order of 3 cases."
+    created = details_in_words(
+        "user.create", {"role": "agency_rep", "agency_id": 1, "os_account": True, "passphrase": False, "db_login": None},
+        {1: "Police"},
+    )
+    assert created == "Created a profile: Agency representative at Police, proved by their account on this computer."
+    assert details_in_words("attendance.record", {"meeting_id": 1, "attendance": "apologies", "role": "chair"}) == (
+        "Recorded a chair as apologies."
+    )
+    assert "None" not in details_in_words("demo.generate", {"cases": 8, "entries": 192, "seed": 1})
