@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from marac_prep.core.errors import MaracError
-from marac_prep.ui.forms import fit_window
 from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.operations import Changes
 
@@ -37,6 +36,8 @@ def meeting_mode(window: MainWindow) -> None:
     except MaracError as exc:
         report_error(window, exc, doing="open meeting mode")
         return
+    from marac_prep.ui.forms import fit_window
+
     fit_window(mode, 1340, 860)
     window.meeting_mode = mode
     mode.show()

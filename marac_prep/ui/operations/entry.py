@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QInputDialog, QWidget
 
 from marac_prep.core.errors import MaracError
-from marac_prep.core.permissions import allowed
 from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.operations import Changes
 
@@ -68,6 +67,7 @@ def show_history(window: MainWindow, entry_id: int) -> None:
 def withdraw_entry(window: MainWindow, entry_id: int) -> Changes | None:
     """Withdraws an entry with a reason (the author's agency or a coordinator)."""
     from marac_prep.core.chronology import withdraw_entry as withdraw
+    from marac_prep.core.permissions import allowed
 
     row = next((r for r in window.case_view.chronology.model.rows if r.entry_id == entry_id), None)
     if row is None or row.withdrawn:

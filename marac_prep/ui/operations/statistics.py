@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QWidget
 from shiboken6 import isValid
 
-from marac_prep.ui.forms import fit_window
 from marac_prep.ui.messages import Messages, report_error
 
 if TYPE_CHECKING:
@@ -40,6 +39,7 @@ class StatisticsFiles:
 
 def show_statistics(window: MainWindow) -> StatisticsView:
     """Opens (or raises) the Statistics window on the current quarter."""
+    from marac_prep.ui.forms import fit_window
     from marac_prep.ui.statistics_view import StatisticsView
 
     view: StatisticsView | None = getattr(window, "_statistics_window", None)
