@@ -209,3 +209,31 @@ def test_the_audit_trail_says_the_meetings_events_in_words():
         "Recorded a chair as apologies."
     )
     assert "None" not in details_in_words("demo.generate", {"cases": 8, "entries": 192, "seed": 1})
+
+
+def test_empty_attendance_and_case_notes_say_what_to_do_next(qtbot, workspace, messages):
+    from marac_prep.ui.attendance_dialog import AttendanceDialog
+    from marac_prep.ui.case_notes_dialog import CaseNotesDialog
+
+    ws, db = workspace
+    meeting = ws.meeting()
+    case = ws.case(meeting)
+    viewer = ws.user("viewer")
+    ws.session.commit()
+    attendance = AttendanceDialog(db, ws.coordinator, meeting_id=meeting.id)
+    qtbot.addWidget(attendance)
+    assert not attendance.empty.isHidden() and "Add to the list" in attendance.empty.text()
+    attendance.name.setText("Bethan Rees")
+    attendance.role.setCurrentIndex(attendance.role.findData("chair"))
+    attendance.agency.setCurrentIndex(attendance.agency.findData(ws.agency["POL"].id))
+    attendance.confidentiality.setChecked(True)
+    assert attendance.add_line(), attendance.error.text()
+    assert attendance.empty.isHidden()
+    reader = AttendanceDialog(db, viewer, meeting_id=ws.meeting(14).id)
+    qtbot.addWidget(reader)
+    assert "coordinator records it" in reader.empty.text() and "Add" not in reader.empty.text()
+    notes = CaseNotesDialog(db, ws.coordinator, case_id=case.id)
+    qtbot.addWidget(notes)
+    assert not notes.empty.isHidden() and "Add as a new note" in notes.empty.text()
+    notes.editor.setPlainText("Ask CSC about the school before the meeting.")
+    assert notes.add_note() and notes.empty.isHidden()
