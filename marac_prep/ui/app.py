@@ -40,10 +40,12 @@ def demo_database_path() -> Path:
 def stylesheet() -> str:
     """The app's stylesheet from `resources/` (empty if it cannot be read: the app still works)."""
     try:
-        return resource_path("stylesheet.qss").read_text(encoding="utf-8")
+        text = resource_path("stylesheet.qss").read_text(encoding="utf-8")
     except OSError:
         log.warning("stylesheet.qss could not be read; using the platform style")
         return ""
+    # Images in a stylesheet are found by path; the icons folder moves with the installation.
+    return text.replace("@ICONS@", resource_path("icons").as_posix())
 
 
 def prepare_application() -> QApplication:

@@ -125,6 +125,14 @@ class AttendanceDialog(QDialog):
         layout.addWidget(plain_label("Present and apologies, chair first; each line is saved as it is added.",
                                      self, name="fieldHint"))
         layout.addWidget(self.table, 1)
+        # An empty table says what to do next (or who does it, for a profile that only reads).
+        self.empty = plain_label(
+            "No one recorded yet: type each person's name below and press Add to the list, the chair first."
+            if self.may_change else "No attendance recorded yet; the Marac coordinator records it.",
+            self, name="fieldHint",
+        )
+        self.empty.setWordWrap(True)
+        layout.addWidget(self.empty)
         layout.addLayout(form)
         layout.addLayout(buttons_row)
         layout.addWidget(close)
@@ -161,6 +169,7 @@ class AttendanceDialog(QDialog):
             )
             for r in rows
         )
+        self.empty.setVisible(not self.model.lines)
 
     def add_line(self) -> bool:
         show_inline(self.error, "")

@@ -182,7 +182,42 @@ def details_in_words(action: str, details: dict[str, Any], agencies: dict[int, s
         return f"Exported the chronology: {details.get('rows')} rows from {details.get('cases')} case(s), {scope}."
     if "score" in details:
         return f"Dash score {details['score']} ({details.get('level') or 'level not given'})."
+    if (meeting_words := _meeting_words(action, details, agency)) is not None:
+        return meeting_words
     return "; ".join(f"{str(k).replace('_', ' ')}: {_words(v)}" for k, v in sorted(details.items()))
+
+
+def _meeting_words(action: str, details: dict[str, Any], agency: str | None) -> str | None:
+    """The meeting's own events (issue 18), profiles and the demo, in words; None for others."""
+    if action == "hearing.reorder":
+        return f"Changed the running order of {len(details.get('cases') or [])} cases."
+    if action == "hearing.slots":
+        return f"Planned time slots for {details.get('cases')} cases from {details.get('start')}, " \
+               f"{details.get('minutes')} minutes each."
+    if action == "attendance.record":
+        return f"Recorded a {_words(details.get('role'))} as {_words(details.get('attendance'))}."
+    if action == "attendance.remove":
+        return "Removed a line from the attendance."
+    if action == "action.create":
+        return f"Added an action for {agency or 'an agency'}."
+    if action == "action.status":
+        return f"Set the action's status to {_words(details.get('status'))}."
+    if action in ("minutes.export", "statistics.export"):
+        what = "minutes" if action == "minutes.export" else f"statistics for {details.get('quarter')}"
+        locked = ", password-protected" if details.get("encrypted") else ""
+        return f"Exported the {what} ({details.get('pages')} pages{locked})."
+    if action == "user.create":
+        proofs = [words for key, words in (("os_account", "their account on this computer"),
+                                           ("passphrase", "a passphrase"), ("db_login", "a database login"))
+                  if details.get(key)]
+        from marac_prep.ui.profile_dialog import ROLE_LABELS
+
+        role = ROLE_LABELS.get(str(details.get("role")), _words(details.get("role")))
+        return f"Created a profile: {role}" + (f" at {agency}" if agency else "") + \
+               (f", proved by {' and '.join(proofs)}." if proofs else ".")
+    if action == "demo.generate":
+        return f"Made the fictional demo workspace: {details.get('cases')} cases, {details.get('entries')} entries."
+    return None
 
 
 class AuditFilterProxyModel(QSortFilterProxyModel):

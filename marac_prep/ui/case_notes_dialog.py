@@ -94,6 +94,10 @@ class CaseNotesDialog(QDialog):
         layout.addWidget(plain_label("Coordinator's notes on this case. They stay out of the pack unless "
                                      "Export pack is asked to include them.", self, name="fieldHint"))
         layout.addWidget(self.table, 2)
+        # An empty table says what to do next.
+        self.empty = plain_label("No notes on this case yet: write one below and press Add as a new note.",
+                                 self, name="fieldHint")
+        layout.addWidget(self.empty)
         layout.addWidget(editor_label)
         layout.addWidget(self.editor, 1)
         layout.addLayout(buttons_row)
@@ -116,6 +120,7 @@ class CaseNotesDialog(QDialog):
             notes = case_notes(session, actor=self._actor, case_id=self._case_id)
         self.model.set_lines(NoteLine(note_id=n.id or 0, version=n.version, written=n.created_at,
                                       author=n.author_name, text=n.text) for n in notes)
+        self.empty.setVisible(not self.model.lines)
         for row, line in enumerate(self.model.lines):
             if line.note_id == select_id:
                 self.table.selectRow(row)

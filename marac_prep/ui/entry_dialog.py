@@ -341,6 +341,9 @@ class EntryDialog(QDialog):
         for widget in (self.summary, self.detail):
             # Read-only rather than disabled, so the text can still be selected and copied.
             widget.setReadOnly(True)
+            # The stylesheet's [readOnly="true"] grey applies only when the widget is polished again.
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
         self.risks.setEnabled(False)
         self.save_button.setEnabled(False)
         self.save_button.hide()  # nothing to save: the only way out is Close

@@ -90,6 +90,16 @@ def fit_to_screen(dialog: QDialog, area: QScrollArea | None = None) -> None:
     dialog.resize(min(width, room.width()), min(height, room.height()))
 
 
+def fit_window(window: QWidget, width: int, height: int) -> None:
+    """Gives a separate window (meeting mode, statistics, audit) `width` × `height` where the
+    screen has room, and otherwise the screen less its title bar and task bar: a 1366×768 laptop
+    or 200 % scaling must still show the window's edges and buttons."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    room = screen.availableGeometry()
+    # The same allowance for a frame and a title bar as fit_to_screen.
+    window.resize(min(width, max(200, room.width() - 16)), min(height, max(200, room.height() - 48)))
+
+
 def clear_when_edited(dialog: QWidget, error: QLabel) -> None:
     """Hides the inline error as soon as the user changes anything, so a fixed value leaves no
     stale complaint behind (the next save checks again)."""

@@ -756,11 +756,12 @@ class MainWindow(QMainWindow):
 
     def show_audit(self) -> None:
         from marac_prep.ui.audit_view import AuditView
+        from marac_prep.ui.forms import fit_window
 
         view = AuditView(self.database, self.actor)
         view.setWindowTitle("Audit trail – Marac Prep")
         view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        view.resize(1100, 700)
+        fit_window(view, 1100, 700)
         view.show()
         self._audit_window = view
 

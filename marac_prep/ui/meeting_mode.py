@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -106,10 +106,17 @@ def load_hearing(session: Session, *, meeting_id: int, case_id: int) -> Hearing:
     )
 
 
-def clock_text(now: datetime, slot_start: str, slot_minutes: int | None, shown_at: datetime) -> str:
+def clock_text(
+    now: datetime, slot_start: str, slot_minutes: int | None, shown_at: datetime, meeting_day: date | None = None
+) -> str:
     """ "10:47 · slot 10:40–10:55 · 8 min left" (or "3 min over", "starts in 5 min"); without a
-    slot, the minutes spent on this case since it came up."""
+    slot, the minutes spent on this case since it came up. On another day than `meeting_day`
+    (preparing a week ahead) the slot is only named: minutes "over" would mean nothing."""
     time = f"{now:%H:%M}"
+    if slot_start and meeting_day is not None and now.date() != meeting_day:
+        from marac_prep.pack.export import slot_text
+
+        return f"{time} · slot {slot_text(slot_start, slot_minutes)} on {meeting_day:%a %d %b}"
     if not slot_start:
         spent = max(0, int((now - shown_at).total_seconds() // 60))
         return f"{time} · {spent} min on this case (no time slot planned)"
@@ -197,6 +204,7 @@ class MeetingModeWindow(QWidget):
         self.may_record = not database.read_only and allowed(actor, "manage_meeting")
         self.may_add_actions = not database.read_only and bool(self._action_agencies)
         self.index = self.case_ids.index(start_case_id) if start_case_id in self.case_ids else 0
+        self.meeting_day = meeting.meeting_date
         self.setWindowTitle(f"Meeting mode – Marac meeting {meeting.meeting_date:%a %d %b %Y} – Marac Prep")
         self.setObjectName("meetingMode")
         self._build()
@@ -485,7 +493,8 @@ class MeetingModeWindow(QWidget):
         if self.hearing is None:
             self.clock_label.setText(f"{self.clock():%H:%M}")
             return
-        text = clock_text(self.clock(), self.hearing.slot_start, self.hearing.slot_minutes, self._shown_at)
+        text = clock_text(self.clock(), self.hearing.slot_start, self.hearing.slot_minutes, self._shown_at,
+                          self.meeting_day)
         self.clock_label.setText(text)
         self.clock_label.setStyleSheet("color: #a3261b; font-weight: 600" if is_over_time(text) else "")
 

@@ -62,7 +62,7 @@ def test_meeting_mode_shows_the_front_sheet_and_records_as_it_moves(qtbot, agend
         plan_hearing(s, actor=ws.coordinator, meeting_id=meeting.id, case_id=cases[0].id, start_time="10:00",
                      duration_minutes=15)
     mode = open_mode(qtbot, db, ws.coordinator, meeting.id)
-    mode.clock = lambda: datetime.combine(date.today(), datetime.min.time()).replace(hour=10, minute=20)
+    mode.clock = lambda: datetime.combine(meeting.meeting_date, datetime.min.time()).replace(hour=10, minute=20)
     mode.update_clock()
     assert mode.position.text().startswith("Case 1 of 3 · MAR-MM-1")
     assert "5 min over" in mode.clock_label.text()

@@ -36,8 +36,9 @@ def meeting_mode(window: MainWindow) -> None:
     except MaracError as exc:
         report_error(window, exc, doing="open meeting mode")
         return
-    mode.resize(min(1340, window.screen().availableGeometry().width()),
-                min(860, window.screen().availableGeometry().height()))
+    from marac_prep.ui.forms import fit_window
+
+    fit_window(mode, 1340, 860)
     window.meeting_mode = mode
     mode.show()
 

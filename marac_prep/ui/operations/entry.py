@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QInputDialog, QWidget
 
 from marac_prep.core.errors import MaracError
-from marac_prep.ui.messages import report_error
+from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.operations import Changes
 
 if TYPE_CHECKING:
@@ -67,9 +67,18 @@ def show_history(window: MainWindow, entry_id: int) -> None:
 def withdraw_entry(window: MainWindow, entry_id: int) -> Changes | None:
     """Withdraws an entry with a reason (the author's agency or a coordinator)."""
     from marac_prep.core.chronology import withdraw_entry as withdraw
+    from marac_prep.core.permissions import allowed
 
     row = next((r for r in window.case_view.chronology.model.rows if r.entry_id == entry_id), None)
     if row is None or row.withdrawn:
+        return None
+    # Said before the reason is typed, not refused after it (the service still checks).
+    if window.database.read_only or not allowed(window.actor, "edit_entry", agency_id=row.agency_id):
+        Messages.info(
+            window, "Withdraw entry",
+            f"Only {row.agency_name} (who wrote it) or a coordinator can withdraw the entry of {row.date_text}."
+            if not window.database.read_only else "This workspace is open read-only; nothing can be withdrawn.",
+        )
         return None
     reason = EntryInputs.withdraw_reason(window, row.date_text)
     if reason is None:

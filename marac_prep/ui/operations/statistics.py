@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QWidget
+from shiboken6 import isValid
 
 from marac_prep.ui.messages import Messages, report_error
 
@@ -38,16 +39,18 @@ class StatisticsFiles:
 
 def show_statistics(window: MainWindow) -> StatisticsView:
     """Opens (or raises) the Statistics window on the current quarter."""
+    from marac_prep.ui.forms import fit_window
     from marac_prep.ui.statistics_view import StatisticsView
 
     view: StatisticsView | None = getattr(window, "_statistics_window", None)
-    if view is not None and view.isVisible() and view.actor is window.actor:
+    # Closing deletes the window (WA_DeleteOnClose): a closed one is opened afresh, not touched.
+    if view is not None and isValid(view) and view.isVisible() and view.actor is window.actor:
         view.raise_()
         view.activateWindow()
         return view
     view = StatisticsView(window.database, window.actor)
     view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    view.resize(1200, 760)
+    fit_window(view, 1200, 760)
     view.show()
     view.load()
     window._statistics_window = view  # type: ignore[attr-defined]  # kept alive while it is open
