@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QWidget
+from shiboken6 import isValid
 
 from marac_prep.ui.messages import Messages, report_error
 
@@ -39,7 +40,10 @@ def show_actions(window: MainWindow, *, overdue_only: bool = False, every_open: 
     from marac_prep.ui.actions_view import ActionsView
 
     view: ActionsView | None = getattr(window, "_actions_window", None)
-    if view is None or not view.isVisible() or view.actor is not window.actor:
+    if view is not None and isValid(view) and view.isVisible() and view.actor is window.actor:
+        view.raise_()
+        view.activateWindow()
+    else:
         view = ActionsView(window.database, window.actor)
         view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         room = window.screen().availableGeometry()
@@ -52,8 +56,6 @@ def show_actions(window: MainWindow, *, overdue_only: bool = False, every_open: 
         view.choose_meeting(None)
     if overdue_only:
         view.overdue_only.setChecked(True)
-    view.raise_()
-    view.activateWindow()
     return view
 
 
