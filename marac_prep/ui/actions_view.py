@@ -87,7 +87,7 @@ class ActionTableModel(LineTableModel):
             line.agency,
             line.owner,
             line.text,
-            _day(line.due_date),
+            f"⚠ {_day(line.due_date)}" if line.overdue else _day(line.due_date),  # seen before scrolling right
             ", ".join(line.protects),
             status_text(line),
             reported_text(line),

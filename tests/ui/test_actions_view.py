@@ -130,8 +130,11 @@ def test_agency_rep_reports_own_agency_action_and_is_refused_for_another(qtbot, 
 
     _select(view, ids["police"])
     assert view.status_button.isEnabled() and view.edit_button.isEnabled()
-    dialog = view.report_selected()
-    assert dialog is not None
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)  # Enter opens the dialog, once
+    opened = [d for d in view.findChildren(StatusDialog) if d.isVisible()]
+    assert len(opened) == 1
+    dialog = opened[0]
     dialog.status_buttons["done"].setChecked(True)
     assert dialog.done_on.isEnabled() and dialog.done_on.day() == TODAY
     assert not dialog.save()  # no outcome: the service's sentence, inline; the dialog keeps what was typed
