@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -199,13 +200,12 @@ class EditActionDialog(QDialog):
         self.due = UkDateField("Due date", self, partial=False, required=False)
         self.due.set_day(row.due_date)
         self.protects: dict[str, QCheckBox] = {}
-        protects_row = QHBoxLayout()
-        for value in PROTECTS:
+        protects_row = QGridLayout()  # two by two: the four boxes fit a narrow (200 %) dialog
+        for number, value in enumerate(PROTECTS):
             box = QCheckBox(PROTECTS_LABELS[value], self)
             box.setChecked(value in row.protects)
             self.protects[value] = box
-            protects_row.addWidget(box)
-        protects_row.addStretch(1)
+            protects_row.addWidget(box, number // 2, number % 2)
         self.error = inline_error(self)
         form = QFormLayout()
         form.addRow(plain_label("Case", self), plain_label(f"{row.case_reference} – {row.agency}", self))
@@ -290,6 +290,7 @@ class ActionsView(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().setMinimumSectionSize(self.fontMetrics().lineSpacing() * 2 + 6)  # rows alike
         self.status_button = QPushButton("&Report status…", self)
         self.status_button.setToolTip("Open, done (when and what), or not done and why (Enter)")
         self.edit_button = QPushButton("&Edit action…", self)
