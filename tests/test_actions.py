@@ -8,7 +8,14 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from marac_prep.core.actions import add_action, export_tracking_form, list_actions, report_status, update_action
+from marac_prep.core.actions import (
+    add_action,
+    count_overdue,
+    export_tracking_form,
+    list_actions,
+    report_status,
+    update_action,
+)
 from marac_prep.core.attendance import list_attendance, plan_hearing, record_attendance, running_order
 from marac_prep.core.errors import PermissionDenied, ValidationError
 from marac_prep.core.models import AuditEvent, MaracAction
@@ -87,6 +94,8 @@ def test_agency_rep_updates_only_own_agency_actions(session, ws):
     assert {r.agency for r in rows} == {ws.agency["POL"].name, ws.agency["HSG"].name}
     overdue = list_actions(session, meeting_id=meeting.id, overdue_only=True)
     assert [r.id for r in overdue] == [housing.id]
+    # The police action is done: only the housing one counts, and only after its due date.
+    assert count_overdue(session) == 1 and count_overdue(session, today=date.today() - timedelta(days=1)) == 0
     assert rows[0].victim_initials == "AP"
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from marac_prep.core import audit
@@ -231,6 +232,15 @@ def initials(name: str) -> str:
 
 def is_overdue(action: MaracAction, today: date) -> bool:
     return action.status == "open" and action.due_date is not None and action.due_date < today
+
+
+def count_overdue(session: Session, *, today: date | None = None) -> int:
+    """How many actions (of every meeting) are still open after their due date."""
+    today = today or date.today()
+    query = select(func.count()).select_from(MaracAction).where(
+        MaracAction.status == "open", col(MaracAction.due_date).is_not(None), col(MaracAction.due_date) < today
+    )
+    return int(session.exec(query).one())
 
 
 def list_actions(

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from marac_prep.core.errors import MaracError
 from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.operations import Changes
+from marac_prep.ui.operations import actions as actions_ops
 from marac_prep.ui.operations import agenda as agenda_ops
 from marac_prep.ui.operations import case as case_ops
 from marac_prep.ui.operations import entry as entry_ops
@@ -334,6 +335,10 @@ class MainWindow(QMainWindow):
             "S&tatistics…", lambda: statistics_ops.show_statistics(self), "Ctrl+Shift+T",
             "The quarterly Marac return: cases, repeats, referrals and diversity beside the national figures",
         )
+        self.actions_action = self._action(
+            "A&ctions…", lambda: actions_ops.show_actions(self), "Ctrl+Shift+A",
+            "The actions agreed at a meeting, or every open one: status, overdue, tracking form",
+        )
         self.find_person_action = self._action(
             "Find a &person in every case…", self.find_person, "Ctrl+Shift+F", "Search names, aliases, dates of birth"
         )
@@ -400,6 +405,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.audit_action)
         self.view_menu.addAction(self.statistics_action)
+        self.view_menu.addAction(self.actions_action)
         self.view_menu.addAction(settings_action(self))
         self.help_menu = bar.addMenu("&Help")
         self.about_action = self._action("&About Marac Prep", self.about)
@@ -408,6 +414,8 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.new_meeting_button.clicked.connect(self._op(meeting_ops.new_meeting))
         self.meeting_view.case_activated.connect(self.open_case)
+        self.meeting_view.overdue_requested.connect(
+            lambda: actions_ops.show_actions(self, overdue_only=True, every_open=True))
         self.case_view.back_requested.connect(self.show_meeting_page)
         self.case_view.chronology.entry_activated.connect(self.open_entry)
         chronology = self.case_view.chronology
@@ -568,6 +576,7 @@ class MainWindow(QMainWindow):
         self.import_action.setEnabled(has_meeting and self._may_some_agency("import"))
         self.audit_action.setEnabled(allowed(self.actor, "view_audit"))
         self.statistics_action.setEnabled(self.attached and allowed(self.actor, "view_statistics"))
+        self.actions_action.setEnabled(self.attached)
         self.case_view.findings.set_may_review(in_case and self.may("review_finding"))
         self.find_action.setEnabled(in_case)
         for action in (self.print_action, self.print_preview_action, self.history_action):
@@ -622,6 +631,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Marac Prep – {where}{self.database.location}")
         # The matrix first: its read runs while the case list's is waited for (both off the GUI thread).
         self._load_gap_matrix(meeting_id)
+        self.meeting_view.show_overdue(self._overdue_actions())
         if meeting_id is None:
             self._shown_meeting_id = None
             self.meeting_view.show_meeting(None, [])
@@ -635,6 +645,16 @@ class MainWindow(QMainWindow):
             # The rows now if quick, else on arrival (_on_case_lines).
             self.case_list.load(meeting_id, wait=not behind)
         self._update_actions()
+
+    def _overdue_actions(self) -> int:
+        """Every meeting's overdue actions (a single count), for the meeting page's link."""
+        from marac_prep.core.actions import count_overdue
+
+        try:
+            with self.database.read_session() as session:
+                return count_overdue(session)
+        except MaracError:
+            return 0  # the count is a pointer; the Actions window reports a failed read itself
 
     def _on_case_lines(self, meeting_id: int, cases: list[Any]) -> None:
         from marac_prep.ui.meeting_view import meeting_of

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView, QVBoxLayout, QWidget
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -266,9 +266,11 @@ class MeetingView(QWidget):
 
     Signals:
         case_activated(int): the user opened a case.
+        overdue_requested(): the user asked for the overdue actions (the "N overdue actions" link).
     """
 
     case_activated = Signal(int)
+    overdue_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -291,10 +293,22 @@ class MeetingView(QWidget):
             self.table.setColumnWidth(column, width)
         self.table.activated.connect(self._on_activated)
         self.extra = QVBoxLayout()  # the gap matrix goes here when it is available
+        # Actions agreed earlier and still open after their due date (issue 18): a word and a count.
+        self.overdue_button = QPushButton("", self)
+        self.overdue_button.setObjectName("overdueActions")
+        self.overdue_button.setFlat(True)
+        self.overdue_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.overdue_button.setStyleSheet(f"color: {ALERT.name()}; font-weight: bold; text-decoration: underline;")
+        self.overdue_button.setToolTip("Open the Actions window on every overdue action (View › Actions)")
+        self.overdue_button.hide()
+        self.overdue_button.clicked.connect(self.overdue_requested)
+        heading = QHBoxLayout()
+        heading.addWidget(self.subtitle, 1)
+        heading.addWidget(self.overdue_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addWidget(self.title)
-        layout.addWidget(self.subtitle)
+        layout.addLayout(heading)
         layout.addWidget(self.table, 2)
         layout.addLayout(self.extra, 3)
         self.meeting: MeetingLine | None = None
@@ -339,6 +353,12 @@ class MeetingView(QWidget):
 
     # How long a case whose return has just arrived stays highlighted.
     ARRIVED_MS = 4000
+
+    def show_overdue(self, count: int) -> None:
+        """"N overdue actions" beside the heading (hidden when none is overdue)."""
+        self.overdue_button.setText(f"⚠ {count} overdue action{'s' if count != 1 else ''}")
+        self.overdue_button.setAccessibleName(f"{count} overdue actions: show them")
+        self.overdue_button.setVisible(count > 0)
 
     def apply_changes(self, cases: list[CaseLine]) -> list[int]:
         """Shows the meeting's cases as now stored after others' changes, keeping the chosen case

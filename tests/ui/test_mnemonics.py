@@ -76,6 +76,8 @@ def _check(window: QWidget, where: str) -> None:
 
 
 def test_every_window_and_menu_has_unique_mnemonics(qtbot, workspace, temporary_settings, monkeypatch):
+    from marac_prep.core.actions import add_action, list_actions
+    from marac_prep.ui.actions_view import ActionsView, EditActionDialog, StatusDialog
     from marac_prep.ui.attendance_dialog import AttendanceDialog
     from marac_prep.ui.audit_view import AuditView
     from marac_prep.ui.case_dialog import CaseDialog
@@ -98,6 +100,10 @@ def test_every_window_and_menu_has_unique_mnemonics(qtbot, workspace, temporary_
     meeting = ws.meeting()
     case = ws.case(meeting)
     entry = ws.entry(case, "POL")
+    add_action(ws.session, actor=ws.coordinator, case_id=case.id, agency_id=ws.agency["POL"].id,
+               text="Flag the address.")
+    police_rep = ws.user("agency_rep", "POL")
+    action_row = list_actions(ws.session)[0]
     ws.session.commit()
     window = make_window(qtbot, db, ws.coordinator, temporary_settings)
     _check(window, "main window, meeting page")
@@ -129,6 +135,9 @@ def test_every_window_and_menu_has_unique_mnemonics(qtbot, workspace, temporary_
         PackDialog(db, ws.coordinator, meeting_id=meeting.id),
         TimeSlotsDialog(db, ws.coordinator, meeting_id=meeting.id),
         StatisticsView(db, ws.coordinator),
+        ActionsView(db, police_rep),
+        StatusDialog(db, ws.coordinator, action_row),
+        EditActionDialog(db, ws.coordinator, action_row),
     ]
     mode = MeetingModeWindow(db, ws.coordinator, meeting_id=meeting.id)
     qtbot.addWidget(mode)

@@ -1,0 +1,82 @@
+"""Action tracking operations (issue 18): open the Actions window, export the tracking form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QWidget
+from shiboken6 import isValid
+
+from marac_prep.ui.messages import Messages, report_error
+
+if TYPE_CHECKING:
+    from marac_prep.core.db import Database
+    from marac_prep.core.models import User
+    from marac_prep.ui.actions_view import ActionsView
+    from marac_prep.ui.background import BackgroundOp
+    from marac_prep.ui.main_window import MainWindow
+
+
+class ActionFiles:
+    """Where to write, asked of the user; a classmethod so tests can answer without a file dialog."""
+
+    @classmethod
+    def export_path(cls, parent: QWidget | None, suggested: str) -> Path | None:
+        name, _chosen = QFileDialog.getSaveFileName(
+            parent, "Export the action tracking form", suggested, "Excel workbook (*.xlsx)"
+        )
+        if not name:
+            return None
+        path = Path(name)
+        return path if path.suffix.casefold() == ".xlsx" else path.with_name(path.name + ".xlsx")
+
+
+def show_actions(window: MainWindow, *, overdue_only: bool = False, every_open: bool = False) -> ActionsView:
+    """Opens (or raises) the Actions window; `overdue_only` with `every_open` is the meeting page's
+    "N overdue actions" link: every meeting's overdue actions."""
+    from marac_prep.ui.actions_view import ActionsView
+
+    view: ActionsView | None = getattr(window, "_actions_window", None)
+    if view is not None and isValid(view) and view.isVisible() and view.actor is window.actor:
+        view.raise_()
+        view.activateWindow()
+    else:
+        view = ActionsView(window.database, window.actor)
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        room = window.screen().availableGeometry()
+        view.resize(min(1280, room.width() - 40), min(720, room.height() - 60))
+        view.changed.connect(window.show_current_meeting)  # the meeting page's overdue count
+        window._actions_window = view  # type: ignore[attr-defined]  # kept alive while it is open
+        view.show()
+        view.load()
+    if every_open:
+        view.choose_meeting(None)
+    if overdue_only:
+        view.overdue_only.setChecked(True)
+    return view
+
+
+def export_tracking(
+    parent: QWidget, database: Database, actor: User, meeting_id: int | None, *,
+    keep: Callable[[BackgroundOp], None],
+) -> BackgroundOp | None:
+    """Asks for an .xlsx name and writes the action tracking form there off the GUI thread (audited)."""
+    from marac_prep.core.actions import export_tracking_form
+    from marac_prep.ui.background import BackgroundOp
+
+    path = ActionFiles.export_path(parent, "marac-action-tracking.xlsx")
+    if path is None:
+        return None
+
+    def work(session: Any, _progress: Any) -> int:
+        return export_tracking_form(session, actor=actor, path=path, meeting_id=meeting_id)
+
+    op = BackgroundOp.write_op(parent, database, work, label="Writing the action tracking form…")
+    op.finished.connect(lambda count: Messages.info(
+        parent, "Action tracking form exported", f"{count} action{'s' if count != 1 else ''} written to {path}."))
+    op.failed.connect(lambda exc: report_error(parent, exc, doing="export the action tracking form"))
+    keep(op)
+    return op.start()
