@@ -39,7 +39,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     ),
     "findings": (
         "marac_prep/analysis/findings.py",
-        ["tests/analysis/test_gap_rules.py", "tests/analysis/test_rules_exact.py", "tests/analysis/test_reviews.py"],
+        ["tests/analysis/test_findings.py", "tests/analysis/test_gap_rules.py"],
     ),
     "repeats": ("marac_prep/analysis/repeats.py", ["tests/analysis/test_repeats.py"]),
     "reader": (
