@@ -158,10 +158,32 @@ def test_an_unknown_entry_is_not_found(ws, session):
         edit_entry(session, actor=ws.coordinator, entry_id=4242, expected_version=1, summary="x")
 
 
+def test_a_new_entry_is_its_authors_own_and_audited_with_its_agency_and_type(ws, session):
+    from marac_prep.core.chronology import add_entry
+
+    case = ws.case()
+    rep = ws.user("agency_rep", "HSG")
+    entry = ws.entry(case, "HSG", event_type="Call out", actor=rep)
+    stored = get_entry(session, entry.id)
+    assert (stored.case_id, stored.agency_id, stored.version) == (case.id, ws.agency["HSG"].id, 1)
+    assert (stored.created_by_id, stored.updated_by_id, stored.created_at) == (rep.id, rep.id, stored.updated_at)
+    assert stored.created_at is not None and stored.withdrawn_at is None
+    [event] = _audited(session, "entry.create")
+    assert (event.user_id, event.object_type, event.object_id, event.case_id, event.details) == (
+        rep.id, "chronology_entry", entry.id, case.id, {"agency_id": ws.agency["HSG"].id, "event_type": "call_out"}
+    )
+    with pytest.raises(PermissionDenied):
+        ws.entry(case, "POL", actor=rep)
+    with pytest.raises(NotFound, match=_whole("There is no case number 4242.")):
+        add_entry(session, actor=ws.coordinator, case_id=4242, agency_id=ws.agency["POL"].id,
+                  date=PartialDate(date(2025, 1, 1)), event_type="incident", summary="x")
+    assert [e.id for e in entries_for_case(session, case.id)] == [entry.id]
+
+
 def test_an_edit_is_audited_as_its_author_with_only_the_fields_that_changed(ws, session):
     case = ws.case()
     rep = ws.user("agency_rep", "POL")
-    entry = ws.entry(case, "POL", summary="First account.", detail="Neighbour called.", actor=rep)
+    entry = ws.entry(case, "POL", summary="First account.", detail="Neighbour called.")  # by the coordinator
     written = get_entry(session, entry.id).updated_at
     edited = edit_entry(session, actor=rep, entry_id=entry.id, expected_version=1,
                         summary="Second account.", sequence=0, detail=None, agency_id=ws.agency["POL"].id)
