@@ -509,3 +509,14 @@ def test_every_setting_reaches_the_rules():
     assert (gs.referral_window_days, gs.escalation_window_days, gs.escalation_incident_count, gs.repeat_window_days,
             gs.approximate_date_days, gs.same_incident_hours) == (11, 222, 5, 200, 9, 7)
     assert gs.repeat_definition == changed.repeat_definition
+
+
+def test_a_counter_allegation_counts_the_incidents_before_it_whatever_order_they_were_added():
+    b = CaseBuilder()
+    b.entry("POL", date(2025, 12, 1))  # after the allegation, added first
+    b.entry("POL", date(2025, 10, 1))
+    b.entry("HSG", date(2025, 11, 15), summary="Housing officer saw Gethin push Alys.")
+    b.entry("POL", date(2025, 11, 15), "counter_allegation", sequence=1, summary="Gethin alleged Alys hit him.")
+    [found] = of("counter_allegation", b)
+    [instance] = found.instances
+    assert "; 2 earlier incidents with the alleger as the reported perpetrator." in instance.message
