@@ -520,3 +520,12 @@ def test_a_counter_allegation_counts_the_incidents_before_it_whatever_order_they
     [found] = of("counter_allegation", b)
     [instance] = found.instances
     assert "; 2 earlier incidents with the alleger as the reported perpetrator." in instance.message
+
+
+def test_homicide_markers_name_each_marker_and_rest_on_its_entries_as_notes():
+    [found] = of("homicide_markers", well_served_case())
+    assert found.message.startswith("Homicide markers present: ")
+    names = [i.message.split(":")[0].lower() for i in found.instances]
+    assert names and all(name in found.message for name in names)
+    assert {i.severity for i in found.instances} == {"info"}
+    assert found.entry_ids and set(found.entry_ids) == {e for i in found.instances for e in i.entry_ids}
