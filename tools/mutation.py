@@ -33,6 +33,19 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "marac_prep/analysis/gaps.py",
         ["tests/analysis/test_gap_rules.py", "tests/analysis/test_rules_exact.py"],
     ),
+    "incidents": (
+        "marac_prep/analysis/incidents.py",
+        ["tests/analysis/test_incidents.py", "tests/analysis/test_gap_rules.py"],
+    ),
+    "findings": (
+        "marac_prep/analysis/findings.py",
+        ["tests/analysis/test_findings.py"],
+    ),
+    "repeats": ("marac_prep/analysis/repeats.py", ["tests/analysis/test_repeats.py"]),
+    "reader": (
+        "marac_prep/analysis/reading/reader.py",
+        ["tests/analysis/test_reading.py", "tests/analysis/test_reading_store.py"],
+    ),
 }
 
 
@@ -49,6 +62,10 @@ def _scratch(workdir: Path, name: str, target: str, tests: list[str]) -> Path:
     config = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     config += (
         "\n[tool.mutmut]\n"
+        # mutmut also stops a mutant's tests after half their CPU limit in *wall* time: on a busy
+        # shared machine that cut off healthy runs and counted them "timeout" (killed). A wide
+        # margin leaves only real hangs as timeouts.
+        "timeout_multiplier = 200\n"
         'source_paths = ["marac_prep"]\n'
         f"only_mutate = [{json.dumps(target)}]\n"
         'also_copy = ["resources"]\n'
@@ -78,21 +95,38 @@ def _survivors(where: Path) -> str:
     return "\n".join(out)
 
 
-def run(name: str, workdir: Path, *, show_survivors: bool) -> dict[str, object]:
+def _sample_stats(where: Path, target: str, digits: str) -> dict[str, int]:
+    """Counts over the sampled mutants only (`export-cicd-stats` counts the unrun ones as well)."""
+    from mutmut.stats import status_by_exit_code  # type: ignore[import-not-found]  # mutmut 3
+
+    meta = json.loads((where / "mutants" / (target + ".meta")).read_text(encoding="utf-8"))
+    codes = [code for key, code in meta["exit_code_by_key"].items() if key[-1] in digits]
+    counts: dict[str, int] = {"sampled_from": len(meta["exit_code_by_key"])}
+    for code in codes:
+        status = str(status_by_exit_code[code]).replace(" ", "_")
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def run(name: str, workdir: Path, *, show_survivors: bool, sample: str = "") -> dict[str, object]:
     target, tests = MODULES[name]
     where = _scratch(workdir, name, target, tests)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MARAC_PREP_TEST_POSTGRES_URL": ""}
     print(f"== {name}: mutating {target} against {', '.join(tests)}", flush=True)
-    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "1"], cwd=where, env=env,
-                   check=False)
-    stats = _stats(where)
+    # A sample is every mutant whose number ends in one of `sample`'s digits: fixed, spread over
+    # every function, and the same on every run (mutmut numbers a function's mutants in order).
+    names = [f"*__mutmut_*{d}" for d in sample]
+    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names],  # noqa: S603
+                   cwd=where, env=env, check=False)
+    stats = _sample_stats(where, target, sample) if sample else _stats(where)
     killed = stats.get("killed", 0) + stats.get("timeout", 0)
     total = killed + stats.get("survived", 0) + stats.get("no_tests", 0) + stats.get("suspicious", 0)
     rate = round(100 * killed / total, 1) if total else 0.0
     print(f"== {name}: {killed} of {total} mutants killed ({rate} %)", flush=True)
     if show_survivors:
         print(_survivors(where))
-    return {"module": target, "killed": killed, "total": total, "rate": rate, **stats}
+    return {"module": target, "killed": killed, "total": total, "rate": rate, **stats,
+            **({"sample": f"mutant numbers ending in {', '.join(sample)}"} if sample else {})}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", choices=[*MODULES, []], help="default: all, one after another")
     parser.add_argument("--list", action="store_true", help="list the modules and their tests")
     parser.add_argument("--survivors", action="store_true", help="print each surviving mutant's diff")
+    parser.add_argument("--sample", default="", metavar="DIGITS",
+                        help="mutate only the mutants whose number ends in one of DIGITS, e.g. 3 (a tenth)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "marac-mutation")
     args = parser.parse_args(argv)
     if args.list:
@@ -111,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     for name in args.modules or list(MODULES):
-        results[name] = run(name, args.workdir, show_survivors=args.survivors)
+        results[name] = run(name, args.workdir, show_survivors=args.survivors, sample=args.sample)
         RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     for name, result in results.items():
         print(f"{name:12} {result['killed']:>4} / {result['total']:<4} {result['rate']:>5} %")

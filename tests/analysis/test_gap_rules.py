@@ -434,3 +434,98 @@ def test_analyse_meeting_keys_by_case_id():
     result = analyse_meeting([one.build(), two.build()])
     assert set(result) == {1, 2}
     assert "referral_considered_not_made" in kinds(result[2]) and "referral_considered_not_made" not in kinds(result[1])
+
+
+# --- found by mutation testing (tools/mutation.py gaps) --------------------------------------
+
+
+def test_declining_says_how_many_entries_the_agency_holds_and_is_medium_where_not_expected():
+    b = well_served_case()
+    b.ret("SMS", "declined")
+    tail = " Declining is not an answer: the meeting does not know what it holds."
+    [found] = of("agency_declined", b)
+    assert found.message == "Substance Misuse declined to return information for this case." + tail
+    b.entry("SMS", date(2025, 10, 1), "contact", summary="Alys seen at the drop-in.")
+    [found] = of("agency_declined", b)
+    assert found.message == "Substance Misuse declined to return information for this case; it holds 1 entry of its own." + tail
+    b.entry("SMS", date(2025, 10, 8), "contact", summary="Alys seen at the drop-in again.")
+    assert "; it holds 2 entries of its own." in of("agency_declined", b)[0].message
+    unexpected = CaseBuilder(children=0)
+    unexpected.ret("EDU", "declined")
+    assert [(f.agency, f.severity) for f in of("agency_declined", unexpected)] == [("Education", "medium")]
+
+
+def test_a_single_chase_is_one_time():
+    b = well_served_case()
+    b.ret("MH", "chased", requested=date(2026, 2, 20), chased=date(2026, 2, 25), chase_count=1)
+    [found] = of("agency_silent", b)
+    assert "chased 1 time (last on 25 Feb 2026)" in found.message
+
+
+def test_nothing_known_beside_entries_names_the_earliest_entry_whatever_order_they_were_added():
+    b = well_served_case()
+    b.entry("MH", date(2025, 12, 1), "contact", summary="Alys seen by the crisis team.")
+    b.entry("MH", date(2025, 9, 1), "contact", summary="Alys seen by the community mental health team.")
+    b.ret("MH", "nothing_known")
+    [found] = of("nothing_known_with_entries", b)
+    assert "holds 2 entries of its own (the first of 1 Sep 2025)" in found.message
+
+
+def test_a_long_group_names_the_first_six_and_counts_the_rest():
+    b = well_served_case()
+    for day in range(1, 9):
+        b.entry("HSG", date(2025, 10, day), "referral_considered_not_made", summary="Marac referral considered; not made.")
+    [found] = of("referral_considered_not_made", b)
+    assert len(found.instances) == 8 and found.message.endswith("2 more.")
+
+
+def test_every_finding_has_a_key_of_its_kind():
+    b = well_served_case()
+    b.ret("MH", None)
+    b.ret("SMS", "declined")
+    findings = analyse_case(b.build())
+    assert findings and all(f.key.startswith(f"{f.kind}|") for f in findings)
+
+
+def test_the_same_incident_hours_setting_reaches_the_escalation_count():
+    b = CaseBuilder()
+    b.entry("POL", date(2025, 12, 1), time="09:00")
+    b.entry("HSG", date(2025, 12, 1), time="11:00", summary="Housing officer called to a disturbance.")
+    b.entry("POL", date(2026, 1, 10))
+    assert of("escalation", b) == []  # two hours apart: one incident by default, so two in all
+    [found] = of("escalation", b, GapSettings(same_incident_hours=1))
+    assert found.severity == "high"
+
+
+def test_every_setting_reaches_the_rules():
+    from dataclasses import replace
+
+    from marac_prep.core.settings import packaged
+
+    changed = replace(packaged(), referral_received_window_days=11, escalation_window_days=222,
+                      escalation_incident_count=5, repeat_window_days=200, approximate_date_days=9,
+                      same_incident_hours=7)
+    gs = GapSettings.from_settings(changed)
+    assert (gs.referral_window_days, gs.escalation_window_days, gs.escalation_incident_count, gs.repeat_window_days,
+            gs.approximate_date_days, gs.same_incident_hours) == (11, 222, 5, 200, 9, 7)
+    assert gs.repeat_definition == changed.repeat_definition
+
+
+def test_a_counter_allegation_counts_the_incidents_before_it_whatever_order_they_were_added():
+    b = CaseBuilder()
+    b.entry("POL", date(2025, 12, 1))  # after the allegation, added first
+    b.entry("POL", date(2025, 10, 1))
+    b.entry("HSG", date(2025, 11, 15), summary="Housing officer saw Gethin push Alys.")
+    b.entry("POL", date(2025, 11, 15), "counter_allegation", sequence=1, summary="Gethin alleged Alys hit him.")
+    [found] = of("counter_allegation", b)
+    [instance] = found.instances
+    assert "; 2 earlier incidents with the alleger as the reported perpetrator." in instance.message
+
+
+def test_homicide_markers_name_each_marker_and_rest_on_its_entries_as_notes():
+    [found] = of("homicide_markers", well_served_case())
+    assert found.message.startswith("Homicide markers present: ")
+    names = [i.message.split(":")[0].lower() for i in found.instances]
+    assert names and all(name in found.message for name in names)
+    assert {i.severity for i in found.instances} == {"info"}
+    assert found.entry_ids and set(found.entry_ids) == {e for i in found.instances for e in i.entry_ids}
