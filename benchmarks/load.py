@@ -261,7 +261,7 @@ def _coordinator(desk: Desk, plan: Plan, *, seconds: float, barrier: Any, result
         from marac_prep.core.casefile import load_meeting_files
         from marac_prep.core.db import open_database
         from marac_prep.core.identity import Proof, authenticate
-        from marac_prep.ui.gap_matrix import GapMatrixRow
+        from marac_prep.ui.gap_matrix import load_matrix_rows
         from marac_prep.ui.meeting_view import load_case_lines, load_meeting_lines
 
         db = open_database(desk.url, create=False)
@@ -272,14 +272,16 @@ def _coordinator(desk: Desk, plan: Plan, *, seconds: float, barrier: Any, result
         def refresh() -> tuple[float, float, int, float]:
             cpu = time.process_time()
             started = time.perf_counter()
+            # What the meeting page reads (ui/main_window.py): the meetings, the case list and the
+            # gap matrix's few small queries (decision 0075).
             with db.read_session() as session:
                 load_meeting_lines(session)
                 load_case_lines(session, plan.meeting_id)
-                _meeting, files = load_meeting_files(session, plan.meeting_id)
-                [GapMatrixRow.from_case_file(f) for f in files]
+                load_matrix_rows(session, plan.meeting_id)
             refreshed = time.perf_counter()
             cpu = time.process_time() - cpu
             with db.read_session() as session:
+                _meeting, files = load_meeting_files(session, plan.meeting_id)
                 attach_signals(session, files)
             findings = analyse_meeting(files)
             analysed = time.perf_counter() - refreshed
