@@ -88,7 +88,7 @@ class FindingsPanel(QWidget):
         self.summary = plain_label("", self, name="findings_summary")
         # Wrapped: a case with many findings would otherwise widen the main window past a laptop's screen.
         self.summary.setWordWrap(True)
-        self.show_notes = QCheckBox("Show notes", self)
+        self.show_notes = QCheckBox("Show &notes", self)
         self.show_notes.setChecked(True)
         self.show_notes.toggled.connect(self._on_show_notes)
         self.tree = QTreeWidget(self)
