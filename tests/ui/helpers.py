@@ -16,6 +16,9 @@ def make_window(qtbot, db: Database, actor: User, settings: QSettings) -> MainWi
     window.show()
     window.activateWindow()
     qtbot.waitExposed(window)
+    # The meeting's case list is read off the GUI thread and shown at once only when it is quick
+    # (ui/case_list_loader.py); on a busy machine wait for it, as a user would.
+    qtbot.waitUntil(lambda: not window.case_list.running, timeout=30_000)
     return window
 
 

@@ -105,6 +105,8 @@ def test_the_coordinator_sees_a_return_arrive_on_the_meeting(qtbot, two_desks, d
     ws, case, _entries, rep, other = two_desks
     mine = make_window(qtbot, db, ws.coordinator, temporary_settings)
     view = mine.meeting_view
+    # The case list is read off the GUI thread (ui/case_list_loader.py): wait for its rows.
+    qtbot.waitUntil(lambda: any(line.case_id != case.id for line in view.model.lines), timeout=WAIT_MS)
     second = next(line.case_id for line in view.model.lines if line.case_id != case.id)
     view.select_case(second)
 

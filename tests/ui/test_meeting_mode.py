@@ -189,27 +189,36 @@ def test_attendance_dialog_adds_and_removes_lines(qtbot, agenda, messages):
     assert not viewer.add_button.isEnabled() and not viewer.name.isEnabled()
 
 
+def shows(qtbot, window, references: list[str]) -> None:
+    """The case list shows these cases in this order, once its background read has come back."""
+    qtbot.waitUntil(
+        lambda: not window.case_list.running
+        and [line.reference for line in window.meeting_view.model.lines] == references,
+        timeout=30_000,
+    )
+
+
 def test_menu_moves_cases_through_the_agenda_and_onto_another_meeting(qtbot, agenda, temporary_settings, messages):
     ws, db, meeting, cases = agenda
     later = ws.meeting(21)
     ws.session.commit()
     window = make_window(qtbot, db, ws.coordinator, temporary_settings)
     window.meetings.setCurrentIndex(window.meetings_model.index(window.meetings_model.row_of(meeting.id)))
-    assert [line.reference for line in window.meeting_view.model.lines] == ["MAR-MM-1", "MAR-MM-2", "MAR-MM-3"]
+    shows(qtbot, window, ["MAR-MM-1", "MAR-MM-2", "MAR-MM-3"])
     window.meeting_view.select_case(cases[2].id)
     assert window.move_up_action.shortcut().toString() == "Ctrl+Shift+Up"
     window.move_up_action.trigger()
-    assert [line.reference for line in window.meeting_view.model.lines] == ["MAR-MM-1", "MAR-MM-3", "MAR-MM-2"]
+    shows(qtbot, window, ["MAR-MM-1", "MAR-MM-3", "MAR-MM-2"])
     assert window.meeting_view.current_case_id() == cases[2].id  # the moved case stays selected
     window.move_up_action.trigger()
     window.move_down_action.trigger()
-    assert [line.reference for line in window.meeting_view.model.lines] == ["MAR-MM-1", "MAR-MM-3", "MAR-MM-2"]
+    shows(qtbot, window, ["MAR-MM-1", "MAR-MM-3", "MAR-MM-2"])
     with db.read_session() as s:
         assert [c.reference for c in cases_for_meeting(s, meeting.id)] == ["MAR-MM-1", "MAR-MM-3", "MAR-MM-2"]
     messages.choice = 0  # the first other upcoming meeting: `later`
     window.meeting_view.select_case(cases[1].id)
     window.move_meeting_action.trigger()
-    assert [line.reference for line in window.meeting_view.model.lines] == ["MAR-MM-1", "MAR-MM-3"]
+    shows(qtbot, window, ["MAR-MM-1", "MAR-MM-3"])
     with db.read_session() as s:
         assert [c.reference for c in cases_for_meeting(s, later.id)] == ["MAR-MM-2"]
         assert [h.case_id for h in running_order(s, meeting_id=meeting.id)] == [cases[0].id, cases[2].id]
