@@ -3,6 +3,7 @@ phrases, medspaCy's ConText decides which are negated, hypothetical, about someo
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -375,8 +376,16 @@ def _make_other(name: str, nlp: Any, rules: Iterable[ContextRule]) -> ContextSta
 
 @cache
 def reader() -> Reader:
-    """The process's reader (building it compiles every pattern: a fraction of a second)."""
-    return Reader()
+    """The process's reader (building it compiles every pattern: a fraction of a second).
+
+    Its spaCy pipeline and patterns – hundreds of thousands of objects – live as long as the
+    process, so they are moved out of the garbage collector's reach (`gc.freeze`): otherwise
+    each full collection walks them all again, a pause of 0.1–0.25 s that landed every few
+    meeting analyses (measured on the 5,000-entry meeting of the `gaps` benchmark)."""
+    built = Reader()
+    gc.collect()  # what building left behind goes now, not frozen with the rest
+    gc.freeze()
+    return built
 
 
 _CACHE_SIZE = 65536
