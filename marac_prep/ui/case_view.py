@@ -43,6 +43,7 @@ from marac_prep.ui.chronology_model import (
     chronology_rows,
     entry_row,
     fold_search_texts,
+    position_of_entry,
     withdrawn_rows,
 )
 from marac_prep.ui.chronology_view import ChronologyPanel
@@ -319,7 +320,10 @@ class CaseView(QWidget):
         with self._database.read_session() as session:  # one row by its key: bounded
             entry = get_entry(session, entry_id)
             row = entry_row(entry, snapshot.case_file.agencies.get(entry.agency_id))
-        rows = [r for r in snapshot.rows if r.entry_id != entry_id]
+        rows = list(snapshot.rows)
+        at = position_of_entry(rows, entry_id)
+        if at >= 0:
+            del rows[at]
         if not row.withdrawn:
             bisect.insort(rows, row, key=lambda r: r.sort_key)
         withdrawn = [w for w in snapshot.withdrawn if w.entry_id != entry_id] + ([row] if row.withdrawn else [])
