@@ -1,4 +1,4 @@
-"""Small form pieces shared by the dialogs: UK date fields, inline errors, agency choices."""
+"""Small form pieces shared by the dialogs: UK date fields, inline errors, agency choices, file names."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
     QDialog,
+    QFileDialog,
     QFrame,
     QLabel,
     QLayout,
@@ -259,3 +261,17 @@ def select_data(combo: QComboBox, value: object) -> None:
     index = combo.findData(NO_VALUE if value is None else value)
     if index >= 0:
         combo.setCurrentIndex(index)
+
+
+def ask_save_path(parent: QWidget | None, title: str, suggested: str, kinds: dict[str, str]) -> Path | None:
+    """The file the user names in a save dialog offering `kinds` (suffix → what it is, e.g.
+    {".xlsx": "Excel workbook"}), with the chosen kind's suffix added when the name has none of
+    them; None when they cancel."""
+    filters = {f"{label} (*{suffix})": suffix for suffix, label in kinds.items()}
+    name, chosen = QFileDialog.getSaveFileName(parent, title, suggested, ";;".join(filters))
+    if not name:
+        return None
+    path = Path(name)
+    if path.suffix.casefold() in kinds:
+        return path
+    return path.with_name(path.name + filters.get(chosen, next(iter(kinds))))
