@@ -28,7 +28,7 @@ from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import User
 from marac_prep.core.permissions import allowed
 from marac_prep.core.reference import agencies_by_id
-from marac_prep.ui.forms import add_choice, choice, fit_to_screen, inline_error, show_inline
+from marac_prep.ui.forms import add_choice, choice, fit_to_screen, inline_error, run_modal, show_inline
 from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.text import plain_label
@@ -216,9 +216,5 @@ class AttendanceDialog(QDialog):
     @classmethod
     def record(cls, parent: QWidget | None, database: Database, actor: User, *, meeting_id: int) -> None:
         """Shows the dialog modally. Tests replace this."""
-        try:
-            dialog = cls(database, actor, meeting_id=meeting_id, parent=parent)
-        except MaracError as exc:
-            report_error(parent, exc, doing="show the attendance")
-            return
-        dialog.exec()
+        run_modal(parent, lambda: cls(database, actor, meeting_id=meeting_id, parent=parent),
+                  doing="show the attendance")

@@ -24,7 +24,7 @@ from marac_prep.core.cases import get_case
 from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError, ValidationError
 from marac_prep.core.models import User
-from marac_prep.ui.forms import fit_to_screen, inline_error, show_inline
+from marac_prep.ui.forms import fit_to_screen, inline_error, run_modal, show_inline
 from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.text import plain_label
@@ -188,9 +188,4 @@ class CaseNotesDialog(QDialog):
     @classmethod
     def edit_notes(cls, parent: QWidget | None, database: Database, actor: User, *, case_id: int) -> None:
         """Shows the dialog modally. Tests replace this."""
-        try:
-            dialog = cls(database, actor, case_id=case_id, parent=parent)
-        except MaracError as exc:
-            report_error(parent, exc, doing="show the case notes")
-            return
-        dialog.exec()
+        run_modal(parent, lambda: cls(database, actor, case_id=case_id, parent=parent), doing="show the case notes")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
@@ -275,3 +275,19 @@ def ask_save_path(parent: QWidget | None, title: str, suggested: str, kinds: dic
     if path.suffix.casefold() in kinds:
         return path
     return path.with_name(path.name + filters.get(chosen, next(iter(kinds))))
+
+
+Shown = TypeVar("Shown", bound=QDialog)
+
+
+def run_modal(parent: QWidget | None, make: Callable[[], Shown], *, doing: str) -> Shown | None:
+    """Makes a dialog with `make()` and runs it modally; the dialog, once closed. A refusal while
+    making it (no permission, a record gone) is said as a sentence ("… while trying to `doing`")
+    and None returned."""
+    try:
+        dialog = make()
+    except MaracError as exc:
+        report_error(parent, exc, doing=doing)
+        return None
+    dialog.exec()
+    return dialog

@@ -29,7 +29,7 @@ from marac_prep.core.errors import MaracError
 from marac_prep.core.models import User
 from marac_prep.core.passphrases import passphrase_problem
 from marac_prep.pack.export import PASSWORD_MIN
-from marac_prep.ui.forms import inline_error, show_inline
+from marac_prep.ui.forms import inline_error, run_modal, show_inline
 from marac_prep.ui.messages import Messages, report_error
 
 
@@ -329,10 +329,5 @@ class MarkedPdfDialog(QDialog):
     @classmethod
     def _show_modal(cls, parent: QWidget | None, *args: Any, **kwargs: Any) -> Any:
         """Shows the dialog made with `args` and `kwargs` modally; its result (None if nothing was written)."""
-        try:
-            dialog = cls(*args, parent=parent, **kwargs)
-        except MaracError as exc:
-            report_error(parent, exc, doing=f"prepare the {cls.WHAT}")
-            return None
-        dialog.exec()
-        return dialog.result
+        dialog = run_modal(parent, lambda: cls(*args, parent=parent, **kwargs), doing=f"prepare the {cls.WHAT}")
+        return dialog.result if dialog is not None else None
