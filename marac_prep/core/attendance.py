@@ -190,13 +190,12 @@ def set_running_order(session: Session, *, actor: User, meeting_id: int, case_id
         on_list = {c.id for c in session.exec(select(Case).where(Case.meeting_id == meeting_id)).all()}
         if len(set(case_ids)) != len(case_ids) or set(case_ids) != on_list:
             raise ConflictError("The meeting's case list changed meanwhile; reload it and move the case again.")
-        ordered = []
-        for position, hearing in enumerate(_hearings_in_order(session, meeting_id, case_ids), start=1):
+        ordered = _hearings_in_order(session, meeting_id, case_ids)
+        for position, hearing in enumerate(ordered, start=1):
             if hearing.position != position or hearing.id is None:
                 hearing.position = position
                 hearing.version += 1
                 session.add(hearing)
-            ordered.append(hearing)
         session.flush()
         audit.record(
             session, actor=actor, action="hearing.reorder", object_type="meeting", object_id=meeting_id,
@@ -225,15 +224,14 @@ def plan_time_slots(
     with unit_of_work(session):
         require(actor, "manage_meeting")
         get_meeting(session, meeting_id)
-        planned = []
-        for position, hearing in enumerate(_hearings_in_order(session, meeting_id, order), start=1):
+        planned = _hearings_in_order(session, meeting_id, order)
+        for position, hearing in enumerate(planned, start=1):
             at = first + (position - 1) * minutes
             hearing.position = position
             hearing.start_time = f"{at // 60:02d}:{at % 60:02d}"
             hearing.duration_minutes = minutes
             hearing.version += 1
             session.add(hearing)
-            planned.append(hearing)
         session.flush()
         audit.record(
             session, actor=actor, action="hearing.slots", object_type="meeting", object_id=meeting_id,
