@@ -138,10 +138,11 @@ class Saved:
 
 
 @contextmanager
-def saving(dialog: QDialog, error: QLabel, *, doing: str) -> Iterator[Saved]:
+def saving(dialog: QDialog, error: QLabel, *, doing: str, accept: bool = True) -> Iterator[Saved]:
     """Runs a dialog's save: the error line is cleared first; a problem with what was typed goes
     on it and any other refusal in a message, the dialog staying open with everything typed; on
-    success the dialog is accepted. `doing` ends "Something went wrong while trying to …"."""
+    success the dialog is accepted (unless `accept` is False: a dialog that saves line by line
+    stays open). `doing` ends "Something went wrong while trying to …"."""
     show_inline(error, "")
     saved = Saved()
     try:
@@ -153,7 +154,8 @@ def saving(dialog: QDialog, error: QLabel, *, doing: str) -> Iterator[Saved]:
         report_error(dialog, exc, doing=doing)
         return
     saved.ok = True
-    dialog.accept()
+    if accept:
+        dialog.accept()
 
 
 class UkDateField(QWidget):
