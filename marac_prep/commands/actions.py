@@ -7,7 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from marac_prep.commands.context import CommandContext
+from marac_prep.commands.context import CommandContext, check_output_file
 from marac_prep.core.actions import export_tracking_form, list_actions
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.meetings import resolve_meeting
@@ -56,10 +56,7 @@ def _export(ctx: CommandContext, args: argparse.Namespace) -> int:
     if not args.output:
         raise ValidationError("Give the spreadsheet to write with -o FILE.xlsx.")
     output = Path(args.output).expanduser()
-    if output.is_dir():
-        raise ValidationError(f"{output} is a folder; give a file name such as actions.xlsx.")
-    if not output.parent.is_dir():
-        raise ValidationError(f"The folder {output.parent} does not exist.")
+    check_output_file(output, example="actions.xlsx")
     with ctx.database(create=False).session() as session:
         actor = ctx.actor(session)
         meeting_id = resolve_meeting(session, args.meeting).id if args.meeting else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from marac_prep.commands.context import CommandContext
+from marac_prep.commands.context import CommandContext, check_output_file
 from marac_prep.core.audit import (
     AuditFilter,
     Seal,
@@ -138,10 +138,7 @@ def _pdf_keywords(path: Path, password: str | None) -> str:
 
 def _export(ctx: CommandContext, args: argparse.Namespace) -> int:
     output = Path(args.output).expanduser()
-    if output.is_dir():
-        raise ValidationError(f"{output} is a folder; give a file name such as audit.csv.")
-    if not output.parent.is_dir():
-        raise ValidationError(f"The folder {output.parent} does not exist.")
+    check_output_file(output, example="audit.csv")
     since = parse_uk_day(args.since) if args.since else None
     until = parse_uk_day(args.until) if args.until else None
     if since and until and since > until:

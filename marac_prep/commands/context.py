@@ -90,3 +90,12 @@ class CommandContext:
 
     def print(self, *parts: object) -> None:
         print(*parts, file=self.out)
+
+
+def check_output_file(output: Path, *, example: str) -> None:
+    """Refuses an output name that is a folder, or in a folder that does not exist (`example`
+    is a file name to suggest, e.g. "actions.xlsx")."""
+    if output.is_dir():
+        raise ValidationError(f"{output} is a folder; give a file name such as {example}.")
+    if not output.parent.is_dir():
+        raise ValidationError(f"The folder {output.parent} does not exist.")

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from marac_prep.commands.context import CommandContext
+from marac_prep.commands.context import CommandContext, check_output_file
 from marac_prep.core.errors import ValidationError
 
 
@@ -61,10 +61,7 @@ def _write(ctx: CommandContext, args: argparse.Namespace, quarter: object) -> in
         raise ValidationError(f'Write the statistics to an .xlsx or a .pdf file (not "{output.name}").')
     if suffix == ".xlsx" and (args.marking or args.password_file):
         raise ValidationError("--marking and --password-file apply only to a PDF.")
-    if output.is_dir():
-        raise ValidationError(f"{output} is a folder; give a file name such as statistics{suffix}.")
-    if not output.parent.is_dir():
-        raise ValidationError(f"The folder {output.parent} does not exist.")
+    check_output_file(output, example=f"statistics{suffix}")
     with ctx.database(create=False).session() as session:
         actor = ctx.actor(session)
         if suffix == ".xlsx":

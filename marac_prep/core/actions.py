@@ -15,7 +15,7 @@ from marac_prep.core.cases import get_case
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.files import atomic_write
-from marac_prep.core.formulas import guard_formula
+from marac_prep.core.formulas import write_xlsx_table
 from marac_prep.core.models import Agency, Case, MaracAction, Meeting, Person, User
 from marac_prep.core.permissions import require
 from marac_prep.core.versioning import load_current, save_versioned
@@ -317,10 +317,6 @@ def export_tracking_form(
     path = Path(path)
     if path.suffix.casefold() != ".xlsx":
         raise ValidationError(f"{path.name}: the action tracking form is written as an .xlsx file.")
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     with unit_of_work(session):
         require(actor, "export")
         rows = list_actions(session, meeting_id=meeting_id, today=today)
@@ -329,16 +325,6 @@ def export_tracking_form(
             details={"meeting_id": meeting_id, "actions": len(rows)},
         )
         with atomic_write(path) as pending:
-            book = openpyxl.Workbook(write_only=True)
-            sheet = book.create_sheet("Action tracking")
-            sheet.freeze_panes = "A2"
-            heading = []
-            for title in TRACKING_COLUMNS:
-                cell = WriteOnlyCell(sheet, value=title)
-                cell.font = Font(bold=True)
-                heading.append(cell)
-            sheet.append(heading)
-            for row in rows:
-                sheet.append([guard_formula(c) for c in tracking_row(row)])
-            book.save(pending.stream)
+            write_xlsx_table(pending.stream, title="Action tracking", header=TRACKING_COLUMNS,
+                             rows=(tracking_row(row) for row in rows))
     return len(rows)

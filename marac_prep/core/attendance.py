@@ -72,9 +72,8 @@ def remove_attendance(session: Session, *, actor: User, attendance_id: int) -> N
     """Removes an attendance line recorded by mistake."""
     with unit_of_work(session):
         require(actor, "manage_meeting")
-        row = session.get(MeetingAttendance, attendance_id)
-        if row is None:
-            raise NotFound(f"There is no attendance line number {attendance_id}.")
+        row = load_current(session, MeetingAttendance, attendance_id,
+                           missing=f"There is no attendance line number {attendance_id}.")
         meeting_id = row.meeting_id
         session.delete(row)
         audit.record(
@@ -167,6 +166,18 @@ def running_order(session: Session, *, meeting_id: int) -> list[CaseHearing]:
     return sorted(rows, key=lambda h: (h.position, h.start_time, h.id or 0))
 
 
+def _hearings_in_order(session: Session, meeting_id: int, case_ids: list[int]) -> list[CaseHearing]:
+    """The hearings of `case_ids` at the meeting, in that order, locked (PostgreSQL) for the
+    caller's transaction; a new, unsaved one (version 0) for a case not yet planned."""
+    stored = {
+        h.case_id: h for h in session.exec(
+            select(CaseHearing).where(CaseHearing.meeting_id == meeting_id).with_for_update()
+        ).all()
+    }
+    return [stored.get(case_id) or CaseHearing(meeting_id=meeting_id, case_id=case_id, version=0)
+            for case_id in case_ids]
+
+
 def set_running_order(session: Session, *, actor: User, meeting_id: int, case_ids: list[int]) -> list[CaseHearing]:
     """Puts the meeting's cases in the order given (the agenda and the running order are one order).
 
@@ -179,19 +190,12 @@ def set_running_order(session: Session, *, actor: User, meeting_id: int, case_id
         on_list = {c.id for c in session.exec(select(Case).where(Case.meeting_id == meeting_id)).all()}
         if len(set(case_ids)) != len(case_ids) or set(case_ids) != on_list:
             raise ConflictError("The meeting's case list changed meanwhile; reload it and move the case again.")
-        hearings = {
-            h.case_id: h for h in session.exec(
-                select(CaseHearing).where(CaseHearing.meeting_id == meeting_id).with_for_update()
-            ).all()
-        }
-        ordered = []
-        for position, case_id in enumerate(case_ids, start=1):
-            hearing = hearings.get(case_id) or CaseHearing(meeting_id=meeting_id, case_id=case_id, version=0)
+        ordered = _hearings_in_order(session, meeting_id, case_ids)
+        for position, hearing in enumerate(ordered, start=1):
             if hearing.position != position or hearing.id is None:
                 hearing.position = position
                 hearing.version += 1
                 session.add(hearing)
-            ordered.append(hearing)
         session.flush()
         audit.record(
             session, actor=actor, action="hearing.reorder", object_type="meeting", object_id=meeting_id,
@@ -220,21 +224,14 @@ def plan_time_slots(
     with unit_of_work(session):
         require(actor, "manage_meeting")
         get_meeting(session, meeting_id)
-        hearings = {
-            h.case_id: h for h in session.exec(
-                select(CaseHearing).where(CaseHearing.meeting_id == meeting_id).with_for_update()
-            ).all()
-        }
-        planned = []
-        for position, case_id in enumerate(order, start=1):
+        planned = _hearings_in_order(session, meeting_id, order)
+        for position, hearing in enumerate(planned, start=1):
             at = first + (position - 1) * minutes
-            hearing = hearings.get(case_id) or CaseHearing(meeting_id=meeting_id, case_id=case_id, version=0)
             hearing.position = position
             hearing.start_time = f"{at // 60:02d}:{at % 60:02d}"
             hearing.duration_minutes = minutes
             hearing.version += 1
             session.add(hearing)
-            planned.append(hearing)
         session.flush()
         audit.record(
             session, actor=actor, action="hearing.slots", object_type="meeting", object_id=meeting_id,

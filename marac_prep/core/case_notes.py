@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from marac_prep.core import audit
 from marac_prep.core.cases import get_case
 from marac_prep.core.db import unit_of_work
-from marac_prep.core.errors import NotFound, ValidationError
+from marac_prep.core.errors import ValidationError
 from marac_prep.core.models import CaseNote, User
 from marac_prep.core.permissions import require
 from marac_prep.core.versioning import load_current, save_versioned
@@ -62,9 +62,7 @@ def remove_case_note(session: Session, *, actor: User, note_id: int) -> None:
     """Deletes a note (the audit trail keeps that it existed and who removed it)."""
     with unit_of_work(session):
         require(actor, "case_notes")
-        note = session.get(CaseNote, note_id)
-        if note is None:
-            raise NotFound(f"There is no case note number {note_id}.")
+        note = load_current(session, CaseNote, note_id, missing=f"There is no case note number {note_id}.")
         case_id = note.case_id
         session.delete(note)
         audit.record(session, actor=actor, action="case_note.remove", object_type="case_note",

@@ -1,7 +1,11 @@
 """The one spreadsheet formula guard: text that Excel, LibreOffice or Google Sheets would run as a
-formula is written with a leading apostrophe (OWASP's advice), in every CSV and XLSX we write."""
+formula is written with a leading apostrophe (OWASP's advice), in every CSV and XLSX we write;
+and the one writer of a plain XLSX table (a bold header row, then guarded rows)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import BinaryIO
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice or Google Sheets.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -20,3 +24,25 @@ def unguard_formula(text: str) -> str:
     if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
         return text[1:]
     return text
+
+
+def write_xlsx_table(stream: BinaryIO, *, title: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+                     ) -> None:
+    """Writes a workbook of one sheet named `title` to `stream`: `header` in bold on a frozen first
+    row, then `rows`, every cell through `guard_formula`."""
+    import openpyxl  # loaded only when a workbook is written
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    heading = []
+    for text in header:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = Font(bold=True)
+        heading.append(cell)
+    sheet.append(heading)
+    for row in rows:
+        sheet.append([guard_formula(c) for c in row])
+    book.save(stream)

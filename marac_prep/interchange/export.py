@@ -15,7 +15,7 @@ from marac_prep.core.dates import PartialDate
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.files import atomic_write
-from marac_prep.core.formulas import guard_formula
+from marac_prep.core.formulas import guard_formula, write_xlsx_table
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Case, User
 from marac_prep.core.permissions import require
@@ -90,22 +90,7 @@ def write_table(path: Path, header: list[str], rows: list[list[str]], *, sheet_t
             writer.writerow(header)
             writer.writerows([guard_formula(c) for c in row] for row in rows)
         else:
-            import openpyxl
-            from openpyxl.cell import WriteOnlyCell
-            from openpyxl.styles import Font
-
-            book = openpyxl.Workbook(write_only=True)
-            sheet = book.create_sheet(sheet_title)
-            sheet.freeze_panes = "A2"
-            heading = []
-            for text in header:
-                cell = WriteOnlyCell(sheet, value=text)
-                cell.font = Font(bold=True)
-                heading.append(cell)
-            sheet.append(heading)
-            for row in rows:
-                sheet.append([guard_formula(c) for c in row])
-            book.save(pending.stream)
+            write_xlsx_table(pending.stream, title=sheet_title, header=header, rows=rows)
 
 
 def export_chronology(

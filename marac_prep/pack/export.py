@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
-import pikepdf
 from reportlab.platypus.doctemplate import LayoutError
 from sqlmodel import Session, col, select
 
@@ -23,9 +20,7 @@ from marac_prep.core.attendance import running_order
 from marac_prep.core.casefile import load_case_file, load_meeting_files
 from marac_prep.core.cases import case_by_reference
 from marac_prep.core.dates import display_day
-from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import StorageError, ValidationError
-from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Agency, CaseNote, User
 from marac_prep.core.passphrases import check_new_passphrase
@@ -33,9 +28,10 @@ from marac_prep.core.permissions import require
 from marac_prep.core.reviews import reviews_by_key
 from marac_prep.core.settings import current
 from marac_prep.pack.content import PackCase, PackContent, pack_case
-from marac_prep.pack.document import PackCancelled, PackDocTemplate, page_numbers_pdf
+from marac_prep.pack.document import PackCancelled, PackDocTemplate
 from marac_prep.pack.markup import clean
 from marac_prep.pack.sections import front_story, pack_story
+from marac_prep.pack.writer import audit_seal, number_pages, publish_audited
 
 log = logging.getLogger("marac_prep.pack")
 Progress = Callable[[int, int], None]
@@ -313,49 +309,6 @@ def render_pack(
     return data, pages
 
 
-def number_pages(data: bytes, *, password: str | None = None, front: bytes = b"", front_pages: int = 0,
-                 title: str = "", seal: str | None = None) -> tuple[bytes, int]:
-    """The PDF with "Page n of N" stamped on every page, and N; encrypted when `password` is given.
-
-    The outline and page objects are kept as they are; the first `front_pages` pages take the
-    content of `front`'s pages (the agenda with its page numbers); each page gets the matching
-    page of `page_numbers_pdf(N)` drawn over it as a form XObject. The document is marked as
-    PDF 1.7 in British English, with XMP metadata and its title shown by viewers.
-    """
-    out = BytesIO()
-    with pikepdf.open(BytesIO(data)) as pdf:
-        pages = len(pdf.pages)
-        if front and front_pages:
-            with pikepdf.open(BytesIO(front)) as first:
-                for page, replacement in zip(pdf.pages[:front_pages], first.pages, strict=True):
-                    # The page object stays (the outline points at it); its drawing is replaced.
-                    form = pdf.copy_foreign(replacement.as_form_xobject())
-                    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Front=form))
-                    page.obj.Contents = pdf.make_stream(b"q /Front Do Q")
-        with pikepdf.open(BytesIO(page_numbers_pdf(pages))) as numbers:
-            for page, number in zip(pdf.pages, numbers.pages, strict=True):
-                # Both A4: the numbers page maps onto the pack page one to one.
-                page.add_overlay(number, pikepdf.Rectangle(page.mediabox))
-        _describe(pdf, title=title, seal=seal)
-        pdf.save(out, encryption=_encryption(password) if password else None, min_version="1.7")
-    return out.getvalue(), pages
-
-
-def _describe(pdf: pikepdf.Pdf, *, title: str, seal: str | None) -> None:
-    """Language, title display, XMP metadata (from the document information) and the audit seal."""
-    pdf.Root.Lang = pikepdf.String("en-GB")
-    pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
-    if "/Trapped" in pdf.docinfo:  # "not trapped" has no XMP equivalent; leaving it out says the same
-        del pdf.docinfo["/Trapped"]
-    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-        meta.load_from_docinfo(pdf.docinfo, raise_failure=False)
-        if title:
-            meta["dc:title"] = title
-        meta["dc:language"] = ["en-GB"]
-        if seal:
-            meta["pdf:Keywords"] = f"audit seal {seal}"
-
-
 PASSWORD_MIN = 12
 
 
@@ -364,19 +317,6 @@ def check_password(password: str) -> str:
     (the one rule for passphrases and pack passwords, `core.passphrases`)."""
     check_new_passphrase(password, what="pack password")
     return password
-
-
-def _encryption(password: str) -> pikepdf.Encryption:
-    """AES-256 (R6) needing `password` to open."""
-    # A random owner password: nobody can lift the encryption without the user password.
-    owner = secrets.token_urlsafe(24)
-    return pikepdf.Encryption(owner=owner, user=password, R=6, aes=True)
-
-
-def audit_seal(session: Session) -> str | None:
-    """The audit chain's head for the pack's keywords (`audit.Seal.token`, read back by
-    `audit verify --seal PACK`)."""
-    return audit.current_seal(session).token()
 
 
 def export_pack(
@@ -420,28 +360,14 @@ def export_pack(
     steps = len(content.cases)
     data, pages = render_pack(content, password=password, progress=progress, cancelled=is_cancelled,
                               steps_before=steps, seal=seal)
-    with atomic_write(path) as pending:
-        pending.stream.write(data)
-        try:
-            with unit_of_work(session):
-                if is_cancelled():
-                    raise PackCancelled()
-                audit.record(
-                    session, actor=session.get(User, actor_id) if actor_id else actor, action="pack.export",
-                    object_type="meeting", object_id=meeting_id,
-                    case_id=content.cases[0].case_id if content.scope == "case" and content.cases else None,
-                    details={"cases": len(content.cases), "pages": pages, "withheld": content.withheld_total,
-                             "encrypted": bool(password), "scope": content.scope,
-                             "references": [c.reference for c in content.cases],
-                             "prepared_for": content.prepared_for or None, "file": path.name,
-                             "case_notes": include_notes},
-                )
-                session.flush()
-                pending.publish()  # inside the transaction: a failed commit removes the file below
-        except BaseException:
-            if pending.published:
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
-            raise
+    publish_audited(
+        session, path, data, actor=actor, actor_id=actor_id, action="pack.export", object_type="meeting",
+        object_id=meeting_id, case_id=content.cases[0].case_id if content.scope == "case" and content.cases else None,
+        details={"cases": len(content.cases), "pages": pages, "withheld": content.withheld_total,
+                 "encrypted": bool(password), "scope": content.scope,
+                 "references": [c.reference for c in content.cases],
+                 "prepared_for": content.prepared_for or None, "file": path.name, "case_notes": include_notes},
+        cancelled=is_cancelled,
+    )
     return PackResult(path=path, pages=pages, cases=len(content.cases), withheld=content.withheld_total,
                       encrypted=bool(password), prepared_for=content.prepared_for)

@@ -1,37 +1,32 @@
 """The meeting's minutes as a PDF: attendance, and per case the agreed risk level, actions and notes.
 
-Marked, numbered and encrypted exactly as the pack (its document template, styles, escaping,
+Marked, numbered and encrypted exactly as the pack (its document template and `pack.writer`, styles, escaping,
 page numbering and AES-256), and written whole or not at all with its audit event.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass
 from datetime import date
-from io import BytesIO
 from pathlib import Path
 
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 from sqlmodel import Session, select
 
-from marac_prep import __version__
-from marac_prep.core import audit
 from marac_prep.core.actions import ActionRow, list_actions
 from marac_prep.core.attendance import list_attendance, running_order
 from marac_prep.core.cases import cases_for_meeting
 from marac_prep.core.dates import display_day
-from marac_prep.core.db import unit_of_work
-from marac_prep.core.files import atomic_write
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Agency, User
 from marac_prep.core.permissions import require
 from marac_prep.core.settings import current
-from marac_prep.pack.document import OutlineAnchor, PackDocTemplate
-from marac_prep.pack.export import audit_seal, check_destination, check_marking, check_password, number_pages
+from marac_prep.pack.document import OutlineAnchor
+from marac_prep.pack.export import check_destination, check_marking, check_password
 from marac_prep.pack.markup import clean, para
 from marac_prep.pack.styles import pack_styles
+from marac_prep.pack.writer import MarkedPdf
 
 _GRID = TableStyle([
     ("GRID", (0, 0), (-1, -1), 0.4, "#9aa0a6"),
@@ -150,40 +145,15 @@ def export_minutes(
     require(actor, "export")
     marking = check_marking(marking if marking is not None else current(session).default_marking)
     meeting = get_meeting(session, meeting_id)
-    buffer = BytesIO()
     meeting_line = f"Marac meeting {display_day(meeting.meeting_date)}"
     if meeting.area.strip():
         meeting_line += " · " + " ".join(clean(meeting.area).split())
-    title = f"Marac minutes, meeting {display_day(meeting.meeting_date)}"
-    doc = PackDocTemplate(
-        buffer, marking=marking, meeting_line=meeting_line, cancelled=lambda: False, on_case=lambda _i: None,
-        document_name="Minutes", title=title, author="Marac Prep", subject=marking,
-        creator=f"Marac Prep {__version__}", keywords="", lang="en-GB",
-    )
-    story, cases, actions = minutes_story(session, meeting_id=meeting_id, width=doc.width,
+    pdf = MarkedPdf(marking=marking, heading=meeting_line, document_name="Minutes",
+                    title=f"Marac minutes, meeting {display_day(meeting.meeting_date)}")
+    story, cases, actions = minutes_story(session, meeting_id=meeting_id, width=pdf.width,
                                           today=today or date.today())
-    seal = audit_seal(session)
-    actor_id = actor.id
-    session.rollback()  # end the read transaction while the PDF is laid out
-    doc.build(story)
-    data, pages = number_pages(buffer.getvalue(), password=password, title=title, seal=seal)
-    with atomic_write(path) as pending:
-        pending.stream.write(data)
-        try:
-            with unit_of_work(session):
-                audit.record(
-                    session, actor=session.get(User, actor_id) if actor_id else actor, action="minutes.export",
-                    object_type="meeting", object_id=meeting_id,
-                    details={"cases": cases, "actions": actions, "pages": pages, "encrypted": bool(password),
-                             "file": path.name},
-                )
-                session.flush()
-                pending.publish()
-        except BaseException:
-            if pending.published:
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
-            raise
+    pages = pdf.publish(session, story, path=path, password=password, actor=actor, action="minutes.export",
+                        object_type="meeting", object_id=meeting_id, details={"cases": cases, "actions": actions})
     return MinutesResult(path=path, pages=pages, cases=cases, actions=actions, encrypted=bool(password))
 
 

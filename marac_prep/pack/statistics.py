@@ -1,16 +1,14 @@
 """The quarterly return as a PDF: the figures beside SafeLives' national ones, with charts.
 
-Marked, numbered and encrypted exactly as the pack and the minutes (their document template,
+Marked, numbered and encrypted exactly as the pack and the minutes (`pack.writer`: their document template,
 styles, escaping, page numbering and AES-256); charts drawn with ReportLab's own graphics
 (`reportlab.graphics`), every bar labelled with its value so nothing rests on colour alone.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
@@ -20,18 +18,15 @@ from reportlab.lib import colors
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 from sqlmodel import Session
 
-from marac_prep import __version__
 from marac_prep.analysis.stats import Quarter, QuarterlyReturn, quarterly_return, summary_rows
-from marac_prep.core import audit
-from marac_prep.core.db import unit_of_work
-from marac_prep.core.files import atomic_write
 from marac_prep.core.models import User
 from marac_prep.core.settings import current
-from marac_prep.pack.document import OutlineAnchor, PackDocTemplate
-from marac_prep.pack.export import audit_seal, check_destination, check_marking, check_password, number_pages
+from marac_prep.pack.document import OutlineAnchor
+from marac_prep.pack.export import check_destination, check_marking, check_password
 from marac_prep.pack.fonts import register_fonts
 from marac_prep.pack.markup import para
 from marac_prep.pack.styles import INK, MUTED, RULE, pack_styles
+from marac_prep.pack.writer import MarkedPdf
 
 OURS = colors.HexColor("#2f5f8a")  # this Marac
 NATIONAL = colors.HexColor("#b9c0c8")  # SafeLives' national figure
@@ -235,34 +230,9 @@ def export_statistics_pdf(
         check_password(password)
     ret = quarterly_return(session, actor=actor, quarter=quarter)
     marking = check_marking(marking if marking is not None else current(session).default_marking)
-    buffer = BytesIO()
-    title = f"Marac statistics, {quarter.label}"
-    doc = PackDocTemplate(
-        buffer, marking=marking, meeting_line=f"Marac statistics · {quarter.label}", cancelled=lambda: False,
-        on_case=lambda _i: None, document_name="Quarterly return", title=title, author="Marac Prep",
-        subject=marking, creator=f"Marac Prep {__version__}", keywords="", lang="en-GB",
-    )
-    story = statistics_story(ret, doc.width)
-    seal = audit_seal(session)
-    actor_id = actor.id
-    session.rollback()  # end the read transaction while the PDF is laid out
-    doc.build(story)
-    data, pages = number_pages(buffer.getvalue(), password=password, title=title, seal=seal)
-    with atomic_write(path) as pending:
-        pending.stream.write(data)
-        try:
-            with unit_of_work(session):
-                audit.record(
-                    session, actor=session.get(User, actor_id) if actor_id else actor, action="statistics.export",
-                    object_type="statistics",
-                    details={"quarter": str(quarter), "format": "pdf", "pages": pages, "encrypted": bool(password),
-                             "file": path.name},
-                )
-                session.flush()
-                pending.publish()
-        except BaseException:
-            if pending.published:
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
-            raise
+    pdf = MarkedPdf(marking=marking, heading=f"Marac statistics · {quarter.label}",
+                    document_name="Quarterly return", title=f"Marac statistics, {quarter.label}")
+    pages = pdf.publish(session, statistics_story(ret, pdf.width), path=path, password=password, actor=actor,
+                        action="statistics.export", object_type="statistics",
+                        details={"quarter": str(quarter), "format": "pdf"})
     return StatisticsResult(path=path, pages=pages, statistics=ret, encrypted=bool(password))

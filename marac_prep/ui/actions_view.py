@@ -34,7 +34,7 @@ from marac_prep.core.actions import update_action as update_action_service
 from marac_prep.core.dates import display_day
 from marac_prep.core.meetings import list_meetings
 from marac_prep.core.permissions import allowed
-from marac_prep.ui.background import BackgroundOp
+from marac_prep.ui.background import BackgroundOp, RunningOps
 from marac_prep.ui.forms import UkDateField, fit_to_screen, inline_error, saving
 from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.messages import report_error
@@ -258,7 +258,7 @@ class ActionsView(QWidget):
         super().__init__(parent)
         self.database, self.actor = database, actor
         self.today = today
-        self._ops: list[BackgroundOp] = []
+        self._ops = RunningOps()
         self._rows: list[ActionRow] = []
         self.setWindowTitle("Actions – Marac Prep")
         self.meeting = QComboBox(self)
@@ -444,21 +444,10 @@ class ActionsView(QWidget):
     def export(self) -> BackgroundOp | None:
         from marac_prep.ui.operations.actions import export_tracking
 
-        return export_tracking(self, self.database, self.actor, self.chosen_meeting(), keep=self._keep)
-
-    def _keep(self, op: BackgroundOp) -> None:
-        self._ops.append(op)
-        op.finished.connect(lambda _r: self._forget(op))
-        op.failed.connect(lambda _e: self._forget(op))
-
-    def _forget(self, op: BackgroundOp) -> None:
-        if op in self._ops:
-            self._ops.remove(op)
-            op.wait()
+        return export_tracking(self, self.database, self.actor, self.chosen_meeting(), keep=self._ops.keep)
 
     def wait(self) -> None:
-        for op in list(self._ops):
-            op.wait()
+        self._ops.wait()
 
     def closeEvent(self, event: Any) -> None:  # Override QWidget.closeEvent.
         self.wait()

@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
 
 from marac_prep.core.attendance import list_attendance, record_attendance, remove_attendance
 from marac_prep.core.db import Database
-from marac_prep.core.errors import MaracError, ValidationError
+from marac_prep.core.errors import MaracError
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import User
 from marac_prep.core.permissions import allowed
 from marac_prep.core.reference import agencies_by_id
-from marac_prep.ui.forms import add_choice, choice, fit_to_screen, inline_error, show_inline
+from marac_prep.ui.forms import add_choice, choice, fit_to_screen, inline_error, run_modal, saving, show_inline
 from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.text import plain_label
@@ -172,21 +172,16 @@ class AttendanceDialog(QDialog):
         self.empty.setVisible(not self.model.lines)
 
     def add_line(self) -> bool:
-        show_inline(self.error, "")
         apologies = self.attendance.currentData() == "apologies"
-        try:
-            with self._database.session() as session:
-                record_attendance(
-                    session, actor=self._actor, meeting_id=self._meeting_id, person_name=self.name.text(),
-                    role=str(self.role.currentData()), attendance=str(self.attendance.currentData()),
-                    agency_id=choice(self.agency), information_sent=self.information_sent.isChecked() if apologies
-                    else None, confidentiality_agreed=self.confidentiality.isChecked(),
-                )
-        except ValidationError as exc:
-            show_inline(self.error, str(exc))
-            return False
-        except MaracError as exc:
-            report_error(self, exc, doing="record the attendance")
+        with saving(self, self.error, doing="record the attendance", accept=False) as saved, \
+                self._database.session() as session:
+            record_attendance(
+                session, actor=self._actor, meeting_id=self._meeting_id, person_name=self.name.text(),
+                role=str(self.role.currentData()), attendance=str(self.attendance.currentData()),
+                agency_id=choice(self.agency), information_sent=self.information_sent.isChecked() if apologies
+                else None, confidentiality_agreed=self.confidentiality.isChecked(),
+            )
+        if not saved.ok:
             return False
         self.reload()
         self.name.clear()
@@ -216,9 +211,5 @@ class AttendanceDialog(QDialog):
     @classmethod
     def record(cls, parent: QWidget | None, database: Database, actor: User, *, meeting_id: int) -> None:
         """Shows the dialog modally. Tests replace this."""
-        try:
-            dialog = cls(database, actor, meeting_id=meeting_id, parent=parent)
-        except MaracError as exc:
-            report_error(parent, exc, doing="show the attendance")
-            return
-        dialog.exec()
+        run_modal(parent, lambda: cls(database, actor, meeting_id=meeting_id, parent=parent),
+                  doing="show the attendance")

@@ -44,7 +44,7 @@ from marac_prep.core.errors import MaracError
 from marac_prep.core.models import Agency, AuditEvent, Case, User
 from marac_prep.core.permissions import allowed
 from marac_prep.core.vocabulary import RETURN_STATUS_LABELS
-from marac_prep.ui.background import BackgroundOp, Progress
+from marac_prep.ui.background import BackgroundOp, Progress, RunningOps
 from marac_prep.ui.messages import Messages, report_error
 
 EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -336,7 +336,7 @@ class AuditView(QWidget):
             edit.dateChanged.connect(self._on_filter_changed)
         self.has_more = False
         self.loading = False
-        self._ops: list[BackgroundOp] = []
+        self._ops = RunningOps()
         self.reload()
 
     @classmethod
@@ -402,15 +402,7 @@ class AuditView(QWidget):
         op = BackgroundOp.read_op(self, self.database, work, label=label)
         op.finished.connect(done)
         op.failed.connect(lambda exc: self._failed(exc, doing))
-        op.finished.connect(lambda _result: self._forget(op))
-        op.failed.connect(lambda _exc: self._forget(op))
-        self._ops.append(op)
-        return op.start()
-
-    def _forget(self, op: BackgroundOp) -> None:
-        if op in self._ops:
-            self._ops.remove(op)
-            op.wait()  # freed with the view: a deferred delete racing the view's own deletion crashed
+        return self._ops.keep(op).start()
 
     def _failed(self, exc: object, doing: str) -> None:
         self.loading = False
@@ -453,8 +445,7 @@ class AuditView(QWidget):
 
     def wait(self) -> None:
         """Blocks until background reads end (closing the window, tests)."""
-        for op in list(self._ops):
-            op.wait()
+        self._ops.wait()
 
     def closeEvent(self, event: Any) -> None:  # Override QWidget.closeEvent.
         self.wait()

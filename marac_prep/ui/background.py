@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal
@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
+from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.text import plain_label
 
 log = logging.getLogger("marac_prep.ui")
@@ -150,3 +151,57 @@ class BackgroundOp(QObject):
     def _on_failed(self, exc: object) -> None:
         self._finish()
         self.failed.emit(exc)
+
+
+class RunningOps:
+    """The background ops a window has started and not yet seen end.
+
+    Each op is kept until it ends (a running QThread must not be freed), then let go: waited for
+    and freed with the window (`dispose=False`, for windows deleted on close, where a deferred
+    delete would race the window's own deletion), or freed at once (`dispose=True`). Closing the
+    window calls `wait`. Empty (false) when nothing runs.
+    """
+
+    def __init__(self, *, dispose: bool = False) -> None:
+        self._ops: list[BackgroundOp] = []
+        self._dispose = dispose
+
+    def keep(self, op: BackgroundOp) -> BackgroundOp:
+        """Keeps `op` until it finishes or fails (connect its own handlers first); `op` again."""
+        self._ops.append(op)
+        op.finished.connect(lambda _result: self._forget(op))
+        op.failed.connect(lambda _exc: self._forget(op))
+        return op
+
+    def wait(self) -> None:
+        """Blocks until every kept op has ended (closing the window, tests)."""
+        for op in list(self._ops):
+            op.wait()
+
+    def __len__(self) -> int:
+        return len(self._ops)
+
+    def __iter__(self) -> Iterator[BackgroundOp]:
+        return iter(list(self._ops))
+
+    def _forget(self, op: BackgroundOp) -> None:
+        if op in self._ops:
+            self._ops.remove(op)
+            if self._dispose:
+                op.dispose()
+            else:
+                op.wait()
+
+
+def export_op(
+    parent: QWidget, database: Database, work: Callable[[Any, Progress], Any], *, label: str, title: str,
+    said: Callable[[Any], str], doing: str, keep: Callable[[BackgroundOp], object],
+) -> BackgroundOp:
+    """Writes a file off the GUI thread (`work(session, progress)` in a write session of its own),
+    kept by `keep` while it runs; then says `said(result)` in a message titled `title`, or the
+    failure as a sentence ("… while trying to `doing`")."""
+    op = BackgroundOp.write_op(parent, database, work, label=label)
+    op.finished.connect(lambda result: Messages.info(parent, title, said(result)))
+    op.failed.connect(lambda exc: report_error(parent, exc, doing=doing))
+    keep(op)
+    return op.start()

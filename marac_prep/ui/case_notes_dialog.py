@@ -22,11 +22,10 @@ from PySide6.QtWidgets import (
 from marac_prep.core.case_notes import NOTE_LIMIT, add_case_note, case_notes, remove_case_note, update_case_note
 from marac_prep.core.cases import get_case
 from marac_prep.core.db import Database
-from marac_prep.core.errors import MaracError, ValidationError
 from marac_prep.core.models import User
-from marac_prep.ui.forms import fit_to_screen, inline_error, show_inline
+from marac_prep.ui.forms import fit_to_screen, inline_error, run_modal, saving, show_inline
 from marac_prep.ui.line_model import LineTableModel
-from marac_prep.ui.messages import Messages, report_error
+from marac_prep.ui.messages import Messages
 from marac_prep.ui.text import plain_label
 
 
@@ -142,14 +141,9 @@ class CaseNotesDialog(QDialog):
         if len(self.editor.toPlainText()) > NOTE_LIMIT:
             show_inline(self.error, f"The note is too long; keep it under {NOTE_LIMIT:,} characters.")
             return False
-        try:
-            with self._database.session() as session:
-                note_id = work(session)  # type: ignore[operator]
-        except ValidationError as exc:
-            show_inline(self.error, str(exc))
-            return False
-        except MaracError as exc:
-            report_error(self, exc, doing=doing)
+        with saving(self, self.error, doing=doing, accept=False) as saved, self._database.session() as session:
+            note_id = work(session)  # type: ignore[operator]
+        if not saved.ok:
             return False
         self.reload(select_id=note_id)
         return True
@@ -188,9 +182,4 @@ class CaseNotesDialog(QDialog):
     @classmethod
     def edit_notes(cls, parent: QWidget | None, database: Database, actor: User, *, case_id: int) -> None:
         """Shows the dialog modally. Tests replace this."""
-        try:
-            dialog = cls(database, actor, case_id=case_id, parent=parent)
-        except MaracError as exc:
-            report_error(parent, exc, doing="show the case notes")
-            return
-        dialog.exec()
+        run_modal(parent, lambda: cls(database, actor, case_id=case_id, parent=parent), doing="show the case notes")

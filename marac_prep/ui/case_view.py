@@ -36,7 +36,7 @@ from marac_prep.core.errors import MaracError
 from marac_prep.core.people import HistoryItem, PersonMatch, history_from_matches
 from marac_prep.core.returns import return_progress
 from marac_prep.core.reviews import reviews_by_key
-from marac_prep.ui.background import BackgroundOp, Progress
+from marac_prep.ui.background import BackgroundOp, Progress, RunningOps
 from marac_prep.ui.chronology_model import (
     ENTRY_ID_ROLE,
     ChronologyRow,
@@ -182,7 +182,7 @@ class CaseView(QWidget):
         # Whether the user may change an agency's return; the main window sets it from the role.
         self.may_set_return: Callable[[int], bool] = lambda _agency_id: True
         self.op: BackgroundOp | None = None
-        self.analysis_ops: list[BackgroundOp] = []
+        self.analysis_ops = RunningOps(dispose=True)
         self.back_button = QPushButton("← Meeting", self)
         self.back_button.setAccessibleName("Back to the meeting's cases")
         self.back_button.setToolTip("Back to the meeting's cases (Alt+Left)")
@@ -385,9 +385,7 @@ class CaseView(QWidget):
         op.progress.setMinimumDuration(24 * 3600 * 1000)  # no dialog: the user keeps working
         op.finished.connect(self._show_fresh)
         op.failed.connect(lambda exc: log.info("refreshing the open case failed (%s)", exc.__class__.__name__))
-        op.finished.connect(lambda _r: self._forget(op))
-        op.failed.connect(lambda _e: self._forget(op))
-        self.analysis_ops.append(op)
+        self.analysis_ops.keep(op)
         return op.start()
 
     def _show_fresh(self, fresh: object) -> None:
@@ -426,9 +424,7 @@ class CaseView(QWidget):
         op.progress.setMinimumDuration(24 * 3600 * 1000)  # no dialog: the user keeps working
         op.finished.connect(lambda result: self._on_reanalysed(*result))
         op.failed.connect(lambda exc: self._on_analysis_failed(snapshot, exc))
-        op.finished.connect(lambda _r: self._forget(op))
-        op.failed.connect(lambda _e: self._forget(op))
-        self.analysis_ops.append(op)
+        self.analysis_ops.keep(op)
         op.start()
 
     def _on_reanalysed(self, fresh: CaseSnapshot, analysis: CaseAnalysis) -> None:
@@ -466,9 +462,7 @@ class CaseView(QWidget):
         op.progress.setMinimumDuration(24 * 3600 * 1000)
         op.finished.connect(lambda analysis: self._on_analysed(snapshot, analysis))
         op.failed.connect(lambda exc: self._on_analysis_failed(snapshot, exc))
-        op.finished.connect(lambda _r: self._forget(op))
-        op.failed.connect(lambda _e: self._forget(op))
-        self.analysis_ops.append(op)
+        self.analysis_ops.keep(op)
         # Started on the next turn of the event loop: the rows' first paint, already posted,
         # comes first rather than sharing the interpreter with the analysis thread.
         QTimer.singleShot(0, op.start)
@@ -480,11 +474,6 @@ class CaseView(QWidget):
         if text:
             parts.insert(1, text)
         self.subtitle.setText(" · ".join(parts))
-
-    def _forget(self, op: BackgroundOp) -> None:
-        if op in self.analysis_ops:
-            self.analysis_ops.remove(op)
-            op.dispose()
 
     def _on_analysis_failed(self, snapshot: CaseSnapshot, exc: object) -> None:
         """Says so in the two tabs the analysis fills; the chronology shown stays as it is."""

@@ -1,12 +1,13 @@
-"""Small form pieces shared by the dialogs: UK date fields, inline errors, agency choices."""
+"""Small form pieces shared by the dialogs: UK date fields, inline errors, agency choices, file names."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
     QDialog,
+    QFileDialog,
     QFrame,
     QLabel,
     QLayout,
@@ -136,10 +138,11 @@ class Saved:
 
 
 @contextmanager
-def saving(dialog: QDialog, error: QLabel, *, doing: str) -> Iterator[Saved]:
+def saving(dialog: QDialog, error: QLabel, *, doing: str, accept: bool = True) -> Iterator[Saved]:
     """Runs a dialog's save: the error line is cleared first; a problem with what was typed goes
     on it and any other refusal in a message, the dialog staying open with everything typed; on
-    success the dialog is accepted. `doing` ends "Something went wrong while trying to …"."""
+    success the dialog is accepted (unless `accept` is False: a dialog that saves line by line
+    stays open). `doing` ends "Something went wrong while trying to …"."""
     show_inline(error, "")
     saved = Saved()
     try:
@@ -151,7 +154,8 @@ def saving(dialog: QDialog, error: QLabel, *, doing: str) -> Iterator[Saved]:
         report_error(dialog, exc, doing=doing)
         return
     saved.ok = True
-    dialog.accept()
+    if accept:
+        dialog.accept()
 
 
 class UkDateField(QWidget):
@@ -259,3 +263,33 @@ def select_data(combo: QComboBox, value: object) -> None:
     index = combo.findData(NO_VALUE if value is None else value)
     if index >= 0:
         combo.setCurrentIndex(index)
+
+
+def ask_save_path(parent: QWidget | None, title: str, suggested: str, kinds: dict[str, str]) -> Path | None:
+    """The file the user names in a save dialog offering `kinds` (suffix → what it is, e.g.
+    {".xlsx": "Excel workbook"}), with the chosen kind's suffix added when the name has none of
+    them; None when they cancel."""
+    filters = {f"{label} (*{suffix})": suffix for suffix, label in kinds.items()}
+    name, chosen = QFileDialog.getSaveFileName(parent, title, suggested, ";;".join(filters))
+    if not name:
+        return None
+    path = Path(name)
+    if path.suffix.casefold() in kinds:
+        return path
+    return path.with_name(path.name + filters.get(chosen, next(iter(kinds))))
+
+
+Shown = TypeVar("Shown", bound=QDialog)
+
+
+def run_modal(parent: QWidget | None, make: Callable[[], Shown], *, doing: str) -> Shown | None:
+    """Makes a dialog with `make()` and runs it modally; the dialog, once closed. A refusal while
+    making it (no permission, a record gone) is said as a sentence ("… while trying to `doing`")
+    and None returned."""
+    try:
+        dialog = make()
+    except MaracError as exc:
+        report_error(parent, exc, doing=doing)
+        return None
+    dialog.exec()
+    return dialog

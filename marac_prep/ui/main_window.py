@@ -117,7 +117,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.read_only_notice)
         self.read_only_notice.hide()
         self.backup_error: str | None = None
-        self._export_ops: list[BackgroundOp] = []
+        from marac_prep.ui.background import RunningOps
+
+        self._export_ops = RunningOps(dispose=True)
         self.meeting_mode: MeetingModeWindow | None = None
         self._make_actions()
         self._make_menus()
@@ -750,17 +752,8 @@ class MainWindow(QMainWindow):
     # ----- other panels -----------------------------------------------------------------------
     def keep_op(self, op: BackgroundOp | None) -> None:
         """Keeps a running export alive until it ends (closing the window waits for it)."""
-        if op is None:
-            return
-        self._export_ops.append(op)
-
-        def forget(_result: object) -> None:
-            if op in self._export_ops:
-                self._export_ops.remove(op)
-                op.dispose()
-
-        op.finished.connect(forget)
-        op.failed.connect(forget)
+        if op is not None:
+            self._export_ops.keep(op)
 
     def announce(self, text: str) -> None:
         self.statusBar().showMessage(text, 10000)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from marac_prep.core.dates import display_day
-from marac_prep.core.returns import ReturnRow
+from marac_prep.core.returns import ReturnRow, ReturnState
 from marac_prep.core.vocabulary import ANSWERED_STATUSES, RETURN_STATUS_LABELS
 from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.text import ALERT, ALERT_TINT, agency_colour, plain_label
@@ -30,20 +29,14 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 @dataclass(frozen=True)
-class ReturnLine:
-    """One agency's return for the case, as shown."""
+class ReturnLine(ReturnState):
+    """One agency's return for the case, as shown: what it holds (`ReturnState`), its agency,
+    whether it is expected, and its version (None when nothing is recorded yet)."""
 
     agency_id: int
     agency_name: str
     agency_code: str
     expected: bool
-    status: str
-    requested_on: date | None
-    chased_on: date | None
-    chase_count: int
-    returned_on: date | None
-    representative: str
-    note: str
     version: int | None
 
     @property
@@ -53,21 +46,9 @@ class ReturnLine:
 
     @classmethod
     def from_row(cls, row: ReturnRow) -> ReturnLine:
-        record = row.record
-        return cls(
-            agency_id=row.agency.id or 0,
-            agency_name=row.agency.name,
-            agency_code=row.agency.short_code,
-            expected=row.expected,
-            status=row.status,
-            requested_on=record.requested_on if record else None,
-            chased_on=record.chased_on if record else None,
-            chase_count=record.chase_count if record else 0,
-            returned_on=record.returned_on if record else None,
-            representative=record.representative if record else "",
-            note=record.note if record else "",
-            version=record.version if record else None,
-        )
+        return cls(**asdict(ReturnState.of(row.record)), agency_id=row.agency.id or 0, agency_name=row.agency.name,
+                   agency_code=row.agency.short_code, expected=row.expected,
+                   version=row.record.version if row.record else None)
 
 
 class ReturnsTableModel(LineTableModel):

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from marac_prep.analysis.stats import Quarter, QuarterlyReturn, SummaryRow, quarterly_return, summary_rows
-from marac_prep.ui.background import BackgroundOp
+from marac_prep.ui.background import BackgroundOp, RunningOps
 from marac_prep.ui.messages import report_error
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ class StatisticsView(QWidget):
         self.database = database
         self.actor = actor
         self.result: QuarterlyReturn | None = None
-        self._ops: list[BackgroundOp] = []
+        self._ops = RunningOps()
         self.setWindowTitle("Statistics – Marac Prep")
         now = Quarter.of(today or date.today())
         self.quarter = QComboBox(self)
@@ -229,26 +229,14 @@ class StatisticsView(QWidget):
                                   label="Counting the quarter's cases…")
         op.finished.connect(self.show_return)
         op.failed.connect(lambda exc: self._failed(exc, "count the quarter's statistics"))
-        self._keep(op)
-        return op.start()
-
-    def _keep(self, op: BackgroundOp) -> None:
-        self._ops.append(op)
-        op.finished.connect(lambda _r: self._forget(op))
-        op.failed.connect(lambda _e: self._forget(op))
-
-    def _forget(self, op: BackgroundOp) -> None:
-        if op in self._ops:
-            self._ops.remove(op)
-            op.wait()  # freed with the view, never by a deferred delete racing its deletion
+        return self._ops.keep(op).start()
 
     def _failed(self, exc: object, doing: str) -> None:
         self.heading.setText("The statistics could not be counted.")
         report_error(self, exc if isinstance(exc, Exception) else RuntimeError(str(exc)), doing=doing)
 
     def wait(self) -> None:
-        for op in list(self._ops):
-            op.wait()
+        self._ops.wait()
 
     def closeEvent(self, event: Any) -> None:  # Override QWidget.closeEvent.
         self.wait()
@@ -314,4 +302,4 @@ class StatisticsView(QWidget):
     def export(self) -> BackgroundOp | None:
         from marac_prep.ui.operations.statistics import export_statistics
 
-        return export_statistics(self, self.database, self.actor, self.chosen_quarter(), keep=self._keep)
+        return export_statistics(self, self.database, self.actor, self.chosen_quarter(), keep=self._ops.keep)

@@ -6,11 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QWidget
-from shiboken6 import isValid
+from PySide6.QtWidgets import QWidget
 
-from marac_prep.ui.messages import Messages, report_error
+from marac_prep.ui.forms import ask_save_path
+from marac_prep.ui.operations.windows import separate_window
 
 if TYPE_CHECKING:
     from marac_prep.core.db import Database
@@ -25,13 +24,7 @@ class ActionFiles:
 
     @classmethod
     def export_path(cls, parent: QWidget | None, suggested: str) -> Path | None:
-        name, _chosen = QFileDialog.getSaveFileName(
-            parent, "Export the action tracking form", suggested, "Excel workbook (*.xlsx)"
-        )
-        if not name:
-            return None
-        path = Path(name)
-        return path if path.suffix.casefold() == ".xlsx" else path.with_name(path.name + ".xlsx")
+        return ask_save_path(parent, "Export the action tracking form", suggested, {".xlsx": "Excel workbook"})
 
 
 def show_actions(window: MainWindow, *, overdue_only: bool = False, every_open: bool = False) -> ActionsView:
@@ -39,18 +32,10 @@ def show_actions(window: MainWindow, *, overdue_only: bool = False, every_open: 
     "N overdue actions" link: every meeting's overdue actions."""
     from marac_prep.ui.actions_view import ActionsView
 
-    view: ActionsView | None = getattr(window, "_actions_window", None)
-    if view is not None and isValid(view) and view.isVisible() and view.actor is window.actor:
-        view.raise_()
-        view.activateWindow()
-    else:
-        view = ActionsView(window.database, window.actor)
-        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        room = window.screen().availableGeometry()
-        view.resize(min(1280, room.width() - 40), min(720, room.height() - 60))
+    view, new = separate_window(window, "_actions_window", lambda: ActionsView(window.database, window.actor),
+                                width=1280, height=720)
+    if new:
         view.changed.connect(window.show_current_meeting)  # the meeting page's overdue count
-        window._actions_window = view  # type: ignore[attr-defined]  # kept alive while it is open
-        view.show()
         view.load()
     if every_open:
         view.choose_meeting(None)
@@ -65,7 +50,7 @@ def export_tracking(
 ) -> BackgroundOp | None:
     """Asks for an .xlsx name and writes the action tracking form there off the GUI thread (audited)."""
     from marac_prep.core.actions import export_tracking_form
-    from marac_prep.ui.background import BackgroundOp
+    from marac_prep.ui.background import export_op
 
     path = ActionFiles.export_path(parent, "marac-action-tracking.xlsx")
     if path is None:
@@ -74,9 +59,7 @@ def export_tracking(
     def work(session: Any, _progress: Any) -> int:
         return export_tracking_form(session, actor=actor, path=path, meeting_id=meeting_id)
 
-    op = BackgroundOp.write_op(parent, database, work, label="Writing the action tracking form…")
-    op.finished.connect(lambda count: Messages.info(
-        parent, "Action tracking form exported", f"{count} action{'s' if count != 1 else ''} written to {path}."))
-    op.failed.connect(lambda exc: report_error(parent, exc, doing="export the action tracking form"))
-    keep(op)
-    return op.start()
+    return export_op(parent, database, work, label="Writing the action tracking form…",
+                     title="Action tracking form exported",
+                     said=lambda count: f"{count} action{'s' if count != 1 else ''} written to {path}.",
+                     doing="export the action tracking form", keep=keep)
