@@ -87,3 +87,17 @@ def test_the_minutes_dialog_says_it_will_not_write_through_a_link(qtbot, workspa
     qtbot.waitUntil(lambda: not dialog.running and bool(dialog.error.text()), timeout=60_000)
     assert "minutes.pdf is a link to another file" in dialog.error.text()
     assert dialog.result is None and untouched(link, victim)
+
+
+def test_a_screenshot_is_not_written_through_a_link(qtbot, workspace, planted):
+    # `marac-prep screenshot` wrote its PNG with Qt's own writer, which follows a link.
+    from marac_prep.core.errors import StorageError
+    from marac_prep.ui.screens import render_view
+
+    ws, db = workspace
+    ws.case(ws.meeting(days_ahead=0))
+    ws.session.commit()
+    link, victim = planted("statistics.png")
+    with pytest.raises(StorageError, match=r"statistics\.png is a link to another file"):
+        render_view(db, ws.coordinator, view="statistics", output=link, case_reference=None, size=(1366, 768))
+    assert untouched(link, victim)
