@@ -121,3 +121,33 @@ def test_the_service_refuses_a_meeting_already_held_in_a_sentence(session, ws):
     with pytest.raises(ValidationError, match="already on the meeting of"):
         move_case_to_meeting(session, actor=ws.coordinator, case_id=case.id, meeting_id=meeting.id,
                              expected_version=session.get(Case, case.id).version)
+
+
+def test_the_actions_window_shows_every_column_on_a_laptop_screen(qtbot, workspace):
+    # At 1366 wide the window is 1280 (ui/operations/actions.py); "Reported" was scrolled off to the right.
+    from datetime import timedelta
+
+    from marac_prep.core.actions import add_action, report_status
+    from marac_prep.ui.actions_view import ActionsView
+
+    ws, db = workspace
+    case = ws.case(ws.meeting(-10), reference="MAR-2026-00001")
+    done = add_action(ws.session, actor=ws.coordinator, case_id=case.id, agency_id=ws.agency["POL"].id,
+                      owner="PC Dafydd Evans", text="Flag the victim's address for an urgent response.",
+                      due_date=date.today() - timedelta(days=3), protects=["victim", "child"])
+    report_status(ws.session, actor=ws.coordinator, action_id=done.id, expected_version=done.version,
+                  status="done", done_on=date.today() - timedelta(days=4), outcome="Address flagged.")
+    add_action(ws.session, actor=ws.coordinator, case_id=case.id, agency_id=ws.agency["PROB"].id,
+               owner="Carys Morgan", text="Review the perpetrator's licence conditions with the offender manager.",
+               due_date=date.today() - timedelta(days=1), protects=["perpetrator"])
+    ws.session.commit()
+    view = ActionsView(db, ws.coordinator)
+    qtbot.addWidget(view)
+    view.resize(1280, 708)
+    view.show()
+    view.load()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=20_000)
+    header = view.table.horizontalHeader()
+    columns = view.model.columnCount()
+    assert header.length() <= view.table.viewport().width(), [header.sectionSize(c) for c in range(columns)]
+    assert not view.table.horizontalScrollBar().isVisible()
