@@ -35,7 +35,7 @@ def _screen(size: tuple[int, int], scale: float, folder: Path) -> None:
     os.environ["QT_SCALE_FACTOR"] = str(scale)
 
 
-def _profiles(folder: Path, cases: int) -> tuple[object, dict[str, object]]:
+def _profiles(folder: Path, cases: int, entries: int = 24) -> tuple[object, dict[str, object]]:
     """A demo workspace and one profile per role (agency roles at the police or an Idva service)."""
     from sqlmodel import select
 
@@ -47,7 +47,7 @@ def _profiles(folder: Path, cases: int) -> tuple[object, dict[str, object]]:
     db = open_database(str(folder / "demo.sqlite"))
     with db.session() as session:
         coordinator = ensure_profile(session, name="Demo coordinator")
-        build_demo(session, actor=coordinator, cases=cases)
+        build_demo(session, actor=coordinator, cases=cases, entries_per_case=entries)
         agencies = {a.short_code: a.id for a in session.exec(select(Agency)).all()}
         idva_agency = agencies.get("IDVA") or next(iter(agencies.values()))
         users: dict[str, object] = {"coordinator": coordinator}
@@ -65,7 +65,9 @@ def main() -> int:
     parser.add_argument("--size", default="1366x768", help="the screen in logical pixels (default 1366x768)")
     parser.add_argument("--scale", type=float, default=1.0, help="display scaling, 2 for 200 %% (default 1)")
     parser.add_argument("--cases", type=int, default=8, help="demo cases (default 8)")
-    parser.add_argument("--only", default="", help="only actions whose name contains this text")
+    parser.add_argument("--entries", type=int, default=24, help="chronology entries per demo case (default 24)")
+    parser.add_argument("--only", default="",
+                        help="only actions whose name contains this text (several: separate them with commas)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="the folder for the PNGs")
     args = parser.parse_args()
     width, height = (int(part) for part in args.size.lower().split("x"))
@@ -83,7 +85,7 @@ def _walk(args: argparse.Namespace, folder: Path) -> int:
     from marac_prep.ui.main_window import MainWindow
 
     app = prepare_application()
-    db, users = _profiles(folder, args.cases)
+    db, users = _profiles(folder, args.cases, args.entries)
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(db, users[args.role], settings=settings)  # type: ignore[arg-type]
     window.setGeometry(window.screen().availableGeometry())
@@ -133,7 +135,9 @@ def _walk(args: argparse.Namespace, folder: Path) -> int:
         for menu in (window.file_menu, window.edit_menu, window.meeting_menu, window.view_menu, window.help_menu):
             for action in menu.actions():
                 text = action.text().replace("&", "")
-                if action.isSeparator() or action.menu() or text in SKIPPED or args.only.lower() not in text.lower():
+                wanted = [part.strip().lower() for part in args.only.split(",")]
+                if action.isSeparator() or action.menu() or text in SKIPPED or not any(
+                        part in text.lower() for part in wanted):
                     continue
                 if not action.isEnabled():
                     index.append(f"{page:8} {text:40} disabled")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlmodel import Session, col, select
 
@@ -260,14 +261,17 @@ def move_in_running_order(session: Session, *, actor: User, meeting_id: int, cas
 
 
 def move_case_to_meeting(
-    session: Session, *, actor: User, case_id: int, meeting_id: int, expected_version: int
+    session: Session, *, actor: User, case_id: int, meeting_id: int, expected_version: int,
+    today: date | None = None,
 ) -> Case:
-    """Moves a case onto another meeting's list, last in its running order.
+    """Moves a case onto another upcoming meeting's list, last in its running order.
 
     Its place in the old meeting's running order goes, unless that meeting already recorded
     something about it (an agreed risk level or a discussion note): that stays for its minutes.
-    Actions keep the meeting that agreed them.
+    Actions keep the meeting that agreed them. A meeting already held (before `today`) takes no
+    new cases: its minutes and return would change after the event.
     """
+    today = today or date.today()
     with unit_of_work(session):
         require(actor, "manage_meeting")
         require(actor, "manage_case")
@@ -278,6 +282,11 @@ def move_case_to_meeting(
         old_meeting = case.meeting_id
         if old_meeting == meeting_id:
             raise ValidationError(f"Case {case.reference} is already on the meeting of {target.meeting_date:%d %b %Y}.")
+        if target.meeting_date < today:
+            raise ValidationError(
+                f"The meeting of {target.meeting_date:%d %b %Y} has already been held; a case can only move "
+                "onto an upcoming meeting (create one with File › New meeting)."
+            )
         if old_meeting is not None:
             old = session.exec(
                 select(CaseHearing).where(CaseHearing.meeting_id == old_meeting, CaseHearing.case_id == case_id)

@@ -3,6 +3,7 @@
 Every file Marac Prep writes (backups, packs, exports, audit exports, rejects, templates) holds
 personal data, so each is written the same way:
 
+- a symbolic link at the target is refused with a sentence (never followed, never replaced);
 - a temporary file beside the target is created new (`O_CREAT | O_EXCL | O_NOFOLLOW`): a file or
   symbolic link already at that name is never opened, so nobody can point the write elsewhere;
 - it is owner-only (0600) from its first byte (the mode is given to `open`, not set afterwards);
@@ -42,6 +43,12 @@ def create_new(path: Path) -> int:
     """Creates `path` as a new owner-only file and returns its descriptor; refuses anything there
     already, a symbolic link included (even a dangling one)."""
     return os.open(path, _FLAGS, OWNER_ONLY)
+
+
+def link_refused(path: Path) -> str:
+    """The sentence for a symbolic link at the target (decision 0077)."""
+    return (f"{path.name} is a link to another file ({path}); Marac Prep never writes through a link, "
+            "so nothing was written. Choose another name, or remove the link first.")
 
 
 def disk_problem(exc: OSError, path: Path) -> str:
@@ -140,6 +147,10 @@ def atomic_write(target: str | os.PathLike[str]) -> Iterator[PendingFile]:
     sentence; any failure removes the temporary file and leaves the target as it was.
     """
     path = Path(target)
+    if path.is_symlink():
+        # Never followed: the rename would only replace the link, but a link someone placed where
+        # the user writes is worth a sentence, and a link the user made is not silently undone.
+        raise StorageError(link_refused(path))
     try:
         pending = PendingFile(path)
     except OSError as exc:

@@ -74,7 +74,9 @@ def check_destination(destination: str | os.PathLike[str]) -> Path:
         raise ValidationError(f'"{path}" is a folder; give a file name ending in .pdf.')
     if not path.parent.is_dir():
         raise ValidationError(f'The folder "{path.parent}" does not exist.')
-    return path.resolve()
+    # The folder made absolute, the name kept: resolving the whole path would follow a link
+    # planted at the name and write the file it points at (core/files.py refuses the link).
+    return path.parent.resolve() / path.name
 
 
 def load_pack_content(

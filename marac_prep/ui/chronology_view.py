@@ -82,6 +82,17 @@ def rows_as_table(header: list[str], rows: list[list[str]]) -> QMimeData:
     return data
 
 
+def _hint_width(field: QLineEdit) -> int:
+    """The width that shows `field`'s whole placeholder (its frame and margins included).
+
+    QLineEdit's size hint is room for 17 "x"s plus its frame and margins; the frame and margins
+    are that hint less the 17 "x"s, whatever the style and font.
+    """
+    metrics = field.fontMetrics()
+    frame = field.sizeHint().width() - 17 * metrics.horizontalAdvance("x")
+    return metrics.horizontalAdvance(field.placeholderText()) + frame + metrics.averageCharWidth()
+
+
 class ChoiceButton(QToolButton):
     """A drop-down of checkable choices ("Agencies: all"); several may be chosen at once.
 
@@ -164,7 +175,8 @@ class ChronologyPanel(QWidget):
         self.event_types = ChoiceButton("Event types", self)
         self.event_types.set_choices([(e.id, e.label) for e in event_types()])
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Find in the chronology (Ctrl+F)")
+        # Short enough to show whole beside the date fields at 1366 wide (its accessible name says more).
+        self.search.setPlaceholderText("Find text (Ctrl+F)")
         self.search.setAccessibleName("Find text in the chronology")
         self.search.setClearButtonEnabled(True)
         self.date_from = QLineEdit(self)
@@ -173,8 +185,8 @@ class ChronologyPanel(QWidget):
         self.date_to = QLineEdit(self)
         self.date_to.setPlaceholderText("To, e.g. Mar 2026")
         self.date_to.setAccessibleName("Show entries up to this date")
-        for field in (self.date_from, self.date_to):
-            field.setMaximumWidth(135)
+        for field in (self.search, self.date_from, self.date_to):
+            field.setMinimumWidth(_hint_width(field))
         self.risk_only = QCheckBox("Risk indicators only", self)
         self.clear_button = QPushButton("Clear filters", self)
         self.view_button = QToolButton(self)

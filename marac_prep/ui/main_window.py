@@ -568,7 +568,7 @@ class MainWindow(QMainWindow):
         self.attendance_action.setEnabled(has_meeting)
         for action in (self.move_up_action, self.move_down_action):
             action.setEnabled(has_meeting and may_meeting and not in_case)
-        self.move_meeting_action.setEnabled(has_meeting and may_meeting and may_case)
+        self._update_move_meeting_action(has_meeting and may_meeting and may_case)
         self.time_slots_action.setEnabled(has_meeting and may_meeting)
         self.case_notes_action.setEnabled(
             allowed(self.actor, "case_notes") and (in_case or self.meeting_view.current_case_id() is not None)
@@ -585,6 +585,16 @@ class MainWindow(QMainWindow):
             action.setEnabled(in_case)
         self.withdraw_action.setEnabled(in_case and self._may_edit_some_entry())
         self.back_action.setEnabled(in_case)
+
+    def _update_move_meeting_action(self, may_move: bool) -> None:
+        """Enabled only when there is somewhere to move the case to; the status tip says why not."""
+        action = self.move_meeting_action
+        if may_move and not agenda_ops.other_upcoming_meetings(self):
+            action.setEnabled(False)
+            action.setStatusTip(agenda_ops.NO_OTHER_MEETING)
+            return
+        action.setEnabled(may_move)
+        action.setStatusTip("Onto another upcoming meeting's agenda, last in its running order")
 
     def switch_profile(self) -> None:
         from marac_prep.ui.profile_dialog import ProfileDialog

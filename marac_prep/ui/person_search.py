@@ -26,6 +26,7 @@ from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.text import plain_label
 
 CASE_ROLE = Qt.ItemDataRole.UserRole + 1
+WHY = 5  # the matcher's reasons: the column that stretches and wraps
 
 
 class SearchHitTableModel(LineTableModel):
@@ -43,6 +44,11 @@ class SearchHitTableModel(LineTableModel):
             display_day(line.meeting_date or line.referral_date),
             "; ".join(line.reasons),
         )[column]
+
+    def _tooltip_text(self, line: SearchHit, column: int) -> str:
+        if column == WHY and line.reasons:
+            return "Why this record was found:\n" + "\n".join(f"• {reason}" for reason in line.reasons)
+        return self._display(line, column)
 
     def _role(self, line: SearchHit, column: int, role: int) -> Any:
         return line.case_id if role == CASE_ROLE else None
@@ -78,10 +84,15 @@ class PersonSearchDialog(QDialog):
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((230, 100, 90, 130, 100)):
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(WHY, QHeaderView.ResizeMode.Stretch)
+        for column, width in enumerate((210, 90, 90, 120, 95)):
             self.table.setColumnWidth(column, width)
+        # The reasons wrap onto as many lines as they need; each row grows to show them whole.
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.activated.connect(self._open)
         form = QFormLayout()
         form.addRow("&Name:", self.name)

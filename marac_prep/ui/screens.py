@@ -6,13 +6,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QMessageLogContext, QSettings, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QEventLoop,
+    QIODevice,
+    QMessageLogContext,
+    QSettings,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication, QWidget
 from sqlmodel import select
 
 from marac_prep.core.cases import case_by_reference
 from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError, StorageError, ValidationError
+from marac_prep.core.files import write_bytes
 from marac_prep.core.models import Case, ChronologyEntry, User
 from marac_prep.ui.app import prepare_application
 from marac_prep.ui.case_view import CaseSnapshot
@@ -69,9 +80,15 @@ def _pick_case(db: Database, reference: str | None) -> Case:
 
 
 def _save(widget: QWidget, output: Path) -> None:
+    """The widget as a PNG, written by the one file writer (owner-only, never through a link)."""
+    png = QByteArray()
+    buffer = QBuffer(png)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not widget.grab().save(buffer, "PNG"):
+        raise StorageError(f"{output} could not be written (the picture could not be made).")
+    buffer.close()
     output.parent.mkdir(parents=True, exist_ok=True)
-    if not widget.grab().save(str(output), "PNG"):
-        raise StorageError(f"{output} could not be written.")
+    write_bytes(output, bytes(png.data()))
 
 
 def render_view(

@@ -87,12 +87,25 @@ def test_any_error_in_the_writer_removes_the_temporary_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_link_at_the_target_is_replaced_not_followed(tmp_path):
+def test_a_link_at_the_target_is_refused_not_followed(tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("untouched")
     target = tmp_path / "out.csv"
     target.symlink_to(victim)
-    write_bytes(target, b"rows")
+    with pytest.raises(StorageError, match=r"out\.csv is a link to another file .*never writes through a link"):
+        write_bytes(target, b"rows")
+    assert victim.read_text() == "untouched"
+    assert target.is_symlink() and leftovers(tmp_path) == []
+
+
+def test_a_link_planted_after_the_check_is_replaced_not_followed(tmp_path):
+    # Between the check and the rename a link may appear; the rename replaces the link itself.
+    victim = tmp_path / "victim.txt"
+    victim.write_text("untouched")
+    target = tmp_path / "out.csv"
+    with atomic_write(target) as pending:
+        pending.stream.write(b"rows")
+        target.symlink_to(victim)
     assert victim.read_text() == "untouched"
     assert not target.is_symlink() and target.read_bytes() == b"rows"
 

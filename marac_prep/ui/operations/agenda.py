@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from marac_prep.core.errors import MaracError
 from marac_prep.ui.messages import Messages, report_error
@@ -77,22 +77,30 @@ def move_case(window: MainWindow, step: int) -> Changes | None:
     return Changes(agenda=True, select_case=case_id, message=f"The case is now number {position} on the agenda.")
 
 
-def move_to_meeting(window: MainWindow) -> Changes | None:
-    """Moves the selected case onto another upcoming meeting's agenda."""
+NO_OTHER_MEETING = "There is no other upcoming meeting to move the case to; create one first (File › New meeting)."
+
+
+def other_upcoming_meetings(window: MainWindow) -> list[Any]:
+    """The upcoming meetings, soonest first, other than the one shown (where a case can move)."""
     from datetime import date
 
+    meeting_id = window.current_meeting_id()
+    others = [m for m in window.meetings_model.lines
+              if m.meeting_id != meeting_id and m.meeting_date >= date.today()]
+    return sorted(others, key=lambda m: m.meeting_date)[:OTHER_MEETINGS_OFFERED]
+
+
+def move_to_meeting(window: MainWindow) -> Changes | None:
+    """Moves the selected case onto another upcoming meeting's agenda."""
     from marac_prep.core.attendance import move_case_to_meeting
     from marac_prep.core.cases import get_case
 
-    case_id, meeting_id = _selected_case(window), window.current_meeting_id()
+    case_id = _selected_case(window)
     if case_id is None:
         return None
-    others = [m for m in window.meetings_model.lines
-              if m.meeting_id != meeting_id and m.meeting_date >= date.today()]
-    others = sorted(others, key=lambda m: m.meeting_date)[:OTHER_MEETINGS_OFFERED]
+    others = other_upcoming_meetings(window)
     if not others:
-        Messages.info(window, "Move the case", "There is no other upcoming meeting; create one first "
-                                                "(File › New meeting).")
+        Messages.info(window, "Move the case", NO_OTHER_MEETING)
         return None
     with window.database.read_session() as session:
         case = get_case(session, case_id)
