@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
-from marac_prep.ui.forms import ask_save_path
 from marac_prep.ui.operations.windows import separate_window
 
 if TYPE_CHECKING:
@@ -24,6 +23,8 @@ class ActionFiles:
 
     @classmethod
     def export_path(cls, parent: QWidget | None, suggested: str) -> Path | None:
+        from marac_prep.ui.forms import ask_save_path  # here: the main window loads without the data stack
+
         return ask_save_path(parent, "Export the action tracking form", suggested, {".xlsx": "Excel workbook"})
 
 

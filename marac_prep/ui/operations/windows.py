@@ -9,8 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from shiboken6 import isValid
 
-from marac_prep.ui.forms import fit_window
-
 if TYPE_CHECKING:
     from marac_prep.ui.main_window import MainWindow
 
@@ -24,6 +22,8 @@ def separate_window(window: MainWindow, name: str, make: Callable[[], View], *, 
 
     Returns the window and whether it is new (a new one still has its data to load).
     """
+    from marac_prep.ui.forms import fit_window  # here: the main window loads without the data stack
+
     view: View | None = getattr(window, name, None)
     # Closing deletes the window (WA_DeleteOnClose): a closed one is opened afresh, not touched.
     if view is not None and isValid(view) and view.isVisible() and getattr(view, "actor", None) is window.actor:
