@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
 from marac_prep.ui.messages import Messages, report_error
 from marac_prep.ui.text import plain_label
+
+if TYPE_CHECKING:  # the main window builds its RunningOps before the data stack is loaded
+    from marac_prep.core.db import Database
 
 log = logging.getLogger("marac_prep.ui")
 

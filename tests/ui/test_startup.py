@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -21,6 +22,24 @@ def test_the_window_module_loads_without_the_data_stack():
     # What lets the window paint before SQLAlchemy is imported (the startup benchmark).
     code = "import sys, marac_prep.ui.app; sys.exit(int('sqlalchemy' in sys.modules or 'sqlmodel' in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_the_window_is_built_and_shown_without_the_data_stack(tmp_path):
+    # The window itself (menus, the background-work bookkeeping, the views) is built and shown
+    # before SQLAlchemy is imported: the workspace is opened on the next turn of the event loop.
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from marac_prep.ui.app import start_app\n"
+        f"settings = QSettings({str(tmp_path / 'qt.ini')!r}, QSettings.Format.IniFormat)\n"
+        f"window = start_app(database_target={str(tmp_path / 'none.sqlite')!r}, user_name='Cora Ordinator',"
+        " demo=False, settings=settings)\n"
+        "loaded = sorted(m for m in ('sqlalchemy', 'sqlmodel') if m in sys.modules)\n"
+        "print(window.isVisible(), loaded)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=120)
+    assert done.stdout.strip().splitlines()[-1:] == ["True []"], done.stderr[-2000:]
 
 
 def test_the_window_shows_at_once_and_the_workspace_fills_it_on_the_next_turn(qtbot, workspace_file,
