@@ -58,11 +58,10 @@ def check_revision(revision: str | None, location: str) -> None:
 
 def migrate(db: Database, revision: str | None) -> None:
     """Brings the schema to head and seeds reference data, in one transaction."""
-    from marac_prep.core.reference import seed_reference_data
-
     _, head = known_revisions()
     if revision == head:
-        return
+        return  # the usual case: nothing more is imported (start-up waits for it)
+    from marac_prep.core.reference import seed_reference_data
     if db.read_only:
         raise StorageError(
             f"{db.location} is read-only and needs upgrading; open it once with write access."
