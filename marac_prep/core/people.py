@@ -416,6 +416,8 @@ class SearchHit:
 
 
 _UNASKED = ("no date of birth on one record", "a common name: only the same date of birth joins two records")
+# A search by surname alone: the missing first name is the searcher's, not the record's.
+_NO_FIRST_NAME = ("first name not recorded on one record",)
 SEARCH_FLOOR = 0.6  # a search shows weaker candidates than the suggestions do: the user chooses
 
 
@@ -441,8 +443,8 @@ def find_people(session: Session, *, name: str, date_of_birth: date | None = Non
             if result.score < SEARCH_FLOOR:
                 continue
             score, reasons = result.score, result.reasons
-            if date_of_birth is None:  # nobody asked about one
-                reasons = tuple(r for r in reasons if r not in _UNASKED)
+            unasked = (_UNASKED if date_of_birth is None else ()) + (_NO_FIRST_NAME if len(name.split()) == 1 else ())
+            reasons = tuple(r for r in reasons if r not in unasked)  # about what the search did not say
         else:
             if person.date_of_birth != date_of_birth:
                 continue

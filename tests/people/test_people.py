@@ -174,6 +174,14 @@ def test_search_finds_a_person_by_variant_name_alias_or_date_of_birth(ws, sessio
         find_people(session, name="  ")
 
 
+def test_a_search_by_surname_alone_does_not_blame_the_record_for_the_missing_first_name(ws, session):
+    ws.case(victim="Siobhan KELLY", victim_dob=date(1988, 2, 2))
+    [hit] = find_people(session, name="Kelly")
+    assert hit.name == "Siobhan KELLY"
+    assert "first name not recorded on one record" not in hit.reasons
+    assert hit.reasons  # what did match is still said
+
+
 def test_people_written_outside_the_services_get_keys_too(ws, session):
     case = ws.case()
     session.add(Person(case_id=case.id, role="other", name="Nia LLEWELYN", date_of_birth=None))
