@@ -31,7 +31,9 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "redaction": ("marac_prep/core/redaction.py", ["tests/test_redaction.py", "tests/pack/test_pack_text.py"]),
     "gaps": (
         "marac_prep/analysis/gaps.py",
-        ["tests/analysis/test_gap_rules.py", "tests/analysis/test_rules_exact.py"],
+        # The actions and repeats rules are reached through `analyse_case` by their own tests too.
+        ["tests/analysis/test_gap_rules.py", "tests/analysis/test_rules_exact.py",
+         "tests/test_actions_next_meeting.py", "tests/analysis/test_repeats.py"],
     ),
     "incidents": (
         "marac_prep/analysis/incidents.py",
