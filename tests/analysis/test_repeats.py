@@ -153,3 +153,20 @@ def test_same_person_is_still_offered_from_the_gap_analysis_module():
 
     assert same_person(person("Zofia KOWALSKA", date(1990, 4, 3)), person("Zofia Kowalski", date(1990, 4, 3)))
     assert not same_person(person("David JONES", date(1980, 5, 20)), person("David Jones", date(1982, 7, 1)))
+
+
+def test_the_gap_analysis_keys_a_repeat_by_the_earlier_case_so_a_review_stays_with_it():
+    # Found by mutation testing: the repeat's group (the earlier case) must reach the finding's key,
+    # or a coordinator's review of one repeat would move to another after re-analysis.
+    b = _case()
+    b.earlier_case(
+        "MAR-2025-0042",
+        date(2025, 9, 1),
+        person("Alys PRITCHARD", date(1990, 4, 3)),
+        person("Gethin MORRIS", date(1987, 9, 21), role="perpetrator"),
+        meeting=date(2025, 9, 11),
+        confirmed=True,
+    )
+    [found] = [f for f in analyse_case(b.build()) if f.kind == "repeat"]
+    [direct] = [f for f in repeat_findings(b.build(), RepeatSettings()) if f.kind == "repeat"]
+    assert (found.key, found.message, found.severity) == ("repeat||MAR-2025-0042", direct.message, direct.severity)
