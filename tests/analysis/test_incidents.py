@@ -120,3 +120,12 @@ def test_a_year_dated_record_joins_the_first_days_incident_not_the_one_a_month_d
     later = _record(4, POL, date(2026, 4, 20))
     assert _count(year, march, april, later) == [[1, 2], [3, 4]]
     assert _count(april, year, later, march) == [[1, 2], [3, 4]]
+
+
+def test_two_month_dated_records_of_a_month_without_a_days_incident_are_one_incident():
+    # Found by mutation testing: a vaguely dated incident formed after the days' incidents must
+    # still be found by the next vague record of the same month.
+    tenth, twentieth = _record(1, POL, date(2026, 3, 10)), _record(2, POL, date(2026, 3, 20))
+    housing = _record(3, HSG, date(2026, 4, 1), precision="month")
+    health = _record(4, HLTH, date(2026, 4, 1), precision="month")
+    assert _count(tenth, twentieth, housing, health) == [[1], [2], [3, 4]]
