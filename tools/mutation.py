@@ -43,7 +43,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "marac_prep/analysis/findings.py",
         ["tests/analysis/test_findings.py"],
     ),
-    "repeats": ("marac_prep/analysis/repeats.py", ["tests/analysis/test_repeats.py"]),
+    # `repeat_statuses` (the meeting's repeat column and the statistics) is reached through the statistics' tests.
+    "repeats": ("marac_prep/analysis/repeats.py", ["tests/analysis/test_repeats.py", "tests/analysis/test_stats.py"]),
     "reader": (
         "marac_prep/analysis/reading/reader.py",
         ["tests/analysis/test_reading.py", "tests/analysis/test_reading_store.py"],
