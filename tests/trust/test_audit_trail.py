@@ -354,3 +354,25 @@ def test_a_printout_is_audited_as_the_actor_with_what_was_printed(ws, session):
     assert (printed.user_id, printed.object_type, printed.object_id, printed.case_id, printed.details) == (
         ws.coordinator.id, "case", case.id, case.id, {"entries": 4, "filtered": True}
     )
+
+
+def test_the_seal_and_the_protection_check_read_the_trail_on_either_database(ws, db):
+    # Found by mutation testing: PostgreSQL counts sealed events through `marac_audit_count()` and
+    # checks its own trigger; neither was reached by the module's tests.
+    from marac_prep.core.audit import Seal, append_only_protection_missing, current_seal
+
+    ws.entry(ws.case(), "POL")
+    ws.session.close()
+    with db.read_session() as s:
+        events = _events(s)
+        assert current_seal(s) == Seal(events=len(events), last_id=events[-1].id, hash=events[-1].hash)
+        assert append_only_protection_missing(s) is False
+    lifted = (
+        "DROP TRIGGER audit_event_no_delete" if db.is_sqlite
+        else "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"
+    )
+    with db.engine.connect() as conn:
+        conn.execute(text(lifted))
+        conn.commit()
+    with db.read_session() as s:
+        assert append_only_protection_missing(s) is True
