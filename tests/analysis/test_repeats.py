@@ -246,3 +246,13 @@ def test_a_victim_possibly_recorded_as_a_perpetrator_is_said_in_a_whole_sentence
 
 def test_a_referral_marked_repeat_is_described_as_marked():
     assert repeat_status(_case(repeat=True).build(), RepeatSettings()).describe() == "Yes – marked on the referral"
+
+
+def test_the_settings_in_force_give_the_window_and_the_definition_and_an_unknown_definition_is_the_referral():
+    # Found by mutation testing: no test read the definition from the settings.
+    from marac_prep.core.settings import packaged
+
+    chosen = replace(packaged(), repeat_definition="any_abuse", repeat_window_days=200)
+    assert RepeatSettings.from_settings(chosen) == RepeatSettings(window_days=200, definition="any_abuse")
+    unknown = replace(packaged(), repeat_definition="whatever was typed")
+    assert RepeatSettings.from_settings(unknown).definition == "referral"
