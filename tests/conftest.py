@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
@@ -17,6 +18,11 @@ from marac_prep.core.db import Database, open_database
 from tests.factories import Workspace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Hypothesis's default 200 ms deadline per example is a timed assertion: on a busy shared machine
+# it failed healthy property tests (a mutation run's clean run stopped on it). Speed is the
+# benchmarks' business.
+settings.register_profile("marac", deadline=None)
+settings.load_profile("marac")
 PG_URL_VAR = "MARAC_PREP_TEST_POSTGRES_URL"
 HAVE_QT = importlib.util.find_spec("PySide6") is not None and importlib.util.find_spec("pytestqt") is not None
 _QT_FIXTURES = {"qtbot", "qapp", "qtmodeltester", "qtlog"}

@@ -169,3 +169,38 @@ def test_a_case_filter_gives_only_that_cases_events(ws, session):
     ws.entry(two, "POL")
     found = find_events(session, actor=ws.coordinator, where=AuditFilter(case_id=two.id))
     assert found and {e.case_id for e in found} == {two.id}
+
+
+def test_the_hash_is_over_the_documented_canonical_text_so_old_trails_still_verify():
+    # Found by mutation testing: renaming a key or changing the separators changed every hash
+    # alike and no test noticed, yet every trail already written would then fail `audit verify`.
+    # The canonical text: keys sorted, no spaces, non-ASCII escaped, times in UTC to the microsecond.
+    import hashlib
+    import hmac
+
+    event = _event(user_name="Siân Ordinator", occurred_at=datetime(2026, 3, 4, 9, 30, 0, 5))
+    canonical = (
+        '{"action":"entry.update","agency_name":"Police","case_id":7,'
+        '"details":{"fields":["summary"],"version":2},"object_id":41,"object_type":"chronology_entry",'
+        '"occurred_at":"2026-03-04T09:30:00.000005+00:00","user_id":3,"user_name":"Si\\u00e2n Ordinator"}'
+    )
+    message = ("abc\n" + canonical).encode("utf-8")
+    assert event_hash("abc", event) == hashlib.sha256(message).hexdigest()
+    key = b"a fictional audit key of 32 byte"
+    assert event_hash("abc", event, key=key) == "hmac:" + hmac.new(key, message, hashlib.sha256).hexdigest()
+    event.states_hash = "s" * 8  # an event sealing row states covers them too, under "states"
+    with_states = canonical.replace('"user_id"', '"states":"ssssssss","user_id"')
+    assert event_hash("abc", event) == hashlib.sha256(("abc\n" + with_states).encode("utf-8")).hexdigest()
+
+
+def test_the_log_line_names_the_action_and_ids_only(ws, session, caplog):
+    import logging
+
+    from marac_prep.core import audit
+    from marac_prep.core.db import unit_of_work
+
+    with caplog.at_level(logging.INFO, logger="marac_prep.core.audit"), unit_of_work(session):
+        audit.record(session, actor=ws.coordinator, action="test.one", object_type="case", object_id=5, case_id=5)
+        audit.record(session, actor=None, action="test.two")
+    lines = [r.getMessage() for r in caplog.records if r.name == "marac_prep.core.audit"]
+    assert lines == [f"audit test.one case=5 case=5 by user={ws.coordinator.id}", "audit test.two -=None case=None by user=None"]

@@ -31,7 +31,9 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "redaction": ("marac_prep/core/redaction.py", ["tests/test_redaction.py", "tests/pack/test_pack_text.py"]),
     "gaps": (
         "marac_prep/analysis/gaps.py",
-        ["tests/analysis/test_gap_rules.py", "tests/analysis/test_rules_exact.py"],
+        # The actions and repeats rules are reached through `analyse_case` by their own tests too.
+        ["tests/analysis/test_gap_rules.py", "tests/analysis/test_rules_exact.py",
+         "tests/test_actions_next_meeting.py", "tests/analysis/test_repeats.py"],
     ),
     "incidents": (
         "marac_prep/analysis/incidents.py",
@@ -41,7 +43,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "marac_prep/analysis/findings.py",
         ["tests/analysis/test_findings.py"],
     ),
-    "repeats": ("marac_prep/analysis/repeats.py", ["tests/analysis/test_repeats.py"]),
+    # `repeat_statuses` (the meeting's repeat column and the statistics) is reached through the statistics' tests.
+    "repeats": ("marac_prep/analysis/repeats.py", ["tests/analysis/test_repeats.py", "tests/analysis/test_stats.py"]),
     "reader": (
         "marac_prep/analysis/reading/reader.py",
         ["tests/analysis/test_reading.py", "tests/analysis/test_reading_store.py"],

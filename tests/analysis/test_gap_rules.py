@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from marac_prep.analysis.gaps import KINDS, GapFinding, GapSettings, analyse_case, analyse_meeting
 from marac_prep.core.dates import PartialDate
-from tests.analysis.builders import CaseBuilder, person, well_served_case
+from tests.analysis.builders import AGENCIES, CaseBuilder, person, well_served_case
 
 D = date(2025, 6, 10)
 
@@ -61,6 +61,18 @@ def test_not_requested_silence_is_reported_as_such():
     b.ret("ASC", None)
     [found] = of("agency_silent", b)
     assert found.agency == "Adult Social Care" and "not yet requested" in found.message
+
+
+def test_requested_but_not_chased_silence_is_high_and_says_when_it_was_asked():
+    # Found by mutation testing: the "requested" status had no test of its own.
+    b = well_served_case()
+    b.ret("MH", "requested", requested=date(2026, 2, 20))
+    [found] = of("agency_silent", b)
+    assert (found.agency, found.severity) == ("Mental Health", "high")
+    assert found.message == (
+        "Mental Health has returned nothing – no entries and no 'nothing known'; requested on 20 Feb 2026, "
+        "not yet chased."
+    )
 
 
 def test_nothing_known_is_info_not_silence():
@@ -119,6 +131,25 @@ def test_referral_window_property(offset, window):
     b.entry("MH", D + timedelta(days=offset), "contact")
     fires = bool(of("referral_not_received", b, GapSettings(referral_window_days=window)))
     assert fires is not (0 <= offset <= window)
+
+
+def test_referrals_to_one_agency_are_one_finding_of_that_case_naming_its_return():
+    # Found by mutation testing: the group's case id and the return status in its sentence.
+    b = CaseBuilder(case_id=7)
+    first = b.entry("POL", D, "referral_made", to="HSG")
+    second = b.entry("POL", D + timedelta(days=30), "referral_made", to="HSG")
+    [found] = of("referral_not_received", b)
+    assert (found.case_id, found.agency, found.entry_ids, found.severity) == (7, "Housing", (first, second), "high")
+    assert found.message == (
+        "2 referrals to Housing have no entry of its own after them (its return: returned with information): "
+        "Police on 10 Jun 2025 and Police on 10 Jul 2025."
+    )
+    assert [i.message for i in found.instances] == [
+        "Police referred to Housing on 10 Jun 2025; Housing has no entry within 14 days after it; "
+        "its return: returned with information.",
+        "Police referred to Housing on 10 Jul 2025; Housing has no entry within 14 days after it; "
+        "its return: returned with information.",
+    ]
 
 
 def test_a_nothing_known_reply_is_not_receipt():
@@ -257,7 +288,17 @@ def test_counter_allegation_without_history_is_still_shown():
     b = CaseBuilder()
     b.entry("POL", D, "counter_allegation")
     [found] = of("counter_allegation", b)
-    assert found.severity == "medium" and "no earlier incidents" in found.message
+    assert found.severity == "medium"
+    assert found.message == (
+        "Counter-allegation recorded by Police on 10 Jun 2025; no earlier incidents with the alleger as the "
+        "reported perpetrator are recorded; check other agencies' records."
+    )
+    [alone] = found.instances
+    assert alone.severity == "medium"  # found by mutation testing: no earlier incident, not "high"
+    assert alone.message == (
+        "Counter-allegation recorded by Police on 10 Jun 2025; 0 earlier incidents with the alleger as the "
+        "reported perpetrator."
+    )
 
 
 def test_no_counter_allegation_no_finding():
@@ -419,10 +460,88 @@ def test_wording_about_the_perpetrator_alone_is_not_victim_blaming():
     assert len(of("victim_blaming_language", b)) == 1
 
 
+def test_going_back_to_someone_other_than_the_perpetrator_is_not_flagged_and_later_entries_are_read():
+    # Found by mutation testing: the phrase's named person is checked against the case's
+    # perpetrator, and an entry with nothing to flag does not stop the later ones being read.
+    b = CaseBuilder()
+    b.people.append(person("Gethin MORGAN", date(1988, 1, 1), role="perpetrator"))
+    b.entry("HSG", D, "contact", summary="Offered a sanctuary scheme; accepted.")
+    b.entry("HSG", D + timedelta(days=1), "contact", summary="Alys went back to Bethan for the night.")
+    back = b.entry("HSG", D + timedelta(days=2), "contact", summary="Alys went back to Gethin again.")
+    [found] = of("victim_blaming_language", b)
+    assert found.entry_ids == (back,)
+    assert found.message == (
+        "Housing's entry of 12 Jun 2025 (Contact) says “went back to Gethin”. "
+        '"Remained in the relationship"; "[perpetrator] returned to the address".'
+    )
+
+
+def test_wording_read_from_the_text_without_a_listed_phrase_gets_the_general_suggestion():
+    # Found by mutation testing: the reader's signals are checked for names too, and wording the
+    # phrase list has no suggestion for gets the general one, as a sentence.
+    b = CaseBuilder()
+    b.people.append(person("Gethin MORGAN", date(1988, 1, 1), role="perpetrator"))
+    elsewhere = b.entry("IDVA", D, "contact", summary="Alys went back to Bethan for the night.")
+    b.signal(elsewhere, "victim_blaming", "choice_to_stay", "went back to Bethan")
+    kept = b.entry("IDVA", D + timedelta(days=1), "contact", summary="Alys kept herself out of the way of the officers.")
+    b.signal(kept, "victim_blaming", "engagement", "kept herself out of the way of the officers")
+    [found] = of("victim_blaming_language", b)
+    assert found.entry_ids == (kept,)
+    assert found.message == (
+        "Idva service's entry of 11 Jun 2025 (Contact) says “kept herself out of the way of the officers”. "
+        "Say what was offered, when and how, and what got in the way."
+    )
+
+
 def test_neutral_wording_is_not_flagged():
     b = CaseBuilder()
     b.entry("HSG", D, "contact", summary="Offered a sanctuary scheme on 3 June; not accepted then; offer repeated.")
     assert of("victim_blaming_language", b) == []
+
+
+def test_each_agencys_entries_are_in_date_order_whatever_order_they_were_added():
+    # Found by mutation testing (the timeline reads these): sorted by date, then by sequence.
+    from marac_prep.analysis.gaps import agency_entries
+
+    b = CaseBuilder()
+    late = b.entry("HSG", D + timedelta(days=5), "contact")
+    police = b.entry("POL", D + timedelta(days=1), "incident")
+    second = b.entry("HSG", D, "contact", sequence=2)
+    first = b.entry("HSG", D, "contact", sequence=1)
+    by_agency = {agency: [e.id for e in entries] for agency, entries in agency_entries(b.build()).items()}
+    assert by_agency == {AGENCIES["HSG"].id: [first, second, late], AGENCIES["POL"].id: [police]}
+
+
+def _earlier_action(n: int, status: str, *, due: date | None = None):
+    from marac_prep.core.actions import ActionRow
+
+    return ActionRow(
+        id=n, version=1, meeting_id=5, meeting_date=date(2025, 12, 4), case_id=900, case_reference="MAR-T-0900",
+        victim_initials="AP", agency_id=AGENCIES["HSG"].id, agency="Housing", owner="", text="Fit a door lock.",
+        due_date=due, protects=(), status=status, done_on=None, outcome="", status_reported_on=None,
+        status_reported_by="", overdue=False,
+    )
+
+
+def test_an_action_without_an_owner_or_outcome_is_said_without_empty_brackets():
+    # Found by mutation testing: no owner, no outcome and no due date leave no trace in the sentence.
+    from dataclasses import replace
+
+    b = CaseBuilder()
+    b.earlier_case("MAR-T-0900", date(2025, 12, 1), person("Alys PRITCHARD", date(1990, 4, 3)), meeting=date(2025, 12, 4))
+    case_file = replace(b.build(), earlier_actions=[
+        _earlier_action(1, "not_done_agency"), _earlier_action(2, "open", due=date(2026, 1, 15)),
+    ])
+    found = [(f.severity, f.message) for f in analyse_case(case_file) if f.kind == "action_not_completed"]
+    assert found == [
+        ("high", "At the last Marac (4 Dec 2025, MAR-T-0900) Housing agreed “Fit a door lock.”; it was not done "
+                 "because the agency did not act."),
+        ("medium", "At the last Marac (4 Dec 2025, MAR-T-0900) Housing agreed “Fit a door lock.”, due 15 Jan 2026; "
+                   "it was still open when this referral was made."),
+    ]
+    # A case with no victim recorded cannot be the same victim's repeat: nothing is raised.
+    no_victim = replace(case_file, people=[p for p in case_file.people if p.role != "victim"])
+    assert [f for f in analyse_case(no_victim) if f.kind == "action_not_completed"] == []
 
 
 # --- meeting --------------------------------------------------------------------------------------
@@ -520,6 +639,34 @@ def test_a_counter_allegation_counts_the_incidents_before_it_whatever_order_they
     [found] = of("counter_allegation", b)
     [instance] = found.instances
     assert "; 2 earlier incidents with the alleger as the reported perpetrator." in instance.message
+
+
+@pytest.mark.parametrize(("assessed", "severity"), [(date(2025, 3, 1), "high"), (date(2025, 2, 28), "info")])
+def test_a_separation_a_year_before_the_referral_with_strangling_is_high_and_long_lists_are_cut(assessed, severity):
+    # Found by mutation testing: a Dash separation on the first day of the 12 months counts (the
+    # referral is on 1 Mar 2026), the pattern's markers are named in lower case, every line is a
+    # note, and a marker held in more places than are listed ends "and N more".
+    from marac_prep.core.models import RiskAssessment
+
+    b = CaseBuilder(criteria=())
+    for n in range(8):
+        b.entry("POL", date(2025, 4, 1) + timedelta(days=7 * n), "incident", indicators=("strangulation",))
+    b.assessments.append(RiskAssessment(case_id=1, agency_id=2, assessed_on=assessed, score=14,
+                                        answers={"separation": {"answer": "yes"}}))
+    [found] = of("homicide_markers", b)
+    note = (" A separation in the last 12 months together with strangling, choking or suffocating is the pattern "
+            "reviews name most.") if severity == "high" else ""
+    assert found.severity == severity
+    assert found.message == (
+        "Homicide markers present: separation in the past year, strangling, choking or suffocating and escalation."
+        f"{note} They inform the discussion; they are not a score."
+    )
+    assert [(i.message, i.severity) for i in found.instances] == [
+        (f"Separation in the past year: Idva service Dash {assessed.day} {assessed:%b %Y}.", "info"),
+        ("Strangling, choking or suffocating: Police 1 Apr 2025, Police 8 Apr 2025, Police 15 Apr 2025, "
+         "Police 22 Apr 2025, Police 29 Apr 2025, Police 6 May 2025 and 2 more.", "info"),
+        ("Escalation: 8 incidents in the 12 months before the referral.", "info"),
+    ]
 
 
 def test_homicide_markers_name_each_marker_and_rest_on_its_entries_as_notes():

@@ -99,3 +99,33 @@ def test_a_day_record_given_after_a_vague_one_still_joins_it():
     spans = {id(month): (date(2026, 3, 1), date(2026, 3, 31)), id(day): (DAY, DAY)}
     [incident] = incidents([month, day], spans)
     assert (incident.first, incident.last, incident.agency_ids) == (DAY, DAY, [HSG, POL])
+
+
+def test_the_default_same_incident_window_is_three_hours():
+    # Found by mutation testing: every other test names its hours; the default is the setting's.
+    at_nine, at_noon, after_noon = (_record(1, POL, event_time="09:00"), _record(2, HSG, event_time="12:00"),
+                                    _record(3, HSG, event_time="12:01"))
+    spans = {id(r): (DAY, DAY) for r in (at_nine, at_noon, after_noon)}
+    assert [[e.id for e in i.entries] for i in incidents([at_nine, at_noon], spans)] == [[1, 2]]
+    assert [[e.id for e in i.entries] for i in incidents([at_nine, after_noon], spans)] == [[1], [3]]
+
+
+def test_a_year_dated_record_joins_the_first_days_incident_not_the_one_a_month_dated_record_joined():
+    # Found by mutation testing: the days' incidents are formed first, then the vaguer records join
+    # them narrowest first, so the year-only record takes the first incident of its year (10 Mar)
+    # and the April record the April one, whatever order the records come in.
+    year = _record(1, HLTH, date(2026, 1, 1), precision="year")
+    march = _record(2, POL, date(2026, 3, 10))
+    april = _record(3, HSG, date(2026, 4, 1), precision="month")
+    later = _record(4, POL, date(2026, 4, 20))
+    assert _count(year, march, april, later) == [[1, 2], [3, 4]]
+    assert _count(april, year, later, march) == [[1, 2], [3, 4]]
+
+
+def test_two_month_dated_records_of_a_month_without_a_days_incident_are_one_incident():
+    # Found by mutation testing: a vaguely dated incident formed after the days' incidents must
+    # still be found by the next vague record of the same month.
+    tenth, twentieth = _record(1, POL, date(2026, 3, 10)), _record(2, POL, date(2026, 3, 20))
+    housing = _record(3, HSG, date(2026, 4, 1), precision="month")
+    health = _record(4, HLTH, date(2026, 4, 1), precision="month")
+    assert _count(tenth, twentieth, housing, health) == [[1], [2], [3, 4]]

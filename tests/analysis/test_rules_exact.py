@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from marac_prep.analysis.findings import headline
+from marac_prep.analysis.findings import Quote, headline
 from marac_prep.analysis.gaps import GapFinding, GapSettings, analyse_case, answered
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.models import Person, RiskAssessment
@@ -265,6 +265,39 @@ def test_risk_in_text_not_coded_names_entry_words_and_indicator():
     assert found.agency == "Health" and found.entry_ids == (e,)
     assert "“put his hands round her neck”" in found.message and "strangling" in found.message.lower()
     assert found.from_text[0].words == "put his hands round her neck"
+
+
+def test_an_entry_whose_words_are_all_coded_does_not_stop_the_later_ones_being_read():
+    # Found by mutation testing: the earlier, fully coded entry must not end the search, and a
+    # risk that is not high-risk is an "info" finding, not a "medium" one.
+    b = CaseBuilder()
+    coded = b.entry("POL", D, indicators=("threats_to_kill",), summary="He said he would kill her.")
+    b.signal(coded, "risk_indicator", "threats_to_kill", "he would kill her")
+    later = b.entry("HSG", D + timedelta(days=3), "contact", summary="She said he checks her phone every night.")
+    b.signal(later, "risk_indicator", "controlling", "checks her phone every night")
+    [found] = of("risk_in_text_not_coded", b)
+    assert (found.agency, found.entry_ids, found.severity) == ("Housing", (later,), "info")
+    assert found.message == (
+        "Housing's entry of 13 Jun 2025 (Contact) says “checks her phone every night”: "
+        "controlling or jealous behaviour, not coded as a risk indicator."
+    )
+
+
+def test_a_referral_considered_quotes_only_the_words_that_say_so():
+    # Found by mutation testing: the entry's other events read from its text (here a referral
+    # made) are not quoted as the referral considered, and the quote says what it was read as.
+    b = CaseBuilder()
+    e = b.entry("HLTH", D, "contact", summary="Discussed referring to Marac but agreed to monitor; referred her to housing.")
+    b.signal(e, "event", "referral_considered_not_made", "discussed referring to Marac but agreed to monitor")
+    b.signal(e, "event", "referral_made", "referred her to housing", target="housing")
+    [found] = of("referral_considered_not_made", b)
+    assert found.message == (
+        "Health considered a referral on 10 Jun 2025 and did not make it "
+        "(read from the text: “discussed referring to Marac but agreed to monitor”)."
+    )
+    said = Quote(e, "discussed referring to Marac but agreed to monitor", "a referral considered, not made")
+    assert found.from_text == (said,)
+    assert [i.quotes for i in found.instances] == [(said,)]
 
 
 def test_text_signals_count_in_single_agency_risk_and_assessments():

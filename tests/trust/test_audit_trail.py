@@ -211,3 +211,168 @@ def test_verify_names_an_event_whose_details_were_rewritten(tmp_path, capsys):
     _tamper_sqlite(target, f"UPDATE audit_event SET details = '{{\"fields\": []}}' WHERE id = {edited}")
     assert main(["--database", target, "audit", "verify"]) == 1
     assert f"event {edited} was altered" in capsys.readouterr().out
+
+
+# --- what a broken chain or seal reports, field by field (found by mutation testing) -----------
+
+_KEY = b"a fictional audit key of 32 byte"
+
+
+def _plain_trail(path, count: int, *, key: bytes | None = None) -> None:
+    """`count` events appended to the trail in `path`, keyed with `key` as an encrypted database would be."""
+    from sqlmodel import Session
+
+    db = open_database(path)
+    engine = db.engine if key is None else db.engine.execution_options(marac_audit_key=key)
+    with Session(engine, expire_on_commit=False) as s:
+        for n in range(count):
+            with unit_of_work(s):
+                audit.record(s, actor=None, action="test.event", details={"n": n})
+    db.close()
+
+
+def _check(path, *, key: bytes | None = None, **options) -> audit.ChainCheck:
+    from sqlmodel import Session
+
+    db = open_database(path)
+    engine = db.engine if key is None else db.engine.execution_options(marac_audit_key=key)
+    with Session(engine) as s:
+        check = verify_chain(s, **options)
+    db.close()
+    return check
+
+
+def test_a_whole_chain_reports_every_event_checked_across_batches(tmp_path):
+    path = tmp_path / "m.sqlite"
+    _plain_trail(path, 5)
+    steps: list[tuple[int, int]] = []
+    check = _check(path, batch=2, progress=lambda done, total: steps.append((done, total)))
+    assert check == audit.ChainCheck(ok=True, count=5, broken_id=None, reason="")
+    assert steps == [(0, 5), (2, 5), (4, 5)]
+
+
+def test_a_removed_event_is_reported_with_the_count_checked_before_it(tmp_path):
+    path = tmp_path / "m.sqlite"
+    _plain_trail(path, 4)
+    _tamper_sqlite(path, "DELETE FROM audit_event WHERE id = 2")
+    assert _check(path, batch=1) == audit.ChainCheck(
+        False, 1, 3, "event 3 does not follow event 1: an event was removed or reordered"
+    )
+
+
+def test_an_altered_event_is_reported_with_the_count_checked_before_it(tmp_path):
+    path = tmp_path / "m.sqlite"
+    _plain_trail(path, 4)
+    _tamper_sqlite(path, "UPDATE audit_event SET action = 'test.nothing' WHERE id = 3")
+    assert _check(path) == audit.ChainCheck(False, 2, 3, "event 3 was altered after it was written")
+
+
+def test_a_keyed_chain_holds_only_with_its_key(tmp_path):
+    path = tmp_path / "m.sqlite"
+    _plain_trail(path, 3, key=_KEY)
+    assert _check(path, key=_KEY) == audit.ChainCheck(ok=True, count=3)
+    assert _check(path) == audit.ChainCheck(False, 0, 1, "event 1 is keyed, but this database has no key")
+    assert _check(path, key=b"another fictional key of 32 byte") == audit.ChainCheck(
+        False, 0, 1, "event 1 was altered after it was written"
+    )
+
+
+def test_an_unkeyed_event_after_keyed_ones_was_rewritten_without_the_key(tmp_path):
+    path = tmp_path / "m.sqlite"
+    _plain_trail(path, 2, key=_KEY)
+    _plain_trail(path, 1)  # chained to the last keyed event, but hashed without the key
+    assert _check(path, key=_KEY) == audit.ChainCheck(
+        False, 2, 3, "event 3 is not keyed like the events before it: it was rewritten without the key"
+    )
+
+
+def test_an_unkeyed_event_where_the_database_keys_every_event_was_rewritten(tmp_path):
+    path = tmp_path / "m.sqlite"
+    _plain_trail(path, 3)
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO audit_chain (id, keyed_from) VALUES (1, 2)")  # keyed from event 2 on
+    conn.commit()
+    conn.close()
+    assert _check(path, key=_KEY) == audit.ChainCheck(
+        False, 1, 2, "event 2 is not keyed, though this database keys every event: it was rewritten"
+    )
+
+
+def test_a_seal_is_checked_against_the_trail_field_by_field(tmp_path):
+    from marac_prep.core.audit import Seal, check_seal, current_seal
+
+    path = tmp_path / "m.sqlite"
+    _plain_trail(path, 3)
+    db = open_database(path)
+    with db.read_session() as s:
+        head = current_seal(s)
+        last_hash = s.get(AuditEvent, 3).hash
+        assert head == Seal(events=3, last_id=3, hash=last_hash)
+        assert check_seal(s, head) == audit.ChainCheck(ok=True, count=3)
+        assert check_seal(s, Seal(events=0, last_id=0, hash="")) == audit.ChainCheck(ok=True, count=0)
+        assert check_seal(s, Seal(events=2, last_id=2, hash=s.get(AuditEvent, 2).hash)) == audit.ChainCheck(
+            ok=True, count=2
+        )
+        assert check_seal(s, Seal(events=9, last_id=9, hash=last_hash)) == audit.ChainCheck(
+            False, 3, 9,
+            "the sealed trail ended at event 9, which is no longer there: events were cut off or removed",
+        )
+        assert check_seal(s, Seal(events=3, last_id=3, hash="0" * 64)) == audit.ChainCheck(
+            False, 3, 3, "event 3 is not the one sealed: the trail up to it was rewritten"
+        )
+        assert check_seal(s, Seal(events=2, last_id=3, hash=last_hash)) == audit.ChainCheck(
+            False, 3, 3,
+            "2 events were sealed up to event 3, but 3 are there now: events were removed or slipped in",
+        )
+    db.close()
+
+
+def test_a_seal_reads_back_from_its_token_and_its_file():
+    import json
+
+    from marac_prep.core.audit import Seal
+
+    seal = Seal(events=12, last_id=14, hash="hmac:" + "ab" * 32)
+    assert seal.token() == f"marac-audit-seal/1 events=12 last=14 hash=hmac:{'ab' * 32}"
+    written = seal.to_json(sealed_at=datetime(2026, 3, 4, 9, 30, 15, 999, tzinfo=UTC))
+    assert json.loads(written) == {
+        "format": "marac-audit-seal/1", "events": 12, "last_id": 14, "hash": seal.hash,
+        "sealed_at": "2026-03-04T09:30:15+00:00", "token": seal.token(),
+    }
+    assert written.endswith("}\n") and '\n  "events": 12,' in written
+    assert Seal.find_in(written) == seal
+    assert Seal.find_in("Keywords: Marac; " + seal.token() + "; pack") == seal
+    assert Seal.find_in("marac-audit-seal/2 events=12 last=14 hash=ab") is None
+
+
+def test_a_printout_is_audited_as_the_actor_with_what_was_printed(ws, session):
+    from marac_prep.core.audit import record_printout
+
+    case = ws.case()
+    record_printout(session, actor=ws.coordinator, case_id=case.id, entries=4, filtered=True)
+    printed = session.exec(select(AuditEvent).where(AuditEvent.action == "chronology.print")).one()
+    assert (printed.user_id, printed.object_type, printed.object_id, printed.case_id, printed.details) == (
+        ws.coordinator.id, "case", case.id, case.id, {"entries": 4, "filtered": True}
+    )
+
+
+def test_the_seal_and_the_protection_check_read_the_trail_on_either_database(ws, db):
+    # Found by mutation testing: PostgreSQL counts sealed events through `marac_audit_count()` and
+    # checks its own trigger; neither was reached by the module's tests.
+    from marac_prep.core.audit import Seal, append_only_protection_missing, current_seal
+
+    ws.entry(ws.case(), "POL")
+    ws.session.close()
+    with db.read_session() as s:
+        events = _events(s)
+        assert current_seal(s) == Seal(events=len(events), last_id=events[-1].id, hash=events[-1].hash)
+        assert append_only_protection_missing(s) is False
+    lifted = (
+        "DROP TRIGGER audit_event_no_delete" if db.is_sqlite
+        else "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"
+    )
+    with db.engine.connect() as conn:
+        conn.execute(text(lifted))
+        conn.commit()
+    with db.read_session() as s:
+        assert append_only_protection_missing(s) is True
