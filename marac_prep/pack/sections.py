@@ -374,7 +374,11 @@ def _repeat_text(case: PackCase) -> str:
         first = "Not a repeat" + (f" ({said})" if case.repeat_state == "after_window" else "")
     lines = [first]
     lines += [_history_line(h) for h in case.history]
-    if not case.history:
+    if not case.history and case.repeat_state == "marked":
+        # Not a contradiction of the line above: the referrer knows of an earlier Marac this
+        # workspace does not hold (another area's, or one from before it was kept here).
+        lines.append("No earlier Marac case of this case's people is held here; the referral says there was one.")
+    elif not case.history:
         lines.append("No earlier Marac case of this case's people found.")
     if case.last_actions:
         lines.append(f"Actions agreed at the last Marac ({case.last_marac}):")

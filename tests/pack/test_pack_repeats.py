@@ -123,3 +123,16 @@ def test_a_one_case_pack_reads_the_same_history(
     assert "Possible repeat" in agenda_row(texts, repeat.reference, None)
     front = front_sheet(texts, repeat.reference)
     assert "POSSIBLE REPEAT – same victim and perpetrator as MAR-OLD-0101" in front
+
+
+def test_a_repeat_marked_on_the_referral_with_no_earlier_case_here_says_so_without_contradiction(
+    ws: Workspace, session: Session, tmp_path: Path
+) -> None:
+    meeting = ws.meeting()
+    marked = ws.case(meeting, reference="MAR-NOW-0301", victim="Ffion PARRY", victim_dob=date(1990, 4, 4),
+                     perpetrator="Gareth MILES", perpetrator_dob=date(1987, 7, 7), repeat=True)
+    history = front_sheet(_pack(ws, session, marked, tmp_path / "pack.pdf"), marked.reference)
+    history = history.split("Repeat and history", 1)[1]
+    assert "REPEAT – marked on the referral" in history
+    assert "No earlier Marac case of this case's people is held here; the referral says there was one." in history
+    assert "No earlier Marac case of this case's people found" not in history
