@@ -34,13 +34,19 @@ class ActionFiles:
         return path if path.suffix.casefold() == ".xlsx" else path.with_name(path.name + ".xlsx")
 
 
+def open_actions_window(window: MainWindow) -> ActionsView | None:
+    """The window's Actions window while it is open (live updates are shown in it)."""
+    view: ActionsView | None = getattr(window, "_actions_window", None)
+    return view if view is not None and isValid(view) and view.isVisible() else None
+
+
 def show_actions(window: MainWindow, *, overdue_only: bool = False, every_open: bool = False) -> ActionsView:
     """Opens (or raises) the Actions window; `overdue_only` with `every_open` is the meeting page's
     "N overdue actions" link: every meeting's overdue actions."""
     from marac_prep.ui.actions_view import ActionsView
 
-    view: ActionsView | None = getattr(window, "_actions_window", None)
-    if view is not None and isValid(view) and view.isVisible() and view.actor is window.actor:
+    view = open_actions_window(window)
+    if view is not None and view.actor is window.actor:
         view.raise_()
         view.activateWindow()
     else:
