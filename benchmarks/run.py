@@ -35,6 +35,7 @@ from marac_bench import (  # noqa: E402
     identity_bench,
     import_bench,
     import_memory_bench,
+    live_bench,
     load_bench,
     pack_bench,
     text_quality_bench,
@@ -47,7 +48,7 @@ NAMES = (
     "pack", "pack_password", "import", "import_memory", "gaps", "gaps_cold", "identity", "identity_quality",
     "text_quality", "text_quality_unseen", "text_quality_holdout", "text_quality_fresh", "text_quality_fresh2",
     "text_quality_fresh3", "text_quality_fresh4",
-    "startup", "startup_usable", "case_open", "filter", "memory", "entry_save", "load",
+    "startup", "startup_usable", "case_open", "filter", "memory", "entry_save", "load", "live",
 )
 
 
@@ -217,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
         if "load" in wanted:
             # Needs a PostgreSQL server (MARAC_PREP_TEST_POSTGRES_URL); without one the row is "not run".
             results.append(_guarded("load", lambda: load_bench.run(seconds=10 if plan is QUICK else 30)))
+        if "live" in wanted:
+            # PostgreSQL too; without a server the row says "not run" and why.
+            results.append(_guarded("live", lambda: live_bench.run(samples=10 if plan is QUICK else 30)))
         ui_names = [
             n for n in ("startup", "startup_usable", "case_open", "filter", "memory", "entry_save") if n in wanted
         ]

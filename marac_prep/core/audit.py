@@ -17,13 +17,20 @@ from typing import Any
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from marac_prep.core.changes import announce
+from marac_prep.core.changes import Notification, announce, notification
 from marac_prep.core.db import is_read_only, unit_of_work
 from marac_prep.core.files import atomic_write
 from marac_prep.core.formulas import guard_formula
 from marac_prep.core.models import Agency, AuditEvent, User
 from marac_prep.core.permissions import require
-from marac_prep.core.row_states import StateProblem, check_sealed_states, seal_states, take_changes
+from marac_prep.core.row_states import (
+    Digested,
+    StateProblem,
+    check_sealed_states,
+    seal_states,
+    states_hash,
+    take_changes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +97,61 @@ def chain_head(session: Session, *, lock: bool = True) -> tuple[int, str]:
 
 
 def _next_event_id(session: Session) -> int:
-    """The id the next event gets, taken under the chain's lock (its row states are stored first)."""
-    if session.get_bind().dialect.name == "postgresql":
-        query = "SELECT nextval(pg_get_serial_sequence('audit_event', 'id'))"
-    else:
-        query = "SELECT coalesce(max(id), 0) + 1 FROM audit_event"
-    return int(session.execute(text(query)).scalar() or 1)
+    """SQLite: the id the next event gets, inside the write transaction (its row states are stored
+    first). PostgreSQL takes it from the sequence under the chain's lock (`_append_under_lock`)."""
+    return int(session.execute(text("SELECT coalesce(max(id), 0) + 1 FROM audit_event")).scalar() or 1)
+
+
+def _quote(connection: Any) -> Callable[[str], str]:
+    """A string as an SQL literal, quoted by the driver for this connection's server settings."""
+    from psycopg import sql
+
+    driver = connection.connection.driver_connection
+    return lambda value: sql.Literal(value).as_string(driver)
+
+
+# The id `nextval` just gave the event, for the later statements of the same query.
+_EVENT_ID_NOW = "currval(pg_get_serial_sequence('audit_event', 'id'))"
+
+
+def _append_under_lock(
+    session: Session, states: Digested | None, notice: Notification | None
+) -> tuple[str, int]:
+    """PostgreSQL: takes the chain's lock and reads its head and the next event id - and stores the
+    row states digested before the lock, and queues the notification - in one round trip.
+
+    Every save on a server waits for the chain's lock in turn, so each round trip under it counts
+    (decision 0098). The statements go as one query of several (the simple query protocol, which
+    takes no bound parameters: the few values are ids, table names and hex digests, quoted by the
+    driver). Each statement of such a query takes its own snapshot, so the head is read after the
+    lock is held - one statement could not do both. Returns (the head's hash, the new event's id).
+    """
+    connection = session.connection()
+    quote = _quote(connection)
+    statements = [
+        f"SELECT pg_advisory_xact_lock({_PG_AUDIT_LOCK})",
+        "SELECT head_hash, nextval(pg_get_serial_sequence('audit_event', 'id')) FROM marac_audit_head()",
+    ]
+    if states:
+        statements.append("INSERT INTO audit_row_state (event_id, tbl, row_id, digest) VALUES " + ", ".join(
+            f"({_EVENT_ID_NOW}, {quote(table_name)}, {int(row_id)}, {quote(digest)})"
+            for table_name, row_id, digest in states
+        ))
+    if notice is not None:
+        statements.append(
+            f"SELECT pg_notify({quote(notice.channel)}, {quote(notice.before)} || {_EVENT_ID_NOW} || "
+            f"{quote(notice.after)})"
+        )
+    result = connection.exec_driver_sql("; ".join(statements))
+    try:
+        cursor = result.cursor
+        # The lock's own result comes first; the head's is the next.
+        head = cursor.fetchone() if cursor.nextset() else None
+    finally:
+        result.close()
+    if head is None:
+        raise RuntimeError("the audit chain's head was not read")
+    return str(head[0] or ""), int(head[1])
 
 
 def record(
@@ -121,22 +177,21 @@ def record(
     if actor is not None and actor.agency_id is not None:
         agency = session.get(Agency, actor.agency_id)
         agency_name = agency.name if agency else ""
+    user_id = actor.id if actor else None
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
-        # The head and the next id in one round trip (the lock is its own statement: a statement's
-        # snapshot is taken when it starts, so the head must be read after the lock is held).
-        head = session.execute(text(
-            "SELECT head_hash, nextval(pg_get_serial_sequence('audit_event', 'id')) FROM marac_audit_head()"
-        )).one()
-        prev_hash, next_id = str(head[0] or ""), int(head[1])
+        notice = notification(session, action=action, object_type=object_type, object_id=object_id,
+                              case_id=case_id, user_id=user_id)
+        presealed = taken.digested if taken is not None else None
+        prev_hash, next_id = _append_under_lock(session, presealed, notice)
+        sealed_states = states_hash(presealed) if presealed is not None else seal_states(session, next_id, taken)
     else:
         prev_hash = chain_head(session)[1]
         next_id = _next_event_id(session)
-    sealed_states = seal_states(session, next_id, taken)
+        sealed_states = seal_states(session, next_id, taken)
     event = AuditEvent(
         id=next_id,
         occurred_at=datetime.now(UTC),
-        user_id=actor.id if actor else None,
+        user_id=user_id,
         user_name=actor.name if actor else "",
         agency_name=agency_name,
         action=action,
@@ -150,7 +205,7 @@ def record(
     event.hash = event_hash(prev_hash, event, key=audit_key(session))
     session.add(event)
     session.flush()
-    announce(session, event)  # others' open windows follow it once committed (core/changes.py)
+    announce(session, event)  # this process's own windows leave it out (core/changes.py)
     # Ids and the action only: names and summaries never go to the log file.
     log.info("audit %s %s=%s case=%s by user=%s", action, object_type or "-", object_id, case_id, event.user_id)
     return event

@@ -7,8 +7,9 @@ when woken it reads the events after it (one range scan on the primary key) and 
 `Change` records. Waking up:
 
 - PostgreSQL: `audit.record` also runs `pg_notify('marac_prep_changes', payload)` in the same
-  transaction (delivered on commit, dropped on rollback); the follower LISTENs on a dedicated
-  connection. The payload names ids only (object kind and id, case, meeting, event, user).
+  transaction (delivered on commit, dropped on rollback), in the round trip that takes the audit
+  chain's lock (`notification`); the follower LISTENs on a dedicated connection. The payload
+  names ids only (object kind and id, case, meeting, event, user).
 - SQLite: the follower polls `PRAGMA data_version` on its own connection (it changes whenever
   another connection - another window, the command line - commits to the file).
 
@@ -79,37 +80,65 @@ class Change:
 
 # --- announcing -------------------------------------------------------------------------------
 
+def _payload_parts(*, kind: str, object_id: int | None, case_id: int | None, meeting_id: int | None,
+                   user_id: int | None) -> tuple[str, str]:
+    """The payload's text before and after the event's id (ids only, in a fixed order)."""
+    rest = json.dumps({"kind": kind, "id": object_id, "case": case_id, "meeting": meeting_id, "user": user_id},
+                      separators=(",", ":"))
+    return '{"event":', "," + rest[1:]
+
+
 def payload(event_row: AuditEvent, meeting_id: int | None) -> str:
     """The NOTIFY payload: ids only - never a name, a summary or any other text a user typed."""
-    return json.dumps(
-        {
-            "event": event_row.id, "kind": event_row.object_type, "id": event_row.object_id,
-            "case": event_row.case_id, "meeting": meeting_id, "user": event_row.user_id,
-        },
-        separators=(",", ":"),
-    )
+    before, after = _payload_parts(kind=event_row.object_type, object_id=event_row.object_id,
+                                   case_id=event_row.case_id, meeting_id=meeting_id, user_id=event_row.user_id)
+    return before + json.dumps(event_row.id) + after
+
+
+@dataclass(frozen=True)
+class Notification:
+    """What `audit.record` sends on PostgreSQL for an event not yet written: the payload around
+    the event's id, which is taken under the audit chain's lock.
+
+    Attributes:
+        before / after: the payload's text either side of the event id (`payload` gives the whole).
+    """
+
+    channel: str
+    before: str
+    after: str
+
+
+def notification(
+    session: Session, *, action: str, object_type: str, object_id: int | None, case_id: int | None,
+    user_id: int | None,
+) -> Notification | None:
+    """PostgreSQL, before the audit chain's lock: the notification for the event about to be
+    written (None for a quiet action, and on SQLite, whose followers watch the file instead).
+
+    `audit.record` queues it under the lock in the same round trip as reading the chain's head
+    (delivered on commit, dropped on rollback); the meeting is looked up here, before the lock,
+    because every save on the server waits for that lock in turn (decision 0098).
+    """
+    if action in QUIET_ACTIONS or session.get_bind().dialect.name != "postgresql":
+        return None
+    if object_type == "meeting":
+        meeting_id = object_id
+    elif case_id is None:
+        meeting_id = None
+    else:
+        meeting_id = session.exec(select(Case.meeting_id).where(Case.id == case_id)).first()
+    before, after = _payload_parts(kind=object_type, object_id=object_id, case_id=case_id, meeting_id=meeting_id,
+                                   user_id=user_id)
+    return Notification(CHANNEL, before, after)
 
 
 def announce(session: Session, event_row: AuditEvent) -> None:
-    """Called by `audit.record` inside the change's transaction: notes the event as written here
-    and, on PostgreSQL, queues the notification (sent on commit, dropped on rollback)."""
+    """Called by `audit.record` once the event is inserted: notes it as written here, so this
+    process's own windows leave it out once it is committed."""
     if event_row.action in QUIET_ACTIONS or event_row.id is None:
         return
-    bind = session.get_bind()
-    session.info.setdefault(_PENDING, []).append((_engine_of(bind), event_row.id))
-    if bind.dialect.name != "postgresql":
-        return  # SQLite followers notice the file's data_version instead
-    meeting_id = _meeting_of(session, event_row)
-    session.execute(text("SELECT pg_notify(:channel, :payload)"),
-                    {"channel": CHANNEL, "payload": payload(event_row, meeting_id)})
-
-
-def _meeting_of(session: Session, event_row: AuditEvent) -> int | None:
-    if event_row.object_type == "meeting":
-        return event_row.object_id
-    if event_row.case_id is None:
-        return None
-    return session.exec(select(Case.meeting_id).where(Case.id == event_row.case_id)).first()
+    session.info.setdefault(_PENDING, []).append((_engine_of(session.get_bind()), event_row.id))
 
 
 # --- what this process wrote itself -------------------------------------------------------------

@@ -236,17 +236,19 @@ def edit_entry(
         _check_whole(candidate)
         values.update(updated_by_id=actor.id, updated_at=datetime.now(UTC))
         _conditional_update(session, entry_id, expected_version, values)
+        case_id = entry.case_id
+        # Re-read before the audit event: on a server what follows the event waits in the chain's lock.
+        session.expire(entry)
+        session.refresh(entry)
         audit.record(
             session,
             actor=actor,
             action="entry.update",
             object_type="chronology_entry",
             object_id=entry_id,
-            case_id=entry.case_id,
+            case_id=case_id,
             details={"fields": changed},
         )
-        session.expire(entry)
-        session.refresh(entry)
     return entry
 
 
@@ -268,16 +270,17 @@ def withdraw_entry(
             expected_version,
             {"withdrawn_at": datetime.now(UTC), "withdrawn_by_id": actor.id, "withdrawn_reason": reason.strip()},
         )
+        case_id = entry.case_id
+        session.expire(entry)  # re-read before the audit event, as in edit_entry
+        session.refresh(entry)
         audit.record(
             session,
             actor=actor,
             action="entry.withdraw",
             object_type="chronology_entry",
             object_id=entry_id,
-            case_id=entry.case_id,
+            case_id=case_id,
         )
-        session.expire(entry)
-        session.refresh(entry)
     return entry
 
 

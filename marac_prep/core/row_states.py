@@ -152,6 +152,15 @@ def take_changes(session: Session) -> TakenChanges | None:
     return TakenChanges(notes, _digest_page(session, notes) if len(notes) <= _CHUNK else None)
 
 
+def states_hash(digested: Digested) -> str:
+    """The hash `seal_states` would return for these digests, for states stored some other way
+    (on PostgreSQL a save's are stored in the round trip that takes the chain's lock)."""
+    hasher = _StatesHasher()
+    for table_name, row_id, digest in digested:
+        hasher.add(table_name, row_id, digest)
+    return hasher.hexdigest()
+
+
 def seal_states(session: Session, event_id: int, taken: TakenChanges | None = None) -> str:
     """Digests every row this transaction changed, stores them under `event_id` (append-only)
     and returns the hash the event's chain content covers ("" when no tracked row changed).

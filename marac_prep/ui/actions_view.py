@@ -3,6 +3,7 @@ their status reported and their wording edited by the owning agency or the coord
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -41,10 +42,15 @@ from marac_prep.ui.messages import report_error
 from marac_prep.ui.text import ALERT, ALERT_TINT, literal_menu_text, plain_label
 
 if TYPE_CHECKING:
+    from marac_prep.core.changes import Change
     from marac_prep.core.db import Database
     from marac_prep.core.models import User
 
+log = logging.getLogger("marac_prep.ui")
+
 ALL_OPEN = -1  # the meeting chooser's "every open action" entry
+# Others' changes the window follows (decision 0090): the actions, and the cases and meetings they name.
+FOLLOWED_KINDS = frozenset({"marac_action", "case", "meeting"})
 OVERDUE_WORD = "OVERDUE"
 PROTECTS_LABELS = {"victim": "&Victim", "child": "C&hild", "perpetrator": "P&erpetrator", "other": "O&ther"}
 _STATUS_MNEMONICS = {
@@ -93,6 +99,16 @@ class ActionTableModel(LineTableModel):
             status_text(line),
             reported_text(line),
         )[column]
+
+    def update_lines(self, lines: list[ActionRow]) -> bool:
+        """The same actions with what others changed, in place (the selection and scroll stay);
+        False when actions came, went or moved, which needs `set_lines`."""
+        if [line.id for line in lines] != [line.id for line in self.lines]:
+            return False
+        self.lines = list(lines)
+        if lines:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(lines) - 1, len(self.COLUMNS) - 1))
+        return True
 
     def _tooltip_text(self, line: ActionRow, column: int) -> str:
         if column == 7 and line.outcome:
@@ -337,7 +353,8 @@ class ActionsView(QWidget):
     def _day_today(self) -> date:
         return self.today or date.today()
 
-    def _fill_meetings(self) -> None:
+    def _fill_meetings(self, keep: int | None = None) -> None:
+        """Lists the meetings; chooses `keep` (a meeting id or ALL_OPEN) if still there, else the last held."""
         with self.database.read_session() as session:
             meetings = [(m.id, m.meeting_date, m.area) for m in list_meetings(session) if m.id is not None]
         self.meeting.blockSignals(True)
@@ -347,7 +364,10 @@ class ActionsView(QWidget):
             where = f" – {area}" if area else ""
             self.meeting.addItem(literal_menu_text(f"{display_day(day)}{where}"), meeting_id)
         held = last_held_meeting([(m, d) for m, d, _ in meetings], self._day_today())
-        self.meeting.setCurrentIndex(max(self.meeting.findData(held if held is not None else ALL_OPEN), 0))
+        index = self.meeting.findData(keep) if keep is not None else -1
+        if index < 0:
+            index = self.meeting.findData(held if held is not None else ALL_OPEN)
+        self.meeting.setCurrentIndex(max(index, 0))
         self.meeting.blockSignals(False)
 
     def chosen_meeting(self) -> int | None:
@@ -360,17 +380,44 @@ class ActionsView(QWidget):
         if index >= 0:
             self.meeting.setCurrentIndex(index)
 
+    def _read(self) -> list[ActionRow]:
+        meeting_id = self.chosen_meeting()
+        with self.database.read_session() as session:
+            rows = list_actions(session, meeting_id=meeting_id, today=self._day_today())
+        return rows if meeting_id is not None else [r for r in rows if r.status == "open"]
+
     def load(self) -> None:
         """Reads the chosen meeting's actions (a short read: one meeting's actions, or the open ones)."""
-        meeting_id = self.chosen_meeting()
         try:
-            with self.database.read_session() as session:
-                rows = list_actions(session, meeting_id=meeting_id, today=self._day_today())
+            self._rows = self._read()
         except Exception as exc:  # shown as a sentence; the window stays usable
             report_error(self, exc, doing="read the actions")
             return
-        self._rows = rows if meeting_id is not None else [r for r in rows if r.status == "open"]
         self._show()
+
+    def apply_changes(self, changes: list[Change]) -> bool:
+        """Shows what others changed - an action added, edited or reported, a case or meeting
+        renamed - keeping the chosen action and the scroll position (decision 0090). Returns
+        True when the actions were read again.
+
+        A failed read leaves the rows as they were, without a message: the status bar already
+        says when the connection is lost, and the window is read again once it is back.
+        """
+        kinds = {change.kind for change in changes}
+        if not kinds & FOLLOWED_KINDS:
+            return False
+        try:
+            if "meeting" in kinds:
+                self._fill_meetings(keep=self.meeting.currentData())
+            rows = self._read()
+        except Exception as exc:  # a lost connection: the status bar says so; all is read again once back
+            log.warning("actions window: could not read others' changes (%s)", exc.__class__.__name__)
+            return False
+        self._rows = rows
+        scroll = self.table.verticalScrollBar().value()
+        self._show()
+        self.table.verticalScrollBar().setValue(scroll)
+        return True
 
     def _show(self, select_id: int | None = None) -> None:
         current = self.selected()
@@ -380,7 +427,8 @@ class ActionsView(QWidget):
             rows = [r for r in rows if r.overdue]
         if self.my_agency_only.isChecked() and self.actor.agency_id is not None:
             rows = [r for r in rows if r.agency_id == self.actor.agency_id]
-        self.model.set_lines(rows)
+        if not self.model.update_lines(rows):
+            self.model.set_lines(rows)
         overdue = sum(r.overdue for r in rows)
         shown = f"{len(rows)} action{'s' if len(rows) != 1 else ''}"
         if overdue:

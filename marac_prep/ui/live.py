@@ -3,7 +3,8 @@
 `LiveUpdates` runs the core's `ChangeFollower` on a thread of its own and turns what it finds
 into Qt signals (delivered on the GUI thread). `LiveRefresh` decides what on screen each batch of
 changes touches and asks each view to show it in place (`apply_changes`): the meeting list, the
-shown meeting's cases and gap matrix, the open case, and an entry dialog open on a changed entry.
+shown meeting's cases and gap matrix, the open case, an entry dialog open on a changed entry, and
+the Actions window (with the meeting page's count of overdue actions).
 Nothing here re-reads what the window itself just saved: the follower leaves out this app's own
 changes.
 """
@@ -124,6 +125,17 @@ class LiveRefresh(QObject):
         in_case = [c for c in changes if case_id is not None and c.case_id == case_id]
         if in_case:
             self.window.case_view.apply_changes(in_case)
+        self._refresh_actions(changes)
+
+    def _refresh_actions(self, changes: list[Change]) -> None:
+        """The Actions window, if open, and the meeting page's count of overdue actions."""
+        from marac_prep.ui.operations.actions import open_actions_window
+
+        actions_window = open_actions_window(self.window)
+        if actions_window is not None:
+            actions_window.apply_changes(changes)
+        if any(c.kind == "marac_action" for c in changes):
+            self.window.meeting_view.show_overdue(self.window.overdue_actions())
 
     def _tell_open_entry_dialogs(self, changes: list[Change]) -> None:
         from marac_prep.ui.entry_dialog import EntryDialog
@@ -208,6 +220,7 @@ class LiveRefresh(QObject):
             self._refresh_shown_meeting([_touching_meeting(meeting.meeting_id)])
         if self.window.open_case_id() is not None:
             self.window.case_view.refresh_in_place()
+        self._refresh_actions([_touching_actions()])
 
 
 def _touching_meeting(meeting_id: int) -> Change:
@@ -215,4 +228,12 @@ def _touching_meeting(meeting_id: int) -> Change:
     from datetime import UTC, datetime
 
     return Change(event_id=0, action="", kind="", object_id=None, case_id=None, meeting_id=meeting_id,
+                  user_id=None, who="", when=datetime.now(UTC))
+
+
+def _touching_actions() -> Change:
+    """A stand-in change that makes the Actions window and the overdue count be read again."""
+    from datetime import UTC, datetime
+
+    return Change(event_id=0, action="", kind="marac_action", object_id=None, case_id=None, meeting_id=None,
                   user_id=None, who="", when=datetime.now(UTC))

@@ -643,7 +643,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Marac Prep – {where}{self.database.location}")
         # The matrix first: its read runs while the case list's is waited for (both off the GUI thread).
         self._load_gap_matrix(meeting_id)
-        self.meeting_view.show_overdue(self._overdue_actions())
+        self.meeting_view.show_overdue(self.overdue_actions())
         if meeting_id is None:
             self._shown_meeting_id = None
             self.meeting_view.show_meeting(None, [])
@@ -658,7 +658,7 @@ class MainWindow(QMainWindow):
             self.case_list.load(meeting_id, wait=not behind)
         self._update_actions()
 
-    def _overdue_actions(self) -> int:
+    def overdue_actions(self) -> int:
         """Every meeting's overdue actions (a single count), for the meeting page's link."""
         from marac_prep.core.actions import count_overdue
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import sqlite3
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -376,3 +377,53 @@ def test_the_seal_and_the_protection_check_read_the_trail_on_either_database(ws,
         conn.commit()
     with db.read_session() as s:
         assert append_only_protection_missing(s) is True
+
+
+@pytest.mark.postgres
+def test_a_save_waiting_for_the_chain_chains_to_the_event_committed_meanwhile(ws, db, second_database):
+    """On a server the chain's lock, its head and the new event's row states go in one round trip
+    (decision 0098): the head must be read after the lock is granted, or a save that waited would
+    chain to the head it saw before waiting and fork the chain."""
+    if db.is_sqlite:
+        pytest.skip("SQLite's BEGIN IMMEDIATE serialises whole saves; the lock is PostgreSQL's")
+    import threading
+
+    from marac_prep.core.chronology import add_entry
+    from marac_prep.core.dates import PartialDate
+    from marac_prep.core.models import User
+
+    case = ws.case()
+    other = second_database()
+    with other.read_session() as reading:
+        actor = reading.get(User, ws.coordinator.id)
+    saved: list[int] = []
+    with db.session() as holding:
+        held = audit.record(holding, actor=ws.coordinator, action="case.note", object_type="case",
+                            object_id=case.id, case_id=case.id)  # holds the chain's lock, not committed
+
+        def save() -> None:
+            with other.session() as s:
+                entry = add_entry(s, actor=actor, case_id=case.id, agency_id=ws.agency["POL"].id,
+                                  date=PartialDate(date(2026, 3, 2)), event_type="incident",
+                                  summary="Police attended; fictional.")
+                saved.append(entry.id)
+
+        waiting = threading.Thread(target=save)
+        waiting.start()
+        with db.read_session() as watching:  # until the other desk waits for the chain's lock
+            for _ in range(3000):
+                waiters = watching.execute(text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar()
+                if waiters or not waiting.is_alive():
+                    break
+                watching.rollback()
+                time.sleep(0.01)  # a poll's pace, not a guess at timing
+        assert waiters == 1
+        holding.commit()
+        waiting.join(timeout=60)
+    assert saved
+    with db.read_session() as s:
+        created = s.exec(select(AuditEvent).where(AuditEvent.action == "entry.create",
+                                                  AuditEvent.object_id == saved[0])).one()
+        assert created.prev_hash == held.hash
+        assert verify_chain(s).ok

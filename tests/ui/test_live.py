@@ -123,6 +123,45 @@ def test_the_coordinator_sees_a_return_arrive_on_the_meeting(qtbot, two_desks, d
     assert view.current_case_id() == second  # the coordinator's chosen case stays chosen
 
 
+def test_the_actions_window_shows_actions_added_and_changed_on_another_desk_keeping_its_selection(
+    qtbot, two_desks, db, temporary_settings
+):
+    from marac_prep.core.actions import add_action, update_action
+    from marac_prep.core.models import MaracAction
+    from marac_prep.ui.operations.actions import show_actions
+
+    ws, case, _entries, rep, other = two_desks
+    first, second = (
+        add_action(ws.session, actor=ws.coordinator, case_id=case.id, agency_id=ws.agency[code].id, text=text)
+        for code, text in (("POL", "Flag the address."), ("HSG", "Fit a door chain."))
+    )
+    ws.session.commit()
+    mine = make_window(qtbot, db, ws.coordinator, temporary_settings)
+    view = show_actions(mine, every_open=True)
+    second_row = next(n for n, line in enumerate(view.model.lines) if line.id == second.id)
+    view.table.setCurrentIndex(view.model.index(second_row, 0))
+    resets: list[str] = []
+    view.model.modelReset.connect(lambda: resets.append("reset"))
+
+    # Another desk rewords the first action: shown in place, the chosen action stays chosen.
+    with other.session() as session:
+        stored = session.get(MaracAction, first.id)
+        update_action(session, actor=ws.coordinator, action_id=first.id, expected_version=stored.version,
+                      text="Flag the address for an urgent response.")
+    qtbot.waitUntil(lambda: any(line.text == "Flag the address for an urgent response." for line in view.model.lines),
+                    timeout=WAIT_MS)
+    assert resets == []  # in place: no reset of the table
+    assert view.selected() is not None and view.selected().id == second.id
+
+    # The housing representative agrees a new action on their desk: it appears, the selection stays.
+    with other.session() as session:
+        added = add_action(session, actor=rep, case_id=case.id, agency_id=rep.agency_id,
+                           text="Offer a fictional tenancy review.")
+    qtbot.waitUntil(lambda: any(line.id == added.id for line in view.model.lines), timeout=WAIT_MS)
+    assert view.selected() is not None and view.selected().id == second.id
+    assert "3 actions" in view.summary.text()
+
+
 def test_an_open_entry_says_who_changed_it_and_save_still_checks(qtbot, two_desks, db, temporary_settings, messages):
     ws, case, entries, _rep, other = two_desks
     mine = make_window(qtbot, db, ws.coordinator, temporary_settings)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
+from shiboken6 import isValid
 
 from marac_prep.ui.operations.windows import separate_window
 
@@ -26,6 +27,12 @@ class ActionFiles:
         from marac_prep.ui.forms import ask_save_path  # here: the main window loads without the data stack
 
         return ask_save_path(parent, "Export the action tracking form", suggested, {".xlsx": "Excel workbook"})
+
+
+def open_actions_window(window: MainWindow) -> ActionsView | None:
+    """The window's Actions window while it is open (live updates are shown in it)."""
+    view: ActionsView | None = getattr(window, "_actions_window", None)
+    return view if view is not None and isValid(view) and view.isVisible() else None
 
 
 def show_actions(window: MainWindow, *, overdue_only: bool = False, every_open: bool = False) -> ActionsView:
