@@ -45,6 +45,9 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     ),
     # `repeat_statuses` (the meeting's repeat column and the statistics) is reached through the statistics' tests.
     "repeats": ("marac_prep/analysis/repeats.py", ["tests/analysis/test_repeats.py", "tests/analysis/test_stats.py"]),
+    "timeline": ("marac_prep/analysis/timeline.py", ["tests/analysis/test_timeline.py"]),
+    "language": ("marac_prep/analysis/language.py", ["tests/analysis/test_language.py"]),
+    "stats": ("marac_prep/analysis/stats.py", ["tests/analysis/test_stats.py"]),
     "reader": (
         "marac_prep/analysis/reading/reader.py",
         ["tests/analysis/test_reading.py", "tests/analysis/test_reading_store.py"],

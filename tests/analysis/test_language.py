@@ -107,3 +107,64 @@ def test_phrase_glued_to_other_letters_is_not_a_whole_word(phrase, glue):
     assert phrases(f"{phrase} ok") != []
     assert phrases(f"{glue}{phrase} ok") == []
     assert phrases(f"{phrase}{glue} ok") == []
+
+
+# --- the overlap and order rules themselves, on made-up readings (found by mutation testing) ------
+# The reader seldom hands over overlapping phrases, so these rules are checked on readings built
+# here: a shorter phrase at the same place, a phrase inside a longer one, one that starts exactly
+# where the kept one ends, and the same places in the other field.
+
+
+def _signal(field, start, end, code="support_refused", kind="victim_blaming"):
+    from marac_prep.core.signals import TextSignal
+
+    return TextSignal(9, kind, code, f"{field} {start}-{end}", field, start, end)
+
+
+def test_stored_signals_become_matches_summary_first_then_by_place_keeping_the_longest():
+    from marac_prep.analysis.language import _groups, blaming_matches
+
+    signals = [
+        _signal("detail", 10, 20),
+        _signal("summary", 30, 35, code="mutual_conflict_relationship"),  # starts where the kept one ends
+        _signal("summary", 5, 12),  # same start, shorter: the longer is kept
+        _signal("summary", 5, 30, code="mutual_conflict_relationship"),
+        _signal("detail", 15, 25),  # inside the detail's first phrase
+        _signal("detail", 6, 8, code="x", kind="risk_indicator"),  # not language: never a match
+        _signal("summary", 25, 29),  # inside the summary's long phrase
+    ]
+    found = blaming_matches(signals)
+    assert [(m.phrase, m.start, m.end, m.code) for m in found] == [
+        ("summary 5-30", 5, 30, "mutual_conflict_relationship"),
+        ("summary 30-35", 30, 35, "mutual_conflict_relationship"),
+        ("detail 10-20", 10, 20, "support_refused"),
+    ]
+    group = _groups()["support_refused"]
+    assert (found[2].suggestion, found[2].why) == (group.suggestion, group.why)
+    assert blaming_matches([]) == []
+
+
+def test_a_detail_phrase_is_kept_though_a_summary_phrase_covers_the_same_offsets():
+    from marac_prep.analysis.language import blaming_matches
+
+    found = blaming_matches([_signal("summary", 0, 40), _signal("detail", 3, 9)])
+    assert [(m.phrase, m.start) for m in found] == [("summary 0-40", 0), ("detail 3-9", 3)]
+
+
+def test_read_phrases_overlapping_keep_the_longest_and_later_ones_are_still_kept(monkeypatch):
+    from types import SimpleNamespace
+
+    from marac_prep.analysis import language
+
+    def found(start, end, code="support_refused", kind="victim_blaming"):
+        return SimpleNamespace(kind=kind, code=code, start=start, end=end, words=f"{start}-{end}")
+
+    readings = [found(40, 44), found(0, 6), found(0, 20, code="mutual_conflict_relationship"), found(10, 25),
+                found(20, 30), found(2, 5, kind="risk_indicator")]
+    monkeypatch.setattr(language, "read_text", lambda _text: readings)
+    matches = language.find_victim_blaming("some text long enough to hold every one of the phrases")
+    assert [(m.phrase, m.code) for m in matches] == [
+        ("0-20", "mutual_conflict_relationship"), ("20-30", "support_refused"), ("40-44", "support_refused"),
+    ]
+    group = language._groups()["mutual_conflict_relationship"]
+    assert (matches[0].suggestion, matches[0].why) == (group.suggestion, group.why)
