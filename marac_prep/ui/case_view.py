@@ -321,7 +321,9 @@ class CaseView(QWidget):
             entry = get_entry(session, entry_id)
             row = entry_row(entry, snapshot.case_file.agencies.get(entry.agency_id))
         rows = list(snapshot.rows)
-        at = position_of_entry(rows, entry_id)
+        # The table shows every row of the snapshot (and the withdrawn ones when asked): an entry
+        # it does not hold is new here, and is not looked for among 10,000 rows.
+        at = position_of_entry(rows, entry_id) if self.chronology.model.has_entry(entry_id) else -1
         if at >= 0:
             del rows[at]
         if not row.withdrawn:

@@ -194,12 +194,29 @@ class ChronologyTableModel(LineTableModel):
 
     COLUMNS = COLUMNS
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ids: set[int] = set()
+        self._hint = (0, -1)  # (entry id, row) of the last row put in, checked before use
+
     @property
     def rows(self) -> list[ChronologyRow]:
         return self.lines
 
     def set_rows(self, rows: Iterable[ChronologyRow]) -> None:
         self.set_lines(rows)
+
+    def set_lines(self, lines: Iterable[Any]) -> None:  # Override LineTableModel.set_lines.
+        self.beginResetModel()
+        self.lines = list(lines)
+        # The entries shown, so that asking where a new entry is does not scan 10,000 rows to
+        # learn it is nowhere (entry_save); kept by every change below, the only ones made.
+        self._ids = {line.entry_id for line in self.lines}
+        self._hint = (0, -1)
+        self.endResetModel()
+
+    def has_entry(self, entry_id: int) -> bool:
+        return entry_id in self._ids
 
     def put_row(self, row: ChronologyRow) -> None:
         """Shows one saved entry without resetting the table: replaced in place, or inserted in date order."""
@@ -214,6 +231,8 @@ class ChronologyTableModel(LineTableModel):
         position = bisect.bisect_right(self.lines, row.sort_key, key=lambda line: line.sort_key)
         self.beginInsertRows(QModelIndex(), position, position)
         self.lines.insert(position, row)
+        self._ids.add(row.entry_id)
+        self._hint = (row.entry_id, position)  # the row is selected next: found without a scan
         self.endInsertRows()
 
     def remove_entry(self, entry_id: int) -> None:
@@ -221,9 +240,15 @@ class ChronologyTableModel(LineTableModel):
         if at >= 0:
             self.beginRemoveRows(QModelIndex(), at, at)
             del self.lines[at]
+            self._ids.discard(entry_id)
             self.endRemoveRows()
 
     def row_of_entry(self, entry_id: int) -> int:
+        if entry_id not in self._ids:
+            return -1
+        hinted_id, at = self._hint
+        if hinted_id == entry_id and 0 <= at < len(self.lines) and self.lines[at].entry_id == entry_id:
+            return at
         return position_of_entry(self.lines, entry_id)
 
     # Wrapped rows show the whole summary; unwrapped rows one line of it (set by the view).

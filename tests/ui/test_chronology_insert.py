@@ -63,3 +63,36 @@ def test_an_inserted_row_is_inserted_in_the_view_where_filtering_afresh_puts_it(
     announced.clear()
     model.put_row(_row(7, 3, "knife under the bed"))
     assert announced == ["reset"] and _shown(proxy) == _afresh(model, proxy)
+
+
+def test_where_an_entry_is_stays_true_through_puts_moves_and_removals():
+    """The model answers "where is entry N" from its own record of the entries it holds (a new
+    entry is not looked for among every row); after any sequence of changes the answer is the
+    row a scan would find, and -1 for an entry it does not hold."""
+    model = ChronologyTableModel()
+    model.set_rows([_row(n, n, f"entry {n}") for n in range(1, 9)])
+
+    def scan(entry_id: int) -> int:
+        ids = [line.entry_id for line in model.lines]
+        return ids.index(entry_id) if entry_id in ids else -1
+
+    def check() -> None:
+        for entry_id in range(0, 14):
+            assert model.row_of_entry(entry_id) == scan(entry_id), entry_id
+            assert model.has_entry(entry_id) == (scan(entry_id) >= 0)
+
+    check()
+    model.put_row(_row(10, 3, "new on day 3"))  # inserted: found at once where it went
+    check()
+    model.put_row(_row(10, 9, "moved to day 9"))  # re-dated: removed and inserted again
+    check()
+    model.put_row(_row(11, 1, "new on day 1"))  # every row after it moves down one
+    check()
+    model.remove_entry(10)
+    model.remove_entry(12)  # not held: nothing changes
+    check()
+    model.put_row(_row(4, 4, "edited in place"))
+    check()
+    model.set_rows([_row(2, 2, "a fresh case")])
+    check()
+    assert model.row_of_entry(11) == -1 and model.row_of_entry(2) == 0
