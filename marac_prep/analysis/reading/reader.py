@@ -172,11 +172,11 @@ class Reader:
         doc.spans[SPAN_GROUP] = spans
         categories = self.context.categories(doc, spans)
         kept: list[tuple[str, str, int, int]] = []
-        for (kind, code, start, end, _p), found in zip(candidates, categories, strict=True):
+        for (kind, code, start, end, pattern), found in zip(candidates, categories, strict=True):
             group = self.groups[(kind, code)]
             if not group.time_bound:
                 found = found - {"HISTORICAL"}
-            if found - group.exempt - {"TERMINATE", "PSEUDO"}:
+            if found - group.exempt - pattern.exempt - {"TERMINATE", "PSEUDO"}:
                 continue
             kept.append((kind, code, start, end))
         kept = _one_event_per_sentence(doc, self._suppress(kept))
