@@ -28,6 +28,7 @@ FILES = ("lexicon.json", "risk_indicators.json", "events.json", "victim_blaming.
 # Bump when the reader's code changes how the data is read (the files' own content is hashed).
 READER_CODE_VERSION = "3"  # 2: gap words checked for negation; unless_within; agency after the match first
 # 3: a pattern's own `exempt` (context categories that do not cancel that one way of writing the signal)
+#    and TERMINATE words cut a forward modifier short (ConText's own test missed them)
 
 _VOWELS = set("aeiou")
 TokenPattern = dict[str, Any]

@@ -96,9 +96,25 @@ class MedspacyContext:
             # ConText leaves out a modifier that runs into the target ("he says she | is unstable");
             # one that starts before the target and reaches forward into it applies.
             runs_in = start < target.start < end and modifier.direction in ("FORWARD", "BIDIRECTIONAL")
-            if runs_in or modifier.modifies(target):
+            if (runs_in or modifier.modifies(target)) and not _terminated(modifier, target, modifiers):
                 found.add(modifier.category)
         return found
+
+
+def _terminated(modifier: Any, target: Any, modifiers: list[Any]) -> bool:
+    """True when a TERMINATE word stands between a modifier and the target after it ("not referred
+    to Idva because | V did not engage"). ConText means to end a modifier's scope there, but its
+    overlap test misses a terminator whose scope (the whole sentence) contains the modifier's, so a
+    forward modifier was never cut short. Words only: punctuation stays as it was ("no self-harm or
+    suicidal thoughts": the hyphen ends nothing; "asked about strangulation; none reported")."""
+    if modifier.direction not in ("FORWARD", "BIDIRECTIONAL"):
+        return False
+    end = modifier.modifier_span[1]
+    for other in modifiers:
+        at = other.modifier_span[0]
+        if other.direction == "TERMINATE" and end <= at < target.start and target.doc[at].is_alpha:
+            return True
+    return False
 
 
 class Reader:
