@@ -47,7 +47,7 @@ from marac_bench.workspace import Size, Workspace, copy_of, workspace  # noqa: E
 NAMES = (
     "pack", "pack_password", "import", "import_memory", "gaps", "gaps_cold", "identity", "identity_quality",
     "text_quality", "text_quality_unseen", "text_quality_holdout", "text_quality_fresh", "text_quality_fresh2",
-    "text_quality_fresh3", "text_quality_fresh4", "text_quality_fresh5",
+    "text_quality_fresh3", "text_quality_fresh4", "text_quality_fresh5", "text_quality_fresh6",
     "startup", "startup_usable", "case_open", "filter", "memory", "entry_save", "load", "live",
 )
 

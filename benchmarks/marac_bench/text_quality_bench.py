@@ -30,7 +30,8 @@ def _quality_module() -> Any:
 # its author read the patterns) is its own row, so a figure earned by tuning never hides the honest one.
 ROWS = {"tuning": NAME, "unseen": "text_quality_unseen", "held-out": "text_quality_holdout",
         "fresh": "text_quality_fresh", "fresh2": "text_quality_fresh2", "fresh3": "text_quality_fresh3",
-        "fresh4": "text_quality_fresh4", "fresh5": "text_quality_fresh5"}
+        "fresh4": "text_quality_fresh4", "fresh5": "text_quality_fresh5",
+        "fresh6": "text_quality_fresh6"}
 
 
 def run() -> list[Result]:

@@ -23,8 +23,11 @@ FRESH3 = CORPUS.with_name("reading_corpus_fresh3.txt")
 FRESH4 = CORPUS.with_name("reading_corpus_fresh4.txt")
 # Session 5: written before its author read the patterns or the other corpora; first run in decision 0024.
 FRESH5 = CORPUS.with_name("reading_corpus_fresh5.txt")
+# Session 6: written blind the same way (agency voices, shorthand); first run in decision 0024 and docs/quality.md.
+FRESH6 = CORPUS.with_name("reading_corpus_fresh6.txt")
 CORPORA = {"tuning": CORPUS, "unseen": UNSEEN, "held-out": HOLDOUT, "fresh": FRESH, "fresh2": FRESH2,
-           "fresh3": FRESH3, "fresh4": FRESH4, "fresh5": FRESH5}
+           "fresh3": FRESH3, "fresh4": FRESH4, "fresh5": FRESH5,
+           "fresh6": FRESH6}
 KIND_PREFIX = {"risk_indicator": "risk", "event": "event", "victim_blaming": "blame"}
 
 

@@ -67,6 +67,20 @@ def test_precision_and_recall_meet_their_targets(path: Path):
         # Family and partners are not "someone else".
         ("Her ex-partner choked her.", {"risk_indicator:strangulation"}),
         ("His family have told her he will kill her.", {"risk_indicator:threats_to_kill"}),
+        # Session 6 (issue 12): the three named misreadings, and the mechanisms behind two of them.
+        ("He told officers she was the one who called 999.", set()),
+        ("He told officers she was the one who started it.", {"event:counter_allegation"}),
+        ("V told him it is over and changed the locks.", {"risk_indicator:separation"}),
+        ("He changed the locks so she could not get back in.", {"risk_indicator:controlling"}),
+        ("Agreed a Marac referral was needed and it was sent.", {"event:referral_made"}),
+        ("Agreed to make a Marac referral.", set()),
+        # A word that ends a clause ends a negation before it; a hyphen inside a word does not.
+        ("Not referred to Idva because V did not engage with officers.",
+         {"event:referral_considered_not_made", "victim_blaming:engagement"}),
+        ("No self-harm or suicidal thoughts.", set()),
+        # A sentence ending in "P." (one token: spaCy reads it as an initial).
+        ("Declined refuge and has returned to live with P.",
+         {"victim_blaming:support_refused", "victim_blaming:choice_to_stay"}),
     ],
 )
 def test_the_issues_examples(text, expected):

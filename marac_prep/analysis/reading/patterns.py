@@ -26,7 +26,9 @@ from marac_prep.resources import load_json, resource_path
 
 FILES = ("lexicon.json", "risk_indicators.json", "events.json", "victim_blaming.json", "context.json")
 # Bump when the reader's code changes how the data is read (the files' own content is hashed).
-READER_CODE_VERSION = "2"  # 2: gap words checked for negation; unless_within; agency after the match first
+READER_CODE_VERSION = "3"  # 2: gap words checked for negation; unless_within; agency after the match first
+# 3: a pattern's own `exempt` (context categories that do not cancel that one way of writing the signal)
+#    and TERMINATE words cut a forward modifier short (ConText's own test missed them)
 
 _VOWELS = set("aeiou")
 TokenPattern = dict[str, Any]
@@ -44,6 +46,9 @@ class SignalPattern:
         needs_any: words at least one of which the sentence must hold as well.
         unless_within: words that stop a match when they fall inside it ("breach of tenancy
             agreement" is not a breached order).
+        exempt: context categories that do not cancel this way of writing the signal, on top of its
+            group's ("a Marac referral was agreed and it was sent": the referral was made, so the
+            FUTURE that "agreed" sets does not cancel it).
         why: why the pattern is there (from the data file).
     """
 
@@ -55,6 +60,7 @@ class SignalPattern:
     unless_preceded_by: frozenset[str] = frozenset()
     needs_any: frozenset[str] = frozenset()
     unless_within: frozenset[str] = frozenset()
+    exempt: frozenset[str] = frozenset()
     why: str = ""
 
     @property
@@ -233,6 +239,7 @@ def signal_groups(*, tokenizer: Any) -> tuple[SignalGroup, ...]:
                     unless_preceded_by=_words(p.get("unless_preceded_by")),
                     needs_any=_words(p.get("needs_any")),
                     unless_within=_words(p.get("unless_within")),
+                    exempt=frozenset(p.get("exempt", [])),
                     why=str(p.get("why", "")),
                 )
                 for p in group["patterns"]

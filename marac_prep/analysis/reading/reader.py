@@ -96,9 +96,25 @@ class MedspacyContext:
             # ConText leaves out a modifier that runs into the target ("he says she | is unstable");
             # one that starts before the target and reaches forward into it applies.
             runs_in = start < target.start < end and modifier.direction in ("FORWARD", "BIDIRECTIONAL")
-            if runs_in or modifier.modifies(target):
+            if (runs_in or modifier.modifies(target)) and not _terminated(modifier, target, modifiers):
                 found.add(modifier.category)
         return found
+
+
+def _terminated(modifier: Any, target: Any, modifiers: list[Any]) -> bool:
+    """True when a TERMINATE word stands between a modifier and the target after it ("not referred
+    to Idva because | V did not engage"). ConText means to end a modifier's scope there, but its
+    overlap test misses a terminator whose scope (the whole sentence) contains the modifier's, so a
+    forward modifier was never cut short. Words only: punctuation stays as it was ("no self-harm or
+    suicidal thoughts": the hyphen ends nothing; "asked about strangulation; none reported")."""
+    if modifier.direction not in ("FORWARD", "BIDIRECTIONAL"):
+        return False
+    end = modifier.modifier_span[1]
+    for other in modifiers:
+        at = other.modifier_span[0]
+        if other.direction == "TERMINATE" and end <= at < target.start and target.doc[at].is_alpha:
+            return True
+    return False
 
 
 class Reader:
@@ -172,11 +188,11 @@ class Reader:
         doc.spans[SPAN_GROUP] = spans
         categories = self.context.categories(doc, spans)
         kept: list[tuple[str, str, int, int]] = []
-        for (kind, code, start, end, _p), found in zip(candidates, categories, strict=True):
+        for (kind, code, start, end, pattern), found in zip(candidates, categories, strict=True):
             group = self.groups[(kind, code)]
             if not group.time_bound:
                 found = found - {"HISTORICAL"}
-            if found - group.exempt - {"TERMINATE", "PSEUDO"}:
+            if found - group.exempt - pattern.exempt - {"TERMINATE", "PSEUDO"}:
                 continue
             kept.append((kind, code, start, end))
         kept = _one_event_per_sentence(doc, self._suppress(kept))
