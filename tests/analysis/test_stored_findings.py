@@ -317,3 +317,30 @@ def test_the_migration_adds_and_removes_the_table(db):
         assert "case_findings" not in inspect(conn).get_table_names()
         command.upgrade(alembic_config(conn), "head")
         assert "case_findings" in inspect(conn).get_table_names()
+
+
+def test_every_change_the_analysis_reads_is_audited(db, ws, session, agenda):
+    """What the key relies on: each service above, the demo builder and an import commit their
+    changes with an audit event (run the whole suite with MARAC_PREP_CHECK_AUDITED_WRITES=1 to
+    check every other path the tests take)."""
+    from tests.audited_writes import audited_writes_only
+
+    _meeting, first, second, earlier, referral = agenda
+    session.commit()
+    with audited_writes_only() as seen:
+        for change in (_add_entry, _return_status, _match_rejected, _setting, _another_case_makes_a_repeat,
+                       _edit_entry):
+            change(ws, first, second, earlier, referral)
+        build_demo(session, actor=ws.coordinator, cases=3, entries_per_case=4)
+        session.commit()
+    assert {"chronology_entry", "agency_return", "person_link", "app_setting", "marac_case", "person"} <= set(seen)
+
+
+def test_the_audit_check_catches_a_change_without_an_audit_event(db, agenda):
+    from tests.audited_writes import UnauditedWrite, audited_writes_only
+
+    _meeting, first, _second, _earlier, _referral = agenda
+    with audited_writes_only(), db.session() as session:
+        session.execute(text("UPDATE marac_case SET referral_date = referral_date WHERE id = :id"), {"id": first.id})
+        with pytest.raises(UnauditedWrite, match="marac_case"):
+            session.commit()
