@@ -22,7 +22,7 @@ import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cache
@@ -126,36 +126,25 @@ def encode(findings: Sequence[GapFinding]) -> str:
     return json.dumps(rows, ensure_ascii=True, separators=(",", ":"))
 
 
-def _quotes(items: Iterable[list[Any]]) -> tuple[Quote, ...]:
-    return tuple(Quote(int(entry_id), str(words), str(reads_as)) for entry_id, words, reads_as in items)
-
-
-def _ids(items: Iterable[Any]) -> tuple[int, ...]:
-    return tuple(int(i) for i in items)
+def _quotes(items: list[list[Any]]) -> tuple[Quote, ...]:
+    return tuple([Quote(entry_id, words, reads_as) for entry_id, words, reads_as in items]) if items else ()
 
 
 def decode(stored: str) -> list[GapFinding]:
-    """The findings `encode` stored, equal to those encoded. Raises ValueError (or KeyError,
-    TypeError) on a row it cannot read: the caller then analyses the case again."""
+    """The findings `encode` stored, equal to those encoded (JSON keeps the ints and strings; lists
+    become the tuples again). Raises ValueError (or KeyError, TypeError) on a row it cannot read:
+    the caller then analyses the case again. Only coordinators write the table (server_roles)."""
     found = []
     for kind, case_id, reference, agency, entry_ids, severity, message, why, key, instances, from_text in json.loads(
         stored
     ):
         found.append(GapFinding(
-            kind=_KINDS[kind],
-            case_id=int(case_id),
-            case_reference=str(reference),
-            agency=None if agency is None else str(agency),
-            entry_ids=_ids(entry_ids),
-            severity=_SEVERITIES[severity],
-            message=str(message),
-            why=str(why),
-            key=str(key),
-            instances=tuple(
-                Instance(str(i_message), _SEVERITIES[i_severity], _ids(i_ids), _quotes(i_quotes), str(short))
+            _KINDS[kind], case_id, reference, agency, tuple(entry_ids), _SEVERITIES[severity], message, why, key,
+            tuple([
+                Instance(i_message, _SEVERITIES[i_severity], tuple(i_ids), _quotes(i_quotes), short)
                 for i_message, i_severity, i_ids, i_quotes, short in instances
-            ),
-            from_text=_quotes(from_text),
+            ]),
+            _quotes(from_text),
         ))
     return found
 
