@@ -344,3 +344,26 @@ def test_the_audit_check_catches_a_change_without_an_audit_event(db, agenda):
         session.execute(text("UPDATE marac_case SET referral_date = referral_date WHERE id = :id"), {"id": first.id})
         with pytest.raises(UnauditedWrite, match="marac_case"):
             session.commit()
+
+
+def test_the_gaps_command_reads_the_stored_findings_the_second_time(db, agenda, monkeypatch):
+    import io
+    import json
+
+    from marac_prep.cli import build_parser
+    from marac_prep.commands.context import CommandContext
+
+    meeting, first, second, _earlier, _referral = agenda
+    counting = Counting(monkeypatch)
+
+    def gaps() -> dict:
+        out = io.StringIO()
+        args = build_parser().parse_args(["gaps", "--meeting", str(meeting.id), "--json"])
+        assert args.handler(CommandContext(out=out, _database=db), args) == 0
+        return json.loads(out.getvalue())
+
+    computed = gaps()
+    assert counting.analysed == [first.id, second.id]
+    counting.analysed.clear()
+    assert gaps() == computed and counting.analysed == []
+    assert [c["reference"] for c in computed["cases"]] == ["MAR-S-0001", "MAR-S-0002"]
