@@ -148,6 +148,12 @@ def _match_rejected(ws, first, second, earlier, referral):
                  other_person_id=match.other_person_id, same=False)
 
 
+def _match_confirmed(ws, first, second, earlier, referral):
+    for match in case_matches(ws.session, second.id):
+        decide_match(ws.session, actor=ws.coordinator, person_id=match.person_id,
+                     other_person_id=match.other_person_id, same=True)
+
+
 def _setting(ws, first, second, earlier, referral):
     set_setting(ws.session, actor=ws.coordinator, name="repeat_window_days", value=90)
 
@@ -158,7 +164,7 @@ def _another_case_makes_a_repeat(ws, first, second, earlier, referral):
 
 
 @pytest.mark.parametrize("change", [
-    _add_entry, _edit_entry, _withdraw_entry, _return_status, _match_rejected, _setting,
+    _add_entry, _edit_entry, _withdraw_entry, _return_status, _match_rejected, _match_confirmed, _setting,
     _another_case_makes_a_repeat,
 ])
 def test_each_kind_of_change_is_analysed_again(db, ws, agenda, monkeypatch, change):
