@@ -220,7 +220,7 @@ def _store(session: Session, key: InputKey, fresh: dict[int, list[GapFinding]]) 
     return True
 
 
-def findings_of(
+def _findings_of(
     session: Session, key: InputKey, cases: Sequence[Case], *, store: bool = True, clean: bool = True
 ) -> dict[int, list[GapFinding]]:
     """Each case's findings, by case id in the order given: read from `case_findings` where its
@@ -273,11 +273,11 @@ def meeting_findings(session: Session, meeting_id: int, *, store: bool = True) -
     clean = _clean(session)
     key = input_key(session)
     get_meeting(session, meeting_id)  # a meeting deleted meanwhile is said so (NotFound)
-    return findings_of(session, key, cases_for_meeting(session, meeting_id), store=store, clean=clean)
+    return _findings_of(session, key, cases_for_meeting(session, meeting_id), store=store, clean=clean)
 
 
 def case_findings(session: Session, case_id: int, *, store: bool = True) -> list[GapFinding]:
     """One case's gap findings, as `meeting_findings` gives them."""
     clean = _clean(session)
     key = input_key(session)
-    return findings_of(session, key, [get_case(session, case_id)], store=store, clean=clean)[case_id]
+    return _findings_of(session, key, [get_case(session, case_id)], store=store, clean=clean)[case_id]
