@@ -256,9 +256,7 @@ def _writer(desk: Desk, plan: Plan, *, tag: str, seconds: float, think: float, s
 def _coordinator(desk: Desk, plan: Plan, *, seconds: float, barrier: Any, results: Any) -> None:
     """The coordinator's meeting page: re-read every second, then the meeting's gap analysis."""
     try:
-        from marac_prep.analysis.gaps import analyse_meeting
-        from marac_prep.analysis.reading import attach_signals
-        from marac_prep.core.casefile import load_meeting_files
+        from marac_prep.analysis.stored import meeting_findings
         from marac_prep.core.db import open_database
         from marac_prep.core.identity import Proof, authenticate
         from marac_prep.ui.gap_matrix import load_matrix_rows
@@ -280,10 +278,10 @@ def _coordinator(desk: Desk, plan: Plan, *, seconds: float, barrier: Any, result
                 load_matrix_rows(session, plan.meeting_id)
             refreshed = time.perf_counter()
             cpu = time.process_time() - cpu
+            # The app's meeting analysis: stored findings while nothing changed, else analysed and
+            # stored (with agencies saving throughout, mostly the latter; decision 0099).
             with db.read_session() as session:
-                _meeting, files = load_meeting_files(session, plan.meeting_id)
-                attach_signals(session, files)
-            findings = analyse_meeting(files)
+                findings = meeting_findings(session, plan.meeting_id)
             analysed = time.perf_counter() - refreshed
             return refreshed - started, analysed, sum(len(f) for f in findings.values()), cpu
 

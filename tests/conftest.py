@@ -51,6 +51,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _audited_writes_only() -> Iterator[None]:
+    """With MARAC_PREP_CHECK_AUDITED_WRITES=1, every test fails a commit that changed what a gap
+    analysis reads without an audit event (tests/audited_writes.py; decision 0099)."""
+    if os.environ.get("MARAC_PREP_CHECK_AUDITED_WRITES") != "1":
+        yield
+        return
+    from tests.audited_writes import audited_writes_only
+
+    with audited_writes_only():
+        yield
+
+
 def _pg_admin_url() -> str | None:
     return os.environ.get(PG_URL_VAR) or None
 

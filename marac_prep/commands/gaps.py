@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from marac_prep.analysis.findings import Quote, headline, new_since_review, with_reviews
 from marac_prep.analysis.gaps import GapFinding, analyse_case
-from marac_prep.analysis.reading import attach_signals
+from marac_prep.analysis.stored import meeting_findings
 from marac_prep.commands.context import CommandContext
-from marac_prep.core.casefile import CaseFile, load_case_file, load_meeting_files
-from marac_prep.core.cases import case_by_reference
+from marac_prep.core.casefile import load_case_file
+from marac_prep.core.cases import case_by_reference, cases_for_meeting
 from marac_prep.core.dates import display_day
 from marac_prep.core.errors import NotFound
-from marac_prep.core.meetings import resolve_meeting
-from marac_prep.core.models import Meeting
-from marac_prep.core.returns import return_progress
+from marac_prep.core.meetings import get_meeting, resolve_meeting
+from marac_prep.core.models import Case, Meeting
+from marac_prep.core.returns import ReturnRow, return_progress, returns_for_cases
 from marac_prep.core.reviews import Review, review_finding, reviews_by_key
 from marac_prep.core.vocabulary import RETURN_STATUS_LABELS
 
@@ -57,18 +57,36 @@ def _review(ctx: CommandContext, args: argparse.Namespace) -> int:
     return 0
 
 
+class CaseGaps(NamedTuple):
+    """One case of the report: the case, its returns and its findings (reviews attached)."""
+
+    case: Case
+    returns: list[ReturnRow]
+    findings: list[GapFinding]
+
+
 def _gaps(ctx: CommandContext, args: argparse.Namespace) -> int:
-    with ctx.database(create=False).read_session() as session:
-        meeting = resolve_meeting(session, args.meeting)
-        _, files = load_meeting_files(session, meeting.id or 0)
-        attach_signals(session, files)  # what the entries' words say: stored, or read now and stored
-        reviews = reviews_by_key(session, [f.case.id or 0 for f in files])
+    db = ctx.database(create=False)
+    with db.read_session() as session:
+        meeting_id = resolve_meeting(session, args.meeting).id or 0
+    # A session that has loaded nothing yet: the findings stored for an unchanged workspace are
+    # read back, the rest analysed and stored (analysis.stored; decision 0099).
+    with db.read_session() as session:
+        found = meeting_findings(session, meeting_id)
+        meeting = get_meeting(session, meeting_id)
+        cases = cases_for_meeting(session, meeting_id)
+        returns = returns_for_cases(session, [c.id or 0 for c in cases])
+        reviews = reviews_by_key(session, [c.id or 0 for c in cases])
     if args.case:
         wanted = args.case.strip().casefold()
-        files = [f for f in files if f.case.reference.casefold() == wanted]
-        if not files:
+        cases = [c for c in cases if c.reference.casefold() == wanted]
+        if not cases:
             raise NotFound(f'Meeting {meeting.id} has no case with reference "{args.case.strip()}".')
-    analysed = [(f, with_reviews(analyse_case(f), reviews.get(f.case.id or 0, {}))) for f in files]
+    analysed = [
+        CaseGaps(c, returns[c.id or 0], with_reviews(found.get(c.id or 0, []), reviews.get(c.id or 0, {})))
+        for c in cases
+        if (c.id or 0) in found  # a case added to the agenda in between is in the next report
+    ]
     if args.json:
         ctx.print(json.dumps(gaps_json(meeting, analysed), indent=2, ensure_ascii=False))
     else:
@@ -77,22 +95,22 @@ def _gaps(ctx: CommandContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def gaps_json(meeting: Meeting, analysed: list[tuple[CaseFile, list[GapFinding]]]) -> dict[str, Any]:
+def gaps_json(meeting: Meeting, analysed: list[CaseGaps]) -> dict[str, Any]:
     """The JSON shape from issue 4: meeting, then each case's returns and findings; issue 12 adds
     each case's `headline` and each finding's `key`, `instances`, `from_text` and `review`."""
     return {
         "meeting": {"id": meeting.id, "date": meeting.meeting_date.isoformat(), "area": meeting.area},
         "cases": [
             {
-                "reference": f.case.reference,
+                "reference": case.reference,
                 "headline": headline(findings),
                 "returns": [
                     {"agency": r.agency.name, "status": r.status, "expected": r.expected, "answered": r.answered}
-                    for r in f.returns
+                    for r in returns
                 ],
                 "findings": [finding_json(g) for g in findings],
             }
-            for f, findings in analysed
+            for case, returns, findings in analysed
         ],
     }
 
@@ -136,21 +154,21 @@ def finding_json(g: GapFinding) -> dict[str, Any]:
     }
 
 
-def gaps_report(meeting: Meeting, analysed: list[tuple[CaseFile, list[GapFinding]]]) -> list[str]:
+def gaps_report(meeting: Meeting, analysed: list[CaseGaps]) -> list[str]:
     """A readable report: per case, the returns still missing and each finding, most severe first."""
     where = f", {meeting.area}" if meeting.area else ""
     lines = [f"Gap analysis for meeting {meeting.id} on {display_day(meeting.meeting_date)}{where}"]
     if not analysed:
         lines.append("This meeting has no cases yet.")
-    for f, findings in analysed:
-        answered, expected = return_progress(f.returns)
+    for case, returns, findings in analysed:
+        answered, expected = return_progress(returns)
         gaps = [g for g in findings if g.severity != "info"]
         lines += [
             "",
-            f"{f.case.reference}: {answered} of {expected} expected agencies answered; {len(gaps)} gap(s)",
+            f"{case.reference}: {answered} of {expected} expected agencies answered; {len(gaps)} gap(s)",
             f"  {headline(findings)}",
         ]
-        missing = [r for r in f.returns if r.expected and not r.answered]
+        missing = [r for r in returns if r.expected and not r.answered]
         if missing:
             lines.append(
                 "  Waiting for: "

@@ -259,9 +259,14 @@ def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list
     queries, not ~175, which is what keeps gap analysis quick in a large database.
     """
     meeting = get_meeting(session, meeting_id)
-    cases = cases_for_meeting(session, meeting_id)
+    return meeting, load_case_files(session, cases_for_meeting(session, meeting_id))
+
+
+def load_case_files(session: Session, cases: list[Case]) -> list[CaseFile]:
+    """These cases as `CaseFile`s, in the order given, read as `load_meeting_files` reads an
+    agenda (one query per kind of record), each with its history."""
     if not cases:
-        return meeting, []
+        return []
     ids = [c.id or 0 for c in cases]
     agencies_in_order = list(session.exec(select(Agency).order_by(col(Agency.id))).all())
     agencies = {a.id: a for a in agencies_in_order if a.id is not None}
@@ -317,5 +322,4 @@ def load_meeting_files(session: Session, meeting_id: int) -> tuple[Meeting, list
         )
     # The earlier Maracs' actions for the whole agenda in one query.
     earlier_actions = _earlier_actions(session, {f.case.id or 0: f.earlier_cases for f in files})
-    files = [replace(f, earlier_actions=earlier_actions[f.case.id or 0]) for f in files]
-    return meeting, files
+    return [replace(f, earlier_actions=earlier_actions[f.case.id or 0]) for f in files]

@@ -547,3 +547,27 @@ class CaseNote(SQLModel, table=True):
     created_at: datetime
     updated_at: datetime
     version: int = 1
+
+
+# --- Stored gap findings (issue 12): a meeting's analysis read, not recomputed ---------------------
+
+
+class CaseFindings(SQLModel, table=True):
+    """A case's gap findings as `analysis.gaps.analyse_case` gave them, kept with the key of every
+    input they rest on (`analysis.stored`; decision 0099). Derived data: used only while the key
+    computed now is the stored one, so it is never audited or edited; only coordinators write it
+    on a server (a stored finding is what others are shown).
+
+    Attributes:
+        input_key: the digest of the inputs when the findings were computed.
+        findings: the findings as JSON (`analysis.stored.encode`).
+    """
+
+    __tablename__ = "case_findings"
+    case_id: int = Field(
+        primary_key=True, foreign_key="marac_case.id", ondelete="CASCADE",
+        sa_column_kwargs={"autoincrement": False},
+    )
+    input_key: str
+    findings: str
+    stored_at: datetime

@@ -58,6 +58,21 @@ def returns_for_case(session: Session, case_id: int) -> list[ReturnRow]:
     return return_rows(agencies, records, has_children=case_has_children(session, case_id))
 
 
+def returns_for_cases(session: Session, case_ids: list[int]) -> dict[int, list[ReturnRow]]:
+    """`returns_for_case` for several cases, in three queries."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return {}
+    agencies = list(session.exec(select(Agency).order_by(col(Agency.id))).all())
+    records: dict[int, dict[int, AgencyReturn]] = {i: {} for i in ids}
+    for record in session.exec(select(AgencyReturn).where(col(AgencyReturn.case_id).in_(ids))).all():
+        records[record.case_id][record.agency_id] = record
+    with_children = set(
+        session.exec(select(Person.case_id).where(col(Person.case_id).in_(ids), Person.role == "child")).all()
+    )
+    return {i: return_rows(agencies, records[i], has_children=i in with_children) for i in ids}
+
+
 def return_rows(agencies: list[Agency], records: dict[int, AgencyReturn], *, has_children: bool) -> list[ReturnRow]:
     """The rows `returns_for_case` gives, from agencies (in id order) and a case's records by agency id."""
     expected = expected_agency_ids(agencies, has_children=has_children)

@@ -35,6 +35,10 @@ _NO_POLICIES = ("alembic_version", "audit_touched")
 # Derived data any reader or writer may refresh (the text reader's cache of what each entry says;
 # the matcher's blocking keys, rewritten whenever anyone saves a person).
 _DERIVED = ("entry_signals", "person_key")
+# Derived data others are shown as it is stored: each case's gap findings (analysis/stored.py).
+# Everyone reads; only coordinators write, since a login that could write a row could plant
+# findings (or hide one) in any case. Other logins analyse what is not stored and do not store it.
+_TRUSTED_DERIVED = ("case_findings",)
 _ROW_STATES = "audit_row_state"
 
 _LOGIN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -152,6 +156,13 @@ def apply_server_roles(connection: Any) -> bool:
         if table in _DERIVED:
             connection.execute(text(f"GRANT INSERT, UPDATE, DELETE ON {table} TO {ALL_GROUPS}"))
             _policy(connection, table, "marac_derived", f"FOR ALL TO {ALL_GROUPS} USING (true) WITH CHECK (true)")
+            continue
+        if table in _TRUSTED_DERIVED:
+            connection.execute(text(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {table} FROM marac_idva, "
+                                    "marac_agency_rep, marac_viewer"))
+            _policy(connection, table, "marac_read", f"FOR SELECT TO {ALL_GROUPS} USING (true)")
+            _policy(connection, table, "marac_coordinator_write",
+                    "FOR ALL TO marac_coordinator USING (true) WITH CHECK (true)")
             continue
         if table == _ROW_STATES:
             _policy(connection, table, "marac_read", f"FOR SELECT TO {ALL_GROUPS} USING (true)")

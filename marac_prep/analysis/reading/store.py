@@ -78,20 +78,28 @@ def _store(session: Session, rows: list[tuple[int, int, str]], version: str) -> 
     if session.new or session.dirty or session.deleted:
         return
     try:
-        connection = session.connection()
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        # Plain DB-API statements: SQLAlchemy's per-row parameter handling cost more than the reading.
-        for first in range(0, len(rows), _CHUNK):
-            chunk = rows[first : first + _CHUNK]
-            ids = ",".join(str(int(r[0])) for r in chunk)  # integers only: nothing to escape
-            connection.exec_driver_sql(f"DELETE FROM entry_signals WHERE entry_id IN ({ids})")
-            connection.exec_driver_sql(
-                f"INSERT INTO entry_signals (entry_id, entry_version, rules_version, signals) "
-                f"VALUES ({mark}, {mark}, {mark}, {mark})",
-                [(i, v, version, s) for i, v, s in chunk],
-            )
-        session.commit()
+        # In a savepoint: a refused write rolls back only itself, not the caller's transaction – a
+        # rollback would expire the caller's loaded objects (read again, or unreadable once the
+        # session is closed).
+        with session.begin_nested():
+            connection = session.connection()
+            mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+            # Plain DB-API statements: SQLAlchemy's per-row parameter handling cost more than the reading.
+            for first in range(0, len(rows), _CHUNK):
+                chunk = rows[first : first + _CHUNK]
+                ids = ",".join(str(int(r[0])) for r in chunk)  # integers only: nothing to escape
+                connection.exec_driver_sql(f"DELETE FROM entry_signals WHERE entry_id IN ({ids})")
+                connection.exec_driver_sql(
+                    f"INSERT INTO entry_signals (entry_id, entry_version, rules_version, signals) "
+                    f"VALUES ({mark}, {mark}, {mark}, {mark})",
+                    [(i, v, version, s) for i, v, s in chunk],
+                )
     except (SQLAlchemyError, StorageError) as exc:  # StorageError: busy, said as a sentence (storage_errors)
+        log.info("text signals not stored this time (%s); they are read again next time", type(exc).__name__)
+        return
+    try:
+        session.commit()
+    except (SQLAlchemyError, StorageError) as exc:
         session.rollback()
         log.info("text signals not stored this time (%s); they are read again next time", type(exc).__name__)
 
