@@ -63,18 +63,20 @@ def _probe_json(args: list[str]) -> dict[str, Any]:
 
 
 def _startup(db_path: str, runs: int) -> list[Result]:
-    both = ("painted", "workspace", "usable")
+    both = ("painted", "usable", "workspace", "complete")
     _until_lines(["bare"])  # warm the file cache for both
     _until_lines(["startup", db_path], both)
     ours: list[float] = []
     filled: list[float] = []
     usable: list[float] = []
+    complete: list[float] = []
     bare: list[float] = []
     for _ in range(runs):
-        painted, workspace, ready = _until_lines(["startup", db_path], both)
+        painted, ready, workspace, whole = _until_lines(["startup", db_path], both)
         ours.append(painted)
         filled.append(workspace)
         usable.append(ready)
+        complete.append(whole)
         bare.extend(_until_lines(["bare"]))
     return [
         Result("startup", ours, bare, target=STARTUP_TARGET,
@@ -83,8 +85,10 @@ def _startup(db_path: str, runs: int) -> list[Result]:
                f"workspace (database open, meetings listed, first meeting's cases shown) filled it "
                f"{statistics.median(filled):.2f} s after the start (median)"),
         Result("startup_usable", usable, bare, target=STARTUP_USABLE_TARGET,
-               note="process start to the upcoming meeting's case list and gap matrix filled and painted; "
-               "baseline the bare QMainWindow's first paint"),
+               note="process start to the upcoming meeting's case list and gap matrix filled and painted "
+               "(the first screen, read without the ORM: the repeat column says 'Checking…'); baseline the "
+               "bare QMainWindow's first paint; the normal read's list with its repeat findings and matrix "
+               f"were painted {statistics.median(complete):.2f} s after the start (median)"),
     ]
 
 

@@ -141,6 +141,22 @@ def open_workspace(window: MainWindow, *, database_target: str | None, user_name
     return None
 
 
+def show_first_screen(window: MainWindow, *, database_target: str | None, user_name: str | None) -> bool:
+    """Reads and paints the first screen without the ORM (decision 0100); False when the lean read
+    is not sure (the normal path then opens the workspace as before, with its messages)."""
+    from marac_prep.core.first_screen import current_os_account, read_first_screen
+
+    screen = read_first_screen(database_target, user_name=user_name, os_account=current_os_account())
+    if screen is None:
+        return False
+    try:
+        window.show_first_screen(screen)
+    except Exception:  # A slot of the event loop: the normal path shows the workspace anyway.
+        log.exception("the first screen could not be shown; opening the workspace as usual")
+        return False
+    return True
+
+
 def start_app(
     *, database_target: str | None, user_name: str | None, demo: bool, settings: QSettings | None = None
 ) -> MainWindow:
@@ -157,6 +173,13 @@ def start_app(
         if opened:
             return
         opened.append(True)
+        if not demo and show_first_screen(window, database_target=database_target, user_name=user_name):
+            # Painted; the data stack loads on the next turn (input and the paint are not held up).
+            QTimer.singleShot(0, open_rest)
+        else:
+            open_rest()
+
+    def open_rest() -> None:
         status = open_workspace(window, database_target=database_target, user_name=user_name, demo=demo)
         if status is not None:
             # Not QApplication.exit(): outside `exec()` that would stop every later event loop.

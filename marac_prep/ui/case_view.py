@@ -6,6 +6,7 @@ import bisect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -21,21 +22,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlmodel import Session
 
-from marac_prep.analysis.findings import with_reviews
-from marac_prep.analysis.gaps import GapFinding, analyse_case
-from marac_prep.analysis.reading import attach_signals
-from marac_prep.analysis.repeats import RepeatStatus, repeat_status
-from marac_prep.analysis.timeline import Timeline, build_timeline
-from marac_prep.core.casefile import CaseFile, load_case_file, with_history
 from marac_prep.core.changes import Change
 from marac_prep.core.dates import display_day
-from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
-from marac_prep.core.people import HistoryItem, PersonMatch, history_from_matches
-from marac_prep.core.returns import return_progress
-from marac_prep.core.reviews import reviews_by_key
 from marac_prep.ui.background import BackgroundOp, Progress, RunningOps
 from marac_prep.ui.chronology_model import (
     ENTRY_ID_ROLE,
@@ -53,6 +43,16 @@ from marac_prep.ui.people_model import PeopleTableModel, PersonLine, people_line
 from marac_prep.ui.returns_panel import ReturnLine, ReturnsPanel
 from marac_prep.ui.text import plain_label
 from marac_prep.ui.timeline_view import TimelineView
+
+if TYPE_CHECKING:  # the analysis stack loads with the first case, not with the window (decision 0100)
+    from sqlmodel import Session
+
+    from marac_prep.analysis.gaps import GapFinding
+    from marac_prep.analysis.repeats import RepeatStatus
+    from marac_prep.analysis.timeline import Timeline
+    from marac_prep.core.casefile import CaseFile
+    from marac_prep.core.db import Database
+    from marac_prep.core.people import HistoryItem, PersonMatch
 
 log = logging.getLogger("marac_prep.ui")
 
@@ -89,6 +89,8 @@ class CaseAnalysis:
 
 
 def load_snapshot(session: Session, case_id: int, progress: Progress) -> CaseSnapshot:
+    from marac_prep.core.casefile import load_case_file
+
     progress(0, 0, "Reading the case…")
     case_file = load_case_file(session, case_id, with_history=False)
     rows = chronology_rows(
@@ -106,6 +108,15 @@ def load_snapshot(session: Session, case_id: int, progress: Progress) -> CaseSna
 def load_analysis(session: Session, snapshot: CaseSnapshot) -> CaseAnalysis:
     """Findings and timeline of the case file shown, with its earlier cases for the repeat check
     (read here, after the first paint); the find box's texts are worked out here too."""
+    from marac_prep.analysis.findings import with_reviews
+    from marac_prep.analysis.gaps import analyse_case
+    from marac_prep.analysis.reading import attach_signals
+    from marac_prep.analysis.repeats import repeat_status
+    from marac_prep.analysis.timeline import build_timeline
+    from marac_prep.core.casefile import with_history
+    from marac_prep.core.people import history_from_matches
+    from marac_prep.core.reviews import reviews_by_key
+
     fold_search_texts(snapshot.rows)
     case_file = with_history(session, snapshot.case_file)
     attach_signals(session, [case_file])  # what the entries' words say: stored, or read now and stored
@@ -277,6 +288,8 @@ class CaseView(QWidget):
         case = cf.case
         victim = cf.victim
         self.title.setText(f"{case.reference} · {victim.name if victim else 'victim not named'}")
+        from marac_prep.core.returns import return_progress
+
         answered, expected = return_progress(cf.returns)
         dash = (
             "Dash not recorded"
@@ -416,6 +429,8 @@ class CaseView(QWidget):
         if snapshot is None:
             return
         case_id = snapshot.case_id
+
+        from marac_prep.core.casefile import load_case_file
 
         def work(session: Session, _progress: Progress) -> tuple[CaseSnapshot, CaseAnalysis]:
             fresh = load_case_file(session, case_id, with_history=False)

@@ -32,6 +32,7 @@ from marac_prep.core.dates import parse_uk_date
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.vocabulary import event_type_label, event_types
 from marac_prep.ui.chronology_model import (
+    AGENCY,
     COLUMNS,
     ENTRY_ID_ROLE,
     ROW_ROLE,
@@ -235,6 +236,7 @@ class ChronologyPanel(QWidget):
         header.customContextMenuRequested.connect(lambda _pos: self.columns_menu.exec(self.cursor().pos()))
         for column, width in enumerate((150, 150, 150, 400, 180, 150)):
             self.table.setColumnWidth(column, width)
+        self._fit_agency = True  # until the user's own column widths are restored (restore_state)
         self.copy_action = QAction("&Copy rows", self.table)
         self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
         self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -299,11 +301,37 @@ class ChronologyPanel(QWidget):
             for action in self.agencies.menu().actions():
                 action.setChecked(action.data() in chosen)
         self.model.set_rows(rows)  # the proxy filters the new rows as it stands
+        self._fit_agency_column()
         if self.agencies.chosen() != chosen:
             # A chosen agency is not in this case (none left means "all"): filter by what the button says.
             self._on_filter_changed()
         else:
             self._update_count()
+
+    # The Agency column grows to its longest name ("Children's Social Care") up to this width; a
+    # longer name is elided, its full text in the tooltip.
+    AGENCY_MAX_WIDTH = 260
+    _CELL_PADDING = 8  # a little air after the name
+
+    def _fit_agency_column(self) -> None:
+        """Widens the Agency column to fit the case's longest agency name, swatch and all (never
+        narrows it), unless the user's own widths were restored."""
+        if not self._fit_agency or self.model.rowCount() == 0:
+            return
+        metrics = self.table.fontMetrics()
+        longest: dict[str, int] = {}
+        for row in range(self.model.rowCount()):
+            index = self.model.index(row, AGENCY)
+            longest.setdefault(str(index.data()), row)
+        name = max(longest, key=metrics.horizontalAdvance)
+        shown = self.proxy.mapFromSource(self.model.index(longest[name], AGENCY))
+        if shown.isValid():  # the delegate's own measure: the colour swatch, margins and the text
+            wanted = self.table.sizeHintForIndex(shown).width()
+        else:  # filtered out just now: the text and a swatch's room
+            wanted = metrics.horizontalAdvance(name) + self.table.iconSize().width() + 3 * self._CELL_PADDING
+        wanted = min(self.AGENCY_MAX_WIDTH, wanted + self._CELL_PADDING)
+        if wanted > self.table.columnWidth(AGENCY):
+            self.table.setColumnWidth(AGENCY, wanted)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -345,6 +373,7 @@ class ChronologyPanel(QWidget):
         state = settings.value(_HEADER_KEY) if settings.contains(_HEADER_KEY) else None
         if state is not None:
             self.table.horizontalHeader().restoreState(state)
+            self._fit_agency = False  # the widths the user left
         split = settings.value(_SPLIT_KEY) if settings.contains(_SPLIT_KEY) else None
         if split is not None:
             self.splitter.restoreState(split)

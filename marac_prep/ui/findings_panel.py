@@ -3,6 +3,8 @@ its review, and links to the chronology entries it rests on."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -17,10 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from marac_prep.analysis.findings import headline, new_since_review
-from marac_prep.analysis.gaps import GapFinding
-from marac_prep.core.casefile import CaseFile
 from marac_prep.core.vocabulary import event_type_label
 from marac_prep.ui.text import plain_label, tooltip
+
+if TYPE_CHECKING:  # the gap rules load with the first case's analysis (decision 0100)
+    from marac_prep.analysis.gaps import GapFinding
+    from marac_prep.core.casefile import CaseFile
 
 ENTRY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 FINDING_ROLE = Qt.ItemDataRole.UserRole + 2

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
-from sqlmodel import Session, col, select
 
-from marac_prep.core.casefile import CaseFile
-from marac_prep.core.cases import cases_for_meeting
 from marac_prep.core.dates import display_day
-from marac_prep.core.meetings import get_meeting
-from marac_prep.core.models import Agency, AgencyReturn, ChronologyEntry, Person
-from marac_prep.core.returns import ReturnRow, return_rows
 from marac_prep.core.vocabulary import RETURN_STATUS_LABELS
 from marac_prep.ui.text import plain_label, tooltip
+
+if TYPE_CHECKING:  # the data stack loads after the first screen is painted (decision 0100)
+    from sqlmodel import Session
+
+    from marac_prep.core.casefile import CaseFile
+    from marac_prep.core.first_screen import LeanAgency, LeanReturnRow
+    from marac_prep.core.models import Agency
+    from marac_prep.core.returns import ReturnRow
+
+    # The first screen's rows (read without the ORM) have the same attributes as the ORM's.
+    AnyReturnRow = ReturnRow | LeanReturnRow
+    AnyAgency = Agency | LeanAgency
 
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 AGENCY_ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -54,7 +60,7 @@ class GapMatrixRow:
 
     case_id: int
     reference: str
-    returns: tuple[ReturnRow, ...]
+    returns: tuple[AnyReturnRow, ...]
     agencies_with_entries: frozenset[int]
 
     @classmethod
@@ -66,7 +72,7 @@ class GapMatrixRow:
             agencies_with_entries=frozenset(e.agency_id for e in case_file.entries),
         )
 
-    def row_for(self, agency_id: int) -> ReturnRow | None:
+    def row_for(self, agency_id: int) -> AnyReturnRow | None:
         return next((r for r in self.returns if r.agency.id == agency_id), None)
 
     def silent(self, agency_id: int) -> bool:
@@ -84,6 +90,13 @@ def load_matrix_rows(session: Session, meeting_id: int) -> list[GapMatrixRow]:
     people matched across the workspace or the earlier Maracs a full case file carries. This keeps
     the meeting page quick to fill on a large workspace (the `startup_usable` benchmark).
     """
+    from sqlmodel import col, select
+
+    from marac_prep.core.cases import cases_for_meeting
+    from marac_prep.core.meetings import get_meeting
+    from marac_prep.core.models import Agency, AgencyReturn, ChronologyEntry, Person
+    from marac_prep.core.returns import return_rows
+
     get_meeting(session, meeting_id)  # a meeting deleted meanwhile is said so, as for the full read
     cases = cases_for_meeting(session, meeting_id)
     if not cases:
@@ -125,20 +138,20 @@ class GapMatrixModel(QAbstractTableModel):
     def __init__(self, rows: list[GapMatrixRow] | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[GapMatrixRow] = []
-        self._agencies: list[Agency] = []
+        self._agencies: list[AnyAgency] = []
         self.set_rows(rows or [])
 
     def set_rows(self, rows: list[GapMatrixRow]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
-        agencies: dict[int, Agency] = {}
+        agencies: dict[int, AnyAgency] = {}
         for row in rows:
             for ret in row.returns:
                 agencies.setdefault(ret.agency.id or 0, ret.agency)
         self._agencies = [agencies[k] for k in sorted(agencies)]
         self.endResetModel()
 
-    def agency(self, column: int) -> Agency:
+    def agency(self, column: int) -> AnyAgency:
         return self._agencies[column]
 
     def case_row(self, row: int) -> GapMatrixRow:
@@ -212,7 +225,7 @@ class GapMatrixModel(QAbstractTableModel):
         return None
 
 
-def _explain(case: GapMatrixRow, agency: Agency, ret: ReturnRow | None, silent: bool) -> str:
+def _explain(case: GapMatrixRow, agency: AnyAgency, ret: AnyReturnRow | None, silent: bool) -> str:
     """The tooltip sentence(s) for one cell."""
     if ret is None:
         return f"{agency.name} is not expected on {case.reference} and has no return."

@@ -49,6 +49,7 @@ from marac_prep.ui.text import plain_label
 
 if TYPE_CHECKING:
     from marac_prep.core.db import Database
+    from marac_prep.core.first_screen import FirstScreen
     from marac_prep.core.models import Agency, User
     from marac_prep.ui.background import BackgroundOp, Progress
     from marac_prep.ui.case_view import CaseSnapshot, CaseView
@@ -78,11 +79,13 @@ class MainWindow(QMainWindow):
 
     Signals:
         matrix_loaded(): the meeting's gap matrix has been filled.
+        first_screen_shown(): the first screen (read without the ORM) fills the frame.
         first_painted(): the window has just been painted for the first time (the frame is on screen).
         workspace_opened(): `attach` has filled the window with a workspace.
     """
 
     matrix_loaded = Signal()
+    first_screen_shown = Signal()
     first_painted = Signal()
     workspace_opened = Signal()
     READ_ONLY_NOTICE = READ_ONLY_NOTICE
@@ -100,6 +103,8 @@ class MainWindow(QMainWindow):
         self.live: LiveRefresh
         self.exit_status: int | None = None  # set when the workspace could not be opened
         self._painted = False
+        self._frame_built = False
+        self.first_screen_filled = False  # shown by `show_first_screen` before `attach`
         self.setWindowTitle("Marac Prep")
         self.setObjectName("mainWindow")
         # The meeting page's refresh after a saved entry; stopped on close (see closeEvent).
@@ -138,19 +143,56 @@ class MainWindow(QMainWindow):
         return handled
 
     def attach(self, database: Database, actor: User) -> None:
-        """Fills the frame with the workspace: meetings, the first meeting's cases, the case view."""
+        """Fills the frame with the workspace: meetings, the first meeting's cases, the case view.
+
+        After `show_first_screen` the widgets it filled stay (no "Loading…" in between): the
+        normal reads below show the same rows again, with the repeat findings."""
         from marac_prep.core.access_log import CaseOpenings
         from marac_prep.ui.case_view import CaseView
-        from marac_prep.ui.meeting_view import MeetingListModel, MeetingView
 
         self.database = database
         self.actor = actor
         self.case_openings = CaseOpenings()  # who saw what: each case audited once per session
         self._agencies: dict[int, Agency] = {}
-        self._shown_meeting_id: int | None = None
         self.return_undo: ReturnUndo | None = None
         self.setWindowTitle(f"Marac Prep – {database.location}")
+        self._build_workspace_frame()
+        self.meetings.selectionModel().currentChanged.connect(self._on_meeting_changed)
+        from marac_prep.ui.case_list_loader import CaseListLoader
 
+        self.case_list = CaseListLoader(self, database)
+        self.case_list.loaded.connect(self._on_case_lines)
+        self.case_list.failed.connect(lambda exc: report_error(self, exc, doing="read the meeting's cases"))
+        self.case_view: CaseView = CaseView(database, self)
+        self.case_view.may_set_return = lambda agency_id: self.may("set_return", agency_id)
+        self.stack.addWidget(self.case_view)
+        self.read_only_notice.setVisible(database.read_only)
+        self.setAcceptDrops(True)
+        for action in self.findChildren(QAction):
+            action.setEnabled(True)  # until _update_actions decides from the role
+        self._connect()
+        self._integrate_panels()
+        self.attached = True
+        if self.first_screen_filled:
+            self.statusBar().clearMessage()
+        self.set_actor(actor)
+        self.refresh_meetings()
+        self._restore_view_state()
+        self._follow_changes()
+        self.workspace_opened.emit()
+
+    def _build_workspace_frame(self) -> None:
+        """The meetings list, the meeting page and its gap matrix, in place of "Opening…" (once).
+
+        Qt and light modules only: the first screen fills these before the data stack is loaded."""
+        if self._frame_built:
+            return
+        from marac_prep.ui.gap_matrix import GapMatrixView
+        from marac_prep.ui.meeting_view import MeetingListModel, MeetingView
+        from marac_prep.ui.person_search import PersonSearchBox
+
+        self._frame_built = True
+        self._shown_meeting_id: int | None = None
         self.meetings_model: MeetingListModel = MeetingListModel(self)
         self.meetings = QListView(self)
         self.meetings.setObjectName("meetingList")
@@ -160,48 +202,63 @@ class MainWindow(QMainWindow):
         self.meetings.setSpacing(2)
         self.meetings.setWordWrap(True)
         self.meetings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.meetings.selectionModel().currentChanged.connect(self._on_meeting_changed)
         sidebar = QWidget(self)
         side_layout = QVBoxLayout(sidebar)
         side_layout.setContentsMargins(8, 10, 4, 8)
-        from marac_prep.ui.person_search import PersonSearchBox
-
         self.person_search = PersonSearchBox(sidebar)
         side_layout.addWidget(self.person_search)
         side_layout.addWidget(plain_label("Meetings", sidebar, name="sidebarTitle"))
         side_layout.addWidget(self.meetings, 1)
         self.new_meeting_button = QPushButton("New meeting…", sidebar)
+        self.new_meeting_button.setEnabled(False)  # until the role is known (_update_actions)
         side_layout.addWidget(self.new_meeting_button)
-
         self.meeting_view: MeetingView = MeetingView(self)
-        from marac_prep.ui.case_list_loader import CaseListLoader
-
-        self.case_list = CaseListLoader(self, database)
-        self.case_list.loaded.connect(self._on_case_lines)
-        self.case_list.failed.connect(lambda exc: report_error(self, exc, doing="read the meeting's cases"))
-        self.case_view: CaseView = CaseView(database, self)
-        self.case_view.may_set_return = lambda agency_id: self.may("set_return", agency_id)
+        self.gap_matrix = GapMatrixView(parent=self.meeting_view)
+        self.gap_matrix.setAccessibleName("Gap matrix: each case's agencies and their returns")
+        self.meeting_view.extra.addWidget(plain_label("Who has returned what", self.meeting_view, name="sectionTitle"))
+        self.meeting_view.extra.addWidget(self.gap_matrix, 1)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.meeting_view)
-        self.stack.addWidget(self.case_view)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(sidebar)
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([230, 1170])
         self.setCentralWidget(self.splitter)  # the "Opening…" label goes with it
-        self.read_only_notice.setVisible(database.read_only)
-        self.setAcceptDrops(True)
-        for action in self.findChildren(QAction):
-            action.setEnabled(True)  # until _update_actions decides from the role
-        self._connect()
-        self._integrate_panels()
-        self.attached = True
-        self.set_actor(actor)
-        self.refresh_meetings()
-        self._restore_view_state()
-        self._follow_changes()
-        self.workspace_opened.emit()
+        self._restore_frame_state()
+
+    def show_first_screen(self, screen: FirstScreen) -> None:
+        """Shows the first screen read without the ORM (`core.first_screen`, decision 0100): the
+        meetings and the upcoming meeting's cases and gap matrix, while the workspace opens.
+
+        Nothing can be done with them yet (the menus stay as in "Opening…", activating a case
+        waits for `attach`); the repeat column says "Checking…" until the normal read fills it."""
+        from marac_prep.ui.gap_matrix import GapMatrixRow
+        from marac_prep.ui.meeting_view import CaseLine, MeetingLine
+
+        if self.attached:
+            return
+        self._build_workspace_frame()
+        self.setWindowTitle(f"Marac Prep – {screen.location}")
+        meetings = [MeetingLine.first_screen(m) for m in screen.meetings]
+        self.meetings_model.set_lines(meetings)
+        if meetings:
+            self.meetings.setCurrentIndex(self.meetings_model.index(0))
+            meeting = meetings[0]
+            self.setWindowTitle(f"Marac Prep – Marac meeting {meeting.title} – {screen.location}")
+            self._shown_meeting_id = meeting.meeting_id
+            self.meeting_view.show_meeting(meeting, [CaseLine.first_screen(c) for c in screen.cases])
+        else:
+            self.meeting_view.show_meeting(None, [])
+        self.gap_matrix.set_rows([
+            GapMatrixRow(case_id=r.case_id, reference=r.reference, returns=r.returns,
+                         agencies_with_entries=r.agencies_with_entries)
+            for r in screen.matrix
+        ])
+        self.statusBar().showMessage("Opening the workspace…")
+        self.first_screen_filled = True
+        self.repaint()  # on screen now, before the data stack takes the interpreter for a while
+        self.first_screen_shown.emit()
 
     # ----- actions and menus ------------------------------------------------------------------
     def _action(self, text: str, slot: Any, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
@@ -450,14 +507,8 @@ class MainWindow(QMainWindow):
         self._case_buttons = {"edit_entry": entry_button, "record_risk_assessment": dash_button}
 
     def _integrate_panels(self) -> None:
-        """Adds the panels other parts of the app provide: the meeting's gap matrix, …"""
-        from marac_prep.ui.gap_matrix import GapMatrixView
-
+        """Wires the panels other parts of the app provide: the meeting's gap matrix, …"""
         self._matrix_op: BackgroundOp | None = None
-        self.gap_matrix = GapMatrixView(parent=self.meeting_view)
-        self.gap_matrix.setAccessibleName("Gap matrix: each case's agencies and their returns")
-        self.meeting_view.extra.addWidget(plain_label("Who has returned what", self.meeting_view, name="sectionTitle"))
-        self.meeting_view.extra.addWidget(self.gap_matrix, 1)
         self.gap_matrix.case_activated.connect(self.open_case)
         self.gap_matrix.return_activated.connect(self.open_return)
 
@@ -815,12 +866,15 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1400, 900)
 
-    def _restore_view_state(self) -> None:
+    def _restore_frame_state(self) -> None:
+        """The splitter and the case list's columns as left (before the first screen fills them)."""
         splitter = self._settings.value("window/splitter") if self._settings.contains("window/splitter") else None
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
-        self.case_view.chronology.restore_state(self._settings)
         self.meeting_view.restore_state(self._settings)
+
+    def _restore_view_state(self) -> None:
+        self.case_view.chronology.restore_state(self._settings)
 
     def save_state(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -19,22 +19,21 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView, QVBoxLayout, QWidget
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 
-from marac_prep.analysis.repeats import RepeatStatus, repeat_statuses
-from marac_prep.core.cases import cases_for_meeting
 from marac_prep.core.dates import display_day
-from marac_prep.core.meetings import list_meetings
-from marac_prep.core.models import Agency, AgencyReturn, Case, Person
-from marac_prep.core.returns import return_progress, return_rows
-from marac_prep.core.settings import current
 from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.text import ALERT, plain_label, tooltip
+
+if TYPE_CHECKING:  # the data stack loads after the first screen is painted (decision 0100)
+    from sqlmodel import Session
+
+    from marac_prep.analysis.repeats import RepeatStatus
+    from marac_prep.core.first_screen import LeanCase, LeanMeeting
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ARRIVED = QColor("#fff2b3")  # a soft yellow behind a case whose return has just come in
 _Index = QModelIndex | QPersistentModelIndex
+REPEAT_PENDING = "Checking…"
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,11 @@ class MeetingLine:
     status: str
     version: int
     case_count: int
+
+    @classmethod
+    def first_screen(cls, lean: LeanMeeting) -> MeetingLine:
+        return cls(meeting_id=lean.meeting_id, meeting_date=lean.meeting_date, area=lean.area, status=lean.status,
+                   version=lean.version, case_count=lean.case_count)
 
     @property
     def title(self) -> str:
@@ -66,6 +70,16 @@ class CaseLine:
     status: str
     risk_level: str | None = None
     repeat_status: RepeatStatus | None = None  # from the people matched across cases
+    # On the first screen (read without the ORM, decision 0100) until the normal read replaces it.
+    repeat_pending: bool = False
+
+    @classmethod
+    def first_screen(cls, lean: LeanCase) -> CaseLine:
+        """The first screen's line: all but the repeat finding, which says it is being checked."""
+        return cls(case_id=lean.case_id, reference=lean.reference, victim=lean.victim,
+                   referring_agency=lean.referring_agency, dash_score=lean.dash_score, repeat=lean.repeat,
+                   answered=lean.answered, expected=lean.expected, status=lean.status,
+                   risk_level=lean.risk_level, repeat_pending=True)
 
     @property
     def is_repeat(self) -> bool:
@@ -74,7 +88,10 @@ class CaseLine:
     @property
     def repeat_text(self) -> str:
         """ "↻ Repeat", "↻ Possible repeat", "Earlier Marac" (12+ months ago) or "" – never a plain
-        "No" beside a repeat finding: the same reading as the case's findings."""
+        "No" beside a repeat finding: the same reading as the case's findings. "Checking…" while
+        the people are still being matched (the first screen, decision 0100)."""
+        if self.repeat_pending:
+            return REPEAT_PENDING
         if self.repeat_status is None:
             return "↻ Repeat" if self.repeat else ""
         label = self.repeat_status.label
@@ -92,6 +109,12 @@ class CaseLine:
 
 
 def load_meeting_lines(session: Session, *, today: date | None = None) -> list[MeetingLine]:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from marac_prep.core.meetings import list_meetings
+    from marac_prep.core.models import Case
+
     # One grouped count, not one query per meeting: a Marac keeps years of meetings.
     counts = dict(session.exec(select(Case.meeting_id, func.count()).group_by(Case.meeting_id)).all())
     return [
@@ -109,6 +132,14 @@ def load_meeting_lines(session: Session, *, today: date | None = None) -> list[M
 
 def load_case_lines(session: Session, meeting_id: int) -> list[CaseLine]:
     """The meeting's agenda lines, read with a few queries for the whole meeting (not per case)."""
+    from sqlmodel import col, select
+
+    from marac_prep.analysis.repeats import repeat_statuses
+    from marac_prep.core.cases import cases_for_meeting
+    from marac_prep.core.models import Agency, AgencyReturn, Person
+    from marac_prep.core.returns import return_progress, return_rows
+    from marac_prep.core.settings import current
+
     agencies_in_order = list(session.exec(select(Agency).order_by(col(Agency.id))).all())
     agencies = {a.id: a for a in agencies_in_order}
     cases = cases_for_meeting(session, meeting_id)
@@ -222,6 +253,8 @@ class CaseTableModel(LineTableModel):
         )[column]
 
     def _tooltip_text(self, line: CaseLine, column: int) -> str:
+        if column == 4 and line.repeat_pending:
+            return "Checking earlier Maracs for the same victim and perpetrator…"
         if column == 4 and line.repeat_status is not None:
             return line.repeat_status.describe()  # which earlier Marac, confirmed or not
         return self._display(line, column)
@@ -406,8 +439,10 @@ def agenda_summary(meeting: MeetingLine, cases: list[CaseLine]) -> str:
     """The line under a meeting's title: its cases, repeats and returns still awaited."""
     waiting = sum(1 for c in cases if c.answered < c.expected)
     repeats = sum(1 for c in cases if c.is_repeat)
+    # Never a count that may still rise: while the first screen checks repeats, it says so.
+    repeat_text = "repeats being checked" if any(c.repeat_pending for c in cases) else f"{repeats} repeat"
     return (
-        f"{_cases(len(cases))} · {repeats} repeat · {waiting} still waiting for agency returns · "
+        f"{_cases(len(cases))} · {repeat_text} · {waiting} still waiting for agency returns · "
         f"status {meeting.status}"
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -16,12 +16,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from marac_prep.analysis.repeats import RepeatStatus
 from marac_prep.core.dates import display_day
 from marac_prep.core.people import HistoryItem, PersonMatch
 from marac_prep.core.vocabulary import criteria
 from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.text import ALERT, plain_label
+
+if TYPE_CHECKING:
+    from marac_prep.analysis.repeats import RepeatStatus
 
 MATCH_ROLE = Qt.ItemDataRole.UserRole + 1
 _ROLE_WORDS = {"victim": "Victim", "perpetrator": "Perpetrator", "child": "Child", "other": "Other"}

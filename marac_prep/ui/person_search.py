@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from marac_prep.core.dates import display_day, parse_uk_day
-from marac_prep.core.db import Database
 from marac_prep.core.errors import MaracError
-from marac_prep.core.people import SearchHit, find_people
 from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.text import plain_label
+
+if TYPE_CHECKING:  # the search box is on the first screen, painted before the data stack loads
+    from marac_prep.core.db import Database
+    from marac_prep.core.people import SearchHit
 
 CASE_ROLE = Qt.ItemDataRole.UserRole + 1
 WHY = 5  # the matcher's reasons: the column that stretches and wraps
@@ -114,6 +116,8 @@ class PersonSearchDialog(QDialog):
         try:
             born = parse_uk_day(self.born.text()) if self.born.text().strip() else None
             with self.database.read_session() as session:
+                from marac_prep.core.people import find_people
+
                 hits = find_people(session, name=self.name.text(), date_of_birth=born)
         except MaracError as exc:
             self.model.set_lines([])

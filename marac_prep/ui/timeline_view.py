@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -18,10 +19,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from marac_prep.analysis.timeline import Lane, Mark, Timeline
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.vocabulary import RETURN_STATUS_LABELS
 from marac_prep.ui.text import tooltip
+
+if TYPE_CHECKING:  # the timeline is built with the first case's analysis (decision 0100)
+    from marac_prep.analysis.timeline import Lane, Mark, Timeline
 
 LANE_HEIGHT = 30
 AXIS_HEIGHT = 34

@@ -236,3 +236,39 @@ def test_an_ampersand_in_an_agency_or_event_type_shows_as_typed_in_the_filter(qt
     assert panel.event_types.text() == "Event types: A&&E attendance"  # shown as "A&E attendance"
     health = panel.agencies.actions_by_label()["Health & Care"]
     assert health.text() == "Health && Care"
+
+
+def test_the_agency_column_fits_the_longest_agency_name_and_a_longer_one_is_elided_with_its_tooltip(
+    qtbot, temporary_settings
+):
+    from dataclasses import replace
+
+    from PySide6.QtCore import Qt
+
+    from marac_prep.ui.chronology_model import AGENCY
+    from marac_prep.ui.chronology_view import ChronologyPanel
+
+    panel = ChronologyPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1100, 600)
+    panel.show()
+    care = "Children's Social Care"
+    rows = [replace(r, agency_id=9, agency_name=care, agency_code="CSC") if r.entry_id == 2 else r
+            for r in _rows(["knife seen", "referral received", "welfare call"])]
+    panel.set_rows(rows, [(0, "Police"), (9, care)])
+    table = panel.table
+    shown = panel.proxy.mapFromSource(panel.model.index(1, AGENCY))
+    assert table.columnWidth(AGENCY) >= table.sizeHintForIndex(shown).width() > 150  # the whole name shows
+    # A name longer than the cap does not crowd out the summary: it is elided, its tooltip whole.
+    long_name = "Northmoor and Westvale Community Domestic Abuse Outreach and Refuge Partnership"
+    panel.set_rows([replace(r, agency_name=long_name) for r in rows], [(0, long_name)])
+    assert table.columnWidth(AGENCY) == ChronologyPanel.AGENCY_MAX_WIDTH
+    assert long_name in panel.proxy.index(0, AGENCY).data(Qt.ItemDataRole.ToolTipRole)
+    # The user's own widths, once restored, are left as they were.
+    table.setColumnWidth(AGENCY, 120)
+    panel.save_state(temporary_settings)
+    again = ChronologyPanel()
+    qtbot.addWidget(again)
+    again.restore_state(temporary_settings)
+    again.set_rows(rows, [(0, "Police"), (9, care)])
+    assert again.table.columnWidth(AGENCY) == 120
