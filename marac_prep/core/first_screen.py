@@ -130,6 +130,7 @@ class FirstScreen:
     meetings: tuple[LeanMeeting, ...]
     cases: tuple[LeanCase, ...]
     matrix: tuple[LeanMatrixRow, ...]
+    overdue_actions: int = 0  # `core.actions.count_overdue`: every meeting's, for the page's link
 
 
 def default_target() -> str:
@@ -187,8 +188,12 @@ def _read(connection: sqlite3.Connection, location: str, *, user_name: str | Non
         raise _NotSure("schema revision")  # to be migrated, newer, or not ours: the normal path says so
     user_id = _user_id(connection, user_name, os_account)
     meetings = _meetings(connection, today)
+    overdue = int(connection.execute(
+        "SELECT count(*) FROM marac_action WHERE status = 'open' AND due_date IS NOT NULL AND due_date < ?",
+        (today.isoformat(),),
+    ).fetchone()[0])
     if not meetings:
-        return FirstScreen(location, user_id, (), (), ())
+        return FirstScreen(location, user_id, (), (), (), overdue)
     meeting_id = meetings[0].meeting_id
     cases = _cases_for_meeting(connection, meeting_id)
     ids = [int(c["id"]) for c in cases]
@@ -239,7 +244,7 @@ def _read(connection: sqlite3.Connection, location: str, *, user_name: str | Non
         ))
         matrix.append(LeanMatrixRow(case_id=case_id, reference=case["reference"], returns=tuple(rows),
                                     agencies_with_entries=frozenset(with_entries[case_id])))
-    return FirstScreen(location, user_id, tuple(meetings), tuple(lines), tuple(matrix))
+    return FirstScreen(location, user_id, tuple(meetings), tuple(lines), tuple(matrix), overdue)
 
 
 def _marks(count: int) -> str:

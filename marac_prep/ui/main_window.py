@@ -21,6 +21,7 @@ from PySide6.QtCore import QByteArray, QEvent, QEventLoop, QModelIndex, QSetting
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QListView,
     QMainWindow,
     QPushButton,
@@ -255,9 +256,14 @@ class MainWindow(QMainWindow):
                          agencies_with_entries=r.agencies_with_entries)
             for r in screen.matrix
         ])
+        self.meeting_view.show_overdue(screen.overdue_actions)
         self.statusBar().showMessage("Opening the workspace…")
         self.first_screen_filled = True
-        self.repaint()  # on screen now, before the data stack takes the interpreter for a while
+        # On screen now, shown, laid out and painted, before the data stack takes the interpreter
+        # for a while: showing the new widgets and laying them out are posted events (queued calls,
+        # layout requests), which only the next turn of the event loop would deliver.
+        QApplication.sendPostedEvents()
+        self.repaint()
         self.first_screen_shown.emit()
 
     # ----- actions and menus ------------------------------------------------------------------

@@ -34,6 +34,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ARRIVED = QColor("#fff2b3")  # a soft yellow behind a case whose return has just come in
 _Index = QModelIndex | QPersistentModelIndex
 REPEAT_PENDING = "Checking…"
+PENDING = QColor("#6b7280")  # a value still being worked out: grey, not a finding
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,8 @@ class CaseTableModel(LineTableModel):
         if role == Qt.ItemDataRole.BackgroundRole and line.case_id in self.highlighted:
             return ARRIVED
         if role == Qt.ItemDataRole.ForegroundRole:
+            if column == 4 and line.repeat_pending:
+                return PENDING
             if column == 5 and line.answered < line.expected:
                 return ALERT
             if column == 3 and line.risk_level == "high":

@@ -128,6 +128,13 @@ def _screen(window: Any) -> dict[str, Any]:
     }
 
 
+def _on_screen(window: Any) -> bool:
+    """The first screen's widgets are shown and laid out when it says it is painted (not only
+    filled): the list and the matrix are visible with room for their rows."""
+    widgets = (window.meetings, window.meeting_view.table, window.gap_matrix.table)
+    return all(w.isVisible() and w.width() > 100 and w.height() > 50 for w in widgets)
+
+
 def _settled(window: Any) -> bool:
     matrix = getattr(window, "_matrix_op", None)
     return window.attached and not window.case_list.running and not (matrix is not None and matrix.running)
@@ -138,13 +145,14 @@ def test_the_first_screen_equals_the_normal_one_for_each_role(qtbot, workspace_f
     lean: list[dict[str, Any]] = []
     window = start_app(database_target=str(workspace_file), user_name=name, demo=False, settings=temporary_settings)
     qtbot.addWidget(window)
-    window.first_screen_shown.connect(lambda: lean.append({**_screen(window), "attached": window.attached}))
+    window.first_screen_shown.connect(lambda: lean.append({**_screen(window), "attached": window.attached,
+                                                           "on screen": _on_screen(window)}))
     qtbot.waitUntil(lambda: bool(lean), timeout=20_000)
     qtbot.waitUntil(lambda: _settled(window), timeout=20_000)
     qtbot.wait(50)
     normal = _screen(window)
     first = lean[0]
-    assert not first.pop("attached")
+    assert not first.pop("attached") and first.pop("on screen")
     assert normal["cases"] and normal["matrix"]
     references = [c[3] for c in normal["cases"] if c[0] != "header" and c[1] == 0 and c[2] == Qt.ItemDataRole.DisplayRole]
     # The running order, then the cases not yet placed in it by referral date (referred first, shown last).
@@ -207,6 +215,7 @@ def test_sqlalchemy_is_not_imported_before_the_grid_is_filled(tmp_path, workspac
         "seen = []\n"
         "def shown():\n"
         "    seen.append((window.meeting_view.table.model().rowCount(), window.gap_matrix.model.rowCount(),\n"
+        "                 window.gap_matrix.table.isVisible() and window.gap_matrix.table.height() > 50,\n"
         "                 sorted(m for m in ('sqlalchemy', 'sqlmodel', 'pydantic') if m in sys.modules)))\n"
         "window.first_screen_shown.connect(shown)\n"
         "window.workspace_opened.connect(lambda: QTimer.singleShot(0, QApplication.instance().quit))\n"
@@ -216,7 +225,7 @@ def test_sqlalchemy_is_not_imported_before_the_grid_is_filled(tmp_path, workspac
     )
     done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=120)
-    assert done.stdout.strip().splitlines()[-1:] == ["[(5, 5, [])] True True"], done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1:] == ["[(5, 5, True, [])] True True"], done.stderr[-2000:]
 
 
 # ----- when the lean read is not sure, it shows nothing and the normal path decides ---------------
