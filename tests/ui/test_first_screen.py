@@ -82,6 +82,13 @@ def _build(path: Path) -> Path:
                        status="chased", on=date.today() - timedelta(days=1))
         set_return(session, actor=ws.coordinator, case_id=third.id, agency_id=ws.agency["SMS"].id,
                    status="requested", on=date.today() - timedelta(days=3))
+        # Actions: two overdue, one due later, one without a date.
+        from marac_prep.core.actions import add_action
+
+        for case, due in ((repeat, -3), (third, -1), (third, 10), (hostile, None)):
+            add_action(session, actor=ws.coordinator, case_id=case.id, agency_id=ws.agency["POL"].id,
+                       text="Check on the victim's safety plan.",
+                       due_date=None if due is None else date.today() + timedelta(days=due))
         set_setting(session, actor=ws.coordinator, name="risk_bands",
                     value={"standard": [0, 7], "medium": [8, 11], "high": [12, 24]})
         ws.meeting(days_ahead=40)
@@ -125,6 +132,7 @@ def _screen(window: Any) -> dict[str, Any]:
         "subtitle": view.subtitle.text(),
         "matrix": _model(window.gap_matrix.model),
         "page": window.stack.currentWidget() is view,
+        "overdue": (view.overdue_button.isVisibleTo(view), view.overdue_button.text()),
     }
 
 
@@ -153,7 +161,7 @@ def test_the_first_screen_equals_the_normal_one_for_each_role(qtbot, workspace_f
     normal = _screen(window)
     first = lean[0]
     assert not first.pop("attached") and first.pop("on screen")
-    assert normal["cases"] and normal["matrix"]
+    assert normal["cases"] and normal["matrix"] and normal["overdue"] == (True, "⚠ 2 overdue actions")
     references = [c[3] for c in normal["cases"] if c[0] != "header" and c[1] == 0 and c[2] == Qt.ItemDataRole.DisplayRole]
     # The running order, then the cases not yet placed in it by referral date (referred first, shown last).
     assert references == ["MAR-T-0007", "MAR-T-0005", "MAR-<i>7</i>", "MAR-T-0009", "MAR-T-0008"]
