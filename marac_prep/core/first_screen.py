@@ -7,11 +7,11 @@ standard library's `sqlite3` (read-only), paints it, and only then opens the wor
 The read is sure or it is nothing: `read_first_screen` returns None, and the app takes its
 normal path (which gives the right message or prompt), whenever it cannot be certain it shows
 exactly what the normal path would show to a profile the normal path would let in – a URL
-(PostgreSQL), a missing, encrypted, locked or damaged file, a schema that is not this version's
-head, or a profile that would need a passphrase or a choice. The rows it gives are the rows of
-`ui.meeting_view.load_meeting_lines`, `load_case_lines` (all but the repeat findings, which need
-the person matcher and come with the normal read) and `ui.gap_matrix.load_matrix_rows`;
-`tests/ui/test_first_screen.py` ties each to its ORM twin.
+(PostgreSQL), a missing, encrypted, locked or damaged file, a file on a network drive, a schema
+that is not this version's head, or a profile that would need a passphrase or a choice. The rows
+it gives are the rows of `ui.meeting_view.load_meeting_lines`, `load_case_lines` (all but the
+repeat findings, which need the person matcher and come with the normal read) and
+`ui.gap_matrix.load_matrix_rows`; `tests/ui/test_first_screen.py` ties each to its ORM twin.
 
 Only the standard library and Qt-free, ORM-free modules are imported here.
 """
@@ -40,6 +40,16 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 _REVISION_LINE = re.compile(r"^(revision|down_revision)\s*=\s*(['\"])(\w+)\2", re.MULTILINE)
 SQLITE_HEADER = b"SQLite format 3\x00"  # as core.db.probing: an encrypted file lacks it
 ENV_DATABASE = "MARAC_PREP_DATABASE"  # as core.db.engine
+# As core.db.probing (tied by a test): files up to this size are checked on open; a file on one of
+# these file systems is refused (SQLite's locking works on one computer only).
+QUICK_CHECK_LIMIT_BYTES = 64 * 1024 * 1024
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "ncpfs", "afs", "coda", "9p",
+        "ceph", "glusterfs", "lustre", "gpfs", "davfs", "fuse.sshfs", "sshfs", "fuse.rclone",
+        "fuse.davfs2", "fuse.glusterfs", "fuse.s3fs", "fuse.gcsfuse", "fuse.cephfs", "webdav",
+    }
+)
 APP_NAME = "MaracPrep"
 # Statuses that count as an agency's answer (core.vocabulary.ANSWERED_STATUSES; tied by a test).
 ANSWERED = frozenset({"returned", "nothing_known"})
@@ -159,18 +169,33 @@ def read_first_screen(
     target: str | None, *, user_name: str | None, os_account: str, today: date | None = None
 ) -> FirstScreen | None:
     """The first screen of the SQLite workspace at `target` (the default one when None), or None
-    when the normal path must decide (see the module's docstring). Never raises, never writes."""
+    when the normal path must decide (see the module's docstring). Never raises; leaves the file
+    as it found it."""
     try:
         path = Path(target if target is not None else default_target()).expanduser()
         if str(target or "").startswith(("postgresql:", "postgres:", "postgresql+")) or not path.is_file():
             return None
+        if _on_network_drive(path):
+            return None  # the normal path refuses it, and says why
         with path.open("rb") as handle:
             if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
                 return None  # encrypted (or not a database): the passphrase prompt or the refusal
+    except Exception as exc:  # Whatever it is, the normal path decides and says it properly.
+        log.info("first screen left to the normal path (%s)", exc.__class__.__name__)
+        return None
+    # A read-only open of a WAL database creates its -wal and -shm files; those this read made are
+    # removed again (as core.db.probing does), so a file the normal path then refuses is left as found.
+    sidecars = [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm")]
+    made = [p for p in sidecars if not p.exists()]
+    try:
         uri = f"{path.resolve().as_uri()}?mode=ro"
         connection = sqlite3.connect(uri, uri=True, timeout=0.2, check_same_thread=False)
         try:
             connection.execute("PRAGMA query_only = ON")
+            if path.stat().st_size <= QUICK_CHECK_LIMIT_BYTES:
+                result = connection.execute("PRAGMA quick_check").fetchone()
+                if not result or result[0] != "ok":
+                    raise _NotSure("damaged")
             return _read(connection, str(path), user_name=user_name, os_account=os_account,
                          today=today or date.today())
         finally:
@@ -178,6 +203,58 @@ def read_first_screen(
     except Exception as exc:  # Whatever it is, the normal path decides and says it properly.
         log.info("first screen left to the normal path (%s)", exc.__class__.__name__)
         return None
+    finally:
+        _remove_sidecars(made)
+
+
+def _remove_sidecars(made: list[Path]) -> None:
+    """Removes the -wal and -shm files this read created, unless someone has written since."""
+    try:
+        if any(p.name.endswith("-wal") and p.exists() and p.stat().st_size > 0 for p in made):
+            return
+        for p in made:
+            p.unlink(missing_ok=True)
+    except OSError as exc:
+        log.info("left a database's side file (%s)", exc.__class__.__name__)
+
+
+def filesystem_type(path: Path) -> str | None:
+    """`core.db.probing.filesystem_type` (tied by a test): "nfs", "cifs", "ext4" …, or None."""
+    existing = path.resolve()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if sys.platform.startswith("linux"):
+        try:
+            lines = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return None
+        target = str(existing)
+        best, best_type = "", None
+        for line in lines:
+            parts = line.split()
+            if len(parts) < 3:
+                continue
+            mount = parts[1].replace("\\040", " ")
+            inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+            if inside and len(mount) >= len(best):
+                best, best_type = mount, parts[2]
+        return best_type
+    if sys.platform == "win32":
+        import ctypes
+
+        drive = existing.anchor
+        if drive.startswith("\\\\"):
+            return "smb"
+        windll = getattr(ctypes, "windll", None)
+        if windll is None or not drive:
+            return None
+        return "smb" if windll.kernel32.GetDriveTypeW(drive) == 4 else None  # DRIVE_REMOTE
+    return None
+
+
+def _on_network_drive(path: Path) -> bool:
+    fs_type = (filesystem_type(path) or "").lower()
+    return fs_type in NETWORK_FILESYSTEMS or fs_type.startswith(("nfs", "smb", "cifs"))
 
 
 def _read(connection: sqlite3.Connection, location: str, *, user_name: str | None, os_account: str,

@@ -322,11 +322,15 @@ def test_a_profile_the_normal_path_would_question_gets_no_first_screen(workspace
 
 def test_the_lean_copies_agree_with_the_originals(monkeypatch, tmp_path):
     from marac_prep.core import identity
-    from marac_prep.core.db import default_database_path
+    from marac_prep.core.db import default_database_path, probing
     from marac_prep.core.db.schema import known_revisions
     from marac_prep.core.vocabulary import ANSWERED_STATUSES
 
     assert first_screen.head_revision() == known_revisions()[1]
+    assert first_screen.NETWORK_FILESYSTEMS == probing.NETWORK_FILESYSTEMS
+    assert first_screen.QUICK_CHECK_LIMIT_BYTES == probing.QUICK_CHECK_LIMIT_BYTES
+    for place in (tmp_path, tmp_path / "not yet made" / "x.sqlite", Path("/"), Path("/proc/self"), Path("/dev/shm")):
+        assert first_screen.filesystem_type(place) == probing.filesystem_type(place)
     assert first_screen.ANSWERED == ANSWERED_STATUSES
     assert first_screen.current_os_account() == identity.current_os_account()
     for bound, claimed in (("cora", "cora"), ("cora", "Cora"), ("cora", ""), (None, "cora"), ("cora", "coral")):
@@ -354,3 +358,18 @@ def test_an_empty_workspace_shows_no_meeting_as_the_normal_path_does(qtbot, tmp_
     assert window.meeting_view.table.model().index(0, 0).data(ID_ROLE) is None
     window.close()
     window.database.close()
+
+
+def test_a_file_on_a_network_drive_is_left_to_the_normal_path(workspace_file, monkeypatch):
+    assert _read(workspace_file) is not None
+    monkeypatch.setattr(first_screen, "filesystem_type", lambda path: "cifs")
+    assert _read(workspace_file) is None
+
+
+def test_the_lean_read_leaves_no_side_files_behind(workspace_file):
+    # A cleanly closed WAL database has no -wal or -shm; a read-only open makes them.
+    sidecars = [Path(f"{workspace_file}{suffix}") for suffix in ("-wal", "-shm")]
+    assert not any(p.exists() for p in sidecars)
+    before = workspace_file.read_bytes()
+    assert _read(workspace_file) is not None and _read(workspace_file, "Nobody Known") is None
+    assert not any(p.exists() for p in sidecars) and workspace_file.read_bytes() == before
