@@ -136,7 +136,7 @@ def _build(path: Path, size: Size) -> None:
     # Workspaces of the same size built by older code are stale: remove them (and their -wal/-shm).
     prefix = path.name.rsplit("-", 1)[0] + "-"
     for stale in path.parent.glob(prefix + "*"):
-        if not stale.name.startswith(path.name):
+        if not stale.name.startswith(path.name) and not stale.is_dir():  # a backups folder is left alone
             stale.unlink(missing_ok=True)
 
 
