@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from marac_prep.analysis.stats import Quarter
@@ -81,6 +82,10 @@ def test_another_desk_can_save_while_an_export_writes_its_file(which, db: Databa
     coordinator_id = ws.coordinator.id
     ws.session.commit()
     saved_during_write: list[int] = []
+    read_during_write: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        read_during_write.append(statement)
 
     def writer_that_lets_another_desk_save(*args: Any, **kwargs: Any) -> Any:
         # Another desk (its own connection) records an audit event while this file is being written:
@@ -88,7 +93,12 @@ def test_another_desk_can_save_while_an_export_writes_its_file(which, db: Databa
         with Session(db.engine.execution_options(marac_wait_ms=WAIT_MS), expire_on_commit=False) as other:
             record_case_opened(other, actor=other.get(type(ws.coordinator), coordinator_id), case_id=case_id)
             saved_during_write.append(_actions(other, "case.open")[-1].id or 0)
-        return original(*args, **kwargs)
+        # The writer works on what was read: nothing is read again (a transaction) while it writes.
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            return original(*args, **kwargs)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
 
     monkeypatch.setattr(module, attribute, writer_that_lets_another_desk_save)
     with db.session() as session:
@@ -97,6 +107,7 @@ def test_another_desk_can_save_while_an_export_writes_its_file(which, db: Databa
     with db.session() as session:
         exported = _actions(session, action)
         assert len(saved_during_write) == 1 and len(exported) == 1
+        assert read_during_write == []
         # The export's event comes after the save made while its file was written.
         assert exported[0].id is not None and exported[0].id > saved_during_write[0]
         assert verify_chain(session).ok
