@@ -321,12 +321,6 @@ def get_case(session: Session, case_id: int) -> Case:
     return case
 
 
-def check_case(session: Session, case_id: int) -> None:
-    """`get_case` for a caller that needs only to know the case is there (reads its id alone)."""
-    if session.exec(select(Case.id).where(Case.id == case_id)).first() is None:
-        raise NotFound(f"There is no case number {case_id}.")
-
-
 def find_case(session: Session, reference: str) -> Case | None:
     key = reference.strip().casefold()
     return session.exec(select(Case).where(func.lower(Case.reference) == key)).first()

@@ -6,13 +6,12 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from marac_prep.core import audit
-from marac_prep.core.cases import check_case
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.entry_rules import check_date, check_entry
@@ -55,8 +54,9 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
-def _clean(session: Session, fields: dict[str, Any]) -> dict[str, Any]:
-    """Validates entry fields and turns them into column values; raises `ValidationError`."""
+def _clean(session: Session, fields: dict[str, Any], *, agency_found: int | None = None) -> dict[str, Any]:
+    """Validates entry fields and turns them into column values; raises `ValidationError`.
+    `agency_found`: an agency id already found to exist in this transaction."""
     out: dict[str, Any] = {}
     for key, value in fields.items():
         if key not in EDITABLE_FIELDS:
@@ -84,7 +84,7 @@ def _clean(session: Session, fields: dict[str, Any]) -> dict[str, Any]:
         elif key == "risk_level":
             out[key] = check_choice(value, RISK_LEVELS, "risk level") if value else None
         elif key in ("agency_id", "referred_to_agency_id"):
-            if value is not None and session.get(Agency, value) is None:
+            if value is not None and value != agency_found and session.get(Agency, value) is None:
                 raise ValidationError("The agency named in the entry does not exist.")
             out[key] = value
         elif key == "sequence":
@@ -137,6 +137,11 @@ def _mark_returned(session: Session, case_id: int, agency_id: int) -> None:
         session.execute(mark)  # another desk created it meanwhile
 
 
+_CASE_AND_AGENCY = text(
+    "SELECT (SELECT id FROM marac_case WHERE id = :case), (SELECT id FROM agency WHERE id = :agency)"
+)
+
+
 def add_entry(session: Session, *, actor: User, case_id: int, agency_id: int, **fields: Any) -> ChronologyEntry:
     """Adds an agency's entry to a case's chronology.
 
@@ -146,12 +151,15 @@ def add_entry(session: Session, *, actor: User, case_id: int, agency_id: int, **
     """
     with unit_of_work(session):
         require(actor, "edit_entry", agency_id=agency_id)
-        check_case(session, case_id)
+        # The case and the agency looked up in one query (the services' checks, one round trip).
+        case_found, agency_found = session.execute(_CASE_AND_AGENCY, {"case": case_id, "agency": agency_id}).one()
+        if case_found is None:
+            raise NotFound(f"There is no case number {case_id}.")
         if "date" not in fields:
             raise ValidationError("An entry needs a date.")
         if "event_type" not in fields:
             raise ValidationError("An entry needs an event type.")
-        values = _clean(session, {"agency_id": agency_id, **fields})
+        values = _clean(session, {"agency_id": agency_id, **fields}, agency_found=agency_found)
         now = datetime.now(UTC)
         entry = ChronologyEntry(
             case_id=case_id,
