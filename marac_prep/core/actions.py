@@ -14,7 +14,6 @@ from marac_prep.core import audit
 from marac_prep.core.cases import get_case
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ValidationError
-from marac_prep.core.files import atomic_write
 from marac_prep.core.formulas import write_xlsx_table
 from marac_prep.core.models import Agency, Case, MaracAction, Meeting, Person, User
 from marac_prep.core.permissions import require
@@ -309,7 +308,8 @@ def tracking_row(row: ActionRow) -> list[str]:
 def export_tracking_form(
     session: Session, *, actor: User, path: Path, meeting_id: int | None = None, today: date | None = None
 ) -> int:
-    """Writes the action tracking form as XLSX (whole or nothing, owner-only); audited.
+    """Writes the action tracking form as XLSX (whole or nothing, owner-only); audited, the file
+    written before the audit event's transaction (`audit.publish_audited`).
 
     Returns:
         The number of actions written.
@@ -317,14 +317,13 @@ def export_tracking_form(
     path = Path(path)
     if path.suffix.casefold() != ".xlsx":
         raise ValidationError(f"{path.name}: the action tracking form is written as an .xlsx file.")
-    with unit_of_work(session):
-        require(actor, "export")
-        rows = list_actions(session, meeting_id=meeting_id, today=today)
-        audit.record(
-            session, actor=actor, action="actions.export", object_type="marac_action",
-            details={"meeting_id": meeting_id, "actions": len(rows)},
-        )
-        with atomic_write(path) as pending:
-            write_xlsx_table(pending.stream, title="Action tracking", header=TRACKING_COLUMNS,
-                             rows=(tracking_row(row) for row in rows))
+    require(actor, "export")
+    rows = list_actions(session, meeting_id=meeting_id, today=today)
+    audit.publish_audited(
+        session, path,
+        lambda pending: write_xlsx_table(pending.stream, title="Action tracking", header=TRACKING_COLUMNS,
+                                         rows=(tracking_row(row) for row in rows)),
+        actor=actor, action="actions.export", object_type="marac_action",
+        details={"meeting_id": meeting_id, "actions": len(rows)},
+    )
     return len(rows)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,12 +16,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import Table, func, text
 from sqlmodel import Session, col, select
 
-from marac_prep.core.changes import Notification, announce, notification
+from marac_prep.core.changes import Notification, announce, notification, wants_meeting
 from marac_prep.core.db import is_read_only, unit_of_work
-from marac_prep.core.files import atomic_write
+from marac_prep.core.files import PendingFile, atomic_write
 from marac_prep.core.formulas import guard_formula
 from marac_prep.core.models import Agency, AuditEvent, User
 from marac_prep.core.permissions import require
@@ -154,6 +156,24 @@ def _append_under_lock(
     return str(head[0] or ""), int(head[1])
 
 
+_EVENT_TABLE: Table = AuditEvent.metadata.tables["audit_event"]
+_EVENT_COLUMNS = tuple(column.name for column in _EVENT_TABLE.columns)
+_INSERT_EVENT = _EVENT_TABLE.insert()
+
+_AGENCY_AND_MEETING = text(
+    "SELECT (SELECT name FROM agency WHERE id = :agency), (SELECT meeting_id FROM marac_case WHERE id = :case)"
+)
+
+
+def _agency_and_meeting(session: Session, agency_id: int | None, case_id: int | None) -> tuple[str, int | None]:
+    """The actor's agency's name ("" for none) and the case's meeting, in one query (PostgreSQL:
+    before the chain's lock, decision 0101)."""
+    if agency_id is None and case_id is None:
+        return "", None
+    row = session.execute(_AGENCY_AND_MEETING, {"agency": agency_id, "case": case_id}).one()
+    return str(row[0] or ""), (int(row[1]) if row[1] is not None else None)
+
+
 def record(
     session: Session,
     *,
@@ -173,18 +193,20 @@ def record(
     # Every save on a server waits for the chain's lock in turn (docs/scaling.md): what does not
     # need the chain's head is done before it is taken.
     taken = take_changes(session)
-    agency_name = ""
-    if actor is not None and actor.agency_id is not None:
-        agency = session.get(Agency, actor.agency_id)
-        agency_name = agency.name if agency else ""
+    agency_id = actor.agency_id if actor is not None else None
     user_id = actor.id if actor else None
     if session.get_bind().dialect.name == "postgresql":
+        meeting_wanted = wants_meeting(action=action, object_type=object_type, case_id=case_id)
+        agency_name, case_meeting_id = _agency_and_meeting(session, agency_id, case_id if meeting_wanted else None)
         notice = notification(session, action=action, object_type=object_type, object_id=object_id,
-                              case_id=case_id, user_id=user_id)
+                              case_id=case_id, user_id=user_id,
+                              case_meeting_id=case_meeting_id if meeting_wanted else ...)
         presealed = taken.digested if taken is not None else None
         prev_hash, next_id = _append_under_lock(session, presealed, notice)
         sealed_states = states_hash(presealed) if presealed is not None else seal_states(session, next_id, taken)
     else:
+        agency = session.get(Agency, agency_id) if agency_id is not None else None
+        agency_name = agency.name if agency else ""
         prev_hash = chain_head(session)[1]
         next_id = _next_event_id(session)
         sealed_states = seal_states(session, next_id, taken)
@@ -203,8 +225,10 @@ def record(
         states_hash=sealed_states,
     )
     event.hash = event_hash(prev_hash, event, key=audit_key(session))
-    session.add(event)
-    session.flush()
+    # One plain INSERT of the columns (not through the ORM's unit of work: the event is never
+    # changed after, and the flush's bookkeeping was a tenth of a save's CPU). The returned event
+    # carries every value written; it is not kept in the session.
+    session.execute(_INSERT_EVENT, {column: getattr(event, column) for column in _EVENT_COLUMNS})
     announce(session, event)  # this process's own windows leave it out (core/changes.py)
     # Ids and the action only: names and summaries never go to the log file.
     log.info("audit %s %s=%s case=%s by user=%s", action, object_type or "-", object_id, case_id, event.user_id)
@@ -386,30 +410,83 @@ def write_events_csv(events: list[AuditEvent], path: Path) -> None:
     The file appears whole or not at all: it is written beside the target and renamed.
     """
     with atomic_write(path) as pending:
-        writer = csv.writer(pending.text())
-        writer.writerow(CSV_COLUMNS)
-        for event in events:
-            writer.writerow(event_row(event))
+        _write_events([event_row(event) for event in events], pending)
+
+
+def _write_events(rows: list[list[str]], pending: PendingFile) -> None:
+    writer = csv.writer(pending.text())
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(rows)
 
 
 def export_events(
     session: Session, *, actor: User, path: Path, where: AuditFilter | None = None
 ) -> int:
-    """Exports the matching events to CSV and audits the export in the same transaction.
+    """Exports the matching events to CSV, audited (`publish_audited`: the file is written before
+    the audit event's transaction, and appears with it). Pass a session with no pending changes.
 
     Returns:
         The number of events written.
     """
-    with unit_of_work(session):
-        require(actor, "view_audit")
-        require(actor, "export")
-        events = find_events(session, actor=actor, where=where)
-        record(
-            session, actor=actor, action="audit.export", object_type="audit_event",
-            case_id=(where.case_id if where else None), details={"events": len(events)},
-        )
-        write_events_csv(events, Path(path))
-    return len(events)
+    require(actor, "view_audit")
+    require(actor, "export")
+    # As text now: the events are not read again once the read transaction has ended.
+    rows = [event_row(event) for event in find_events(session, actor=actor, where=where)]
+    publish_audited(
+        session, Path(path), lambda pending: _write_events(rows, pending), actor=actor,
+        action="audit.export", object_type="audit_event", case_id=(where.case_id if where else None),
+        details={"events": len(rows)},
+    )
+    return len(rows)
+
+
+def publish_audited(
+    session: Session,
+    path: Path,
+    write: Callable[[PendingFile], object],
+    *,
+    actor: User,
+    action: str,
+    object_type: str = "",
+    object_id: int | None = None,
+    case_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    check: Callable[[], None] | None = None,
+    actor_id: int | None = None,
+) -> None:
+    """An output file and its audit event: the file is written first, then the event recorded and
+    the file renamed over `path` in one step (every export, pack, minutes and statistics file).
+
+    The session's read transaction is ended first (so pass a session with no pending changes),
+    and `write(pending)` fills a temporary file beside `path` (`core.files`), flushed to disk,
+    while no lock is held: neither SQLite's write lock nor, on a server, the audit chain's lock
+    that every desk's save waits for in turn (docs/scaling.md). Only then does one unit of work
+    run `check()` (which may raise to stop, as a cancelled pack does), record the event and
+    rename the file. A failed write leaves no file and no event; a failed commit removes the
+    renamed file again. `actor_id` is the actor's id when the caller has already ended the read
+    transaction the actor was loaded in (the actor is read again by id).
+    """
+    if actor_id is None:
+        actor_id = actor.id
+    session.rollback()  # end the read transaction while the file is written
+    with atomic_write(path) as pending:
+        write(pending)
+        pending.finish()
+        try:
+            with unit_of_work(session):
+                if check is not None:
+                    check()
+                record(
+                    session, actor=session.get(User, actor_id) if actor_id else actor, action=action,
+                    object_type=object_type, object_id=object_id, case_id=case_id, details=details,
+                )
+                session.flush()
+                pending.publish()  # inside the transaction: a failed commit removes the file below
+        except BaseException:
+            if pending.published:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            raise
 
 
 def record_printout(session: Session, *, actor: User, case_id: int, entries: int, filtered: bool) -> None:

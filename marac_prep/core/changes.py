@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import EllipsisType
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, event, text
@@ -109,16 +110,23 @@ class Notification:
     after: str
 
 
+def wants_meeting(*, action: str, object_type: str, case_id: int | None) -> bool:
+    """Whether the notification of this event names a case's meeting that must be looked up
+    (`audit.record` reads it in the query that reads the actor's agency, before the lock)."""
+    return action not in QUIET_ACTIONS and object_type != "meeting" and case_id is not None
+
+
 def notification(
     session: Session, *, action: str, object_type: str, object_id: int | None, case_id: int | None,
-    user_id: int | None,
+    user_id: int | None, case_meeting_id: int | EllipsisType | None = ...,
 ) -> Notification | None:
     """PostgreSQL, before the audit chain's lock: the notification for the event about to be
     written (None for a quiet action, and on SQLite, whose followers watch the file instead).
 
     `audit.record` queues it under the lock in the same round trip as reading the chain's head
-    (delivered on commit, dropped on rollback); the meeting is looked up here, before the lock,
-    because every save on the server waits for that lock in turn (decision 0098).
+    (delivered on commit, dropped on rollback); the case's meeting is looked up here - or passed
+    in as `case_meeting_id` when already read - before the lock, because every save on the server
+    waits for that lock in turn (decision 0098).
     """
     if action in QUIET_ACTIONS or session.get_bind().dialect.name != "postgresql":
         return None
@@ -126,6 +134,8 @@ def notification(
         meeting_id = object_id
     elif case_id is None:
         meeting_id = None
+    elif case_meeting_id is not ...:
+        meeting_id = case_meeting_id
     else:
         meeting_id = session.exec(select(Case.meeting_id).where(Case.id == case_id)).first()
     before, after = _payload_parts(kind=object_type, object_id=object_id, case_id=case_id, meeting_id=meeting_id,

@@ -6,12 +6,12 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from marac_prep.core import audit
-from marac_prep.core.cases import get_case
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.db import unit_of_work
 from marac_prep.core.entry_rules import check_date, check_entry
@@ -54,8 +54,9 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
-def _clean(session: Session, fields: dict[str, Any]) -> dict[str, Any]:
-    """Validates entry fields and turns them into column values; raises `ValidationError`."""
+def _clean(session: Session, fields: dict[str, Any], *, agency_found: int | None = None) -> dict[str, Any]:
+    """Validates entry fields and turns them into column values; raises `ValidationError`.
+    `agency_found`: an agency id already found to exist in this transaction."""
     out: dict[str, Any] = {}
     for key, value in fields.items():
         if key not in EDITABLE_FIELDS:
@@ -83,7 +84,7 @@ def _clean(session: Session, fields: dict[str, Any]) -> dict[str, Any]:
         elif key == "risk_level":
             out[key] = check_choice(value, RISK_LEVELS, "risk level") if value else None
         elif key in ("agency_id", "referred_to_agency_id"):
-            if value is not None and session.get(Agency, value) is None:
+            if value is not None and value != agency_found and session.get(Agency, value) is None:
                 raise ValidationError("The agency named in the entry does not exist.")
             out[key] = value
         elif key == "sequence":
@@ -103,9 +104,13 @@ def _check_whole(entry: ChronologyEntry) -> None:
 def _mark_returned(session: Session, case_id: int, agency_id: int) -> None:
     """An agency that has put entries in has returned information for the case.
 
-    One conditional UPDATE (status and version changed by the database itself), so a return
-    another desk changes at the same moment is neither overwritten nor loses a version.
+    Most saves find the return already answered and write nothing: it is read first (one query).
+    Otherwise one conditional UPDATE (status and version changed by the database itself), so a
+    return another desk changes at the same moment is neither overwritten nor loses a version.
     """
+    found = session.execute(
+        select(AgencyReturn.status).where(AgencyReturn.case_id == case_id, AgencyReturn.agency_id == agency_id)
+    ).first()
     mark = (
         update(AgencyReturn)
         .where(
@@ -120,12 +125,9 @@ def _mark_returned(session: Session, case_id: int, agency_id: int) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    if session.execute(mark).rowcount:  # type: ignore[attr-defined]
-        return
-    exists = session.exec(
-        select(AgencyReturn.id).where(AgencyReturn.case_id == case_id, AgencyReturn.agency_id == agency_id)
-    ).first()
-    if exists is not None:
+    if found is not None:
+        if found[0] in _BECOMES_RETURNED:
+            session.execute(mark)  # nothing when another desk answered it meanwhile: left as answered
         return  # already returned, declined …: left as the agency answered
     try:
         with session.begin_nested():
@@ -133,6 +135,11 @@ def _mark_returned(session: Session, case_id: int, agency_id: int) -> None:
                                      returned_on=date.today(), version=1))
     except IntegrityError:
         session.execute(mark)  # another desk created it meanwhile
+
+
+_CASE_AND_AGENCY = text(
+    "SELECT (SELECT id FROM marac_case WHERE id = :case), (SELECT id FROM agency WHERE id = :agency)"
+)
 
 
 def add_entry(session: Session, *, actor: User, case_id: int, agency_id: int, **fields: Any) -> ChronologyEntry:
@@ -144,12 +151,15 @@ def add_entry(session: Session, *, actor: User, case_id: int, agency_id: int, **
     """
     with unit_of_work(session):
         require(actor, "edit_entry", agency_id=agency_id)
-        get_case(session, case_id)
+        # The case and the agency looked up in one query (the services' checks, one round trip).
+        case_found, agency_found = session.execute(_CASE_AND_AGENCY, {"case": case_id, "agency": agency_id}).one()
+        if case_found is None:
+            raise NotFound(f"There is no case number {case_id}.")
         if "date" not in fields:
             raise ValidationError("An entry needs a date.")
         if "event_type" not in fields:
             raise ValidationError("An entry needs an event type.")
-        values = _clean(session, {"agency_id": agency_id, **fields})
+        values = _clean(session, {"agency_id": agency_id, **fields}, agency_found=agency_found)
         now = datetime.now(UTC)
         entry = ChronologyEntry(
             case_id=case_id,
@@ -213,6 +223,12 @@ def _conditional_update(session: Session, entry_id: int, expected_version: int, 
         )
 
 
+def _now_stored(entry: ChronologyEntry, values: dict[str, Any]) -> None:
+    """Sets what a conditional update stored on the entry, as loaded values (not to be written again)."""
+    for key, value in values.items():
+        set_committed_value(entry, key, value)
+
+
 def edit_entry(
     session: Session, *, actor: User, entry_id: int, expected_version: int, **fields: Any
 ) -> ChronologyEntry:
@@ -237,9 +253,9 @@ def edit_entry(
         values.update(updated_by_id=actor.id, updated_at=datetime.now(UTC))
         _conditional_update(session, entry_id, expected_version, values)
         case_id = entry.case_id
-        # Re-read before the audit event: on a server what follows the event waits in the chain's lock.
-        session.expire(entry)
-        session.refresh(entry)
+        # The entry now says what is stored, without reading it again: the row was read under its
+        # lock (`load_current`) and nothing but the update above changed it (no trigger sets a value).
+        _now_stored(entry, {**values, "version": expected_version + 1})
         audit.record(
             session,
             actor=actor,
@@ -264,15 +280,10 @@ def withdraw_entry(
         if entry.withdrawn_at is not None:
             raise ValidationError("This entry was already withdrawn.")
         _keep_version(session, entry, actor)
-        _conditional_update(
-            session,
-            entry_id,
-            expected_version,
-            {"withdrawn_at": datetime.now(UTC), "withdrawn_by_id": actor.id, "withdrawn_reason": reason.strip()},
-        )
+        withdrawn = {"withdrawn_at": datetime.now(UTC), "withdrawn_by_id": actor.id, "withdrawn_reason": reason.strip()}
+        _conditional_update(session, entry_id, expected_version, withdrawn)
         case_id = entry.case_id
-        session.expire(entry)  # re-read before the audit event, as in edit_entry
-        session.refresh(entry)
+        _now_stored(entry, {**withdrawn, "version": expected_version + 1})  # as in edit_entry
         audit.record(
             session,
             actor=actor,

@@ -91,7 +91,9 @@ class PendingFile:
         self._texts.append(wrapper)
         return wrapper
 
-    def _finish_writing(self) -> None:
+    def finish(self) -> None:
+        """Ends the writing: flushed, `fsync`ed and closed, not yet renamed (`publish` does that,
+        finishing first if need be). Lets the slow part happen before a transaction is begun."""
         if self.stream.closed:
             return
         for wrapper in self._texts:
@@ -105,7 +107,7 @@ class PendingFile:
     def publish(self) -> Path:
         """Makes the written file the target, in one step; returns the target."""
         if not self.published:
-            self._finish_writing()
+            self.finish()
             os.replace(self.path, self.target)
             self.published = True
             _sync_folder(self.target.parent)

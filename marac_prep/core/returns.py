@@ -14,7 +14,7 @@ from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ConflictError, ValidationError
 from marac_prep.core.models import Agency, AgencyReturn, Case, ChronologyEntry, Person, User
 from marac_prep.core.permissions import allowed, require
-from marac_prep.core.versioning import load_current, save_versioned
+from marac_prep.core.versioning import save_versioned
 from marac_prep.core.vocabulary import ANSWERED_STATUSES, RETURN_STATUSES, check_choice
 
 
@@ -223,13 +223,15 @@ def _current_record(
     session: Session, case_id: int, agency_id: int, expected_version: int | None
 ) -> tuple[AgencyReturn, int]:
     """The return as stored now (a new one if none), and the version read, for `save_versioned`."""
-    record_id = session.exec(
-        select(AgencyReturn.id).where(AgencyReturn.case_id == case_id, AgencyReturn.agency_id == agency_id)
+    # Read as stored now and locked, as `versioning.load_current` does, in one query.
+    found = session.exec(
+        select(AgencyReturn).where(AgencyReturn.case_id == case_id, AgencyReturn.agency_id == agency_id)
+        .with_for_update().execution_options(populate_existing=True)
     ).first()
-    if record_id is None:
+    if found is None:
         record = AgencyReturn(case_id=case_id, agency_id=agency_id, version=0)
     else:
-        record = load_current(session, AgencyReturn, record_id, missing=RETURN_CONFLICT)
+        record = found
         if expected_version is not None and record.version != expected_version:
             raise ConflictError(RETURN_CONFLICT)
     return record, record.version

@@ -50,6 +50,10 @@ def save_versioned(session: Session, row: SQLModel, *, expected_version: int, co
     values["version"] = expected_version + 1
     table: Any = model
     key = inspect(model).primary_key[0]  # `id`, or a setting's name
+    # The object says what the database will hold, so the flush before the UPDATE (other objects'
+    # changes) does not write the row a first time without the version check.
+    for name, value in values.items():
+        set_committed_value(row, name, value)
     result = session.execute(
         update(model)
         .where(key == state.identity[0], table.version == expected_version)
@@ -57,10 +61,8 @@ def save_versioned(session: Session, row: SQLModel, *, expected_version: int, co
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.expire(row)  # it does not say what is stored after all
         raise ConflictError(conflict)
-    # The object now says what the database holds; the session must not write it again.
-    for key, value in values.items():
-        set_committed_value(row, key, value)
 
 
 def delete_versioned(session: Session, row: SQLModel, *, expected_version: int, conflict: str) -> None:

@@ -12,9 +12,8 @@ from marac_prep.core import audit
 from marac_prep.core.cases import addresses_of, case_by_reference, cases_for_meeting, people_of
 from marac_prep.core.chronology import entries_for_case
 from marac_prep.core.dates import PartialDate
-from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ValidationError
-from marac_prep.core.files import atomic_write
+from marac_prep.core.files import PendingFile, atomic_write
 from marac_prep.core.formulas import guard_formula, write_xlsx_table
 from marac_prep.core.meetings import get_meeting
 from marac_prep.core.models import Case, User
@@ -85,12 +84,17 @@ def write_table(path: Path, header: list[str], rows: list[list[str]], *, sheet_t
         raise ValidationError(f"{path.name}: export to a .csv or .xlsx file.")
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as pending:
-        if suffix == ".csv":
-            writer = csv.writer(pending.text())
-            writer.writerow(header)
-            writer.writerows([guard_formula(c) for c in row] for row in rows)
-        else:
-            write_xlsx_table(pending.stream, title=sheet_title, header=header, rows=rows)
+        _write_rows(pending, suffix, header, rows, sheet_title=sheet_title)
+
+
+def _write_rows(pending: PendingFile, suffix: str, header: list[str], rows: list[list[str]], *,
+                sheet_title: str = "Chronology") -> None:
+    if suffix == ".csv":
+        writer = csv.writer(pending.text())
+        writer.writerow(header)
+        writer.writerows([guard_formula(c) for c in row] for row in rows)
+    else:
+        write_xlsx_table(pending.stream, title=sheet_title, header=header, rows=rows)
 
 
 def export_chronology(
@@ -111,24 +115,25 @@ def export_chronology(
     path = Path(path)
     if path.suffix.casefold() not in FORMATS:
         raise ValidationError(f"{path.name}: export to a .csv or .xlsx file.")
-    with unit_of_work(session):
-        require(actor, "export")
-        if everything:
-            require(actor, "export_everything")
-        meeting = get_meeting(session, meeting_id)
-        cases = cases_for_meeting(session, meeting_id)
-        if case_reference:
-            case = case_by_reference(session, case_reference)
-            if case.meeting_id != meeting.id:
-                raise ValidationError(f'Case "{case.reference}" is not on this meeting\'s list.')
-            cases = [case]
-        rows = chronology_rows(session, cases, shareable_only=not everything)
-        audit.record(
-            session, actor=actor, action="export.everything" if everything else "export",
-            object_type="meeting", object_id=meeting.id,
-            case_id=cases[0].id if case_reference else None,
-            details={"what": "chronology", "format": path.suffix.casefold().lstrip("."), "rows": len(rows),
-                     "cases": len(cases), "shareable_only": not everything},
-        )
-        write_table(path, list(RETURN_COLUMNS), rows)  # inside the transaction: no file, no audit event
+    require(actor, "export")
+    if everything:
+        require(actor, "export_everything")
+    meeting = get_meeting(session, meeting_id)
+    cases = cases_for_meeting(session, meeting_id)
+    if case_reference:
+        case = case_by_reference(session, case_reference)
+        if case.meeting_id != meeting.id:
+            raise ValidationError(f'Case "{case.reference}" is not on this meeting\'s list.')
+        cases = [case]
+    rows = chronology_rows(session, cases, shareable_only=not everything)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The file is written first, then audited and published in one step (no file, no audit event).
+    audit.publish_audited(
+        session, path, lambda pending: _write_rows(pending, path.suffix.casefold(), list(RETURN_COLUMNS), rows),
+        actor=actor, action="export.everything" if everything else "export",
+        object_type="meeting", object_id=meeting.id,
+        case_id=cases[0].id if case_reference else None,
+        details={"what": "chronology", "format": path.suffix.casefold().lstrip("."), "rows": len(rows),
+                 "cases": len(cases), "shareable_only": not everything},
+    )
     return ExportResult(path=path, rows=len(rows), cases=len(cases))

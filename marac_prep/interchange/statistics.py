@@ -9,9 +9,8 @@ from sqlmodel import Session
 
 from marac_prep.analysis.stats import Quarter, QuarterlyReturn, quarterly_return, summary_rows
 from marac_prep.core import audit
-from marac_prep.core.db import unit_of_work
 from marac_prep.core.errors import ValidationError
-from marac_prep.core.files import atomic_write
+from marac_prep.core.files import PendingFile
 from marac_prep.core.formulas import guard_formula
 from marac_prep.core.models import User
 
@@ -53,7 +52,8 @@ def return_sheets(ret: QuarterlyReturn) -> dict[str, list[list[Any]]]:
 
 
 def export_statistics_xlsx(session: Session, *, actor: User, quarter: Quarter, path: Path) -> QuarterlyReturn:
-    """Writes the quarter's return as XLSX (whole or nothing, owner-only); audited."""
+    """Writes the quarter's return as XLSX (whole or nothing, owner-only); audited, the file written
+    before the audit event's transaction (`audit.publish_audited`)."""
     path = Path(path)
     if path.suffix.casefold() != ".xlsx":
         raise ValidationError(f"{path.name}: the statistics spreadsheet is written as an .xlsx file.")
@@ -61,22 +61,23 @@ def export_statistics_xlsx(session: Session, *, actor: User, quarter: Quarter, p
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    with unit_of_work(session):
-        ret = quarterly_return(session, actor=actor, quarter=quarter)
-        audit.record(session, actor=actor, action="statistics.export", object_type="statistics",
-                     details={"quarter": str(quarter), "format": "xlsx", "file": path.name})
-        with atomic_write(path) as pending:
-            book = openpyxl.Workbook(write_only=True)
-            for title, rows in return_sheets(ret).items():
-                sheet = book.create_sheet(title)
-                sheet.freeze_panes = "A2"
-                for index, row in enumerate(rows):
-                    cells = []
-                    for value in row:
-                        cell = WriteOnlyCell(sheet, value=_cell(value))
-                        if index == 0:
-                            cell.font = Font(bold=True)
-                        cells.append(cell)
-                    sheet.append(cells)
-            book.save(pending.stream)
+    ret = quarterly_return(session, actor=actor, quarter=quarter)
+
+    def write(pending: PendingFile) -> None:
+        book = openpyxl.Workbook(write_only=True)
+        for title, rows in return_sheets(ret).items():
+            sheet = book.create_sheet(title)
+            sheet.freeze_panes = "A2"
+            for index, row in enumerate(rows):
+                cells = []
+                for value in row:
+                    cell = WriteOnlyCell(sheet, value=_cell(value))
+                    if index == 0:
+                        cell.font = Font(bold=True)
+                    cells.append(cell)
+                sheet.append(cells)
+        book.save(pending.stream)
+
+    audit.publish_audited(session, path, write, actor=actor, action="statistics.export", object_type="statistics",
+                          details={"quarter": str(quarter), "format": "xlsx", "file": path.name})
     return ret

@@ -8,8 +8,6 @@ audit event is committed (`publish_audited`). `MarkedPdf` is that ending for a o
 
 from __future__ import annotations
 
-import contextlib
-import os
 import secrets
 from collections.abc import Callable
 from io import BytesIO
@@ -21,8 +19,6 @@ from sqlmodel import Session
 
 from marac_prep import __version__
 from marac_prep.core import audit
-from marac_prep.core.db import unit_of_work
-from marac_prep.core.files import atomic_write
 from marac_prep.core.models import User
 from marac_prep.pack.document import PackCancelled, PackDocTemplate, page_numbers_pdf
 
@@ -98,32 +94,24 @@ def publish_audited(
     case_id: int | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> None:
-    """Writes `data` to `path` whole and records the audit event in the same step.
+    """Writes `data` to `path` whole and records the audit event in the same step
+    (`audit.publish_audited`: the bytes are on disk before the audit transaction begins).
 
-    The bytes go to a temporary file in the destination folder, renamed over `path` inside the
-    audit transaction: a failed commit (or `cancelled()` turning true) leaves no file and no
-    event. `actor_id` is the actor's id read before the session's read transaction was ended.
+    A failed commit (or `cancelled()` turning true) leaves no file and no event. `actor_id` is the
+    actor's id read before the session's read transaction was ended.
 
     Raises:
         PackCancelled: `cancelled()` was true before the file appeared.
     """
-    with atomic_write(path) as pending:
-        pending.stream.write(data)
-        try:
-            with unit_of_work(session):
-                if cancelled is not None and cancelled():
-                    raise PackCancelled()
-                audit.record(
-                    session, actor=session.get(User, actor_id) if actor_id else actor, action=action,
-                    object_type=object_type, object_id=object_id, case_id=case_id, details=details,
-                )
-                session.flush()
-                pending.publish()  # inside the transaction: a failed commit removes the file below
-        except BaseException:
-            if pending.published:
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
-            raise
+
+    def check() -> None:
+        if cancelled is not None and cancelled():
+            raise PackCancelled()
+
+    audit.publish_audited(
+        session, path, lambda pending: pending.stream.write(data), actor=actor, actor_id=actor_id, action=action,
+        object_type=object_type, object_id=object_id, case_id=case_id, details=details, check=check,
+    )
 
 
 class MarkedPdf:
