@@ -18,18 +18,18 @@ Only the standard library and Qt-free, ORM-free modules are imported here.
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import os
 import re
 import sqlite3
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from marac_prep.core.host import filesystem_type, is_network_type, same_account
 
 if TYPE_CHECKING:
     from marac_prep.core.settings import Settings
@@ -40,16 +40,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 _REVISION_LINE = re.compile(r"^(revision|down_revision)\s*=\s*(['\"])(\w+)\2", re.MULTILINE)
 SQLITE_HEADER = b"SQLite format 3\x00"  # as core.db.probing: an encrypted file lacks it
 ENV_DATABASE = "MARAC_PREP_DATABASE"  # as core.db.engine
-# As core.db.probing (tied by a test): files up to this size are checked on open; a file on one of
-# these file systems is refused (SQLite's locking works on one computer only).
+# As core.db.probing (tied by a test): files up to this size are checked on open.
 QUICK_CHECK_LIMIT_BYTES = 64 * 1024 * 1024
-NETWORK_FILESYSTEMS = frozenset(
-    {
-        "nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "ncpfs", "afs", "coda", "9p",
-        "ceph", "glusterfs", "lustre", "gpfs", "davfs", "fuse.sshfs", "sshfs", "fuse.rclone",
-        "fuse.davfs2", "fuse.glusterfs", "fuse.s3fs", "fuse.gcsfuse", "fuse.cephfs", "webdav",
-    }
-)
 APP_NAME = "MaracPrep"
 # Statuses that count as an agency's answer (core.vocabulary.ANSWERED_STATUSES; tied by a test).
 ANSWERED = frozenset({"returned", "nothing_known"})
@@ -218,43 +210,8 @@ def _remove_sidecars(made: list[Path]) -> None:
         log.info("left a database's side file (%s)", exc.__class__.__name__)
 
 
-def filesystem_type(path: Path) -> str | None:
-    """`core.db.probing.filesystem_type` (tied by a test): "nfs", "cifs", "ext4" …, or None."""
-    existing = path.resolve()
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if sys.platform.startswith("linux"):
-        try:
-            lines = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return None
-        target = str(existing)
-        best, best_type = "", None
-        for line in lines:
-            parts = line.split()
-            if len(parts) < 3:
-                continue
-            mount = parts[1].replace("\\040", " ")
-            inside = target == mount or target.startswith(mount.rstrip("/") + "/")
-            if inside and len(mount) >= len(best):
-                best, best_type = mount, parts[2]
-        return best_type
-    if sys.platform == "win32":
-        import ctypes
-
-        drive = existing.anchor
-        if drive.startswith("\\\\"):
-            return "smb"
-        windll = getattr(ctypes, "windll", None)
-        if windll is None or not drive:
-            return None
-        return "smb" if windll.kernel32.GetDriveTypeW(drive) == 4 else None  # DRIVE_REMOTE
-    return None
-
-
 def _on_network_drive(path: Path) -> bool:
-    fs_type = (filesystem_type(path) or "").lower()
-    return fs_type in NETWORK_FILESYSTEMS or fs_type.startswith(("nfs", "smb", "cifs"))
+    return is_network_type(filesystem_type(path) or "")
 
 
 def _read(connection: sqlite3.Connection, location: str, *, user_name: str | None, os_account: str,
@@ -330,32 +287,6 @@ def _marks(count: int) -> str:
 
 def _day(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10]) if value is not None else None
-
-
-def current_os_account() -> str:
-    """`core.identity.current_os_account` (tied by a test): asked of the operating system."""
-    if sys.platform == "win32":
-        import ctypes
-
-        size = ctypes.c_uint32(257)
-        buffer = ctypes.create_unicode_buffer(size.value)
-        advapi32 = getattr(ctypes, "windll").advapi32  # noqa: B009 (absent on other platforms)
-        return str(buffer.value) if advapi32.GetUserNameW(buffer, ctypes.byref(size)) else ""
-    import pwd
-
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:
-        return ""
-
-
-def same_account(bound: str | None, claimed: str | None) -> bool:
-    """`core.identity.same_account` (tied by a test)."""
-    if not bound or not claimed:
-        return False
-    if sys.platform == "win32":
-        return bound.casefold() == claimed.casefold()
-    return hmac.compare_digest(bound.encode(), claimed.encode())
 
 
 def _user_id(connection: sqlite3.Connection, user_name: str | None, os_account: str) -> int:

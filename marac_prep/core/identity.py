@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,42 +21,14 @@ from sqlmodel import Session, col, select
 from marac_prep.core import passphrases
 from marac_prep.core.db import Database
 from marac_prep.core.errors import PermissionDenied, ValidationError
+from marac_prep.core.host import current_os_account as current_os_account  # re-exported
+from marac_prep.core.host import same_account
 from marac_prep.core.models import DatabaseCreator, User
 
 # scrypt for profile passphrases: 16 MiB per guess; cheap enough to check at every unlock.
 _N, _R, _P = 2**14, 8, 1
 _MAXMEM = 64 * 1024 * 1024
 MIN_PASSPHRASE = passphrases.MIN_LENGTH
-
-
-def current_os_account() -> str:
-    """The operating-system account this process runs as ("" when it cannot be told).
-
-    Asked of the operating system, never of LOGNAME/USER/USERNAME (which `getpass.getuser`
-    reads first and anyone can set on the command line).
-    """
-    if sys.platform == "win32":
-        import ctypes
-
-        size = ctypes.c_uint32(257)
-        buffer = ctypes.create_unicode_buffer(size.value)
-        advapi32 = getattr(ctypes, "windll").advapi32  # noqa: B009 (absent on other platforms)
-        return str(buffer.value) if advapi32.GetUserNameW(buffer, ctypes.byref(size)) else ""
-    import pwd
-
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:
-        return ""
-
-
-def same_account(bound: str | None, claimed: str | None) -> bool:
-    """Account names compare exactly, except on Windows where they are case-insensitive."""
-    if not bound or not claimed:
-        return False
-    if sys.platform == "win32":
-        return bound.casefold() == claimed.casefold()
-    return hmac.compare_digest(bound.encode(), claimed.encode())
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,8 @@ def open_workspace(window: MainWindow, *, database_target: str | None, user_name
 def show_first_screen(window: MainWindow, *, database_target: str | None, user_name: str | None) -> bool:
     """Reads and paints the first screen without the ORM (decision 0100); False when the lean read
     is not sure (the normal path then opens the workspace as before, with its messages)."""
-    from marac_prep.core.first_screen import current_os_account, read_first_screen
+    from marac_prep.core.first_screen import read_first_screen
+    from marac_prep.core.host import current_os_account
 
     screen = read_first_screen(database_target, user_name=user_name, os_account=current_os_account())
     if screen is None:

@@ -13,8 +13,8 @@ from sqlmodel import func, select
 from marac_prep.cli import main
 from marac_prep.core.audit import record_case_opened
 from marac_prep.core.db import open_database
-from marac_prep.core.db.probing import _linux_filesystem_type
 from marac_prep.core.errors import StorageError
+from marac_prep.core.host import _linux_filesystem_type
 from marac_prep.core.models import AuditEvent, ChronologyEntry, User
 from tests.factories import Workspace
 

@@ -7,13 +7,14 @@ import os
 import secrets
 import sqlite3
 import stat
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from marac_prep.core.db.keying import SALT_BYTES, Cipher, cipher_error, connect, looks_encrypted, salt_of
 from marac_prep.core.db.schema import check_revision
 from marac_prep.core.errors import StorageError
+from marac_prep.core.host import filesystem_type as filesystem_type  # re-exported: callers import it from here
+from marac_prep.core.host import is_network_type
 from marac_prep.core.passphrases import check_new_passphrase
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -21,14 +22,6 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 # SQLite still reports corruption when a damaged page is read.
 QUICK_CHECK_LIMIT_BYTES = 64 * 1024 * 1024
 
-# File systems on which SQLite's WAL locking cannot be trusted (it needs shared memory on one host).
-NETWORK_FILESYSTEMS = frozenset(
-    {
-        "nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "ncpfs", "afs", "coda", "9p",
-        "ceph", "glusterfs", "lustre", "gpfs", "davfs", "fuse.sshfs", "sshfs", "fuse.rclone",
-        "fuse.davfs2", "fuse.glusterfs", "fuse.s3fs", "fuse.gcsfuse", "fuse.cephfs", "webdav",
-    }
-)
 FilesystemLookup = Callable[[Path], "str | None"]
 
 
@@ -36,54 +29,9 @@ def is_postgres_url(target: str | Path) -> bool:
     return str(target).startswith(("postgresql:", "postgres:", "postgresql+"))
 
 
-def _linux_filesystem_type(path: Path, mounts_file: Path = Path("/proc/mounts")) -> str | None:
-    """The type of the file system holding `path`, from the longest matching mount point."""
-    try:
-        lines = mounts_file.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    target = str(path)
-    best, best_type = "", None
-    for line in lines:
-        parts = line.split()
-        if len(parts) < 3:
-            continue
-        # /proc/mounts escapes spaces in mount points as \040.
-        mount = parts[1].replace("\\040", " ")
-        inside = target == mount or target.startswith(mount.rstrip("/") + "/")
-        if inside and len(mount) >= len(best):
-            best, best_type = mount, parts[2]
-    return best_type
-
-
-def _windows_filesystem_type(path: Path) -> str | None:
-    import ctypes
-
-    drive = path.anchor
-    if drive.startswith("\\\\"):
-        return "smb"  # a UNC path (\\server\share) is always a network share
-    windll = getattr(ctypes, "windll", None)
-    if windll is None or not drive:
-        return None
-    drive_remote = 4
-    return "smb" if windll.kernel32.GetDriveTypeW(drive) == drive_remote else None
-
-
-def filesystem_type(path: Path) -> str | None:
-    """The file-system type of `path` ("nfs", "cifs", "ext4" …), or None when it cannot be told."""
-    existing = path.resolve()
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if sys.platform.startswith("linux"):
-        return _linux_filesystem_type(existing)
-    if sys.platform == "win32":
-        return _windows_filesystem_type(existing)
-    return None
-
-
 def refuse_network_filesystem(path: Path, lookup: FilesystemLookup) -> None:
     fs_type = (lookup(path) or "").lower()
-    if fs_type in NETWORK_FILESYSTEMS or fs_type.startswith(("nfs", "smb", "cifs")):
+    if is_network_type(fs_type):
         raise StorageError(
             f"{path} is on a network drive ({fs_type}). A Marac Prep file must be on this "
             "computer's own disk: SQLite's locking only works on one computer, and two people "
