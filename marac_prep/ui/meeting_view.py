@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from marac_prep.core.dates import display_day
+from marac_prep.core.first_screen import LeanCase  # no database code: the first screen's own line
 from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.text import ALERT, plain_label, tooltip
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # the data stack loads after the first screen is painted (dec
     from sqlmodel import Session
 
     from marac_prep.analysis.repeats import RepeatStatus
-    from marac_prep.core.first_screen import LeanCase, LeanMeeting
+    from marac_prep.core.first_screen import LeanMeeting
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ARRIVED = QColor("#fff2b3")  # a soft yellow behind a case whose return has just come in
@@ -57,30 +58,20 @@ class MeetingLine:
 
 
 @dataclass(frozen=True)
-class CaseLine:
-    """One case on a meeting's list, as the coordinator scans it."""
+class CaseLine(LeanCase):
+    """One case on a meeting's list, as the coordinator scans it: the first screen's line
+    (`core.first_screen.LeanCase`, the same fields) with the repeat finding from the people
+    matched across cases."""
 
-    case_id: int
-    reference: str
-    victim: str
-    referring_agency: str
-    dash_score: int | None
-    repeat: bool
-    answered: int
-    expected: int
-    status: str
     risk_level: str | None = None
-    repeat_status: RepeatStatus | None = None  # from the people matched across cases
+    repeat_status: RepeatStatus | None = None
     # On the first screen (read without the ORM, decision 0100) until the normal read replaces it.
     repeat_pending: bool = False
 
     @classmethod
     def first_screen(cls, lean: LeanCase) -> CaseLine:
         """The first screen's line: all but the repeat finding, which says it is being checked."""
-        return cls(case_id=lean.case_id, reference=lean.reference, victim=lean.victim,
-                   referring_agency=lean.referring_agency, dash_score=lean.dash_score, repeat=lean.repeat,
-                   answered=lean.answered, expected=lean.expected, status=lean.status,
-                   risk_level=lean.risk_level, repeat_pending=True)
+        return cls(**{f.name: getattr(lean, f.name) for f in fields(LeanCase)}, repeat_pending=True)
 
     @property
     def is_repeat(self) -> bool:
