@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from marac_prep.core.host import filesystem_type, is_network_type, same_account
+from marac_prep.core.vocabulary import ReturnStatusOf
 
 if TYPE_CHECKING:
     from marac_prep.core.settings import Settings
@@ -43,8 +44,6 @@ ENV_DATABASE = "MARAC_PREP_DATABASE"  # as core.db.engine
 # As core.db.probing (tied by a test): files up to this size are checked on open.
 QUICK_CHECK_LIMIT_BYTES = 64 * 1024 * 1024
 APP_NAME = "MaracPrep"
-# Statuses that count as an agency's answer (core.vocabulary.ANSWERED_STATUSES; tied by a test).
-ANSWERED = frozenset({"returned", "nothing_known"})
 
 
 class _NotSure(Exception):
@@ -73,20 +72,13 @@ class LeanReturnRecord:
 
 
 @dataclass(frozen=True)
-class LeanReturnRow:
+class LeanReturnRow(ReturnStatusOf):
     """`core.returns.ReturnRow` over lean records (same attributes, same rules)."""
 
     agency: LeanAgency
     record: LeanReturnRecord | None
     expected: bool
 
-    @property
-    def status(self) -> str:
-        return self.record.status if self.record else "not_requested"
-
-    @property
-    def answered(self) -> bool:
-        return self.status in ANSWERED
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from marac_prep.core.errors import ConflictError, ValidationError
 from marac_prep.core.models import Agency, AgencyReturn, Case, ChronologyEntry, Person, User
 from marac_prep.core.permissions import allowed, require
 from marac_prep.core.versioning import save_versioned
-from marac_prep.core.vocabulary import ANSWERED_STATUSES, RETURN_STATUSES, check_choice
+from marac_prep.core.vocabulary import ANSWERED_STATUSES, RETURN_STATUSES, ReturnStatusOf, check_choice
 
 
 @dataclass(frozen=True)
-class ReturnRow:
+class ReturnRow(ReturnStatusOf):
     """One agency's return for a case, whether or not a record exists yet.
 
     Attributes:
@@ -31,14 +31,6 @@ class ReturnRow:
     agency: Agency
     record: AgencyReturn | None
     expected: bool
-
-    @property
-    def status(self) -> str:
-        return self.record.status if self.record else "not_requested"
-
-    @property
-    def answered(self) -> bool:
-        return self.status in ANSWERED_STATUSES
 
 
 def expected_agency_ids(agencies: list[Agency], *, has_children: bool) -> set[int]:

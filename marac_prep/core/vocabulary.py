@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from marac_prep.core.errors import ValidationError
 from marac_prep.core.settings import packaged
@@ -32,6 +33,22 @@ RETURN_STATUS_LABELS = {
 # A return counts as "answered" when the agency has told us something, including that it holds nothing.
 # Declining is never an answer: the meeting still does not know what the agency holds.
 ANSWERED_STATUSES = frozenset({"returned", "nothing_known"})
+
+
+class ReturnStatusOf:
+    """What an agency's return row says of its answer, from its stored `record` (None: nothing
+    recorded, so not requested). Shared by the return rows over model objects (`core.returns`) and
+    over the first screen's lean records (`core.first_screen`)."""
+
+    record: Any
+
+    @property
+    def status(self) -> str:
+        return str(self.record.status) if self.record else "not_requested"
+
+    @property
+    def answered(self) -> bool:
+        return self.status in ANSWERED_STATUSES
 MEETING_STATUSES = ("planned", "held", "closed")
 CASE_STATUSES = ("open", "discussed", "closed")
 FACT_OR_OPINION = ("fact", "opinion")

@@ -21,7 +21,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from marac_prep.core.dates import display_day
-from marac_prep.core.first_screen import LeanCase  # no database code: the first screen's own line
+from marac_prep.core.first_screen import LeanCase, LeanMeeting  # no database code: the first screen's lines
 from marac_prep.ui.line_model import LineTableModel
 from marac_prep.ui.text import ALERT, plain_label, tooltip
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:  # the data stack loads after the first screen is painted (dec
     from sqlmodel import Session
 
     from marac_prep.analysis.repeats import RepeatStatus
-    from marac_prep.core.first_screen import LeanMeeting
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ARRIVED = QColor("#fff2b3")  # a soft yellow behind a case whose return has just come in
@@ -39,18 +38,12 @@ PENDING = QColor("#6b7280")  # a value still being worked out: grey, not a findi
 
 
 @dataclass(frozen=True)
-class MeetingLine:
-    meeting_id: int
-    meeting_date: date
-    area: str
-    status: str
-    version: int
-    case_count: int
+class MeetingLine(LeanMeeting):
+    """A meeting in the list: the first screen's line (`core.first_screen.LeanMeeting`) with its title."""
 
     @classmethod
     def first_screen(cls, lean: LeanMeeting) -> MeetingLine:
-        return cls(meeting_id=lean.meeting_id, meeting_date=lean.meeting_date, area=lean.area, status=lean.status,
-                   version=lean.version, case_count=lean.case_count)
+        return cls(**{f.name: getattr(lean, f.name) for f in fields(LeanMeeting)})
 
     @property
     def title(self) -> str:

@@ -323,11 +323,9 @@ def test_a_profile_the_normal_path_would_question_gets_no_first_screen(workspace
 def test_the_lean_copies_agree_with_the_originals(monkeypatch, tmp_path):
     from marac_prep.core.db import default_database_path, probing
     from marac_prep.core.db.schema import known_revisions
-    from marac_prep.core.vocabulary import ANSWERED_STATUSES
 
     assert first_screen.head_revision() == known_revisions()[1]
     assert first_screen.QUICK_CHECK_LIMIT_BYTES == probing.QUICK_CHECK_LIMIT_BYTES
-    assert first_screen.ANSWERED == ANSWERED_STATUSES
     monkeypatch.delenv(first_screen.ENV_DATABASE, raising=False)
     assert first_screen.default_target() == str(default_database_path())
     monkeypatch.setenv(first_screen.ENV_DATABASE, str(tmp_path / "elsewhere.sqlite"))
