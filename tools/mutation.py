@@ -48,9 +48,27 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "timeline": ("marac_prep/analysis/timeline.py", ["tests/analysis/test_timeline.py"]),
     "language": ("marac_prep/analysis/language.py", ["tests/analysis/test_language.py"]),
     "stats": ("marac_prep/analysis/stats.py", ["tests/analysis/test_stats.py"]),
+    # The reader is tested by its labelled corpora (tests/analysis/reading_corpus*.txt, scored by
+    # test_reading.py) as well as by its unit cases; `names_in` there decides the person-shaped words.
     "reader": (
         "marac_prep/analysis/reading/reader.py",
-        ["tests/analysis/test_reading.py", "tests/analysis/test_reading_store.py"],
+        ["tests/analysis/test_reading.py", "tests/analysis/test_reading_store.py",
+         "tests/analysis/test_reading_names.py"],
+    ),
+    "reading_names": (
+        "marac_prep/analysis/reading/names.py",
+        ["tests/analysis/test_reading_names.py", "tests/analysis/test_reading_names_exact.py"],
+    ),
+    "reading_store": (
+        "marac_prep/analysis/reading/store.py",
+        ["tests/analysis/test_reading_store.py", "tests/analysis/test_signals_store_busy.py",
+         "tests/analysis/test_language.py"],
+    ),
+    # The pattern language's compiler (inflections, pieces, gaps, the rules' fingerprint); the data
+    # it compiles (resources/reading/) is tested by the same corpora, not by mutation.
+    "reading_patterns": (
+        "marac_prep/analysis/reading/patterns.py",
+        ["tests/analysis/test_reading.py", "tests/analysis/test_reading_names.py"],
     ),
 }
 
