@@ -61,8 +61,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     ),
     "reading_store": (
         "marac_prep/analysis/reading/store.py",
-        ["tests/analysis/test_reading_store.py", "tests/analysis/test_signals_store_busy.py",
-         "tests/analysis/test_language.py"],
+        ["tests/analysis/test_reading_store.py", "tests/analysis/test_reading_store_exact.py",
+         "tests/analysis/test_signals_store_busy.py", "tests/analysis/test_language.py"],
     ),
     # The pattern language's compiler (inflections, pieces, gaps, the rules' fingerprint); the data
     # it compiles (resources/reading/) is tested by the same corpora, not by mutation.
@@ -90,6 +90,12 @@ def _scratch(workdir: Path, name: str, target: str, tests: list[str]) -> Path:
         # shared machine that cut off healthy runs and counted them "timeout" (killed). A wide
         # margin leaves only real hangs as timeouts.
         "timeout_multiplier = 200\n"
+        # By default mutmut forks each mutant's worker from its own process, which has just run the
+        # tests: the worker inherits every process cache those tests filled (the reader built once
+        # per process, the texts it has read, decoded stored signals), so a mutant behind such a
+        # cache is never called and "survives". A fork server that has only collected the tests
+        # starts each worker with empty caches, as a new process of the app would.
+        'process_isolation = "forkserver"\n'
         'source_paths = ["marac_prep"]\n'
         f"only_mutate = [{json.dumps(target)}]\n"
         'also_copy = ["resources"]\n'
