@@ -136,3 +136,23 @@ def test_a_failed_store_is_logged_in_words_and_the_analysis_goes_on(sqlite_db, c
     assert case_file.signals
     assert [r.getMessage() for r in caplog.records if r.name == store.log.name] == [
         "text signals not stored this time (StorageError); they are read again next time"]
+
+
+def test_a_read_only_workspace_is_read_but_never_written(sqlite_db, caplog):
+    with sqlite_db.session() as session:
+        ws = Workspace(session)
+        case = ws.case(ws.meeting())
+        ws.entry(case, "POL", on=date(2026, 1, 3), summary="He threatened to kill her, a fictional call.")
+        session.commit()
+    read_only = open_database(sqlite_db.location, read_only=True)
+    try:
+        with read_only.session() as s, caplog.at_level(logging.INFO, logger=store.log.name):
+            entries = s.exec(select(ChronologyEntry)).all()
+            assert read_and_store(s, entries) == 1
+            case_file = load_case_file(s, case.id or 0, with_history=False)
+            attach_signals(s, [case_file])
+            assert case_file.signals
+    finally:
+        read_only.close()
+    assert _stored(sqlite_db) == {}
+    assert not [r for r in caplog.records if r.name == store.log.name]  # not even tried
