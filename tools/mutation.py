@@ -53,8 +53,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     # test_reading.py) as well as by its unit cases; `names_in` there decides the person-shaped words.
     "reader": (
         "marac_prep/analysis/reading/reader.py",
-        ["tests/analysis/test_reading.py", "tests/analysis/test_reading_store.py",
-         "tests/analysis/test_reading_names.py"],
+        ["tests/analysis/test_reading.py", "tests/analysis/test_reader_exact.py",
+         "tests/analysis/test_reading_store.py", "tests/analysis/test_reading_names.py"],
     ),
     "reading_names": (
         "marac_prep/analysis/reading/names.py",
