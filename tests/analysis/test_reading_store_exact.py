@@ -156,3 +156,26 @@ def test_a_read_only_workspace_is_read_but_never_written(sqlite_db, caplog):
         read_only.close()
     assert _stored(sqlite_db) == {}
     assert not [r for r in caplog.records if r.name == store.log.name]  # not even tried
+
+
+def test_an_entry_with_detail_and_nothing_to_flag_is_not_read_again(db, session, meeting, monkeypatch):
+    """Its stored "nothing" answers the victim-blaming finder, which asks about "summary⏎detail"."""
+    from marac_prep.analysis.gaps import analyse_case
+    from marac_prep.analysis.reading import reader as reader_module
+
+    ws, m, case, _entries = meeting
+    quiet = ws.entry(case, "HLTH", summary="Seen by the GP.", detail="Chest infection; antibiotics given.")
+    _meeting, files = load_meeting_files(session, m.id)
+    attach_signals(session, files)
+    assert quiet.id not in files[0].signals and quiet.id in _stored(db)
+    reader_module.forget_texts()  # as in a new process
+    real = reader_module.Reader.read
+
+    def no_reading(self, text):
+        assert text != reader_module.entry_text(quiet.summary, quiet.detail), "read again"
+        return real(self, text)
+
+    monkeypatch.setattr(reader_module.Reader, "read", no_reading)
+    _meeting, files = load_meeting_files(session, m.id)
+    attach_signals(session, files)
+    analyse_case(files[0])
