@@ -69,7 +69,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     # it compiles (resources/reading/) is tested by the same corpora, not by mutation.
     "reading_patterns": (
         "marac_prep/analysis/reading/patterns.py",
-        ["tests/analysis/test_reading.py", "tests/analysis/test_reading_names.py"],
+        ["tests/analysis/test_reading.py", "tests/analysis/test_reading_patterns_exact.py",
+         "tests/analysis/test_reader_exact.py", "tests/analysis/test_reading_names.py"],
     ),
 }
 
