@@ -50,7 +50,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "language": ("marac_prep/analysis/language.py", ["tests/analysis/test_language.py"]),
     "stats": ("marac_prep/analysis/stats.py", ["tests/analysis/test_stats.py"]),
     # The reader is tested by its labelled corpora (tests/analysis/reading_corpus*.txt, scored by
-    # test_reading.py) as well as by its unit cases; `names_in` there decides the person-shaped words.
+    # test_reading.py) as well as by its unit cases; test_reading_names.py reads its texts through it.
     "reader": (
         "marac_prep/analysis/reading/reader.py",
         ["tests/analysis/test_reading.py", "tests/analysis/test_reader_exact.py",
