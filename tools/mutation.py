@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,9 +49,28 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "timeline": ("marac_prep/analysis/timeline.py", ["tests/analysis/test_timeline.py"]),
     "language": ("marac_prep/analysis/language.py", ["tests/analysis/test_language.py"]),
     "stats": ("marac_prep/analysis/stats.py", ["tests/analysis/test_stats.py"]),
+    # The reader is tested by its labelled corpora (tests/analysis/reading_corpus*.txt, scored by
+    # test_reading.py) as well as by its unit cases; test_reading_names.py reads its texts through it.
     "reader": (
         "marac_prep/analysis/reading/reader.py",
-        ["tests/analysis/test_reading.py", "tests/analysis/test_reading_store.py"],
+        ["tests/analysis/test_reading.py", "tests/analysis/test_reader_exact.py",
+         "tests/analysis/test_reading_store.py", "tests/analysis/test_reading_names.py"],
+    ),
+    "reading_names": (
+        "marac_prep/analysis/reading/names.py",
+        ["tests/analysis/test_reading_names.py", "tests/analysis/test_reading_names_exact.py"],
+    ),
+    "reading_store": (
+        "marac_prep/analysis/reading/store.py",
+        ["tests/analysis/test_reading_store.py", "tests/analysis/test_reading_store_exact.py",
+         "tests/analysis/test_signals_store_busy.py", "tests/analysis/test_language.py"],
+    ),
+    # The pattern language's compiler (inflections, pieces, gaps, the rules' fingerprint); the data
+    # it compiles (resources/reading/) is tested by the same corpora, not by mutation.
+    "reading_patterns": (
+        "marac_prep/analysis/reading/patterns.py",
+        ["tests/analysis/test_reading.py", "tests/analysis/test_reading_patterns_exact.py",
+         "tests/analysis/test_reader_exact.py", "tests/analysis/test_reading_names.py"],
     ),
 }
 
@@ -72,6 +92,12 @@ def _scratch(workdir: Path, name: str, target: str, tests: list[str]) -> Path:
         # shared machine that cut off healthy runs and counted them "timeout" (killed). A wide
         # margin leaves only real hangs as timeouts.
         "timeout_multiplier = 200\n"
+        # By default mutmut forks each mutant's worker from its own process, which has just run the
+        # tests: the worker inherits every process cache those tests filled (the reader built once
+        # per process, the texts it has read, decoded stored signals), so a mutant behind such a
+        # cache is never called and "survives". A fork server that has only collected the tests
+        # starts each worker with empty caches, as a new process of the app would.
+        'process_isolation = "forkserver"\n'
         'source_paths = ["marac_prep"]\n'
         f"only_mutate = [{json.dumps(target)}]\n"
         'also_copy = ["resources"]\n'
@@ -101,12 +127,12 @@ def _survivors(where: Path) -> str:
     return "\n".join(out)
 
 
-def _sample_stats(where: Path, target: str, digits: str) -> dict[str, int]:
-    """Counts over the sampled mutants only (`export-cicd-stats` counts the unrun ones as well)."""
+def _sample_stats(where: Path, target: str, patterns: list[str]) -> dict[str, int]:
+    """Counts over the mutants run only (`export-cicd-stats` counts the unrun ones as well)."""
     from mutmut.stats import status_by_exit_code  # type: ignore[import-not-found]  # mutmut 3
 
     meta = json.loads((where / "mutants" / (target + ".meta")).read_text(encoding="utf-8"))
-    codes = [code for key, code in meta["exit_code_by_key"].items() if key[-1] in digits]
+    codes = [code for key, code in meta["exit_code_by_key"].items() if any(fnmatch(key, p) for p in patterns)]
     counts: dict[str, int] = {"sampled_from": len(meta["exit_code_by_key"])}
     for code in codes:
         status = str(status_by_exit_code[code]).replace(" ", "_")
@@ -114,17 +140,19 @@ def _sample_stats(where: Path, target: str, digits: str) -> dict[str, int]:
     return counts
 
 
-def run(name: str, workdir: Path, *, show_survivors: bool, sample: str = "") -> dict[str, object]:
+def run(name: str, workdir: Path, *, show_survivors: bool, sample: str = "",
+        only: tuple[str, ...] = ()) -> dict[str, object]:
     target, tests = MODULES[name]
     where = _scratch(workdir, name, target, tests)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MARAC_PREP_TEST_POSTGRES_URL": ""}
     print(f"== {name}: mutating {target} against {', '.join(tests)}", flush=True)
     # A sample is every mutant whose number ends in one of `sample`'s digits: fixed, spread over
     # every function, and the same on every run (mutmut numbers a function's mutants in order).
-    names = [f"*__mutmut_*{d}" for d in sample]
+    # `only`: the mutants of some functions (mutmut's names, e.g. "*x_add_entry__mutmut_*").
+    names = [f"*__mutmut_*{d}" for d in sample] + [p if p.startswith("*") else f"*{p}" for p in only]
     subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names],  # noqa: S603
                    cwd=where, env=env, check=False)
-    stats = _sample_stats(where, target, sample) if sample else _stats(where)
+    stats = _sample_stats(where, target, names) if names else _stats(where)
     killed = stats.get("killed", 0) + stats.get("timeout", 0)
     total = killed + stats.get("survived", 0) + stats.get("no_tests", 0) + stats.get("suspicious", 0)
     rate = round(100 * killed / total, 1) if total else 0.0
@@ -132,7 +160,8 @@ def run(name: str, workdir: Path, *, show_survivors: bool, sample: str = "") -> 
     if show_survivors:
         print(_survivors(where))
     return {"module": target, "killed": killed, "total": total, "rate": rate, **stats,
-            **({"sample": f"mutant numbers ending in {', '.join(sample)}"} if sample else {})}
+            **({"sample": f"mutant numbers ending in {', '.join(sample)}"} if sample else {}),
+            **({"only": list(only)} if only else {})}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--survivors", action="store_true", help="print each surviving mutant's diff")
     parser.add_argument("--sample", default="", metavar="DIGITS",
                         help="mutate only the mutants whose number ends in one of DIGITS, e.g. 3 (a tenth)")
+    parser.add_argument("--only", action="append", default=[], metavar="GLOB",
+                        help="mutate only the mutants whose name matches, e.g. 'x_add_entry__mutmut_*' "
+                             "(repeatable; recorded under 'MODULE only …', not as the module's rate)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "marac-mutation")
     args = parser.parse_args(argv)
     if args.list:
@@ -153,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     for name in args.modules or list(MODULES):
-        results[name] = run(name, args.workdir, show_survivors=args.survivors, sample=args.sample)
+        key = f"{name} only {' '.join(args.only)}" if args.only else name
+        results[key] = run(name, args.workdir, show_survivors=args.survivors, sample=args.sample,
+                           only=tuple(args.only))
         RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     for name, result in results.items():
         print(f"{name:12} {result['killed']:>4} / {result['total']:<4} {result['rate']:>5} %")

@@ -7,11 +7,24 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from marac_prep.analysis.stats import CaseFacts, Quarter, RecordedPerson, age_on, count, quarterly_return
+from marac_prep.analysis.stats import (
+    CaseFacts,
+    Quarter,
+    QuarterlyReturn,
+    RecordedPerson,
+    SummaryRow,
+    _repeat,
+    age_on,
+    count,
+    national_figures,
+    quarterly_return,
+    summary_rows,
+)
 from marac_prep.core.cases import PersonInput, create_case
 from marac_prep.core.errors import PermissionDenied, ValidationError
 from marac_prep.core.meetings import create_meeting
 from marac_prep.core.models import Agency, Case, Meeting, Person
+from marac_prep.resources import load_json
 
 Q3 = Quarter(2026, 3)
 
@@ -92,7 +105,11 @@ def test_quarter_figures_match_the_hand_count(ws, session, quarter):
         "perpetrators_under_18": 1,
     }
     assert result.total.perpetrators_age_not_recorded == 1 and result.total.possible_repeats == 0
+    # Most referrals first, then by name (a dict compares equal in any order: compare the items).
+    assert list(result.total.referrals_by_agency.items()) == [
+        ("Police", 2), ("Health", 1), ("Housing", 1), ("Idva service", 1)]
     a, b = result.meetings
+    assert (a.figures.meetings, b.figures.meetings) == (1, 1)
     assert (a.meeting_date, a.figures.cases, a.figures.repeat_cases, a.figures.children) == (date(2026, 7, 9), 3, 1, 3)
     assert (b.figures.cases, b.figures.repeat_percent, b.figures.partner_agency_referral_percent) == (2, 50.0, 50.0)
     assert result.recommended_cases is None  # the adult female population is not set
@@ -105,6 +122,7 @@ def test_recommended_volume_from_the_population_setting(ws, session, quarter):
     result = quarterly_return(session, actor=ws.coordinator, quarter=Q3)
     # 40 a year per 10,000 adult women: 150,000 / 10,000 * 40 / 4 = 150 a quarter.
     assert result.recommended_cases == 150.0
+    assert result.adult_female_population == 150_000
 
 
 def test_only_coordinators_and_idvas_see_the_statistics(ws, session, quarter):
@@ -177,3 +195,106 @@ def test_demo_workspace_figures(ws, session):
     # The demo records diversity for most victims, and leaves some not recorded (as real referrals do).
     assert 0 < v["not_recorded"]["ethnicity"] < len(cases) and v["black_asian_minoritised"] > 0
     assert 0 < result["repeat_cases"] < len(cases)
+
+
+def _national(key: str) -> float:
+    return float(load_json("national_figures.json")["percentages"][key])
+
+
+def test_the_summary_lines_of_the_hand_counted_quarter(ws, session, quarter):
+    """Every line of the return as the view, the spreadsheet and the PDF show it (the fixture's hand count)."""
+    from marac_prep.core.settings import set_setting
+
+    def rows(volume: str) -> list[SummaryRow]:
+        return [
+            SummaryRow("meetings", "Meetings", 2),
+            SummaryRow("cases", "Cases discussed", 5, note=volume),
+            SummaryRow("repeat", "Repeat cases", 2, 40.0, _national("repeat")),
+            SummaryRow("children", "Children in the households", 6),
+            SummaryRow("partner_agency_referral", "Referrals from agencies other than the police", 3, 60.0,
+                       _national("partner_agency_referral")),
+            SummaryRow("black_asian_minoritised", "Victims who are Black, Asian or racially minoritised", 2, 40.0,
+                       _national("black_asian_minoritised"), "2 not recorded"),
+            SummaryRow("lgbt", "Victims who are LGBT+", 2, 40.0, _national("lgbt"), "2 not recorded"),
+            SummaryRow("disabled", "Victims who are disabled", 2, 40.0, _national("disabled"), "1 not recorded"),
+            SummaryRow("male", "Victims who are male", 1, 20.0, _national("male"), "1 not recorded"),
+            SummaryRow("aged_16_17", "Victims aged 16–17 on the referral date", 1, 20.0, None, "1 not recorded"),
+            SummaryRow("perpetrators_under_18", "Perpetrators aged 17 or under on the referral date", 1,
+                       note="1 with no date of birth recorded"),
+        ]
+
+    assert summary_rows(quarterly_return(session, actor=ws.coordinator, quarter=Q3)) == rows("")
+    set_setting(session, actor=ws.coordinator, name="adult_female_population", value=150_000)
+    assert summary_rows(quarterly_return(session, actor=ws.coordinator, quarter=Q3)) == rows(
+        "recommended for the area: about 150 a quarter (40 a year per 10,000 adult women)")
+
+
+def _facts(n: int = 1, *, repeat: str = "no", victim: RecordedPerson | None = None,
+           perpetrators: tuple[RecordedPerson, ...] = (), referral: date = date(2026, 7, 1)) -> CaseFacts:
+    return CaseFacts(case_id=n, meeting_id=1, referral_date=referral, referring_agency="Police",
+                     police_referral=True, repeat=repeat, children=0, victim=victim, perpetrators=perpetrators)
+
+
+def _return(facts: list[CaseFacts]) -> QuarterlyReturn:
+    return QuarterlyReturn(quarter=Q3, total=count(facts, meetings=1), meetings=(), national=national_figures(),
+                           adult_female_population=0, recommended_cases=None)
+
+
+def test_possible_repeats_are_noted_beside_the_repeat_line_in_words():
+    def repeat_line(*repeats: str) -> SummaryRow:
+        [row] = [r for r in summary_rows(_return([_facts(i, repeat=r) for i, r in enumerate(repeats)]))
+                 if r.key == "repeat"]
+        return row
+
+    national = _national("repeat")
+    assert repeat_line("repeat", "no") == SummaryRow("repeat", "Repeat cases", 1, 50.0, national, "")
+    assert repeat_line("possible", "repeat", "no", "no") == SummaryRow(
+        "repeat", "Repeat cases", 1, 25.0, national, "1 possible repeat not counted until confirmed")
+    assert repeat_line("possible", "possible", "no", "no") == SummaryRow(
+        "repeat", "Repeat cases", 0, 0.0, national, "2 possible repeats not counted until confirmed")
+
+
+def test_every_field_recorded_leaves_nothing_not_recorded():
+    """The "not recorded" counts name every field even at 0, so a line never loses its note's field."""
+    victim = RecordedPerson(gender="Female", ethnicity="White British", disability="No disability", lgbt=False,
+                            date_of_birth=date(1990, 4, 3))
+    figures = count([_facts(1, victim=victim), _facts(2, victim=victim)], meetings=1)
+    assert figures.victims.not_recorded == {"ethnicity": 0, "lgbt": 0, "disability": 0, "gender": 0, "age": 0}
+    assert [r.note for r in summary_rows(_return([_facts(1, victim=victim)]))] == [""] * 11
+    nobody = count([_facts(1), _facts(2, victim=victim)], meetings=1)
+    assert nobody.victims.not_recorded == {"ethnicity": 1, "lgbt": 1, "disability": 1, "gender": 1, "age": 1}
+
+
+def test_ages_at_the_edges_of_the_figures_on_the_referral_date():
+    """Two victims of 16 and 17 are two; a perpetrator who is 17 that day is counted, 18 is not."""
+    day = date(2026, 7, 1)
+    sixteen, seventeen = RecordedPerson(date_of_birth=date(2010, 7, 1)), RecordedPerson(date_of_birth=date(2008, 7, 2))
+    eighteen = RecordedPerson(date_of_birth=date(2008, 7, 1))
+    figures = count([
+        _facts(1, victim=sixteen, perpetrators=(seventeen,), referral=day),
+        _facts(2, victim=seventeen, perpetrators=(eighteen, RecordedPerson()), referral=day),
+        _facts(3, victim=eighteen, referral=day),
+    ], meetings=1)
+    assert (figures.victims.aged_16_17, figures.perpetrators_under_18, figures.perpetrators_age_not_recorded) == (
+        2, 1, 1)
+
+
+def test_the_return_follows_the_shared_repeat_status():
+    """A referral's own mark counts with a possible match (criterion or flag), but not against an earlier
+    Marac outside the window: the case header then says "No – last Marac …", and the return agrees."""
+    by_criterion = Case(referral_date=date(2026, 7, 1), repeat=False, criteria=["repeat"])
+    by_flag = Case(referral_date=date(2026, 7, 1), repeat=True, criteria=[])
+    unmarked = Case(referral_date=date(2026, 7, 1), repeat=False, criteria=["visible_high_risk"])
+    assert [_repeat(by_criterion, "possible_repeat"), _repeat(by_flag, "possible_repeat"),
+            _repeat(unmarked, "possible_repeat")] == ["repeat", "repeat", "possible"]
+    assert [_repeat(by_criterion, "after_window"), _repeat(by_flag, "none"), _repeat(unmarked, "repeat"),
+            _repeat(unmarked, "marked")] == ["no", "no", "repeat", "repeat"]
+
+
+def test_national_figures_are_read_whole_from_the_resource():
+    data = load_json("national_figures.json")
+    national = national_figures()
+    assert national.source == data["source"] and national.period_end == date.fromisoformat(data["period_end"])
+    assert national.percentages == {k: float(v) for k, v in data["percentages"].items()}
+    assert (national.cases_per_10000_adult_women, national.recommended_per_10000_adult_women) == (
+        float(data["cases_per_10000_adult_women"]), float(data["recommended_cases_per_10000_adult_women_per_year"]))
