@@ -17,7 +17,7 @@ def test_a_referral_quotes_the_longest_agency_named_where_it_went():
 
 def test_only_a_referral_takes_an_agency_named_beside_it():
     assert read_text("He choked her in front of the police.") == (
-        Found("risk_indicator", "strangulation", 3, 9, "choked"),)
+        Found("risk_indicator", "strangulation", 3, 13, "choked her"),)
 
 
 def test_two_matches_of_one_signal_side_by_side_are_both_kept():
@@ -66,4 +66,4 @@ def test_another_context_stage_is_built_with_the_rules_and_decides_what_stands()
     text = "He never choked her."
     assert read_text(text) == ()
     assert Reader(context=f"{__name__}.NothingApplies").read(text) == (
-        Found("risk_indicator", "strangulation", 9, 15, "choked"),)
+        Found("risk_indicator", "strangulation", 9, 19, "choked her"),)
