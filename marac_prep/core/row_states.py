@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, event, insert, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -42,17 +42,30 @@ def row_digest(row: Any) -> str:
     Values are the driver's own (read with plain SQL, no type conversion) and NULLs are left
     out, so a later version adding a nullable column does not change any digest.
     """
-    values = {key: value for key, value in zip(row._fields, tuple(row), strict=True) if value is not None}
-    canonical = json.dumps(values, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
+    return _digest_of(row._fields, tuple(row))
+
+
+def _digest_of(names: Any, values: Any) -> str:
+    stored = {key: value for key, value in zip(names, values, strict=True) if value is not None}
+    canonical = json.dumps(stored, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
 def _digests(session: Any, table_name: str, ids: list[int]) -> dict[int, str]:
-    query = text(f"SELECT * FROM {table_name} WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+    # Through the driver's own cursor: the values `row_digest` sees from plain SQL, without a
+    # result-row object per row (an import seals tens of thousands of rows in one event).
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     found: dict[int, str] = {}
     for start in range(0, len(ids), _CHUNK):
-        for row in session.execute(query, {"ids": ids[start : start + _CHUNK]}):
-            found[int(row.id)] = row_digest(row)
+        chunk = ids[start : start + _CHUNK]
+        cursor = connection.exec_driver_sql(
+            f"SELECT * FROM {table_name} WHERE id IN ({', '.join([mark] * len(chunk))})", tuple(chunk)
+        ).cursor
+        names = [column[0] for column in cursor.description]
+        at = names.index("id")
+        for values in cursor.fetchall():
+            found[int(values[at])] = _digest_of(names, values)
     return found
 
 
@@ -182,7 +195,8 @@ def seal_states(session: Session, event_id: int, taken: TakenChanges | None = No
             hasher.add(table_name, row_id, digest)
             rows.append({"event_id": event_id, "tbl": table_name, "row_id": row_id, "digest": digest})
         if rows:
-            session.execute(insert(AuditRowState), rows)
+            # The table, not the model: a plain executemany, not the ORM's bulk path row by row.
+            session.execute(insert(AuditRowState.__table__), rows)  # type: ignore[attr-defined]
     return hasher.hexdigest()
 
 
