@@ -177,3 +177,21 @@ def test_tracked_names_sort_alike_in_any_locale():
     from marac_prep.core.row_states import TRACKED
 
     assert sorted(TRACKED) == sorted(TRACKED, key=lambda name: name.replace("_", ""))
+
+
+def test_a_run_of_ids_and_scattered_ids_are_digested_alike(db):
+    """Rows are read back for sealing as one id range when the ids run without a gap (an
+    import's), else by their ids: either way each row's digest is `row_digest` over the row as
+    plain SQL reads it, and an id with no row is left out."""
+    from marac_prep.core.row_states import _digests, all_rows, row_digest
+
+    _busy_workspace(db)
+    with db.session() as s:
+        expected = {int(row.id): row_digest(row) for row in all_rows(s.connection(), "chronology_entry")}
+        ids = sorted(expected)
+        assert ids[:2] == [ids[0], ids[0] + 1]  # two entries made one after the other
+        run = ids[:2]
+        scattered = [ids[0], ids[-1] + 50]  # a gap, and an id with no row
+        assert _digests(s, "chronology_entry", run) == {i: expected[i] for i in run}
+        assert _digests(s, "chronology_entry", scattered) == {ids[0]: expected[ids[0]]}
+        assert _digests(s, "chronology_entry", [*run, *run]) == {i: expected[i] for i in run}
