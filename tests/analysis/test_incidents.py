@@ -129,3 +129,16 @@ def test_two_month_dated_records_of_a_month_without_a_days_incident_are_one_inci
     housing = _record(3, HSG, date(2026, 4, 1), precision="month")
     health = _record(4, HLTH, date(2026, 4, 1), precision="month")
     assert _count(tenth, twentieth, housing, health) == [[1], [2], [3, 4]]
+
+
+def test_a_year_dated_record_joins_the_narrowest_vague_incident_its_year_may_be():
+    # Found by mutation testing (session 6): the vaguely dated records are taken narrowest first.
+    # With no day's incident, April (30 days) forms its incident before March (31 days); the
+    # year-only record then joins the first incident it may be part of, April's. Taken by first
+    # day instead (year, March, April), the year record would form an incident March then joins,
+    # and the incidents would be [year, March], [April].
+    year = _record(1, HLTH, date(2026, 1, 1), precision="year")
+    march = _record(2, POL, date(2026, 3, 1), precision="month")
+    april = _record(3, HSG, date(2026, 4, 1), precision="month")
+    assert _count(year, march, april) == [[2], [1, 3]]
+    assert _count(april, march, year) == [[2], [1, 3]]

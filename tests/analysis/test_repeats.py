@@ -256,3 +256,128 @@ def test_the_settings_in_force_give_the_window_and_the_definition_and_an_unknown
     assert RepeatSettings.from_settings(chosen) == RepeatSettings(window_days=200, definition="any_abuse")
     unknown = replace(packaged(), repeat_definition="whatever was typed")
     assert RepeatSettings.from_settings(unknown).definition == "referral"
+
+
+# Found by mutation testing (session 6): no test read the statuses `repeat_statuses` gives a
+# meeting's cases, nor `repeat_findings` without settings, nor an earlier case with two matches
+# for this case's perpetrator.
+
+
+def _db_case(ws, reference, referral, victim, meeting=None):
+    from marac_prep.core.cases import PersonInput, create_case
+
+    return create_case(
+        ws.session, actor=ws.coordinator, reference=reference, referral_date=referral,
+        referring_agency_id=ws.agency["POL"].id, meeting_id=meeting.id if meeting else None,
+        criteria=["visible_high_risk"], dash_score=15,
+        people=[PersonInput(role="victim", name=victim, date_of_birth=date(1990, 4, 3), gender="Female"),
+                PersonInput(role="perpetrator", name="Gethin MORRIS", date_of_birth=date(1987, 9, 21),
+                            gender="Male")],
+    )
+
+
+@pytest.fixture
+def two_referrals(ws, session):
+    """An earlier referral (Marac 11 Sep 2025) and a later one whose victim is spelled differently
+    (score 0.945 against her earlier record) with the same perpetrator (score 1.0)."""
+    from marac_prep.core.meetings import create_meeting
+    from marac_prep.core.models import Person
+    from sqlmodel import select
+
+    earlier_meeting = create_meeting(session, actor=ws.coordinator, meeting_date=date(2025, 9, 11))
+    later_meeting = create_meeting(session, actor=ws.coordinator, meeting_date=date(2026, 3, 12))
+    earlier = _db_case(ws, "MAR-R-0001", date(2025, 9, 1), "Alys PRITCHARD", earlier_meeting)
+    later = _db_case(ws, "MAR-R-0002", REFERRAL, "Alys PRICHARD", later_meeting)
+    session.commit()
+    people = {
+        c.id: list(session.exec(select(Person).where(Person.case_id == c.id).order_by(Person.id)).all())
+        for c in (earlier, later)
+    }
+    return earlier, later, people
+
+
+def _earlier_status(case_id: int, state: str) -> object:
+    from marac_prep.analysis.repeats import EarlierMarac, RepeatStatus
+
+    return RepeatStatus(state, EarlierMarac(
+        case_id=case_id, reference="MAR-R-0001", marac_date=date(2025, 9, 11), referral_date=date(2025, 9, 1),
+        perpetrator="same", confirmed=False,
+        reasons=("same date of birth", "surname sounds alike", "same first name"),
+    ))
+
+
+def test_repeat_statuses_gives_each_case_of_a_meeting_its_status(ws, session, two_referrals):
+    from marac_prep.analysis.repeats import RepeatStatus, repeat_statuses
+
+    earlier, later, people = two_referrals
+    assert repeat_statuses(session, [later, earlier], people) == {
+        later.id: _earlier_status(earlier.id, "possible_repeat"),
+        earlier.id: RepeatStatus("none"),
+    }
+
+
+def test_repeat_statuses_matches_people_with_the_threshold_in_force(ws, session, two_referrals):
+    from marac_prep.analysis.repeats import RepeatStatus, repeat_statuses
+    from marac_prep.core.settings import set_setting
+
+    earlier, later, people = two_referrals
+    # Above the misspelled victim's 0.945: only the perpetrator is matched, so no earlier Marac
+    # about this victim.
+    set_setting(session, actor=ws.coordinator, name="person_match_threshold", value=0.95)
+    assert repeat_statuses(session, [later, earlier], people) == {
+        later.id: RepeatStatus("none"),
+        earlier.id: RepeatStatus("none"),
+    }
+
+
+def test_repeat_statuses_under_any_abuse_reads_the_cases_entries(ws, session, two_referrals):
+    from marac_prep.analysis.repeats import repeat_statuses
+
+    earlier, later, people = two_referrals
+    # 181 days after the earlier referral, outside a 100-day window; no abuse recorded within it.
+    rs = RepeatSettings(window_days=100, definition="any_abuse")
+    assert repeat_statuses(session, [later], people, rs) == {later.id: _earlier_status(earlier.id, "after_window")}
+
+
+def test_repeat_findings_without_settings_reads_the_case_files_settings():
+    from marac_prep.core.settings import packaged
+
+    b = _case()
+    b.earlier_case(
+        "MAR-2025-0042", date(2025, 9, 1),
+        person("Alys PRITCHARD", date(1990, 4, 3)),
+        person("Gethin MORRIS", date(1987, 9, 21), role="perpetrator"),
+        confirmed=True, meeting=date(2025, 9, 11),
+    )
+    case_file = replace(b.build(), settings=replace(packaged(), repeat_window_days=100))
+    assert [(f.kind, f.severity, f.message) for f in repeat_findings(case_file)] == [(
+        "earlier_marac", "info",
+        "MAR-2025-0042 (Marac 11 Sep 2025, referred 1 Sep 2025) was about the same victim and perpetrator, "
+        "181 days before this referral – more than 100 days, so this is a new referral rather than a repeat.",
+    )]
+
+
+def test_of_two_matches_for_the_perpetrator_a_confirmed_one_is_taken_over_a_likelier_possible_one():
+    from marac_prep.analysis.repeats import earlier_maracs
+
+    b = _case()
+    b.earlier_case(
+        "MAR-2025-0042", date(2025, 9, 1),
+        person("Alys PRITCHARD", date(1990, 4, 3)),
+        person("Gethin MORRIS", date(1987, 9, 21), role="perpetrator"),
+        confirmed=True, meeting=date(2025, 9, 11),
+    )
+    case_file = b.build()
+    [victim_link] = [m for m in case_file.person_matches if m.role == "victim"]
+    [perpetrator_link] = [m for m in case_file.person_matches if m.role == "perpetrator"]
+    # A second perpetrator record in the earlier case, a possible match scored higher than the
+    # confirmed link (listed first): the confirmed one decides.
+    likelier = replace(perpetrator_link, other_person_id=perpetrator_link.other_person_id + 50, status="possible",
+                       score=perpetrator_link.score + 1, reasons=("a likelier record",))
+    less_likely = replace(likelier, other_person_id=likelier.other_person_id + 1, score=0.1, reasons=("a weak",))
+    for order in ([likelier, perpetrator_link, less_likely], [less_likely, perpetrator_link, likelier]):
+        found = earlier_maracs(replace(case_file, person_matches=[victim_link, *order]))
+        assert [(e.reference, e.perpetrator, e.confirmed, e.reasons) for e in found] == [
+            ("MAR-2025-0042", "same", True, victim_link.reasons)
+        ]
+    assert victim_link.confirmed
