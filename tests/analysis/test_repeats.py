@@ -280,9 +280,10 @@ def _db_case(ws, reference, referral, victim, meeting=None):
 def two_referrals(ws, session):
     """An earlier referral (Marac 11 Sep 2025) and a later one whose victim is spelled differently
     (score 0.945 against her earlier record) with the same perpetrator (score 1.0)."""
+    from sqlmodel import select
+
     from marac_prep.core.meetings import create_meeting
     from marac_prep.core.models import Person
-    from sqlmodel import select
 
     earlier_meeting = create_meeting(session, actor=ws.coordinator, meeting_date=date(2025, 9, 11))
     later_meeting = create_meeting(session, actor=ws.coordinator, meeting_date=date(2026, 3, 12))

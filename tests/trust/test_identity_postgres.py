@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from marac_prep.cli import main
-from marac_prep.core.audit import record_case_opened, verify_chain
+from marac_prep.core.audit import current_seal, record_case_opened, verify_chain
 from marac_prep.core.chronology import add_entry
 from marac_prep.core.dates import PartialDate
 from marac_prep.core.db import Database, open_database
@@ -203,3 +203,27 @@ def test_user_create_makes_the_login_or_prints_it_for_the_administrator(server, 
         # The role has no privileges of its own (only membership), so it drops cleanly.
         with postgres_databases.admin.connect() as conn:
             conn.execute(text(f"DROP ROLE IF EXISTS {other}"))
+
+
+@pytest.mark.parametrize("role", ["viewer", "agency_rep"])
+def test_a_login_row_level_security_limits_seals_the_whole_trail(server, role):
+    # Found by mutation testing (session 6): the seal's head and count come from
+    # `marac_audit_head()` / `marac_audit_count()`, which see every event; read from the table, a
+    # login that sees only its own events would seal a shorter trail that no check could match.
+    admin = open_database(server.admin_url)
+    try:
+        with admin.read_session() as session:
+            whole = current_seal(session)
+            visible = session.execute(text("SELECT count(*) FROM audit_event")).scalar()
+    finally:
+        admin.close()
+    assert whole.events == visible and whole.events > 0
+    db = server.open_as(role)
+    try:
+        with db.engine.connect() as conn:
+            # The login itself sees fewer events than there are (none of them its own yet).
+            assert conn.execute(text("SELECT count(*) FROM audit_event")).scalar() < whole.events
+        with db.read_session() as session:
+            assert current_seal(session) == whole
+    finally:
+        db.close()
