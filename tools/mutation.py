@@ -51,6 +51,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "stats": ("marac_prep/analysis/stats.py", ["tests/analysis/test_stats.py"]),
     # The reader is tested by its labelled corpora (tests/analysis/reading_corpus*.txt, scored by
     # test_reading.py) as well as by its unit cases; test_reading_names.py reads its texts through it.
+    # Stored findings (decision 0099): the key, the decoding and the store, through their own tests.
+    "stored": ("marac_prep/analysis/stored.py", ["tests/analysis/test_stored_findings.py"]),
     "reader": (
         "marac_prep/analysis/reading/reader.py",
         ["tests/analysis/test_reading.py", "tests/analysis/test_reader_exact.py",

@@ -242,7 +242,10 @@ def _findings_of(
     missing = [c for c in cases if (c.id or 0) not in found]
     if missing:
         files = load_case_files(session, missing)
-        attach_signals(session, files)  # what the entries' words say: stored, or read now and stored
+        # What the entries' words say: stored, or read now – and stored only from a session that
+        # held nothing of its caller's (the signals' store commits, and a change of the caller's
+        # already flushed by a query would be committed with it).
+        attach_signals(session, files, store=store and clean)
         fresh = {f.case.id or 0: analyse_now(f, key.day) for f in files}
         found.update(fresh)
         # Not stored when the day moved on meanwhile (the data may be tomorrow's), for a read-only

@@ -373,3 +373,157 @@ def test_the_gaps_command_reads_the_stored_findings_the_second_time(db, agenda, 
     counting.analysed.clear()
     assert gaps() == computed and counting.analysed == []
     assert [c["reference"] for c in computed["cases"]] == ["MAR-S-0001", "MAR-S-0002"]
+
+
+def test_a_reviewed_finding_is_refused_by_the_store_with_its_reason():
+    class Reviewed:
+        review = object()
+
+    with pytest.raises(ValueError, match=r"^a reviewed finding is not stored: reviews are attached when read$"):
+        stored.encode([Reviewed()])  # type: ignore[list-item]
+
+
+def test_a_stale_row_is_replaced_by_the_new_findings_under_the_new_key(db, ws, agenda, monkeypatch):
+    """A miss stores over the case's old row (one row per case), under the key read now."""
+    meeting, first, second, _earlier, referral = agenda
+    counting = Counting(monkeypatch)
+    counting.run(db, meeting.id)
+    with db.session() as session:
+        edit_entry(session, actor=ws.coordinator, entry_id=referral.id, expected_version=1,
+                   summary="Referred to housing, and to the Idva service.")
+        session.commit()
+    counting.run(db, meeting.id)
+    with db.read_session() as session:
+        key = stored.input_key(session).digest
+        rows = session.execute(text("SELECT case_id, input_key FROM case_findings ORDER BY case_id")).all()
+    assert [tuple(r) for r in rows] == [(first.id, key), (second.id, key)]
+    counting.run(db, meeting.id)
+    assert counting.analysed == []  # read back
+
+
+def test_a_store_on_sqlite_waits_briefly_and_puts_the_wait_back(sqlite_db):
+    """The store is a cache: it waits at most `_STORE_WAIT_MS` for another writer, then the
+    connection's own wait is as it was."""
+    from sqlalchemy import event
+
+    from tests.factories import Workspace
+
+    with sqlite_db.session() as session:
+        ws = Workspace(session)
+        meeting = ws.meeting()
+        ws.entry(ws.case(meeting), "POL", summary="Police attended a fictional call.")
+        session.commit()
+    seen: list[str] = []
+    with sqlite_db.read_session() as session:
+        before = session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar()
+        engine = session.get_bind()
+
+        def note(_conn, _cursor, statement, *_args):
+            if "busy_timeout" in statement:
+                seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            stored.meeting_findings(session, meeting.id)
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        after = session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar()
+    assert seen[-3:] == ["PRAGMA busy_timeout", f"PRAGMA busy_timeout = {stored._STORE_WAIT_MS}",
+                    f"PRAGMA busy_timeout = {before}"]
+    assert after == before and stored_rows(sqlite_db) == 1
+
+
+def test_a_refused_store_says_why_in_the_log(db, agenda, monkeypatch, caplog):
+    from sqlalchemy.exc import OperationalError
+
+    meeting = agenda[0]
+    def refused(session, key, fresh_found):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    import logging
+
+    caplog.set_level(logging.INFO, logger=stored.log.name)
+    original = stored._store
+
+    def failing_store(session, key, fresh_found):
+        monkeypatch.setattr(session, "execute", lambda *a, **k: refused(session, key, fresh_found))
+        return original(session, key, fresh_found)
+
+    monkeypatch.setattr(stored, "_store", failing_store)
+    with db.read_session() as session:
+        stored.meeting_findings(session, meeting.id)
+    assert "gap findings not stored this time (OperationalError); they are computed again next time" in [
+        r.getMessage() for r in caplog.records]
+    assert stored_rows(db) == 0
+
+
+def test_a_session_holding_its_callers_new_object_is_not_committed_by_the_store(db, agenda):
+    """Never commit someone else's work: a session with an object added but not saved analyses,
+    stores nothing, and leaves the object unsaved."""
+    from marac_prep.core.models import Agency
+
+    meeting = agenda[0]
+    with db.session() as session:
+        session.add(Agency(name="Fictional Unsaved Agency", short_code="FUA", category="optional"))
+        found = stored.meeting_findings(session, meeting.id)
+        session.rollback()
+    assert found == fresh(db, meeting.id)
+    assert stored_rows(db) == 0
+    with db.read_session() as session:
+        assert session.execute(text("SELECT count(*) FROM agency WHERE short_code = 'FUA'")).scalar() == 0
+
+
+def test_a_refused_commit_is_a_miss_that_says_why(db, agenda, monkeypatch, caplog):
+    import logging
+
+    from sqlalchemy.exc import OperationalError
+
+    meeting = agenda[0]
+    expected = fresh(db, meeting.id)
+    caplog.set_level(logging.INFO, logger=stored.log.name)
+    original = stored._store
+
+    def refusing_commit(session, key, fresh_found):
+        def commit():
+            raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+        monkeypatch.setattr(session, "commit", commit)
+        return original(session, key, fresh_found)
+
+    monkeypatch.setattr(stored, "_store", refusing_commit)
+    with db.read_session() as session:
+        assert stored.meeting_findings(session, meeting.id) == expected
+    assert "gap findings not stored this time (OperationalError); they are computed again next time" in [
+        r.getMessage() for r in caplog.records]
+    assert stored_rows(db) == 0
+
+
+def test_putting_the_wait_back_may_fail_without_failing_the_store(sqlite_db, monkeypatch):
+    """The connection's own wait is put back on a best-effort basis: a refusal there loses nothing."""
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.exc import OperationalError
+
+    from tests.factories import Workspace
+
+    with sqlite_db.session() as session:
+        ws = Workspace(session)
+        meeting = ws.meeting()
+        ws.entry(ws.case(meeting), "POL", summary="Police attended a fictional call.")
+        session.commit()
+    expected = fresh(sqlite_db, meeting.id)
+    real = Connection.exec_driver_sql
+
+    shortened: list[bool] = []
+
+    def refusing_restore(self, statement, *args, **kwargs):
+        if statement == f"PRAGMA busy_timeout = {stored._STORE_WAIT_MS}":
+            shortened.append(True)
+        elif shortened and statement.startswith("PRAGMA busy_timeout = "):
+            raise OperationalError(statement, {}, Exception("disk I/O error"))  # putting it back
+        return real(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "exec_driver_sql", refusing_restore)
+    with sqlite_db.read_session() as session:
+        assert stored.meeting_findings(session, meeting.id) == expected
+    monkeypatch.setattr(Connection, "exec_driver_sql", real)
+    assert shortened and stored_rows(sqlite_db) == 1
