@@ -57,6 +57,18 @@ def stored_rows(db):
         return session.execute(text("SELECT count(*) FROM case_findings")).scalar()
 
 
+def one_case_meeting(database):
+    """A meeting with one case holding one police entry, saved."""
+    from tests.factories import Workspace
+
+    with database.session() as session:
+        ws = Workspace(session)
+        meeting = ws.meeting()
+        ws.entry(ws.case(meeting), "POL", summary="Police attended a fictional call.")
+        session.commit()
+    return meeting
+
+
 @pytest.fixture
 def agenda(ws, session):
     """A meeting with two cases: one with entries, text the reader quotes and silent agencies; one
@@ -237,14 +249,7 @@ def test_the_code_digest_covers_the_rules_loaders_and_data_files():
 
 
 def test_a_busy_database_leaves_the_findings_unstored_not_the_analysis_failed(sqlite_db, monkeypatch):
-    from tests.factories import Workspace
-
-    with sqlite_db.session() as session:
-        ws = Workspace(session)
-        meeting = ws.meeting()
-        case = ws.case(meeting)
-        ws.entry(case, "POL", summary="Police attended a fictional call.")
-        session.commit()
+    meeting = one_case_meeting(sqlite_db)
     expected = fresh(sqlite_db, meeting.id)
     monkeypatch.setattr(stored, "_STORE_WAIT_MS", 50)
     other = open_database(sqlite_db.location)
@@ -260,13 +265,7 @@ def test_a_busy_database_leaves_the_findings_unstored_not_the_analysis_failed(sq
 
 
 def test_a_read_only_database_analyses_without_storing(sqlite_db):
-    from tests.factories import Workspace
-
-    with sqlite_db.session() as session:
-        ws = Workspace(session)
-        meeting = ws.meeting()
-        ws.entry(ws.case(meeting), "POL", summary="Police attended a fictional call.")
-        session.commit()
+    meeting = one_case_meeting(sqlite_db)
     expected = fresh(sqlite_db, meeting.id)
     path = sqlite_db.location
     sqlite_db.close()
@@ -406,13 +405,7 @@ def test_a_store_on_sqlite_waits_briefly_and_puts_the_wait_back(sqlite_db):
     connection's own wait is as it was."""
     from sqlalchemy import event
 
-    from tests.factories import Workspace
-
-    with sqlite_db.session() as session:
-        ws = Workspace(session)
-        meeting = ws.meeting()
-        ws.entry(ws.case(meeting), "POL", summary="Police attended a fictional call.")
-        session.commit()
+    meeting = one_case_meeting(sqlite_db)
     seen: list[str] = []
     with sqlite_db.read_session() as session:
         before = session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar()
@@ -434,19 +427,19 @@ def test_a_store_on_sqlite_waits_briefly_and_puts_the_wait_back(sqlite_db):
 
 
 def test_a_refused_store_says_why_in_the_log(db, agenda, monkeypatch, caplog):
+    import logging
+
     from sqlalchemy.exc import OperationalError
 
     meeting = agenda[0]
-    def refused(session, key, fresh_found):
-        raise OperationalError("INSERT", {}, Exception("database is locked"))
-
-    import logging
-
     caplog.set_level(logging.INFO, logger=stored.log.name)
     original = stored._store
 
+    def refused(*_args, **_kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
     def failing_store(session, key, fresh_found):
-        monkeypatch.setattr(session, "execute", lambda *a, **k: refused(session, key, fresh_found))
+        monkeypatch.setattr(session, "execute", refused)  # the store's writes are refused
         return original(session, key, fresh_found)
 
     monkeypatch.setattr(stored, "_store", failing_store)
@@ -503,13 +496,7 @@ def test_putting_the_wait_back_may_fail_without_failing_the_store(sqlite_db, mon
     from sqlalchemy.engine import Connection
     from sqlalchemy.exc import OperationalError
 
-    from tests.factories import Workspace
-
-    with sqlite_db.session() as session:
-        ws = Workspace(session)
-        meeting = ws.meeting()
-        ws.entry(ws.case(meeting), "POL", summary="Police attended a fictional call.")
-        session.commit()
+    meeting = one_case_meeting(sqlite_db)
     expected = fresh(sqlite_db, meeting.id)
     real = Connection.exec_driver_sql
 
