@@ -340,9 +340,8 @@ def test_repeat_statuses_under_any_abuse_reads_the_cases_entries(ws, session, tw
     assert repeat_statuses(session, [later], people, rs) == {later.id: _earlier_status(earlier.id, "after_window")}
 
 
-def test_repeat_findings_without_settings_reads_the_case_files_settings():
-    from marac_prep.core.settings import packaged
-
+def _with_earlier_marac_confirmed() -> CaseBuilder:
+    """This referral, and MAR-2025-0042 (Marac 11 Sep 2025) about the same victim and perpetrator, confirmed."""
     b = _case()
     b.earlier_case(
         "MAR-2025-0042", date(2025, 9, 1),
@@ -350,6 +349,13 @@ def test_repeat_findings_without_settings_reads_the_case_files_settings():
         person("Gethin MORRIS", date(1987, 9, 21), role="perpetrator"),
         confirmed=True, meeting=date(2025, 9, 11),
     )
+    return b
+
+
+def test_repeat_findings_without_settings_reads_the_case_files_settings():
+    from marac_prep.core.settings import packaged
+
+    b = _with_earlier_marac_confirmed()
     case_file = replace(b.build(), settings=replace(packaged(), repeat_window_days=100))
     assert [(f.kind, f.severity, f.message) for f in repeat_findings(case_file)] == [(
         "earlier_marac", "info",
@@ -361,13 +367,7 @@ def test_repeat_findings_without_settings_reads_the_case_files_settings():
 def test_of_two_matches_for_the_perpetrator_a_confirmed_one_is_taken_over_a_likelier_possible_one():
     from marac_prep.analysis.repeats import earlier_maracs
 
-    b = _case()
-    b.earlier_case(
-        "MAR-2025-0042", date(2025, 9, 1),
-        person("Alys PRITCHARD", date(1990, 4, 3)),
-        person("Gethin MORRIS", date(1987, 9, 21), role="perpetrator"),
-        confirmed=True, meeting=date(2025, 9, 11),
-    )
+    b = _with_earlier_marac_confirmed()
     case_file = b.build()
     [victim_link] = [m for m in case_file.person_matches if m.role == "victim"]
     [perpetrator_link] = [m for m in case_file.person_matches if m.role == "perpetrator"]
