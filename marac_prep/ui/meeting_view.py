@@ -296,6 +296,7 @@ class MeetingView(QWidget):
         super().__init__(parent)
         self.title = plain_label("", self, name="viewTitle")
         self.subtitle = plain_label("", self, name="viewSubtitle")
+        self.subtitle.setWordWrap(True)  # at 200 % beside the overdue link it would be cut mid-word
         self.model = CaseTableModel(self)
         self.table = QTableView(self)
         self.table.setObjectName("caseTable")
